@@ -1,0 +1,527 @@
+#!/usr/bin/env bash
+# bench/run.sh: server CPU per answered query for fleetdns, Knot, NSD and the
+# reflector floor, measured one after another in the same run, on loopback, with
+# the same zone and query file. See bench/README.md.
+#
+# usage: bench/run.sh [--sizes 1000,100000] [--seconds 10] [--workers N]
+#                     [--records R] [--proto udp,tcp]
+#                     [--servers fleetdns,knot,nsd,floor] [--fleetdns PATH] [--keep]
+set -euo pipefail
+
+usage() {
+	cat <<'EOF'
+usage: bench/run.sh [options]
+  --sizes LIST      zone sizes in names, comma separated (default 1000,100000)
+  --seconds S       dnsperf run length per measurement (default 10)
+  --workers N       workers/threads for every server (default 1)
+  --records R       A records per name (default 4)
+  --proto LIST      udp,tcp (default both)
+  --servers LIST    fleetdns,knot,nsd,floor (default all, in that order)
+  --fleetdns PATH   fleetdns binary (default ./fleetdns, or $FLEETDNS)
+  --keep            keep the temporary work dir (configs, logs) for debugging
+Environment: BENCH_START_TIMEOUT (seconds to wait for a server to answer;
+default max(60, names/5000)), FLEETDNS_SHARED (path to shared/bench).
+EOF
+}
+
+sizes="1000,100000"
+seconds=10
+workers=1
+records=4
+protos="udp,tcp"
+servers="fleetdns,knot,nsd,floor"
+fleetdns_bin="${FLEETDNS:-./fleetdns}"
+keep=0
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--sizes) sizes="$2"; shift 2 ;;
+	--seconds) seconds="$2"; shift 2 ;;
+	--workers) workers="$2"; shift 2 ;;
+	--records) records="$2"; shift 2 ;;
+	--proto) protos="$2"; shift 2 ;;
+	--servers) servers="$2"; shift 2 ;;
+	--fleetdns) fleetdns_bin="$2"; shift 2 ;;
+	--keep) keep=1; shift ;;
+	-h | --help) usage; exit 0 ;;
+	*) echo "run.sh: unknown option: $1" >&2; usage >&2; exit 2 ;;
+	esac
+done
+
+for v in "$seconds" "$workers" "$records"; do
+	[[ "$v" =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: expected a positive integer, got '$v'" >&2; exit 2; }
+done
+IFS=, read -r -a size_list <<<"$sizes"
+IFS=, read -r -a proto_list <<<"$protos"
+IFS=, read -r -a server_list <<<"$servers"
+for n in "${size_list[@]}"; do
+	[[ "$n" =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: bad size '$n'" >&2; exit 2; }
+done
+for p in "${proto_list[@]}"; do
+	[[ "$p" == udp || "$p" == tcp ]] || { echo "run.sh: bad proto '$p'" >&2; exit 2; }
+done
+for s in "${server_list[@]}"; do
+	[[ "$s" =~ ^(fleetdns|knot|nsd|floor)$ ]] || { echo "run.sh: bad server '$s'" >&2; exit 2; }
+done
+
+log() { echo "bench: $*" >&2; }
+
+# ---------------------------------------------------------------- locations
+script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+results_dir="$script_dir/results"
+export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
+
+# The shared measuring tools live next to the repository: <repo>/../shared/bench.
+shared=""
+for cand in "${FLEETDNS_SHARED:-}" "$script_dir/../../shared/bench" \
+	"$(git -C "$script_dir" rev-parse --show-toplevel 2>/dev/null || echo /nonexistent)/../shared/bench"; do
+	if [ -n "$cand" ] && [ -x "$cand/genzone.sh" ] && [ -x "$cand/cpuq.sh" ]; then
+		shared="$(cd "$cand" && pwd)"
+		break
+	fi
+done
+[ -n "$shared" ] || { echo "run.sh: cannot find shared/bench (genzone.sh, cpuq.sh); set FLEETDNS_SHARED" >&2; exit 1; }
+
+case "$fleetdns_bin" in /*) ;; *) fleetdns_bin="$PWD/$fleetdns_bin" ;; esac
+
+# ---------------------------------------------------------------- packages
+# Install the peers only when missing, and only with apt-get.
+ensure_packages() {
+	local pkgs=()
+	command -v knotd >/dev/null || pkgs+=(knot)
+	command -v nsd >/dev/null || pkgs+=(nsd)
+	command -v dnsperf >/dev/null || pkgs+=(dnsperf)
+	command -v dig >/dev/null || pkgs+=(bind9-dnsutils)
+	[ ${#pkgs[@]} -eq 0 ] && return 0
+	local sudo=""
+	[ "$(id -u)" -eq 0 ] || sudo="sudo"
+	log "installing ${pkgs[*]} with apt-get"
+	export DEBIAN_FRONTEND=noninteractive
+	$sudo apt-get install -y "${pkgs[@]}" ||
+		{ $sudo apt-get update && $sudo apt-get install -y "${pkgs[@]}"; }
+}
+ensure_packages
+
+# ---------------------------------------------------------------- work dir, cleanup
+work="$(mktemp -d "${TMPDIR:-/tmp}/fleetdns-bench.XXXXXX")"
+server_pid=""
+
+# All live pids of a process tree (NSD forks xfrd, main and server processes).
+tree() {
+	local c
+	[ -d "/proc/$1" ] && echo "$1"
+	for c in $(pgrep -P "$1" 2>/dev/null || true); do tree "$c"; done
+	return 0
+}
+
+alive() { # true while the pid exists and is not a zombie
+	local st
+	st="$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" || return 1
+	[ -n "$st" ] && [ "$st" != Z ]
+}
+
+stop_server() {
+	[ -n "$server_pid" ] || return 0
+	local pids p
+	pids="$(tree "$server_pid")"
+	# shellcheck disable=SC2086
+	if [ -n "$pids" ]; then kill -TERM $pids 2>/dev/null || true; fi
+	for _ in $(seq 1 100); do
+		local any=0
+		for p in $pids; do alive "$p" && any=1; done
+		[ $any -eq 0 ] && break
+		sleep 0.1
+	done
+	for p in $pids; do
+		if alive "$p"; then kill -KILL "$p" 2>/dev/null || true; fi
+	done
+	wait "$server_pid" 2>/dev/null || true
+	server_pid=""
+}
+
+cleanup() {
+	local rc=$?
+	trap - EXIT INT TERM
+	stop_server
+	if [ "$keep" -eq 1 ]; then
+		log "work dir kept: $work"
+	else
+		rm -rf "$work"
+	fi
+	exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ---------------------------------------------------------------- helpers
+# A port free for both UDP and TCP on loopback, in 20000..59999.
+pick_port() {
+	local p
+	for _ in $(seq 1 200); do
+		p=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+		if [ -z "$(ss -Hltun "( sport = :$p )" 2>/dev/null)" ]; then
+			echo "$p"
+			return 0
+		fi
+	done
+	echo "run.sh: no free port found" >&2
+	return 1
+}
+
+# Wait until the server answers for the zone. For the reflector (no DNS work) any
+# response counts; for real servers the SOA must be in the answer.
+wait_ready() { # PORT TIMEOUT KIND
+	local port=$1 timeout=$2 kind=$3 deadline out
+	deadline=$((SECONDS + timeout))
+	while [ $SECONDS -lt $deadline ]; do
+		alive "$server_pid" || return 1
+		if [ "$kind" = floor ]; then
+			out="$(dig @127.0.0.1 -p "$port" svc.test SOA +time=1 +tries=1 2>/dev/null || true)"
+			[[ "$out" == *"->>HEADER<<-"* ]] && return 0
+		else
+			out="$(dig @127.0.0.1 -p "$port" svc.test SOA +short +time=1 +tries=1 2>/dev/null || true)"
+			[ -n "$out" ] && return 0
+		fi
+		sleep 0.2
+	done
+	return 1
+}
+
+# Total CPU ticks (utime+stime) of the server, its threads and descendants,
+# counted the same way as shared/bench/cpuq.sh.
+cpu_ticks() {
+	local t=0 p f v
+	for p in $(tree "$server_pid"); do
+		for f in /proc/"$p"/task/*/stat; do
+			v="$(sed 's/.*) //' "$f" 2>/dev/null | awk '{print $12+$13}')" || v=0
+			t=$((t + ${v:-0}))
+		done
+	done
+	echo "$t"
+}
+
+# Let zone loading, journal writes etc. finish: wait until the server uses at
+# most one tick in half a second, twice in a row (at most 20 s).
+settle() {
+	local quiet=0 a b
+	for _ in $(seq 1 40); do
+		a="$(cpu_ticks)"
+		sleep 0.5
+		b="$(cpu_ticks)"
+		if [ $((b - a)) -le 1 ]; then
+			quiet=$((quiet + 1))
+			[ $quiet -ge 2 ] && return 0
+		else
+			quiet=0
+		fi
+	done
+	log "warning: server still busy before measuring"
+}
+
+# Peak RSS (VmHWM) of the process tree in kB: the largest of its processes (NSD's
+# forked servers share the zone with their parent, so a sum would overcount).
+peak_rss_kb() {
+	local p v max=0
+	for p in $(tree "$server_pid"); do
+		v="$(awk '/^VmHWM:/{print $2}' "/proc/$p/status" 2>/dev/null || true)"
+		[ -n "$v" ] && [ "$v" -gt "$max" ] && max=$v
+	done
+	echo "$max"
+}
+
+# Results, keyed "server|names|proto".
+declare -A r_qps r_lost r_us r_rss r_note
+
+# One measurement; sets r_* for the key. UDP goes through the shared cpuq.sh;
+# TCP uses persistent dnsperf connections and the same CPU accounting.
+measure() { # SERVER NAMES PROTO PORT QUERYFILE
+	local srv=$1 n=$2 proto=$3 port=$4 qf=$5 key="$1|$2|$3" out qps lost us
+	settle
+	if [ "$proto" = udp ]; then
+		out="$("$shared/cpuq.sh" "$server_pid" "$port" "$seconds" "$qf" 2>&1 || true)"
+		qps="$(sed -n 's/.*qps=\([^ ]*\).*/\1/p' <<<"$out")"
+		lost="$(sed -n 's/.*lost=\([^ ]*\).*/\1/p' <<<"$out")"
+		us="$(sed -n 's/.*cpu_us_per_q=\([^ ]*\).*/\1/p' <<<"$out")"
+	else
+		local tk c0 c1 comp reconn
+		tk="$(getconf CLK_TCK)"
+		c0="$(cpu_ticks)"
+		out="$(dnsperf -m tcp -s 127.0.0.1 -p "$port" -d "$qf" -l "$seconds" -c 4 -T 1 -q 256 2>&1 || true)"
+		c1="$(cpu_ticks)"
+		comp="$(awk '/Queries completed/{print $3}' <<<"$out")"
+		qps="$(awk '/Queries per second/{printf "%d", $4}' <<<"$out")"
+		lost="$(awk '/Queries lost/{print $3}' <<<"$out")"
+		reconn="$(awk '/Reconnections/{print $2}' <<<"$out")"
+		us="$(awk -v c=$((c1 - c0)) -v tk="$tk" -v n="${comp:-0}" \
+			'BEGIN{ if (n > 0) printf "%.2f", c / tk * 1e6 / n; else print "nan" }')"
+		if [ -n "$reconn" ] && [ "$reconn" != 0 ]; then
+			r_note[$key]="${r_note[$key]:+${r_note[$key]}; }$reconn reconnections"
+		fi
+	fi
+	if [ -z "$us" ] || [ "$us" = nan ]; then
+		log "$srv $n $proto: no answers; dnsperf said:"
+		tail -n 15 <<<"$out" >&2
+		r_note[$key]="${r_note[$key]:+${r_note[$key]}; }no answers"
+		us=""
+	fi
+	r_qps[$key]="${qps:-}"
+	r_lost[$key]="${lost:-}"
+	r_us[$key]="$us"
+	log "$srv names=$n $proto: qps=${qps:-?} lost=${lost:-?} us/query=${us:-?}"
+}
+
+# ---------------------------------------------------------------- servers
+# Each start_* writes its config into DIR and launches the server in the
+# foreground as our child, setting server_pid. All output goes to DIR/out.log.
+
+start_fleetdns() { # DIR ZONEFILE PORT
+	local dir=$1 zf=$2 port=$3
+	cat >"$dir/fleetdns.yaml" <<EOF
+server: { listen: ["127.0.0.1:$port"], workers: $workers }
+zones:
+  - name: svc.test
+    file: $zf
+EOF
+	"$fleetdns_bin" -c "$dir/fleetdns.yaml" >"$dir/out.log" 2>&1 &
+	server_pid=$!
+}
+
+start_knot() {
+	local dir=$1 zf=$2 port=$3
+	mkdir -p "$dir/run" "$dir/storage"
+	cat >"$dir/knot.conf" <<EOF
+server:
+  rundir: "$dir/run"
+  listen: 127.0.0.1@$port
+  udp-workers: $workers
+  tcp-workers: $workers
+  background-workers: 1
+log:
+  - target: stderr
+    any: info
+database:
+  storage: "$dir/storage"
+template:
+  - id: default
+    storage: "$dir/storage"
+    zonefile-sync: -1
+    zonefile-load: whole
+    journal-content: none
+zone:
+  - domain: svc.test
+    file: "$zf"
+EOF
+	knotd -c "$dir/knot.conf" >"$dir/out.log" 2>&1 &
+	server_pid=$!
+}
+
+start_nsd() {
+	local dir=$1 zf=$2 port=$3 reuse=no
+	[ "$workers" -gt 1 ] && reuse=yes
+	cat >"$dir/nsd.conf" <<EOF
+server:
+  server-count: $workers
+  reuseport: $reuse
+  ip-address: 127.0.0.1@$port
+  port: $port
+  username: ""
+  chroot: ""
+  zonesdir: "$(dirname "$zf")"
+  pidfile: "$dir/nsd.pid"
+  database: ""
+  xfrdfile: "$dir/xfrd.state"
+  xfrdir: "$dir"
+  zonelistfile: "$dir/zone.list"
+  logfile: "$dir/nsd.log"
+  verbosity: 1
+  rrl-ratelimit: 0
+remote-control:
+  control-enable: no
+zone:
+  name: svc.test
+  zonefile: "$(basename "$zf")"
+EOF
+	# Builds without RRL reject the rrl-* options.
+	if ! nsd-checkconf "$dir/nsd.conf" >/dev/null 2>&1; then
+		sed -i '/rrl-ratelimit/d' "$dir/nsd.conf"
+	fi
+	nsd -d -c "$dir/nsd.conf" >"$dir/out.log" 2>&1 &
+	server_pid=$!
+}
+
+reflector_bin=""
+start_floor() {
+	local dir=$1 port=$3
+	"$reflector_bin" "$port" "$workers" >"$dir/out.log" 2>&1 &
+	server_pid=$!
+}
+
+# Why a server cannot run at all (empty if it can).
+unavailable() {
+	case "$1" in
+	fleetdns) [ -x "$fleetdns_bin" ] || echo "fleetdns: not built" ;;
+	knot) command -v knotd >/dev/null || echo "knot: knotd not installed" ;;
+	nsd) command -v nsd >/dev/null || echo "nsd: not installed" ;;
+	floor) [ -n "$reflector_bin" ] || echo "floor: reflector not built" ;;
+	esac
+}
+
+version_of() {
+	case "$1" in
+	fleetdns) if [ -x "$fleetdns_bin" ]; then "$fleetdns_bin" --version 2>/dev/null | head -n 1 || true; fi ;;
+	knot) knotd --version 2>/dev/null | head -n 1 || true ;;
+	nsd) nsd -v 2>&1 | head -n 1 || true ;;
+	floor) echo "shared/bench/reflector.c, gcc -O2" ;;
+	esac
+}
+
+# ---------------------------------------------------------------- main
+if [[ ",$servers," == *,floor,* ]]; then
+	cc="$(command -v gcc || command -v cc || true)"
+	if [ -n "$cc" ] && "$cc" -O2 -pthread -o "$work/reflector" "$shared/reflector.c" 2>"$work/reflector-cc.log"; then
+		reflector_bin="$work/reflector"
+	else
+		log "could not compile reflector.c"
+		cat "$work/reflector-cc.log" >&2 2>/dev/null || true
+	fi
+fi
+
+for n in "${size_list[@]}"; do
+	zdir="$work/zone-$n"
+	log "generating zone with $n names x $records A records"
+	"$shared/genzone.sh" "$n" "$records" "$zdir" >/dev/null
+	zf="$zdir/svc.test.zone"
+	qf="$zdir/queries.txt"
+	timeout="${BENCH_START_TIMEOUT:-$((n / 5000 > 60 ? n / 5000 : 60))}"
+
+	for srv in "${server_list[@]}"; do
+		why="$(unavailable "$srv")"
+		if [ -n "$why" ]; then
+			log "$why"
+			for p in "${proto_list[@]}"; do r_note["$srv|$n|$p"]="$why"; done
+			continue
+		fi
+		dir="$work/$srv-$n"
+		mkdir -p "$dir"
+		port="$(pick_port)"
+		log "starting $srv on 127.0.0.1:$port ($n names)"
+		t0=$SECONDS
+		"start_$srv" "$dir" "$zf" "$port"
+		if ! wait_ready "$port" "$timeout" "$srv"; then
+			if alive "$server_pid"; then
+				why="$srv: no answer within ${timeout}s"
+			else
+				why="$srv: exited at startup"
+			fi
+			log "$why; its output:"
+			for f in "$dir/out.log" "$dir/nsd.log"; do
+				if [ -s "$f" ]; then tail -n 20 "$f" >&2; fi
+			done
+			stop_server
+			for p in "${proto_list[@]}"; do r_note["$srv|$n|$p"]="$why"; done
+			continue
+		fi
+		log "$srv answers after $((SECONDS - t0))s"
+		for p in "${proto_list[@]}"; do
+			if [ "$srv" = floor ] && [ "$p" = tcp ]; then
+				r_note["$srv|$n|$p"]="floor: UDP only"
+				continue
+			fi
+			measure "$srv" "$n" "$p" "$port" "$qf"
+		done
+		rss="$(peak_rss_kb)"
+		for p in "${proto_list[@]}"; do r_rss["$srv|$n|$p"]="$rss"; done
+		stop_server
+	done
+	rm -rf "$zdir"
+done
+
+# ---------------------------------------------------------------- report
+fmt_rss() { [ -n "${1:-}" ] && [ "$1" -gt 0 ] && awk -v k="$1" 'BEGIN{printf "%.1f MiB", k / 1024}' || echo "-"; }
+ratio() { # A B
+	if [ -n "$1" ] && [ -n "$2" ]; then
+		awk -v a="$1" -v b="$2" 'BEGIN{ if (b > 0) printf "%.2f", a / b; else print "-" }'
+	else
+		echo "-"
+	fi
+}
+
+# Rows as "|"-separated fields; the text and markdown tables are printed from them.
+rows=()
+ratio_rows=()
+for n in "${size_list[@]}"; do
+	for p in "${proto_list[@]}"; do
+		for srv in "${server_list[@]}"; do
+			k="$srv|$n|$p"
+			note="${r_note[$k]:-}"
+			if [ -z "${r_us[$k]+set}" ]; then
+				rows+=("$srv|$n|$p|${note:--}|-|-|-|")
+			else
+				rows+=("$srv|$n|$p|${r_qps[$k]:--}|${r_lost[$k]:--}|${r_us[$k]:--}|$(fmt_rss "${r_rss[$k]:-}")|$note")
+			fi
+		done
+		f="${r_us[fleetdns|$n|$p]:-}"
+		ratio_rows+=("$n|$p|$(ratio "$f" "${r_us[knot|$n|$p]:-}")|$(ratio "$f" "${r_us[nsd|$n|$p]:-}")|$(ratio "$f" "${r_us[floor|$n|$p]:-}")")
+	done
+done
+
+print_text() {
+	local row a
+	printf '%-9s %8s %5s %10s %8s %9s %12s  %s\n' server names proto qps lost us/query "peak RSS" notes
+	for row in "${rows[@]}"; do
+		IFS='|' read -r -a a <<<"$row"
+		if [ "${a[4]}" = - ] && [ "${a[5]}" = - ]; then # unavailable: message instead of numbers
+			printf '%-9s %8s %5s   %s\n' "${a[0]}" "${a[1]}" "${a[2]}" "${a[3]}"
+		else
+			printf '%-9s %8s %5s %10s %8s %9s %12s  %s\n' "${a[@]:0:7}" "${a[7]:-}"
+		fi
+	done
+	echo
+	echo "us/query ratios (lower is better for fleetdns):"
+	printf '%8s %5s %14s %13s %15s\n' names proto fleetdns/knot fleetdns/nsd fleetdns/floor
+	for row in "${ratio_rows[@]}"; do
+		IFS='|' read -r -a a <<<"$row"
+		printf '%8s %5s %14s %13s %15s\n' "${a[@]}"
+	done
+}
+
+print_markdown() {
+	local row a s
+	echo "# fleetdns benchmark: latest run"
+	echo
+	echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+	echo "- machine: $(nproc) CPUs, $(awk -F': ' '/^model name/{print $2; exit}' /proc/cpuinfo 2>/dev/null || echo unknown), Linux $(uname -r)"
+	echo "- run: sizes $sizes names x $records A records, ${seconds}s per measurement, $workers worker(s) per server, dnsperf -c 4 -T 1 -q 256 on 127.0.0.1"
+	if c="$(git -C "$script_dir" rev-parse --short HEAD 2>/dev/null)"; then echo "- fleetdns commit: $c"; fi
+	for s in "${server_list[@]}"; do
+		v="$(version_of "$s")"
+		[ -n "$v" ] && echo "- $s: $v"
+	done
+	echo
+	echo "| server | names | proto | qps | lost | us/query | peak RSS | notes |"
+	echo "|---|---:|---|---:|---:|---:|---:|---|"
+	for row in "${rows[@]}"; do
+		IFS='|' read -r -a a <<<"$row"
+		echo "| ${a[0]} | ${a[1]} | ${a[2]} | ${a[3]} | ${a[4]} | ${a[5]} | ${a[6]} | ${a[7]:-} |"
+	done
+	echo
+	echo "us/query ratios (server CPU per answered query; below 1.00 means fleetdns uses less):"
+	echo
+	echo "| names | proto | fleetdns/knot | fleetdns/nsd | fleetdns/floor |"
+	echo "|---:|---|---:|---:|---:|"
+	for row in "${ratio_rows[@]}"; do
+		IFS='|' read -r -a a <<<"$row"
+		echo "| ${a[0]} | ${a[1]} | ${a[2]} | ${a[3]} | ${a[4]} |"
+	done
+}
+
+echo
+print_text
+if mkdir -p "$results_dir" 2>/dev/null && print_markdown >"$results_dir/latest.md.tmp" 2>/dev/null; then
+	mv "$results_dir/latest.md.tmp" "$results_dir/latest.md"
+	log "wrote $results_dir/latest.md"
+else
+	rm -f "$results_dir/latest.md.tmp" 2>/dev/null || true
+	log "warning: could not write $results_dir/latest.md"
+fi

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/* answer.h -- compiled answers: an immutable snapshot of every served zone, and the
+ * query-time function that turns a parsed query into a response by lookup, copy and patch.
+ *
+ * snapshot_build() does all the work that depends on zone data (name compression, CNAME
+ * chains, wildcards, referrals, negative answers); answer_respond() does no allocation and
+ * calls no ldns function. A snapshot is read by many threads at once and never changes;
+ * its owner frees it with snapshot_free() once no reader can still see it.
+ */
+#ifndef FLEETDNS_ANSWER_H
+#define FLEETDNS_ANSWER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fleetdns/query.h"
+#include "fleetdns/zone.h"
+
+typedef struct snapshot snapshot_t;
+
+typedef struct answer_opts {
+	uint16_t udp_size; /* the server's largest UDP payload, advertised in OPT */
+} answer_opts_t;
+
+/** Compile zones[0..n) into a new snapshot. The zones stay owned by the caller.
+ * Returns 0, FDNS_ENOMEM, or FDNS_EEXIST (two zones with the same name). */
+int snapshot_build(snapshot_t **out, zone_data_t *const *zones, size_t n,
+		   const answer_opts_t *opts);
+void snapshot_free(snapshot_t *snap);
+
+/** Number of zones and names, for logs. */
+size_t snapshot_zone_count(const snapshot_t *snap);
+size_t snapshot_name_count(const snapshot_t *snap);
+
+/**
+ * Write the response to q (whose reader verdict is v) into out, at most maxsize bytes
+ * (maxsize >= 512; UDP callers pass the negotiated size, TCP callers 65535).
+ * Returns the response length, or 0 when the query must get no response.
+ */
+size_t answer_respond(const snapshot_t *snap, const query_t *q, enum query_verdict v,
+		      uint8_t *out, size_t maxsize);
+
+/** The UDP size limit for q: client's EDNS size (or 512 without EDNS) capped by the server's. */
+size_t answer_udp_limit(const snapshot_t *snap, const query_t *q);
+
+#endif

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+/* server.h -- the serving side: worker threads, each with its own libuv loop and its own
+ * SO_REUSEPORT UDP and TCP sockets, answering from the current snapshot.
+ *
+ * The snapshot is published by pointer swap (userspace RCU); the old one is freed once no
+ * worker can still be reading it. Workers never wait for loading or reloading.
+ */
+#ifndef FLEETDNS_SERVER_H
+#define FLEETDNS_SERVER_H
+
+#include <stddef.h>
+
+#include "fleetdns/answer.h"
+#include "fleetdns/conf.h"
+
+typedef struct server server_t;
+
+/** Bind every listen address of conf (UDP and TCP) and start the workers, which answer
+ * REFUSED until a snapshot is published. Returns 0 or FDNS_EADDR/FDNS_EIO with err set. */
+int server_start(server_t **out, const conf_t *conf, char *err, size_t errlen);
+
+/** Make snap the data every worker answers from; the server owns it from now on. */
+void server_publish(server_t *srv, snapshot_t *snap);
+
+/** Stop the workers, close the sockets, free everything. */
+void server_stop(server_t *srv);
+
+#endif

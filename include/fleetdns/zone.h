@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/* zone.h -- loading zone data from RFC 1035 master files (through ldns) and checking it.
+ *
+ * A zone_data_t owns its ldns objects; zone_data_free() releases them. Loading is all or
+ * nothing: on error *out is NULL and err holds "file:line:column: message".
+ */
+#ifndef FLEETDNS_ZONE_H
+#define FLEETDNS_ZONE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <ldns/ldns.h>
+
+typedef struct zone_data {
+	ldns_rdf *apex;    /* zone origin, absolute */
+	ldns_rr_list *rrs; /* every record of the zone, checked */
+	uint32_t serial;   /* from the SOA */
+	char *source;      /* file name, or "(built-in)", for messages */
+} zone_data_t;
+
+/** Load and check a master file. origin is the zone name ("example.test" or "example.test."). */
+int zone_load_file(zone_data_t **out, const char *origin, const char *path, char *err,
+		   size_t errlen);
+
+/** Same, from text in memory; source names it in messages. */
+int zone_load_text(zone_data_t **out, const char *origin, const char *text, const char *source,
+		   char *err, size_t errlen);
+
+/** A zone with only the SOA and NS that fleetdns makes itself (serial: serial). */
+int zone_make_empty(zone_data_t **out, const char *origin, uint32_t serial, char *err,
+		    size_t errlen);
+
+void zone_data_free(zone_data_t *zone);
+
+/** The zone shipped in zones/ and compiled into the binary. */
+extern const char zone_default_text[];
+
+#endif

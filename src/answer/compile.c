@@ -1,0 +1,521 @@
+/* SPDX-License-Identifier: MIT */
+/* compile.c -- turns checked zone data into compiled answers (see snapshot.h).
+ *
+ * For every name: one block per type it has, one for any other type (NODATA, or where a
+ * CNAME chain ends), one for ANY; for zone cuts a referral; for "*.X" a movable set of
+ * blocks hung on X so that any name X's wildcard covers is answered by copy and patch.
+ * RFC 1034 4.3.2 is applied here, once, instead of on every query.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "answer/build.h"
+#include "answer/compile.h"
+#include "fleetdns/error.h"
+
+typedef struct bset {
+	uint16_t type;
+	uint32_t ttl;
+	ldns_rr_list *rrs; /* records not owned: they belong to the zone_data */
+} bset_t;
+
+typedef struct bnode bnode_t;
+struct bnode {
+	ldns_rdf *owner; /* owned */
+	uint8_t lc[DNS_NAME_MAX];
+	uint8_t len;
+	uint8_t flags;
+	bset_t *sets;
+	size_t nsets;
+	bnode_t *cut; /* the highest zone cut above, for occluded names */
+	bnode_t *hnext;
+	bnode_t *lnext; /* creation order */
+	ans_node_t *out;
+};
+
+typedef struct cctx {
+	zone_data_t *zone;
+	arena_t *arena;
+	build_t *b;
+	bnode_t **buckets;
+	size_t mask;
+	bnode_t *first, *last;
+	bnode_t *apex;
+	const ldns_rr_list *soa;
+	uint32_t neg_ttl;
+	const ldns_rdf *targets[64]; /* names that want A/AAAA in additional */
+	size_t ntargets;
+	int err;
+} cctx_t;
+
+enum { EMIT_NXDOMAIN = 1, EMIT_NEED_SOA = 2 };
+
+static void lower_name(const ldns_rdf *rdf, uint8_t *lc, uint8_t *len)
+{
+	const uint8_t *d = ldns_rdf_data(rdf);
+	size_t n = ldns_rdf_size(rdf);
+	for (size_t i = 0; i < n; i++)
+		lc[i] = (d[i] >= 'A' && d[i] <= 'Z') ? (uint8_t)(d[i] + 32) : d[i];
+	*len = (uint8_t)n;
+}
+
+static bnode_t *bnode_find(const cctx_t *c, const uint8_t *lc, size_t len)
+{
+	for (bnode_t *n = c->buckets[name_hash(lc, len) & c->mask]; n; n = n->hnext)
+		if (n->len == len && memcmp(n->lc, lc, len) == 0)
+			return n;
+	return NULL;
+}
+
+static bnode_t *bnode_get(cctx_t *c, const ldns_rdf *owner)
+{
+	uint8_t lc[DNS_NAME_MAX], len;
+	lower_name(owner, lc, &len);
+	bnode_t *n = bnode_find(c, lc, len);
+	if (n)
+		return n;
+	n = calloc(1, sizeof(*n));
+	if (!n || !(n->owner = ldns_rdf_clone(owner))) {
+		free(n);
+		c->err = FDNS_ENOMEM;
+		return NULL;
+	}
+	memcpy(n->lc, lc, len);
+	n->len = len;
+	size_t h = name_hash(lc, len) & c->mask;
+	n->hnext = c->buckets[h];
+	c->buckets[h] = n;
+	if (c->last)
+		c->last->lnext = n;
+	else
+		c->first = n;
+	c->last = n;
+	return n;
+}
+
+static bset_t *bset_find(const bnode_t *n, uint16_t type)
+{
+	for (size_t i = 0; i < n->nsets; i++)
+		if (n->sets[i].type == type)
+			return &n->sets[i];
+	return NULL;
+}
+
+static int bnode_add_rr(cctx_t *c, bnode_t *n, ldns_rr *rr)
+{
+	uint16_t type = (uint16_t)ldns_rr_get_type(rr);
+	bset_t *s = bset_find(n, type);
+	if (!s) {
+		bset_t *ns = realloc(n->sets, (n->nsets + 1) * sizeof(*ns));
+		if (!ns)
+			return FDNS_ENOMEM;
+		n->sets = ns;
+		s = &n->sets[n->nsets++];
+		s->type = type;
+		s->ttl = ldns_rr_ttl(rr);
+		s->rrs = ldns_rr_list_new();
+		if (!s->rrs)
+			return FDNS_ENOMEM;
+	}
+	for (size_t i = 0; i < ldns_rr_list_rr_count(s->rrs); i++)
+		if (ldns_rr_compare(ldns_rr_list_rr(s->rrs, i), rr) == 0)
+			return FDNS_OK; /* duplicate record: served once */
+	/* RFC 2181 5.2: one TTL per RRset; the lowest is the safe one. */
+	if (ldns_rr_ttl(rr) < s->ttl)
+		s->ttl = ldns_rr_ttl(rr);
+	return ldns_rr_list_push_rr(s->rrs, rr) ? FDNS_OK : FDNS_ENOMEM;
+	(void)c;
+}
+
+/* Create every name of the zone, including empty non-terminals (RFC 8020). */
+static int collect_names(cctx_t *c)
+{
+	ldns_rr_list *rrs = c->zone->rrs;
+	for (size_t i = 0; i < ldns_rr_list_rr_count(rrs); i++) {
+		ldns_rr *rr = ldns_rr_list_rr(rrs, i);
+		bnode_t *n = bnode_get(c, ldns_rr_owner(rr));
+		if (!n || bnode_add_rr(c, n, rr) < 0)
+			return FDNS_ENOMEM;
+	}
+	size_t apex_len = ldns_rdf_size(c->zone->apex);
+	for (bnode_t *n = c->first; n; n = n->lnext) {
+		if (n->len <= apex_len)
+			continue;
+		ldns_rdf *parent = ldns_dname_left_chop(n->owner);
+		if (!parent)
+			return FDNS_ENOMEM;
+		bnode_get(c, parent); /* appended to the list, so its parents follow */
+		ldns_rdf_deep_free(parent);
+		if (c->err)
+			return c->err;
+	}
+	uint8_t lc[DNS_NAME_MAX], len;
+	lower_name(c->zone->apex, lc, &len);
+	c->apex = bnode_find(c, lc, len);
+	bset_t *soa = c->apex ? bset_find(c->apex, TYPE_SOA) : NULL;
+	if (!soa)
+		return FDNS_EZONE;
+	c->soa = soa->rrs;
+	uint32_t minimum = ldns_rdf2native_int32(ldns_rr_rdf(ldns_rr_list_rr(soa->rrs, 0), 6));
+	c->neg_ttl = soa->ttl < minimum ? soa->ttl : minimum; /* RFC 2308 3 */
+	return FDNS_OK;
+}
+
+/* Mark zone cuts, and names below them (occluded: only referrals and glue). */
+static void mark_cuts(cctx_t *c)
+{
+	for (bnode_t *n = c->first; n; n = n->lnext)
+		if (n != c->apex && bset_find(n, TYPE_NS))
+			n->flags |= NODE_DELEGATION;
+	for (bnode_t *n = c->first; n; n = n->lnext) {
+		/* The highest cut above n (excluding n) wins. */
+		const uint8_t *p = n->lc;
+		size_t len = n->len;
+		while (len > c->apex->len) {
+			len -= 1u + p[0];
+			p += 1u + p[0];
+			if (len <= c->apex->len)
+				break;
+			bnode_t *a = bnode_find(c, p, len);
+			if (a && (a->flags & NODE_DELEGATION))
+				n->cut = a;
+		}
+		if (n->cut)
+			n->flags |= NODE_OCCLUDED;
+	}
+}
+
+enum resolve_status { RESOLVE_FOUND, RESOLVE_NXDOMAIN, RESOLVE_ELSEWHERE };
+
+/* Where a CNAME target leads inside this zone: a name, a wildcard, or nowhere. */
+static enum resolve_status resolve(const cctx_t *c, const ldns_rdf *name, bnode_t **out)
+{
+	uint8_t lc[DNS_NAME_MAX], len;
+	lower_name(name, lc, &len);
+	*out = NULL;
+	if (len < c->apex->len || memcmp(lc + len - c->apex->len, c->apex->lc, c->apex->len) != 0)
+		return RESOLVE_ELSEWHERE;
+	bnode_t *n = bnode_find(c, lc, len);
+	if (n) {
+		*out = n;
+		return (n->flags & (NODE_OCCLUDED | NODE_DELEGATION)) ? RESOLVE_ELSEWHERE
+									: RESOLVE_FOUND;
+	}
+	const uint8_t *p = lc;
+	size_t plen = len;
+	while (plen > c->apex->len) {
+		plen -= 1u + p[0];
+		p += 1u + p[0];
+		bnode_t *ce = bnode_find(c, p, plen);
+		if (!ce)
+			continue;
+		if (ce->flags & (NODE_OCCLUDED | NODE_DELEGATION))
+			return RESOLVE_ELSEWHERE;
+		uint8_t w[DNS_NAME_MAX];
+		if (plen + 2 > DNS_NAME_MAX)
+			return RESOLVE_NXDOMAIN;
+		w[0] = 1;
+		w[1] = '*';
+		memcpy(w + 2, p, plen);
+		*out = bnode_find(c, w, plen + 2);
+		return *out ? RESOLVE_FOUND : RESOLVE_NXDOMAIN;
+	}
+	return RESOLVE_NXDOMAIN;
+}
+
+static void add_target(cctx_t *c, const ldns_rdf *name)
+{
+	if (c->ntargets < sizeof(c->targets) / sizeof(c->targets[0]))
+		c->targets[c->ntargets++] = name;
+}
+
+/* Names in these RRsets get their addresses in the additional section (RFC 1035 3.3). */
+static void collect_targets(cctx_t *c, const bset_t *s)
+{
+	int field = s->type == TYPE_NS ? 0 : s->type == TYPE_MX ? 1 : s->type == TYPE_SRV ? 3 : -1;
+	if (field < 0)
+		return;
+	for (size_t i = 0; i < ldns_rr_list_rr_count(s->rrs); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(s->rrs, i);
+		if ((int)ldns_rr_rd_count(rr) > field)
+			add_target(c, ldns_rr_rdf(rr, (size_t)field));
+	}
+}
+
+static void write_set(cctx_t *c, enum build_section sec, const ldns_rdf *owner, const bset_t *s)
+{
+	build_rrset(c->b, sec, owner, s->rrs, s->ttl);
+	if (sec != SECTION_ADDITIONAL)
+		collect_targets(c, s);
+}
+
+/* Answer section for (n, qtype) with owner (NULL: the question name). */
+static int emit_answer(cctx_t *c, bnode_t *n, const ldns_rdf *owner, uint16_t qtype)
+{
+	bnode_t *seen[16];
+	size_t nseen = 0;
+	for (;;) {
+		bset_t *cname = bset_find(n, TYPE_CNAME);
+		if (qtype == TYPE_ANY) {
+			for (size_t i = 0; i < n->nsets; i++)
+				write_set(c, SECTION_ANSWER, owner, &n->sets[i]);
+			return n->nsets ? 0 : EMIT_NEED_SOA;
+		}
+		if (cname && qtype != TYPE_CNAME) {
+			write_set(c, SECTION_ANSWER, owner, cname);
+			seen[nseen++] = n;
+			const ldns_rdf *target = ldns_rr_rdf(ldns_rr_list_rr(cname->rrs, 0), 0);
+			bnode_t *next;
+			switch (resolve(c, target, &next)) {
+			case RESOLVE_NXDOMAIN:
+				return EMIT_NXDOMAIN | EMIT_NEED_SOA;
+			case RESOLVE_ELSEWHERE:
+				return 0;
+			case RESOLVE_FOUND:
+				break;
+			}
+			for (size_t i = 0; i < nseen; i++)
+				if (seen[i] == next)
+					return 0; /* a loop: the chain so far is the answer */
+			if (nseen == sizeof(seen) / sizeof(seen[0]))
+				return 0;
+			n = next;
+			owner = target;
+			continue;
+		}
+		bset_t *s = bset_find(n, qtype);
+		if (!s)
+			return EMIT_NEED_SOA;
+		write_set(c, SECTION_ANSWER, owner, s);
+		return 0;
+	}
+}
+
+static void emit_additional(cctx_t *c)
+{
+	for (size_t i = 0; i < c->ntargets; i++) {
+		bool dup = false;
+		for (size_t j = 0; j < i && !dup; j++)
+			dup = ldns_dname_compare(c->targets[i], c->targets[j]) == 0;
+		if (dup)
+			continue;
+		uint8_t lc[DNS_NAME_MAX], len;
+		lower_name(c->targets[i], lc, &len);
+		bnode_t *t = bnode_find(c, lc, len);
+		if (!t)
+			continue;
+		const bset_t *a = bset_find(t, TYPE_A), *aaaa = bset_find(t, TYPE_AAAA);
+		if (a)
+			write_set(c, SECTION_ADDITIONAL, c->targets[i], a);
+		if (aaaa)
+			write_set(c, SECTION_ADDITIONAL, c->targets[i], aaaa);
+	}
+}
+
+/* One complete block: answer for (n, qtype), then authority, then additional. */
+static const ans_block_t *compile_block(cctx_t *c, bnode_t *n, bool movable, uint16_t qtype)
+{
+	build_reset(c->b, movable ? NULL : n->lc, n->len);
+	c->ntargets = 0;
+	int r = emit_answer(c, n, NULL, qtype);
+	if (r & EMIT_NEED_SOA)
+		build_rrset(c->b, SECTION_AUTHORITY, c->apex->owner, c->soa, c->neg_ttl);
+	emit_additional(c);
+	const ans_block_t *blk = build_finish(c->b, c->arena,
+					      (r & EMIT_NXDOMAIN) ? RCODE_NXDOMAIN : RCODE_NOERROR,
+					      true);
+	if (!blk)
+		c->err = FDNS_ENOMEM;
+	return blk;
+}
+
+static const ans_block_t *compile_referral(cctx_t *c, bnode_t *cut)
+{
+	build_reset(c->b, NULL, 0);
+	c->ntargets = 0;
+	write_set(c, SECTION_AUTHORITY, cut->owner, bset_find(cut, TYPE_NS));
+	emit_additional(c);
+	const ans_block_t *blk = build_finish(c->b, c->arena, RCODE_NOERROR, false);
+	if (!blk)
+		c->err = FDNS_ENOMEM;
+	return blk;
+}
+
+static const ans_block_t *compile_negative(cctx_t *c, uint8_t rcode)
+{
+	build_reset(c->b, NULL, 0);
+	build_rrset(c->b, SECTION_AUTHORITY, c->apex->owner, c->soa, c->neg_ttl);
+	const ans_block_t *blk = build_finish(c->b, c->arena, rcode, true);
+	if (!blk)
+		c->err = FDNS_ENOMEM;
+	return blk;
+}
+
+static int cmp_type(const void *a, const void *b)
+{
+	return (int)((const ans_type_t *)a)->type - (int)((const ans_type_t *)b)->type;
+}
+
+/* Blocks for every type n answers, following CNAME chains to learn those types. */
+static void compile_answers(cctx_t *c, bnode_t *n, ans_node_t *out, bool movable)
+{
+	uint16_t types[256];
+	size_t ntypes = 0;
+	for (size_t i = 0; i < n->nsets && ntypes < 128; i++)
+		types[ntypes++] = n->sets[i].type;
+	/* For a CNAME, each type at the end of the chain gets a ready block too. */
+	bnode_t *end = n;
+	for (int hop = 0; hop < 16 && bset_find(end, TYPE_CNAME); hop++) {
+		bnode_t *next;
+		const bset_t *cn = bset_find(end, TYPE_CNAME);
+		if (resolve(c, ldns_rr_rdf(ldns_rr_list_rr(cn->rrs, 0), 0), &next) != RESOLVE_FOUND)
+			break;
+		end = next;
+	}
+	if (end != n)
+		for (size_t i = 0; i < end->nsets && ntypes < 256; i++) {
+			bool dup = false;
+			for (size_t j = 0; j < ntypes && !dup; j++)
+				dup = types[j] == end->sets[i].type;
+			if (!dup)
+				types[ntypes++] = end->sets[i].type;
+		}
+	ans_type_t *t = arena_alloc(c->arena, (ntypes ? ntypes : 1) * sizeof(*t));
+	if (!t) {
+		c->err = FDNS_ENOMEM;
+		return;
+	}
+	for (size_t i = 0; i < ntypes; i++) {
+		t[i].type = types[i];
+		t[i].block = compile_block(c, n, movable, types[i]);
+	}
+	qsort(t, ntypes, sizeof(*t), cmp_type);
+	out->types = t;
+	out->ntypes = (uint16_t)ntypes;
+	out->other = compile_block(c, n, movable, 0);
+	out->any = compile_block(c, n, movable, TYPE_ANY);
+}
+
+static ans_node_t *new_node(cctx_t *c, const bnode_t *n)
+{
+	ans_node_t *a = arena_alloc(c->arena, sizeof(*a));
+	uint8_t *name = arena_alloc(c->arena, n->len);
+	if (!a || !name) {
+		c->err = FDNS_ENOMEM;
+		return NULL;
+	}
+	memcpy(name, n->lc, n->len);
+	a->name = name;
+	a->name_len = n->len;
+	a->flags = n->flags;
+	return a;
+}
+
+static bool is_wildcard(const bnode_t *n)
+{
+	return n->lc[0] == 1 && n->lc[1] == '*';
+}
+
+static void compile_nodes(cctx_t *c, ans_zone_t *z)
+{
+	for (bnode_t *n = c->first; n && !c->err; n = n->lnext)
+		n->out = new_node(c, n);
+	for (bnode_t *n = c->first; n && !c->err; n = n->lnext) {
+		ans_node_t *a = n->out;
+		size_t h = name_hash(n->lc, n->len) & z->mask;
+		a->next = z->buckets[h];
+		z->buckets[h] = a;
+		if (n->flags & NODE_OCCLUDED) {
+			a->cut = n->cut->out;
+			continue;
+		}
+		if (n->flags & NODE_DELEGATION) {
+			/* Only DS belongs to the parent side of a cut (RFC 4035 3.1.4.1). */
+			a->referral = compile_referral(c, n);
+			bset_t *ds = bset_find(n, TYPE_DS);
+			if (ds) {
+				ans_type_t *t = arena_alloc(c->arena, sizeof(*t));
+				if (!t) {
+					c->err = FDNS_ENOMEM;
+					return;
+				}
+				t->type = TYPE_DS;
+				t->block = compile_block(c, n, false, TYPE_DS);
+				a->types = t;
+				a->ntypes = 1;
+			}
+			continue;
+		}
+		compile_answers(c, n, a, false);
+		if (is_wildcard(n)) {
+			/* The parent answers, through this, for every name the wildcard covers. */
+			uint8_t plen = (uint8_t)(n->len - 2);
+			bnode_t *parent = bnode_find(c, n->lc + 2, plen);
+			ans_node_t *w = new_node(c, n);
+			if (!parent || !w)
+				return;
+			compile_answers(c, n, w, true);
+			parent->out->wildcard = w;
+		}
+	}
+}
+
+static void free_bnodes(cctx_t *c)
+{
+	bnode_t *n = c->first;
+	while (n) {
+		bnode_t *next = n->lnext;
+		for (size_t i = 0; i < n->nsets; i++)
+			ldns_rr_list_free(n->sets[i].rrs);
+		free(n->sets);
+		ldns_rdf_deep_free(n->owner);
+		free(n);
+		n = next;
+	}
+	free(c->buckets);
+}
+
+int compile_zone(ans_zone_t **out, zone_data_t *zone, arena_t *arena, build_t *b)
+{
+	*out = NULL;
+	size_t nrr = ldns_rr_list_rr_count(zone->rrs), buckets = 64;
+	while (buckets < nrr * 2)
+		buckets *= 2;
+	cctx_t c = {.zone = zone, .arena = arena, .b = b, .mask = buckets - 1};
+	c.buckets = calloc(buckets, sizeof(*c.buckets));
+	if (!c.buckets)
+		return FDNS_ENOMEM;
+	int ret = collect_names(&c);
+	if (ret < 0)
+		goto done;
+	mark_cuts(&c);
+	size_t nnodes = 0;
+	for (bnode_t *n = c.first; n; n = n->lnext)
+		nnodes++;
+	size_t zb = 64;
+	while (zb < nnodes * 2)
+		zb *= 2;
+	ans_zone_t *z = arena_alloc(arena, sizeof(*z));
+	ans_node_t **zbuckets = arena_alloc(arena, zb * sizeof(*zbuckets));
+	uint8_t *apex = arena_alloc(arena, c.apex->len);
+	if (!z || !zbuckets || !apex) {
+		ret = FDNS_ENOMEM;
+		goto done;
+	}
+	memcpy(apex, c.apex->lc, c.apex->len);
+	z->apex = apex;
+	z->apex_len = c.apex->len;
+	z->apex_labels = (uint8_t)ldns_dname_label_count(zone->apex);
+	z->nnodes = nnodes;
+	z->mask = zb - 1;
+	z->buckets = zbuckets;
+	z->nodata = compile_negative(&c, RCODE_NOERROR);
+	z->nxdomain = compile_negative(&c, RCODE_NXDOMAIN);
+	compile_nodes(&c, z);
+	ret = c.err;
+	if (ret == FDNS_OK)
+		*out = z;
+done:
+	free_bnodes(&c);
+	return ret;
+}

@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: MIT */
+/* respond.c -- the query-time half: find the compiled block, copy it, patch the header.
+ *
+ * Nothing here allocates or calls ldns. The work per query is a few hash lookups on the
+ * lowercased question name and one or two memcpy calls.
+ */
+#include <string.h>
+
+#include "answer/snapshot.h"
+
+#define OPT_RR_LEN 11
+
+static inline void wr16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+size_t answer_udp_limit(const snapshot_t *snap, const query_t *q)
+{
+	size_t limit = q->has_opt ? q->udp_size : 512;
+	return limit < snap->udp_size ? limit : snap->udp_size;
+}
+
+/* Header, question (as the client wrote it) and nothing else. Returns the length. */
+static size_t write_head(const query_t *q, uint8_t *out, uint8_t rcode, bool aa, bool question)
+{
+	wr16(out, q->id);
+	out[2] = (uint8_t)(0x80 | (q->opcode << 3) | (aa ? 0x04 : 0) | (q->rd ? 0x01 : 0));
+	out[3] = (uint8_t)((q->cd ? 0x10 : 0) | (rcode & 0x0F));
+	memset(out + 4, 0, 8);
+	if (!question || !q->has_question)
+		return DNS_HEADER_LEN;
+	wr16(out + 4, 1);
+	size_t qlen = q->question_end - DNS_HEADER_LEN;
+	memcpy(out + DNS_HEADER_LEN, q->msg + DNS_HEADER_LEN, qlen);
+	return DNS_HEADER_LEN + qlen;
+}
+
+/* Append the OPT record when the query had one (RFC 6891 6.1.1), and count it. */
+static size_t write_opt(const snapshot_t *s, const query_t *q, uint8_t *out, size_t len,
+			uint8_t rcode)
+{
+	if (!q->has_opt)
+		return len;
+	uint8_t *p = out + len;
+	p[0] = 0;
+	wr16(p + 1, 41);
+	wr16(p + 3, s->udp_size);
+	p[5] = (uint8_t)(rcode >> 4); /* extended RCODE, upper 8 bits */
+	p[6] = 0;                     /* version 0 */
+	p[7] = q->do_bit ? 0x80 : 0;
+	p[8] = 0;
+	wr16(p + 9, 0);
+	uint16_t ar = (uint16_t)(out[10] << 8 | out[11]);
+	wr16(out + 10, (uint16_t)(ar + 1));
+	return len + OPT_RR_LEN;
+}
+
+static size_t respond_error(const snapshot_t *s, const query_t *q, uint8_t *out, uint8_t rcode,
+			    bool aa)
+{
+	size_t len = write_head(q, out, rcode, aa, true);
+	return write_opt(s, q, out, len, rcode);
+}
+
+static const ans_block_t *type_block(const ans_node_t *n, uint16_t qtype)
+{
+	for (uint16_t i = 0; i < n->ntypes; i++)
+		if (n->types[i].type == qtype)
+			return n->types[i].block;
+	return NULL;
+}
+
+/* The block for qtype at a name that exists (or is synthesised from a wildcard). */
+static const ans_block_t *node_block(const ans_zone_t *z, const ans_node_t *n, uint16_t qtype)
+{
+	if (n->flags & NODE_OCCLUDED)
+		return n->cut->referral;
+	if (n->flags & NODE_DELEGATION) {
+		if (qtype != TYPE_DS)
+			return n->referral;
+		const ans_block_t *b = type_block(n, qtype);
+		return b ? b : z->nodata;
+	}
+	if (qtype == TYPE_ANY)
+		return n->any;
+	const ans_block_t *b = type_block(n, qtype);
+	return b ? b : n->other;
+}
+
+/* RFC 1034 4.3.2 step 3, over compiled data. */
+static const ans_block_t *lookup(const ans_zone_t *z, const query_t *q)
+{
+	const ans_node_t *n = ans_zone_find(z, q->qname, q->qname_len);
+	if (n)
+		return node_block(z, n, q->qtype);
+	/* The closest encloser: the longest existing ancestor (the apex always exists). */
+	unsigned last = q->nlabels - z->apex_labels;
+	for (unsigned i = 1; i <= last; i++) {
+		unsigned off = q->label_off[i];
+		const ans_node_t *ce = ans_zone_find(z, q->qname + off, q->qname_len - off);
+		if (!ce)
+			continue;
+		if (ce->flags & NODE_OCCLUDED)
+			return ce->cut->referral;
+		if (ce->flags & NODE_DELEGATION)
+			return ce->referral;
+		if (ce->wildcard)
+			return node_block(z, ce->wildcard, q->qtype);
+		return z->nxdomain;
+	}
+	return z->nxdomain;
+}
+
+static const ans_zone_t *find_zone(const snapshot_t *s, const query_t *q)
+{
+	for (unsigned i = 0; i <= q->nlabels; i++) {
+		unsigned off = i < q->nlabels ? q->label_off[i] : (unsigned)q->qname_len - 1;
+		const ans_zone_t *z = snapshot_find_zone(s, q->qname + off, q->qname_len - off);
+		if (z)
+			return z;
+	}
+	return NULL;
+}
+
+/* Copy a block after the question, keeping whole RRsets that fit in maxsize. */
+static size_t copy_block(const snapshot_t *s, const query_t *q, const ans_block_t *b, uint8_t *out,
+			 size_t maxsize)
+{
+	size_t len = write_head(q, out, b->rcode, b->aa, true);
+	size_t room = maxsize - len - (q->has_opt ? OPT_RR_LEN : 0);
+	size_t take = b->len;
+	uint16_t an = b->an, ns = b->ns, ar = b->ar;
+	bool tc = false;
+	if (take > room) {
+		size_t k = 0;
+		while (k < b->ncuts && b->cuts[k].end <= room)
+			k++;
+		/* RFC 2181 9: TC only when answer or authority data is missing. */
+		tc = k < b->nrequired;
+		take = k ? b->cuts[k - 1].end : 0;
+		an = k ? b->cuts[k - 1].an : 0;
+		ns = k ? b->cuts[k - 1].ns : 0;
+		ar = k ? b->cuts[k - 1].ar : 0;
+	}
+	memcpy(out + len, b->wire, take);
+	if (b->movable) {
+		for (uint16_t i = 0; i < b->nrelocs && b->relocs[i] < take; i++) {
+			uint8_t *p = out + len + b->relocs[i];
+			uint16_t ptr = (uint16_t)(((p[0] & 0x3F) << 8 | p[1]) + len);
+			wr16(p, (uint16_t)(0xC000 | ptr));
+		}
+	}
+	if (tc)
+		out[2] |= 0x02;
+	wr16(out + 6, an);
+	wr16(out + 8, ns);
+	wr16(out + 10, ar);
+	return write_opt(s, q, out, len + take, b->rcode);
+}
+
+size_t answer_respond(const snapshot_t *s, const query_t *q, enum query_verdict v, uint8_t *out,
+		      size_t maxsize)
+{
+	switch (v) {
+	case QUERY_DROP:
+		return 0;
+	case QUERY_FORMERR:
+		return respond_error(s, q, out, RCODE_FORMERR, false);
+	case QUERY_NOTIMP:
+		return respond_error(s, q, out, RCODE_NOTIMP, false);
+	case QUERY_OK:
+		break;
+	}
+	if (q->has_opt && q->edns_version > 0)
+		return respond_error(s, q, out, RCODE_BADVERS, false); /* RFC 6891 6.1.3 */
+	if (q->qclass != CLASS_IN)
+		return respond_error(s, q, out, RCODE_REFUSED, false);
+	const ans_zone_t *z = find_zone(s, q);
+	if (!z)
+		return respond_error(s, q, out, RCODE_REFUSED, false);
+	if (q->qtype == TYPE_AXFR || q->qtype == TYPE_IXFR || q->qtype == TYPE_OPT)
+		return respond_error(s, q, out, RCODE_REFUSED, false);
+	return copy_block(s, q, lookup(z, q), out, maxsize);
+}

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: MIT */
+/* snapshot.h -- the layout of compiled answers, shared by the compiler and the responder.
+ *
+ * A block is the tail of a response (answer, authority and additional sections) in wire
+ * format, ready to copy after the question. Blocks compiled for an exact name know where
+ * they will sit (right after a question of known length) and may point into the question.
+ * Blocks for names only known at query time (wildcards, negative answers, referrals) are
+ * "movable": their self-pointers are listed in relocs and shifted by the real start.
+ * cuts[] lists where each RRset ends, so a truncated response keeps whole RRsets only.
+ */
+#ifndef FDNS_ANSWER_SNAPSHOT_H
+#define FDNS_ANSWER_SNAPSHOT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "answer/arena.h"
+#include "fleetdns/answer.h"
+
+typedef struct ans_cut {
+	uint16_t end; /* block offset just past this RRset */
+	uint16_t an, ns, ar; /* record counts up to here */
+} ans_cut_t;
+
+typedef struct ans_block {
+	uint8_t rcode;
+	bool aa;
+	bool movable; /* relocs apply; otherwise the block was laid out for its exact name */
+	uint16_t an, ns, ar;
+	uint16_t len;
+	uint16_t ncuts;
+	uint16_t nrequired; /* cuts that must all fit, or TC is set (answer + authority) */
+	uint16_t nrelocs;
+	const ans_cut_t *cuts;
+	const uint16_t *relocs; /* offsets of 2-byte compression pointers to shift */
+	const uint8_t *wire;
+} ans_block_t;
+
+typedef struct ans_type {
+	uint16_t type;
+	const ans_block_t *block;
+} ans_type_t;
+
+enum ans_node_flags {
+	NODE_DELEGATION = 1 << 0, /* has NS and is not the apex: a zone cut */
+	NODE_OCCLUDED = 1 << 1,   /* below a zone cut: answered with the cut's referral */
+};
+
+typedef struct ans_node ans_node_t;
+struct ans_node {
+	const uint8_t *name; /* lowercased wire format */
+	uint8_t name_len;
+	uint8_t flags;
+	uint16_t ntypes;
+	const ans_type_t *types; /* sorted by type */
+	const ans_block_t *other; /* any type not in types: NODATA, or a CNAME chain's end */
+	const ans_block_t *any;
+	const ans_block_t *referral; /* NODE_DELEGATION: the referral to this cut */
+	const ans_node_t *cut; /* NODE_OCCLUDED: the delegation above */
+	const ans_node_t *wildcard; /* answers synthesised from "*.<this name>", or NULL */
+	ans_node_t *next; /* hash chain */
+};
+
+typedef struct ans_zone ans_zone_t;
+struct ans_zone {
+	const uint8_t *apex; /* lowercased wire format */
+	uint8_t apex_len;
+	uint8_t apex_labels;
+	size_t nnodes;
+	size_t mask; /* buckets - 1 */
+	ans_node_t **buckets;
+	const ans_block_t *nodata;
+	const ans_block_t *nxdomain;
+	ans_zone_t *next; /* hash chain in the snapshot */
+};
+
+struct snapshot {
+	arena_t arena;
+	size_t nzones, nnames;
+	size_t zmask;
+	ans_zone_t **zbuckets;
+	uint16_t udp_size;
+};
+
+/** FNV-1a over a lowercased wire name. */
+static inline uint32_t name_hash(const uint8_t *name, size_t len)
+{
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ name[i]) * 16777619u;
+	return h;
+}
+
+const ans_node_t *ans_zone_find(const ans_zone_t *z, const uint8_t *name, size_t len);
+const ans_zone_t *snapshot_find_zone(const snapshot_t *s, const uint8_t *name, size_t len);
+
+#endif

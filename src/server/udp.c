@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: MIT */
+/* udp.c -- UDP serving: readiness from uv_poll, then batches of recvmmsg/sendmmsg.
+ *
+ * Buffers live in the worker and are reused for every batch. On wildcard addresses the
+ * destination address of each query (IP_PKTINFO / IPV6_PKTINFO) is sent back as the
+ * source of the reply (RFC 2181 4).
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <urcu.h>
+
+#include "server/worker.h"
+#include "util/log.h"
+
+#define UDP_BATCHES_PER_WAKEUP 8
+
+/* Turn a received control message into the one that sets the reply's source. */
+static size_t reply_control(struct msghdr *rx, uint8_t *ctl, size_t ctlcap)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(rx); c; c = CMSG_NXTHDR(rx, c)) {
+		struct msghdr tmp = {.msg_control = ctl, .msg_controllen = ctlcap};
+		struct cmsghdr *o = CMSG_FIRSTHDR(&tmp);
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+			struct in_pktinfo pi;
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			pi.ipi_spec_dst = pi.ipi_addr;
+			pi.ipi_ifindex = 0;
+			o->cmsg_level = IPPROTO_IP;
+			o->cmsg_type = IP_PKTINFO;
+			o->cmsg_len = CMSG_LEN(sizeof(pi));
+			memcpy(CMSG_DATA(o), &pi, sizeof(pi));
+			return CMSG_SPACE(sizeof(pi));
+		}
+		if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+			struct in6_pktinfo pi;
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			pi.ipi6_ifindex = 0;
+			o->cmsg_level = IPPROTO_IPV6;
+			o->cmsg_type = IPV6_PKTINFO;
+			o->cmsg_len = CMSG_LEN(sizeof(pi));
+			memcpy(CMSG_DATA(o), &pi, sizeof(pi));
+			return CMSG_SPACE(sizeof(pi));
+		}
+	}
+	return 0;
+}
+
+static void udp_prepare_rx(worker_t *w, const udp_sock_t *u)
+{
+	for (int i = 0; i < UDP_BATCH; i++) {
+		w->rx_iov[i] = (struct iovec){w->rx_buf[i], UDP_RX_SIZE};
+		struct msghdr *h = &w->rx_msgs[i].msg_hdr;
+		*h = (struct msghdr){
+			.msg_name = &w->addrs[i],
+			.msg_namelen = sizeof(w->addrs[i]),
+			.msg_iov = &w->rx_iov[i],
+			.msg_iovlen = 1,
+			.msg_control = u->pktinfo ? w->rx_ctl[i] : NULL,
+			.msg_controllen = u->pktinfo ? sizeof(w->rx_ctl[i]) : 0,
+		};
+	}
+}
+
+/* Receive one batch and answer it. Returns the number of messages received. */
+static int udp_batch(worker_t *w, udp_sock_t *u)
+{
+	udp_prepare_rx(w, u);
+	int n = recvmmsg(u->fd, w->rx_msgs, UDP_BATCH, MSG_DONTWAIT, NULL);
+	if (n <= 0)
+		return 0;
+	int out = 0;
+	rcu_read_lock();
+	const snapshot_t *snap = server_snapshot(w->srv);
+	for (int i = 0; i < n; i++) {
+		struct msghdr *rx = &w->rx_msgs[i].msg_hdr;
+		if (rx->msg_flags & MSG_TRUNC)
+			continue; /* larger than any query we accept */
+		size_t len = worker_answer(snap, w->rx_buf[i], w->rx_msgs[i].msg_len,
+					   w->tx_buf[out], UDP_TX_SIZE, false);
+		if (len == 0)
+			continue;
+		w->tx_iov[out] = (struct iovec){w->tx_buf[out], len};
+		struct msghdr *tx = &w->tx_msgs[out].msg_hdr;
+		*tx = (struct msghdr){
+			.msg_name = rx->msg_name,
+			.msg_namelen = rx->msg_namelen,
+			.msg_iov = &w->tx_iov[out],
+			.msg_iovlen = 1,
+		};
+		if (u->pktinfo) {
+			tx->msg_control = w->tx_ctl[out];
+			tx->msg_controllen =
+				reply_control(rx, w->tx_ctl[out], sizeof(w->tx_ctl[out]));
+			if (tx->msg_controllen == 0)
+				tx->msg_control = NULL;
+		}
+		out++;
+	}
+	rcu_read_unlock();
+	for (int sent = 0; sent < out;) {
+		int r = sendmmsg(u->fd, w->tx_msgs + sent, (unsigned)(out - sent), MSG_DONTWAIT);
+		if (r <= 0) {
+			if (r < 0 && errno == EINTR)
+				continue;
+			break; /* socket buffer full: UDP may drop, the client retries */
+		}
+		sent += r;
+	}
+	return n;
+}
+
+static void udp_on_readable(uv_poll_t *handle, int status, int events)
+{
+	udp_sock_t *u = handle->data;
+	if (status < 0) {
+		log_warning("udp socket: %s", uv_strerror(status));
+		return;
+	}
+	for (int i = 0; i < UDP_BATCHES_PER_WAKEUP; i++)
+		if (udp_batch(u->w, u) < UDP_BATCH)
+			break;
+}
+
+int worker_udp_start(worker_t *w, udp_sock_t *u)
+{
+	u->w = w;
+	int r = uv_poll_init_socket(&w->loop, &u->poll, u->fd);
+	if (r < 0)
+		return r;
+	u->poll.data = u;
+	return uv_poll_start(&u->poll, UV_READABLE, udp_on_readable);
+}

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/* worker.h -- one serving thread: a libuv loop, its sockets and its buffers. */
+#ifndef FDNS_SERVER_WORKER_H
+#define FDNS_SERVER_WORKER_H
+
+#include <stdbool.h>
+#include <uv.h>
+
+#include "fleetdns/answer.h"
+#include "fleetdns/conf.h"
+
+#define UDP_BATCH 64
+#define UDP_RX_SIZE 4096
+#define UDP_TX_SIZE 4096
+
+typedef struct server server_t;
+typedef struct worker worker_t;
+typedef struct tcp_conn tcp_conn_t;
+
+typedef struct udp_sock {
+	uv_poll_t poll;
+	int fd;
+	bool pktinfo; /* bound to a wildcard address: reply from the query's destination */
+	worker_t *w;
+} udp_sock_t;
+
+typedef struct tcp_listener {
+	uv_tcp_t handle;
+	int fd;
+	worker_t *w;
+} tcp_listener_t;
+
+struct worker {
+	server_t *srv;
+	unsigned id;
+	uv_loop_t loop;
+	uv_async_t stop;
+	uv_thread_t thread;
+	size_t nudp, ntcp;
+	udp_sock_t *udp;
+	tcp_listener_t *tcp;
+	tcp_conn_t *conns; /* open TCP connections */
+	unsigned nconns;
+	unsigned max_conns, max_per_client, idle_ms;
+	/* UDP batch buffers, allocated once. */
+	struct mmsghdr rx_msgs[UDP_BATCH], tx_msgs[UDP_BATCH];
+	struct iovec rx_iov[UDP_BATCH], tx_iov[UDP_BATCH];
+	struct sockaddr_storage addrs[UDP_BATCH];
+	uint8_t rx_ctl[UDP_BATCH][64], tx_ctl[UDP_BATCH][64];
+	uint8_t rx_buf[UDP_BATCH][UDP_RX_SIZE];
+	uint8_t tx_buf[UDP_BATCH][UDP_TX_SIZE];
+};
+
+/** The current snapshot; call between rcu_read_lock() and rcu_read_unlock(). NULL before
+ * the first publish. */
+const snapshot_t *server_snapshot(server_t *srv);
+
+/** Answer one message; returns the response length (0: no response). */
+size_t worker_answer(const snapshot_t *snap, const uint8_t *msg, size_t len, uint8_t *out,
+		     size_t outcap, bool tcp);
+
+int worker_udp_start(worker_t *w, udp_sock_t *u);
+int worker_tcp_start(worker_t *w, tcp_listener_t *l);
+void worker_tcp_close_all(worker_t *w);
+
+#endif

@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: MIT */
+/* query.c -- reads a query: header, one question, and the records after it (to find OPT).
+ *
+ * Every read is checked against the message length. Names in the question must be
+ * uncompressed (a compressed question cannot point anywhere useful); names in the other
+ * sections are only skipped, so a pointer ends the name and loops are impossible.
+ */
+#include <string.h>
+
+#include "fleetdns/query.h"
+
+static inline uint16_t rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/* Read the question name at *pos into q->qname, lowercased. Returns 0 or -1. */
+static int read_qname(query_t *q, size_t *pos)
+{
+	size_t p = *pos, out = 0;
+	q->nlabels = 0;
+	for (;;) {
+		if (p >= q->len)
+			return -1;
+		uint8_t l = q->msg[p];
+		if (l == 0)
+			break;
+		if (l > 63) /* pointer or reserved label type */
+			return -1;
+		if (p + 1 + l > q->len || out + 1 + l + 1 > DNS_NAME_MAX)
+			return -1;
+		q->label_off[q->nlabels++] = (uint8_t)out;
+		q->qname[out++] = l;
+		for (uint8_t i = 0; i < l; i++) {
+			uint8_t c = q->msg[p + 1 + i];
+			q->qname[out++] = (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c;
+		}
+		p += 1 + l;
+	}
+	q->qname[out++] = 0;
+	q->qname_len = (uint8_t)out;
+	*pos = p + 1;
+	return 0;
+}
+
+/* Skip a name in a record section. Returns 0 or -1. */
+static int skip_name(const uint8_t *msg, size_t len, size_t *pos, bool *is_root)
+{
+	size_t p = *pos, total = 0;
+	*is_root = (p < len && msg[p] == 0);
+	for (;;) {
+		if (p >= len)
+			return -1;
+		uint8_t l = msg[p];
+		if (l == 0) {
+			p++;
+			break;
+		}
+		if ((l & 0xC0) == 0xC0) {
+			if (p + 2 > len)
+				return -1;
+			p += 2;
+			break;
+		}
+		if (l > 63)
+			return -1;
+		total += 1u + l;
+		if (total + 1 > DNS_NAME_MAX)
+			return -1;
+		p += 1u + l;
+	}
+	*pos = p;
+	return 0;
+}
+
+/* Check the OPT RDATA is a well-formed list of options. */
+static int check_opt_rdata(const uint8_t *rd, size_t rdlen)
+{
+	size_t p = 0;
+	while (p < rdlen) {
+		if (p + 4 > rdlen)
+			return -1;
+		size_t olen = rd16(rd + p + 2);
+		if (p + 4 + olen > rdlen)
+			return -1;
+		p += 4 + olen;
+	}
+	return 0;
+}
+
+/* Walk answer, authority and additional; note the OPT record. */
+static enum query_verdict read_records(query_t *q, size_t pos)
+{
+	const uint8_t *m = q->msg;
+	unsigned an = rd16(m + 6), ns = rd16(m + 8), ar = rd16(m + 10);
+	unsigned total = an + ns + ar;
+	for (unsigned i = 0; i < total; i++) {
+		bool root;
+		if (skip_name(m, q->len, &pos, &root) < 0 || pos + 10 > q->len)
+			return QUERY_FORMERR;
+		uint16_t type = rd16(m + pos);
+		uint16_t rdlen = rd16(m + pos + 8);
+		size_t rdata = pos + 10;
+		if (rdata + rdlen > q->len)
+			return QUERY_FORMERR;
+		if (type == TYPE_OPT) {
+			/* Only one OPT, only in additional, only at the root (RFC 6891 6.1.1). */
+			if (q->has_opt || i < an + ns || !root)
+				return QUERY_FORMERR;
+			if (check_opt_rdata(m + rdata, rdlen) < 0)
+				return QUERY_FORMERR;
+			q->has_opt = true;
+			uint16_t size = rd16(m + pos + 2);
+			q->udp_size = size < 512 ? 512 : size;
+			q->edns_version = m[pos + 5];
+			q->do_bit = (m[pos + 6] & 0x80) != 0;
+		}
+		pos = rdata + rdlen;
+	}
+	if (pos != q->len)
+		return QUERY_FORMERR; /* trailing bytes after the last record */
+	return QUERY_OK;
+}
+
+enum query_verdict query_parse(query_t *q, const uint8_t *msg, size_t len)
+{
+	q->msg = msg;
+	q->len = len;
+	q->has_question = false;
+	q->has_opt = false;
+	q->do_bit = false;
+	q->edns_version = 0;
+	q->udp_size = 512;
+	q->qname_len = 0;
+	q->nlabels = 0;
+	if (len < DNS_HEADER_LEN || (msg[2] & 0x80))
+		return QUERY_DROP;
+	q->id = rd16(msg);
+	q->opcode = (msg[2] >> 3) & 0x0F;
+	q->rd = (msg[2] & 0x01) != 0;
+	q->cd = (msg[3] & 0x10) != 0;
+
+	size_t pos = DNS_HEADER_LEN;
+	uint16_t qdcount = rd16(msg + 4);
+	if (qdcount == 1) {
+		if (read_qname(q, &pos) < 0 || pos + 4 > len)
+			return q->opcode == OPCODE_QUERY ? QUERY_FORMERR : QUERY_NOTIMP;
+		q->qtype = rd16(msg + pos);
+		q->qclass = rd16(msg + pos + 2);
+		pos += 4;
+		q->question_end = pos;
+		q->has_question = true;
+	}
+	enum query_verdict v = read_records(q, qdcount <= 1 ? pos : len);
+	if (qdcount > 1)
+		v = QUERY_FORMERR;
+	if (q->opcode != OPCODE_QUERY)
+		return QUERY_NOTIMP; /* NOTIFY and UPDATE included, for now */
+	if (v != QUERY_OK)
+		return v;
+	if (qdcount != 1 && q->opcode == OPCODE_QUERY)
+		return QUERY_FORMERR;
+	return QUERY_OK;
+}
