@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# build.sh DIR [CONFIGURE ARGS...] -- configure (once) and build fleetdns out of tree in DIR.
+# SPDX-License-Identifier: MIT
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+dir=$1; shift
+[ -x "$top/configure" ] || (cd "$top" && autoreconf -fi >/dev/null 2>&1)
+mkdir -p "$dir"
+cd "$dir"
+[ -f Makefile ] || "$top/configure" --enable-werror "$@" >configure.out 2>&1 || {
+    cat configure.out; exit 1; }
+make -j"$(nproc)" >make.out 2>&1 || { tail -50 make.out; exit 1; }

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# install-deps.sh -- install, from Debian 12, whatever building and testing fleetdns needs
+# and this machine does not have yet. Run as root. Nothing is downloaded from elsewhere.
+# SPDX-License-Identifier: MIT
+set -euo pipefail
+
+build=(build-essential autoconf automake libtool pkg-config
+       libldns-dev libuv1-dev libcurl4-openssl-dev libjson-c-dev libyaml-dev liburcu-dev)
+# Test peers and tools: real dig/kdig/mdig, Knot/NSD/BIND/Unbound, dnspython, clang for
+# the libFuzzer harness, dnsperf for benchmarks, Docker Engine for fleet tests.
+test=(bind9-dnsutils knot-dnsutils ldnsutils knot nsd python3-dnspython clang dnsperf
+      iproute2 procps openssl curl)
+
+want=("${build[@]}")
+[ "${1:-}" = "--test" ] && want+=("${test[@]}")
+
+missing=()
+for p in "${want[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+    echo "install-deps: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    # Debian's knot/nsd packages would start system services; we only want the binaries.
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d.fleetdns
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        cp /usr/sbin/policy-rc.d.fleetdns /usr/sbin/policy-rc.d
+        chmod +x /usr/sbin/policy-rc.d
+        trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+    fi
+    rm -f /usr/sbin/policy-rc.d.fleetdns
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
