@@ -17,6 +17,10 @@
 #define CONF_DEFAULT_TCP_IDLE_MS 10000
 #define CONF_DEFAULT_TCP_MAX_CLIENTS 1024
 #define CONF_DEFAULT_TCP_MAX_PER_CLIENT 32
+#define CONF_DEFAULT_ENGINE_URL "unix:///var/run/docker.sock"
+#define CONF_DEFAULT_ENGINE_TIMEOUT_MS 3000
+#define CONF_DEFAULT_FLEET_TTL 5
+#define CONF_DEFAULT_RESYNC_MS 60000
 
 typedef struct conf_listen {
 	struct sockaddr_storage addr; /* address and port, AF_INET or AF_INET6 */
@@ -30,6 +34,42 @@ typedef struct conf_zone {
 	bool embedded; /* the built-in default zone (file is NULL) */
 } conf_zone_t;
 
+/** How a replica's address is chosen (see docs/fleet.md). */
+enum conf_address_mode {
+	CONF_ADDRESS_CONTAINER = 0, /* the container's IP on the engine's network */
+	CONF_ADDRESS_HOST,          /* the engine's host-address, and published ports for SRV */
+};
+
+/** What a service answers when none of its replicas is healthy. */
+enum conf_unhealthy_policy {
+	CONF_UNHEALTHY_NODATA = 0, /* NOERROR, no records, SOA with the negative TTL */
+	CONF_UNHEALTHY_ALL,        /* serve every running replica, healthy or not */
+};
+
+typedef struct conf_engine {
+	char *name; /* unique; part of replica names and logs */
+	char *url;  /* unix:///path, tcp://host:port, or https://host:port / tcp with tls */
+	char *tls_ca, *tls_cert, *tls_key; /* all three, or none */
+	enum conf_address_mode address;
+	char *host_address; /* IPv4 or IPv6 literal; required with address: host */
+	char *network;      /* network whose IP is used (address: container); NULL: the first */
+	unsigned timeout_ms; /* an engine silent for this long is withdrawn (default 3000) */
+} conf_engine_t;
+
+typedef struct conf_fleet {
+	char *zone;         /* zone the service names go in; NULL: the first configured zone */
+	unsigned ttl;       /* TTL of service records (default 5) */
+	unsigned max_answers; /* 0: all replicas (TC when they do not fit); else a rotating window */
+	bool serve_starting; /* serve replicas whose health is "starting" (default false) */
+	enum conf_unhealthy_policy unhealthy;
+	bool compose_labels; /* recognise com.docker.compose.service (default true) */
+	bool swarm_labels;   /* recognise com.docker.swarm.service.name (default true) */
+	unsigned resync_ms;  /* full re-listing of every engine (default 60000) */
+	char **reverse_zones; /* served zones in which PTR records for replicas are made */
+	size_t nreverse_zones;
+	char *state_file; /* where the last SOA serials are kept across restarts, or NULL */
+} conf_fleet_t;
+
 typedef struct conf {
 	char *path; /* config file this came from, or NULL */
 	conf_listen_t *listen;
@@ -42,6 +82,10 @@ typedef struct conf {
 	conf_zone_t *zones;
 	size_t nzones;
 	int log_level; /* 0 error .. 3 debug; default 2 */
+	conf_engine_t *engines;
+	size_t nengines;
+	bool engines_default; /* no engine configured: the local socket, if it exists */
+	conf_fleet_t fleet;
 } conf_t;
 
 /** What the command line said; the config file is read again on every reload. */
@@ -51,6 +95,8 @@ typedef struct conf_cmdline {
 	size_t nlisten;
 	char **zones; /* --zone ORIGIN[=FILE] values, in order */
 	size_t nzones;
+	char **engines; /* --engine NAME=URL values, in order */
+	size_t nengines;
 	bool check_only; /* --check-config */
 	int verbosity; /* -v count minus -q count */
 } conf_cmdline_t;

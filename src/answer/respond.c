@@ -113,15 +113,26 @@ static const ans_block_t *lookup(const ans_zone_t *z, const query_t *q)
 	return z->nxdomain;
 }
 
-static const ans_zone_t *find_zone(const snapshot_t *s, const query_t *q)
+/* The closest zone enclosing the question name, searched from label first on. */
+static const ans_zone_t *find_zone_from(const snapshot_t *s, const query_t *q, unsigned first)
 {
-	for (unsigned i = 0; i <= q->nlabels; i++) {
+	for (unsigned i = first; i <= q->nlabels; i++) {
 		unsigned off = i < q->nlabels ? q->label_off[i] : (unsigned)q->qname_len - 1;
 		const ans_zone_t *z = snapshot_find_zone(s, q->qname + off, q->qname_len - off);
 		if (z)
 			return z;
 	}
 	return NULL;
+}
+
+/* DS lives on the parent side of a cut: when we serve the parent too, it answers, not the
+ * child apex (RFC 4035 3.1.4.1). Without the parent, the child gives NODATA. */
+static const ans_zone_t *find_zone(const snapshot_t *s, const query_t *q)
+{
+	const ans_zone_t *z = NULL;
+	if (q->qtype == TYPE_DS && q->nlabels > 0)
+		z = find_zone_from(s, q, 1);
+	return z ? z : find_zone_from(s, q, 0);
 }
 
 /* Copy a block after the question, keeping whole RRsets that fit in maxsize. */

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+/* engine.h -- a client for one Docker Engine: it lists, inspects and follows containers and
+ * reports what it sees through callbacks, on the libuv loop it was created on.
+ *
+ * All traffic goes through libcurl's multi interface driven by that loop: nothing blocks.
+ * Per engine: negotiate the API version (GET /version), list running and paused containers
+ * (GET /containers/json), inspect each (GET /containers/ID/json), follow GET /events for
+ * container events (parsed incrementally with json_tokener), ping (GET /_ping) every
+ * timeout/2 so that an engine that accepts connections but never answers is noticed,
+ * reconnect with backoff after any failure, and re-list everything after any gap and
+ * every resync interval.
+ *
+ * Ownership: containers passed to callbacks are valid only during the call; copy what you
+ * keep. An engine_t is freed by engine_close(), whose callback runs once every handle and
+ * transfer is gone (libuv's close rule).
+ */
+#ifndef FLEETDNS_ENGINE_H
+#define FLEETDNS_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "fleetdns/conf.h"
+
+enum engine_health {
+	HEALTH_NONE = 0, /* the container has no health check */
+	HEALTH_STARTING,
+	HEALTH_HEALTHY,
+	HEALTH_UNHEALTHY,
+};
+
+typedef struct engine_label {
+	const char *key, *value;
+} engine_label_t;
+
+typedef struct engine_network {
+	const char *name;
+	const char *ipv4; /* "" when none */
+	const char *ipv6; /* "" when none */
+} engine_network_t;
+
+typedef struct engine_port {
+	uint16_t container_port;
+	bool udp;
+	uint16_t host_port; /* 0: not published */
+	const char *host_ip; /* as published ("0.0.0.0", "::", or an address) */
+} engine_port_t;
+
+typedef struct engine_container {
+	const char *id;   /* full 64-hex id */
+	const char *name; /* without the leading '/' */
+	bool running, paused;
+	enum engine_health health;
+	const engine_label_t *labels;
+	size_t nlabels;
+	const engine_network_t *networks;
+	size_t nnetworks;
+	const engine_port_t *ports;
+	size_t nports;
+} engine_container_t;
+
+typedef struct engine engine_t;
+
+typedef struct engine_callbacks {
+	/** A full listing succeeded: these are all the running or paused containers of the
+	 * engine now; everything else it reported before is gone. The engine is up. */
+	void (*synced)(void *ctx, engine_t *e, const engine_container_t *const *list, size_t n);
+	/** One container changed (after an event it was inspected again). */
+	void (*updated)(void *ctx, engine_t *e, const engine_container_t *c);
+	/** One container is gone (destroyed, or no longer running/paused). */
+	void (*removed)(void *ctx, engine_t *e, const char *id);
+	/** The engine stopped answering or its stream broke and could not be re-established:
+	 * withdraw everything it reported. reason is for the log. */
+	void (*down)(void *ctx, engine_t *e, const char *reason);
+} engine_callbacks_t;
+
+/** Create (not started). conf is copied. Returns NULL on allocation failure. */
+engine_t *engine_new(uv_loop_t *loop, const conf_engine_t *conf, const engine_callbacks_t *cb,
+		     void *ctx);
+/** Start connecting; returns 0 or a negative FDNS_E* code. */
+int engine_start(engine_t *e);
+/** Stop everything; on_closed (may be NULL) runs when the engine has been freed. */
+void engine_close(engine_t *e, void (*on_closed)(void *arg), void *arg);
+const char *engine_name(const engine_t *e);
+/** Whether the last sync succeeded and nothing has failed since. */
+bool engine_is_up(const engine_t *e);
+
+#endif
