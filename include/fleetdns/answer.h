@@ -28,6 +28,15 @@ int snapshot_build(snapshot_t **out, zone_data_t *const *zones, size_t n,
 		   const answer_opts_t *opts);
 void snapshot_free(snapshot_t *snap);
 
+/** A new snapshot that shares old's compiled zones, except that zones[0..n) are compiled
+ * anew (replacing old's zones of the same name, or added). old may be NULL; it is not
+ * changed and stays valid. Returns 0 or FDNS_E*. */
+int snapshot_update(snapshot_t **out, const snapshot_t *old, zone_data_t *const *zones, size_t n,
+		    const answer_opts_t *opts);
+
+/** The SOA serial of a served zone (origin in text). Returns 0 or FDNS_ENOENT. */
+int snapshot_zone_serial(const snapshot_t *snap, const char *origin, uint32_t *serial);
+
 /** Number of zones and names, for logs. */
 size_t snapshot_zone_count(const snapshot_t *snap);
 size_t snapshot_name_count(const snapshot_t *snap);

@@ -11,11 +11,23 @@
 #include <stdint.h>
 #include <ldns/ldns.h>
 
+/** An RRset answered in rotating order: each query starts at the next record. */
+typedef struct zone_rotation {
+	ldns_rdf *owner;
+	uint16_t type;
+	uint16_t window; /* records per answer; 0: all */
+} zone_rotation_t;
+
 typedef struct zone_data {
 	ldns_rdf *apex;    /* zone origin, absolute */
 	ldns_rr_list *rrs; /* every record of the zone, checked */
 	uint32_t serial;   /* from the SOA */
 	char *source;      /* file name, or "(built-in)", for messages */
+	/* Set by the fleet when it adds service records; owned, freed by zone_data_free. */
+	ldns_rdf **empty_names; /* names that exist with no records (NODATA, not NXDOMAIN) */
+	size_t nempty_names;
+	zone_rotation_t *rotations;
+	size_t nrotations;
 } zone_data_t;
 
 /** Load and check a master file. origin is the zone name ("example.test" or "example.test."). */

@@ -56,6 +56,7 @@ void build_reset(build_t *b, const uint8_t *qname, size_t qname_len)
 	b->overflow = false;
 	b->an = b->ns = b->ar = 0;
 	b->ncuts = b->nrelocs = b->ndict = b->names_len = 0;
+	b->nrequired = 0;
 	b->movable = (qname == NULL);
 	b->base = 0;
 	if (qname) {
@@ -166,6 +167,11 @@ void build_rrset(build_t *b, enum build_section sec, const ldns_rdf *owner,
 	b->cuts[b->ncuts++] = (ans_cut_t){(uint16_t)b->len, b->an, b->ns, b->ar};
 }
 
+void build_require(build_t *b)
+{
+	b->nrequired = b->ncuts;
+}
+
 const ans_block_t *build_finish(build_t *b, arena_t *a, uint8_t rcode, bool aa)
 {
 	if (b->overflow)
@@ -179,9 +185,9 @@ const ans_block_t *build_finish(build_t *b, arena_t *a, uint8_t rcode, bool aa)
 	memcpy(wire, b->buf, b->len);
 	memcpy(cuts, b->cuts, b->ncuts * sizeof(*cuts));
 	memcpy(relocs, b->relocs, b->nrelocs * sizeof(*relocs));
-	size_t required = 0;
+	size_t required = b->nrequired;
 	for (size_t i = 0; i < b->ncuts; i++)
-		if (b->cuts[i].ar == 0)
+		if (b->cuts[i].ar == 0 && i + 1 > required)
 			required = i + 1;
 	*blk = (ans_block_t){
 		.rcode = rcode,

@@ -33,6 +33,7 @@ typedef struct build {
 	bool overflow;  /* something did not fit; the block is unusable */
 	uint16_t an, ns, ar;
 	size_t ncuts, nrelocs, ndict, names_len;
+	size_t nrequired; /* RRsets (cuts) that must fit, or TC is set; see build_require() */
 	ans_cut_t cuts[BUILD_CUTS_MAX];
 	uint16_t relocs[BUILD_RELOCS_MAX];
 	build_dict_entry_t dict[BUILD_DICT_MAX];
@@ -46,6 +47,10 @@ void build_reset(build_t *b, const uint8_t *qname, size_t qname_len);
 /** Write one RRset. owner NULL writes a pointer to the question name (offset 12). */
 void build_rrset(build_t *b, enum build_section sec, const ldns_rdf *owner,
 		 const ldns_rr_list *rrs, uint32_t ttl);
+
+/** Everything written so far must fit in a response, or it gets TC=1. Answer and
+ * authority always must; additional records only up to this mark (RFC 9471 glue). */
+void build_require(build_t *b);
 
 /** Copy the block into the arena. Returns NULL when it overflowed or memory ran out. */
 const ans_block_t *build_finish(build_t *b, arena_t *a, uint8_t rcode, bool aa);

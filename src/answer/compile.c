@@ -15,6 +15,8 @@
 
 typedef struct bset {
 	uint16_t type;
+	bool rotate;     /* answered in rotating order */
+	uint16_t window; /* with rotate: records per answer, 0 for all */
 	uint32_t ttl;
 	ldns_rr_list *rrs; /* records not owned: they belong to the zone_data */
 } bset_t;
@@ -136,6 +138,20 @@ static int collect_names(cctx_t *c)
 		bnode_t *n = bnode_get(c, ldns_rr_owner(rr));
 		if (!n || bnode_add_rr(c, n, rr) < 0)
 			return FDNS_ENOMEM;
+	}
+	for (size_t i = 0; i < c->zone->nempty_names; i++)
+		if (!bnode_get(c, c->zone->empty_names[i]))
+			return FDNS_ENOMEM;
+	for (size_t i = 0; i < c->zone->nrotations; i++) {
+		const zone_rotation_t *r = &c->zone->rotations[i];
+		uint8_t lc[DNS_NAME_MAX], len;
+		lower_name(r->owner, lc, &len);
+		bnode_t *n = bnode_find(c, lc, len);
+		bset_t *s = n ? bset_find(n, r->type) : NULL;
+		if (s) {
+			s->rotate = true;
+			s->window = r->window;
+		}
 	}
 	size_t apex_len = ldns_rdf_size(c->zone->apex);
 	for (bnode_t *n = c->first; n; n = n->lnext) {
@@ -351,6 +367,37 @@ static const ans_block_t *compile_negative(cctx_t *c, uint8_t rcode)
 	return blk;
 }
 
+#define ROTATIONS_MAX 64
+
+/* Blocks for a rotated RRset: rotation i starts at record i*n/count and holds window (or
+ * all) records. The set's record list is swapped for each rotation while it compiles. */
+static void compile_rotations(cctx_t *c, bnode_t *n, bool movable, bset_t *s, ans_type_t *t)
+{
+	size_t count = ldns_rr_list_rr_count(s->rrs);
+	size_t take = s->window && s->window < count ? s->window : count;
+	size_t nrot = count < ROTATIONS_MAX ? count : ROTATIONS_MAX;
+	const ans_block_t **rot = arena_alloc(c->arena, nrot * sizeof(*rot));
+	ldns_rr_list *all = s->rrs, *part = ldns_rr_list_new();
+	if (!rot || !part) {
+		ldns_rr_list_free(part);
+		c->err = FDNS_ENOMEM;
+		return;
+	}
+	for (size_t i = 0; i < nrot && !c->err; i++) {
+		size_t start = i * count / nrot;
+		ldns_rr_list_set_rr_count(part, 0);
+		for (size_t k = 0; k < take; k++)
+			ldns_rr_list_push_rr(part, ldns_rr_list_rr(all, (start + k) % count));
+		s->rrs = part;
+		rot[i] = compile_block(c, n, movable, s->type);
+		s->rrs = all;
+	}
+	ldns_rr_list_free(part);
+	t->rotations = rot;
+	t->nrotations = (uint16_t)nrot;
+	t->block = rot[0];
+}
+
 static int cmp_type(const void *a, const void *b)
 {
 	return (int)((const ans_type_t *)a)->type - (int)((const ans_type_t *)b)->type;
@@ -387,7 +434,14 @@ static void compile_answers(cctx_t *c, bnode_t *n, ans_node_t *out, bool movable
 	}
 	for (size_t i = 0; i < ntypes; i++) {
 		t[i].type = types[i];
-		t[i].block = compile_block(c, n, movable, types[i]);
+		bset_t *s = bset_find(n, types[i]);
+		if (s && s->rotate && ldns_rr_list_rr_count(s->rrs) > 1) {
+			compile_rotations(c, n, movable, s, &t[i]);
+			if (!out->rotation)
+				out->rotation = arena_alloc(c->arena, sizeof(uint32_t));
+		} else {
+			t[i].block = compile_block(c, n, movable, types[i]);
+		}
 	}
 	qsort(t, ntypes, sizeof(*t), cmp_type);
 	out->types = t;
@@ -475,11 +529,13 @@ static void free_bnodes(cctx_t *c)
 	free(c->buckets);
 }
 
-int compile_zone(ans_zone_t **out, zone_data_t *zone, arena_t *arena, build_t *b)
+int compile_zone(ans_zone_t **out, zone_data_t *zone, build_t *b)
 {
 	*out = NULL;
+	arena_t arena_store, *arena = &arena_store;
+	arena_init(arena);
 	size_t nrr = ldns_rr_list_rr_count(zone->rrs), buckets = 64;
-	while (buckets < nrr * 2)
+	while (buckets < (nrr + zone->nempty_names) * 2)
 		buckets *= 2;
 	cctx_t c = {.zone = zone, .arena = arena, .b = b, .mask = buckets - 1};
 	c.buckets = calloc(buckets, sizeof(*c.buckets));
@@ -509,13 +565,19 @@ int compile_zone(ans_zone_t **out, zone_data_t *zone, arena_t *arena, build_t *b
 	z->nnodes = nnodes;
 	z->mask = zb - 1;
 	z->buckets = zbuckets;
+	z->serial = zone->serial;
 	z->nodata = compile_negative(&c, RCODE_NOERROR);
 	z->nxdomain = compile_negative(&c, RCODE_NXDOMAIN);
 	compile_nodes(&c, z);
 	ret = c.err;
-	if (ret == FDNS_OK)
+	if (ret == FDNS_OK) {
+		z->refs = 1;
+		z->arena = *arena; /* from here on the zone owns the arena it lives in */
 		*out = z;
+	}
 done:
 	free_bnodes(&c);
+	if (ret != FDNS_OK)
+		arena_free_all(arena);
 	return ret;
 }

@@ -6,7 +6,8 @@
 #include "answer/build.h"
 #include "fleetdns/zone.h"
 
-/** Compile zone into *out (memory from arena; b is scratch). Returns 0 or FDNS_E*. */
-int compile_zone(ans_zone_t **out, zone_data_t *zone, arena_t *arena, build_t *b);
+/** Compile zone into *out, which owns its memory (its own arena) and starts with one
+ * reference; b is scratch. Returns 0 or FDNS_E*. */
+int compile_zone(ans_zone_t **out, zone_data_t *zone, build_t *b);
 
 #endif

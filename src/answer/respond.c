@@ -66,9 +66,16 @@ static size_t respond_error(const snapshot_t *s, const query_t *q, uint8_t *out,
 
 static const ans_block_t *type_block(const ans_node_t *n, uint16_t qtype)
 {
-	for (uint16_t i = 0; i < n->ntypes; i++)
-		if (n->types[i].type == qtype)
-			return n->types[i].block;
+	for (uint16_t i = 0; i < n->ntypes; i++) {
+		const ans_type_t *t = &n->types[i];
+		if (t->type != qtype)
+			continue;
+		if (t->nrotations < 2)
+			return t->block;
+		/* Round-robin: each query of this name starts one record further. */
+		uint32_t k = __atomic_fetch_add(n->rotation, 1, __ATOMIC_RELAXED);
+		return t->rotations[k % t->nrotations];
+	}
 	return NULL;
 }
 

@@ -38,7 +38,9 @@ typedef struct ans_block {
 
 typedef struct ans_type {
 	uint16_t type;
+	uint16_t nrotations; /* > 1: blocks[] hold the RRset rotated, one per starting record */
 	const ans_block_t *block;
+	const ans_block_t *const *rotations;
 } ans_type_t;
 
 enum ans_node_flags {
@@ -58,6 +60,7 @@ struct ans_node {
 	const ans_block_t *referral; /* NODE_DELEGATION: the referral to this cut */
 	const ans_node_t *cut; /* NODE_OCCLUDED: the delegation above */
 	const ans_node_t *wildcard; /* answers synthesised from "*.<this name>", or NULL */
+	uint32_t *rotation; /* queries so far, for round-robin (written with atomics), or NULL */
 	ans_node_t *next; /* hash chain */
 };
 
@@ -71,14 +74,17 @@ struct ans_zone {
 	ans_node_t **buckets;
 	const ans_block_t *nodata;
 	const ans_block_t *nxdomain;
-	ans_zone_t *next; /* hash chain in the snapshot */
+	uint32_t serial;
+	unsigned refs; /* snapshots sharing this zone (atomic) */
+	arena_t arena; /* everything above lives here, this struct included */
 };
 
+/* Zones are compiled one by one and shared between successive snapshots, so a change to
+ * one zone recompiles that zone only. */
 struct snapshot {
-	arena_t arena;
 	size_t nzones, nnames;
 	size_t zmask;
-	ans_zone_t **zbuckets;
+	ans_zone_t **ztable; /* open addressing on the apex name; NULL marks a free slot */
 	uint16_t udp_size;
 };
 

@@ -1,5 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* load.c -- reads master files record by record with ldns, so every error has a line. */
+/* load.c -- reads master files record by record with ldns, so every error has a place.
+ *
+ * ldns parses each record but says neither where it starts nor which field it disliked,
+ * and it accepts TTLs such as "3x00" (as 3) or 99999999999 (wrapped). So the whole text
+ * is kept in memory; after each ldns call the bytes it consumed are split into fields
+ * again here, with their line and column. That gives semantic checks the record's line,
+ * lets bad TTLs be refused, and points syntax errors at the field at fault.
+ */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,57 +16,227 @@
 #include "fleetdns/zone.h"
 #include "zone/check.h"
 
-/* The column of the field an ldns status complains about, 1-based, in line. ldns reports
- * only the line; the field is the best place we can point at. */
-static int error_column(const char *line, ldns_status st)
-{
-	/* Fields: owner (unless the line starts with blank), [ttl] [class] type rdata... */
-	const char *tok[8];
-	int n = 0;
-	const char *p = line;
-	bool owner = !(*p == ' ' || *p == '\t');
-	while (*p && n < 8) {
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (!*p || *p == ';' || *p == '\n')
-			break;
-		tok[n++] = p;
-		while (*p && *p != ' ' && *p != '\t' && *p != '\n')
-			p++;
-	}
-	if (n == 0)
-		return 1;
-	int i = owner ? 1 : 0; /* first field after the owner */
-	if (st == LDNS_STATUS_SYNTAX_DNAME_ERR || st == LDNS_STATUS_DOMAINNAME_OVERFLOW ||
-	    st == LDNS_STATUS_LABEL_OVERFLOW)
-		return (int)(tok[0] - line) + 1;
-	/* Skip a TTL and a class to find the type. */
-	while (i < n && (tok[i][0] >= '0' && tok[i][0] <= '9'))
-		i++;
-	if (i < n && (!strncasecmp(tok[i], "IN", 2) || !strncasecmp(tok[i], "CH", 2)) &&
-	    (tok[i][2] == ' ' || tok[i][2] == '\t' || tok[i][2] == '\0' || tok[i][2] == '\n'))
-		i++;
-	if (st == LDNS_STATUS_SYNTAX_TTL_ERR)
-		return (int)(tok[owner ? (n > 1 ? 1 : 0) : 0] - line) + 1;
-	if (st == LDNS_STATUS_SYNTAX_TYPE_ERR || st == LDNS_STATUS_SYNTAX_CLASS_ERR || i + 1 >= n)
-		return (int)(tok[i < n ? i : n - 1] - line) + 1;
-	return (int)(tok[i + 1] - line) + 1; /* the rdata */
-}
+#define FIELDS_MAX 16
+#define TTL_MAX    2147483647u /* RFC 2181 8 */
 
-/* Text of line number lineno (1-based) of fp, into buf. */
-static void read_line(FILE *fp, int lineno, char *buf, size_t len)
+/* One field of a record as written. */
+typedef struct field {
+	const char *s;
+	size_t len;
+	int line, col;
+} field_t;
+
+/* Where the text is, while reading it. */
+typedef struct cursor {
+	const char *text;
+	size_t pos;        /* first byte not yet split */
+	int line;          /* line of pos */
+	size_t line_start; /* offset of that line */
+} cursor_t;
+
+/* Split the text up to offset end (what ldns read for one entry) into fields, as RFC 1035
+ * 5.1 does: blanks, line breaks, parentheses and comments separate them; a quoted string
+ * is one field. Keeps the first max fields; returns how many were kept. */
+static size_t split_fields(cursor_t *c, size_t end, field_t *f, size_t max)
 {
-	buf[0] = '\0';
-	rewind(fp);
-	for (int i = 1; i <= lineno; i++)
-		if (!fgets(buf, (int)len, fp)) {
-			buf[0] = '\0';
-			return;
+	size_t n = 0, p = c->pos;
+	while (p < end) {
+		char ch = c->text[p];
+		if (ch == '\n') {
+			c->line++;
+			c->line_start = ++p;
+		} else if (ch == ';') {
+			while (p < end && c->text[p] != '\n')
+				p++;
+		} else if (strchr(" \t\r()", ch)) {
+			p++;
+		} else {
+			size_t start = p;
+			int line = c->line, col = (int)(p - c->line_start) + 1;
+			bool quoted = false;
+			for (; p < end; p++) {
+				ch = c->text[p];
+				if (ch == '\\' && p + 1 < end && c->text[p + 1] != '\n') {
+					p++;
+				} else if (ch == '"') {
+					quoted = !quoted;
+				} else if (ch == '\n' && quoted) {
+					c->line++;
+					c->line_start = p + 1;
+				} else if (!quoted && strchr(" \t\r\n();", ch)) {
+					break;
+				}
+			}
+			if (n < max)
+				f[n++] = (field_t){c->text + start, p - start, line, col};
 		}
+	}
+	c->pos = end;
+	return n;
 }
 
-static int load_stream(zone_data_t **out, const char *origin, FILE *fp, const char *source,
-		       char *err, size_t errlen)
+/* The field as a C string in buf (cut to fit). */
+static const char *field_str(const field_t *f, char *buf, size_t len)
+{
+	snprintf(buf, len, "%.*s", (int)f->len, f->s);
+	return buf;
+}
+
+/* RFC 1035 TTL, with BIND's units: "3600", "1h30m", "1W". At most 2^31 - 1. */
+static bool ttl_valid(const field_t *f)
+{
+	static const char units[] = "smhdw";
+	static const uint32_t secs[] = {1, 60, 3600, 86400, 604800};
+	uint64_t total = 0, num = 0;
+	bool digits = false;
+	for (size_t i = 0; i < f->len; i++) {
+		char ch = f->s[i];
+		const char *unit = strchr(units, ch | 0x20);
+		if (ch >= '0' && ch <= '9') {
+			num = num * 10 + (uint64_t)(ch - '0');
+			digits = true;
+		} else if (unit && *unit && digits) {
+			total += num * secs[unit - units];
+			num = 0;
+			digits = false;
+		} else {
+			return false;
+		}
+		if (num > TTL_MAX || total > TTL_MAX)
+			return false;
+	}
+	return f->len > 0 && total + num <= TTL_MAX;
+}
+
+static bool looks_like_ttl(const field_t *f)
+{
+	size_t i = (f->s[0] == '-' || f->s[0] == '+') ? 1 : 0;
+	return i < f->len && f->s[i] >= '0' && f->s[i] <= '9';
+}
+
+/* Indexes of the parts of "[owner] [ttl] [class] type rdata..." (-1: absent). A record
+ * whose first field is not in column 1 has no owner (it repeats the previous one). */
+typedef struct rr_fields {
+	int owner, ttl, class, type, rdata;
+} rr_fields_t;
+
+static rr_fields_t classify(const field_t *f, size_t n)
+{
+	rr_fields_t r = {-1, -1, -1, -1, -1};
+	char buf[32];
+	size_t i = 0;
+	if (n > 0 && f[0].col == 1)
+		r.owner = (int)i++;
+	if (i < n && looks_like_ttl(&f[i]))
+		r.ttl = (int)i++;
+	if (i < n && ldns_get_rr_class_by_name(field_str(&f[i], buf, sizeof(buf))) != 0)
+		r.class = (int)i++;
+	if (i < n)
+		r.type = (int)i++;
+	r.rdata = (int)i;
+	return r;
+}
+
+static bool owner_valid(const field_t *f, const ldns_rdf *origin)
+{
+	char buf[1024];
+	if (f->len >= sizeof(buf))
+		return false;
+	field_str(f, buf, sizeof(buf));
+	if (strcmp(buf, "@") == 0)
+		return true;
+	ldns_rdf *name = ldns_dname_new_frm_str(buf);
+	bool ok = name != NULL;
+	if (ok && !ldns_dname_str_absolute(buf) && origin)
+		ok = ldns_dname_cat(name, origin) == LDNS_STATUS_OK;
+	ldns_rdf_deep_free(name);
+	return ok;
+}
+
+/* The first rdata field that does not parse on its own, or the first one. Only fields of
+ * one token are tried; text, hex and base64 fields may span several. */
+static int bad_rdata_field(const field_t *f, size_t n, int first, ldns_rr_type type)
+{
+	const ldns_rr_descriptor *desc = ldns_rr_descript((uint16_t)type);
+	for (size_t k = 0; desc && first + k < n && k < ldns_rr_descriptor_maximum(desc); k++) {
+		const field_t *fk = &f[first + k];
+		ldns_rdf_type t = ldns_rr_descriptor_field_type(desc, k);
+		char buf[1024];
+		if (t == LDNS_RDF_TYPE_STR || t == LDNS_RDF_TYPE_B64 || t == LDNS_RDF_TYPE_HEX ||
+		    fk->len >= sizeof(buf) || (fk->len == 2 && memcmp(fk->s, "\\#", 2) == 0))
+			break;
+		field_str(fk, buf, sizeof(buf));
+		if (t == LDNS_RDF_TYPE_DNAME && strcmp(buf, "@") == 0)
+			continue;
+		ldns_rdf *rdf = ldns_rdf_new_frm_str(t, buf);
+		if (!rdf)
+			return first + (int)k;
+		ldns_rdf_deep_free(rdf);
+	}
+	return first;
+}
+
+/* "source:line:column: message" about field i (or the cursor's line when absent). */
+static int field_error(char *err, size_t errlen, const char *source, const cursor_t *c,
+                       const field_t *f, int i, const char *what)
+{
+	char buf[80];
+	if (i < 0)
+		snprintf(err, errlen, "%s:%d:1: %s", source, c->line, what);
+	else
+		snprintf(err, errlen, "%s:%d:%d: %s '%s'", source, f[i].line, f[i].col, what,
+		         field_str(&f[i], buf, sizeof(buf)));
+	return FDNS_EPARSE;
+}
+
+/* Why ldns refused a record (status st), said about the field at fault. */
+static int explain(char *err, size_t errlen, const char *source, const cursor_t *c,
+                   const field_t *f, size_t n, ldns_status st, const ldns_rdf *origin)
+{
+	char buf[80], what[128];
+	if (n == 0)
+		return field_error(err, errlen, source, c, f, -1, ldns_get_errorstr_by_id(st));
+	if (f[0].s[0] == '$') {
+		if (st == LDNS_STATUS_SYNTAX_INCLUDE)
+			return field_error(err, errlen, source, c, f, 0, "unsupported directive");
+		if (st == LDNS_STATUS_SYNTAX_DNAME_ERR && n > 1)
+			return field_error(err, errlen, source, c, f, 1, "bad $ORIGIN name");
+	}
+	rr_fields_t r = classify(f, n);
+	if (r.owner >= 0 && !owner_valid(&f[r.owner], origin))
+		return field_error(err, errlen, source, c, f, r.owner, "bad owner name");
+	if (r.ttl >= 0 && !ttl_valid(&f[r.ttl]))
+		return field_error(err, errlen, source, c, f, r.ttl, "bad TTL");
+	if (r.type < 0)
+		return field_error(err, errlen, source, c, f, (int)n - 1, "missing type after");
+	ldns_rr_type type = ldns_get_rr_type_by_name(field_str(&f[r.type], buf, sizeof(buf)));
+	if (type == 0)
+		return field_error(err, errlen, source, c, f, r.type, "unknown type");
+	if (st == LDNS_STATUS_SYNTAX_MISSING_VALUE_ERR || r.rdata >= (int)n)
+		return field_error(err, errlen, source, c, f, r.type, "missing rdata for");
+	snprintf(what, sizeof(what), "bad %s rdata", buf);
+	return field_error(err, errlen, source, c, f, bad_rdata_field(f, n, r.rdata, type), what);
+}
+
+/* Checks ldns does not make on an entry it accepted: the TTL as written. */
+static int check_accepted(char *err, size_t errlen, const char *source, const cursor_t *c,
+                          const field_t *f, size_t n, ldns_status st)
+{
+	if (st == LDNS_STATUS_SYNTAX_TTL) { /* $TTL */
+		if (n < 2)
+			return field_error(err, errlen, source, c, f, 0, "missing value after");
+		if (!ttl_valid(&f[1]))
+			return field_error(err, errlen, source, c, f, 1, "bad TTL");
+		return FDNS_OK;
+	}
+	rr_fields_t r = classify(f, n);
+	if (r.ttl >= 0 && !ttl_valid(&f[r.ttl]))
+		return field_error(err, errlen, source, c, f, r.ttl, "bad TTL");
+	return FDNS_OK;
+}
+
+static int load_stream(zone_data_t **out, const char *origin, FILE *fp, const char *text,
+                       const char *source, char *err, size_t errlen)
 {
 	*out = NULL;
 	ldns_rdf *apex = NULL;
@@ -79,25 +256,26 @@ static int load_stream(zone_data_t **out, const char *origin, FILE *fp, const ch
 	uint32_t ttl = 3600;
 	ldns_rdf *cur_origin = ldns_rdf_clone(apex);
 	ldns_rdf *prev = NULL;
-	int line_nr = 1, ret = FDNS_OK;
+	int ldns_line = 1, ret = FDNS_OK;
+	cursor_t cur = {.text = text, .line = 1};
 	while (!feof(fp)) {
-		int start_line = line_nr;
 		ldns_rr *rr = NULL;
-		ldns_status st = ldns_rr_new_frm_fp_l(&rr, fp, &ttl, &cur_origin, &prev, &line_nr);
-		if (st == LDNS_STATUS_SYNTAX_EMPTY || st == LDNS_STATUS_SYNTAX_TTL ||
-		    st == LDNS_STATUS_SYNTAX_ORIGIN)
+		ldns_status st =
+		    ldns_rr_new_frm_fp_l(&rr, fp, &ttl, &cur_origin, &prev, &ldns_line);
+		long end = ftell(fp);
+		field_t f[FIELDS_MAX];
+		size_t n = split_fields(&cur, end > 0 ? (size_t)end : cur.pos, f, FIELDS_MAX);
+		if (st == LDNS_STATUS_SYNTAX_EMPTY || st == LDNS_STATUS_SYNTAX_ORIGIN)
 			continue;
-		if (st != LDNS_STATUS_OK) {
-			/* ldns counts the newline it stopped at; point at the record's line. */
-			int bad = line_nr > start_line ? line_nr - 1 : line_nr;
-			if (st == LDNS_STATUS_SYNTAX_INCLUDE)
-				st = LDNS_STATUS_SYNTAX_INCLUDE_ERR_NOTIMPL;
-			char text[1024];
-			read_line(fp, bad, text, sizeof(text));
-			snprintf(err, errlen, "%s:%d:%d: %s", source, bad,
-				 error_column(text, st), ldns_get_errorstr_by_id(st));
-			ret = FDNS_EPARSE;
-			break;
+		if (st == LDNS_STATUS_OK || st == LDNS_STATUS_SYNTAX_TTL)
+			ret = check_accepted(err, errlen, source, &cur, f, n, st);
+		else
+			ret = explain(err, errlen, source, &cur, f, n, st, cur_origin);
+		if (ret != FDNS_OK || st == LDNS_STATUS_SYNTAX_TTL) {
+			ldns_rr_free(rr);
+			if (ret != FDNS_OK)
+				break;
+			continue;
 		}
 		if (ldns_rr_list_rr_count(rrs) == lines_cap) {
 			lines_cap = lines_cap ? lines_cap * 2 : 256;
@@ -110,7 +288,7 @@ static int load_stream(zone_data_t **out, const char *origin, FILE *fp, const ch
 			}
 			lines = nl;
 		}
-		lines[ldns_rr_list_rr_count(rrs)] = line_nr > start_line ? line_nr - 1 : line_nr;
+		lines[ldns_rr_list_rr_count(rrs)] = n ? f[0].line : cur.line;
 		if (!ldns_rr_list_push_rr(rrs, rr)) {
 			ldns_rr_free(rr);
 			ret = FDNS_ENOMEM;
@@ -146,34 +324,57 @@ fail_nomem:
 	return FDNS_ENOMEM;
 }
 
-int zone_load_file(zone_data_t **out, const char *origin, const char *path, char *err,
-		   size_t errlen)
+/* Load from text[0..len), which must stay readable until this returns. */
+static int load_text(zone_data_t **out, const char *origin, const char *text, size_t len,
+                     const char *source, char *err, size_t errlen)
 {
-	FILE *fp = fopen(path, "r");
+	*out = NULL;
+	FILE *fp = fmemopen((void *)(len ? text : "\n"), len ? len : 1, "r");
 	if (!fp) {
-		*out = NULL;
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return FDNS_EIO;
-	}
-	int ret = load_stream(out, origin, fp, path, err, errlen);
-	fclose(fp);
-	return ret;
-}
-
-int zone_load_text(zone_data_t **out, const char *origin, const char *text, const char *source,
-		   char *err, size_t errlen)
-{
-	FILE *fp = fmemopen((void *)text, strlen(text), "r");
-	if (!fp) {
-		*out = NULL;
 		snprintf(err, errlen, "%s: %s", source, strerror(errno));
 		return FDNS_EIO;
 	}
-	int ret = load_stream(out, origin, fp, source, err, errlen);
+	int ret = load_stream(out, origin, fp, len ? text : "\n", source, err, errlen);
 	fclose(fp);
 	return ret;
 }
-
+int zone_load_file(zone_data_t **out, const char *origin, const char *path, char *err,
+		   size_t errlen)
+{
+	*out = NULL;
+	FILE *fp = fopen(path, "r");
+	char *text = NULL;
+	size_t len = 0, cap = 0;
+	while (fp && !ferror(fp) && !feof(fp)) {
+		if (cap - len < 4096) {
+			char *nt = realloc(text, cap = cap ? cap * 2 : 65536);
+			if (!nt) {
+				free(text);
+				fclose(fp);
+				snprintf(err, errlen, "%s: out of memory", path);
+				return FDNS_ENOMEM;
+			}
+			text = nt;
+		}
+		len += fread(text + len, 1, cap - len, fp);
+	}
+	if (!fp || ferror(fp)) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		if (fp)
+			fclose(fp);
+		free(text);
+		return FDNS_EIO;
+	}
+	fclose(fp);
+	int ret = load_text(out, origin, text, len, path, err, errlen);
+	free(text);
+	return ret;
+}
+int zone_load_text(zone_data_t **out, const char *origin, const char *text, const char *source,
+		   char *err, size_t errlen)
+{
+	return load_text(out, origin, text, strlen(text), source, err, errlen);
+}
 int zone_make_empty(zone_data_t **out, const char *origin, uint32_t serial, char *err,
 		    size_t errlen)
 {
@@ -184,10 +385,10 @@ int zone_make_empty(zone_data_t **out, const char *origin, uint32_t serial, char
 	if (nl > 1 && name[nl - 1] == '.')
 		name[nl - 1] = '\0';
 	snprintf(text, sizeof(text),
-		 "$TTL 5\n"
-		 "@ IN SOA ns.%s. hostmaster.%s. %u 60 10 3600 5\n"
-		 "@ 60 IN NS ns.%s.\n",
-		 name, name, serial, name);
+	         "$TTL 5\n"
+	         "@ IN SOA ns.%s. hostmaster.%s. %u 60 10 3600 5\n"
+	         "@ 60 IN NS ns.%s.\n",
+	         name, name, serial, name);
 	return zone_load_text(out, origin, text, "(generated)", err, errlen);
 }
 
@@ -197,6 +398,12 @@ void zone_data_free(zone_data_t *zone)
 		return;
 	ldns_rr_list_deep_free(zone->rrs);
 	ldns_rdf_deep_free(zone->apex);
+	for (size_t i = 0; i < zone->nempty_names; i++)
+		ldns_rdf_deep_free(zone->empty_names[i]);
+	free(zone->empty_names);
+	for (size_t i = 0; i < zone->nrotations; i++)
+		ldns_rdf_deep_free(zone->rotations[i].owner);
+	free(zone->rotations);
 	free(zone->source);
 	free(zone);
 }
