@@ -44,6 +44,10 @@ int zone_make_empty(zone_data_t **out, const char *origin, uint32_t serial, char
 
 void zone_data_free(zone_data_t *zone);
 
+/** A deep copy of zone's apex and records (not its rotations or empty names), with the
+ * SOA serial set to serial. NULL when out of memory. */
+zone_data_t *zone_data_clone(const zone_data_t *zone, uint32_t serial);
+
 /** The zone shipped in zones/ and compiled into the binary. */
 extern const char zone_default_text[];
 

@@ -197,10 +197,11 @@ static int explain(char *err, size_t errlen, const char *source, const cursor_t 
 	if (n == 0)
 		return field_error(err, errlen, source, c, f, -1, ldns_get_errorstr_by_id(st));
 	if (f[0].s[0] == '$') {
-		if (st == LDNS_STATUS_SYNTAX_INCLUDE)
-			return field_error(err, errlen, source, c, f, 0, "unsupported directive");
 		if (st == LDNS_STATUS_SYNTAX_DNAME_ERR && n > 1)
 			return field_error(err, errlen, source, c, f, 1, "bad $ORIGIN name");
+		if (n == 1)
+			return field_error(err, errlen, source, c, f, 0, "missing value after");
+		return field_error(err, errlen, source, c, f, 0, "unsupported directive");
 	}
 	rr_fields_t r = classify(f, n);
 	if (r.owner >= 0 && !owner_valid(&f[r.owner], origin))
@@ -338,6 +339,7 @@ static int load_text(zone_data_t **out, const char *origin, const char *text, si
 	fclose(fp);
 	return ret;
 }
+
 int zone_load_file(zone_data_t **out, const char *origin, const char *path, char *err,
 		   size_t errlen)
 {
@@ -370,11 +372,13 @@ int zone_load_file(zone_data_t **out, const char *origin, const char *path, char
 	free(text);
 	return ret;
 }
+
 int zone_load_text(zone_data_t **out, const char *origin, const char *text, const char *source,
 		   char *err, size_t errlen)
 {
 	return load_text(out, origin, text, strlen(text), source, err, errlen);
 }
+
 int zone_make_empty(zone_data_t **out, const char *origin, uint32_t serial, char *err,
 		    size_t errlen)
 {
@@ -385,10 +389,10 @@ int zone_make_empty(zone_data_t **out, const char *origin, uint32_t serial, char
 	if (nl > 1 && name[nl - 1] == '.')
 		name[nl - 1] = '\0';
 	snprintf(text, sizeof(text),
-	         "$TTL 5\n"
-	         "@ IN SOA ns.%s. hostmaster.%s. %u 60 10 3600 5\n"
-	         "@ 60 IN NS ns.%s.\n",
-	         name, name, serial, name);
+		 "$TTL 5\n"
+		 "@ IN SOA ns.%s. hostmaster.%s. %u 60 10 3600 5\n"
+		 "@ 60 IN NS ns.%s.\n",
+		 name, name, serial, name);
 	return zone_load_text(out, origin, text, "(generated)", err, errlen);
 }
 
@@ -406,4 +410,31 @@ void zone_data_free(zone_data_t *zone)
 	free(zone->rotations);
 	free(zone->source);
 	free(zone);
+}
+
+zone_data_t *zone_data_clone(const zone_data_t *zone, uint32_t serial)
+{
+	zone_data_t *z = calloc(1, sizeof(*z));
+	if (!z)
+		return NULL;
+	z->apex = ldns_rdf_clone(zone->apex);
+	z->rrs = ldns_rr_list_clone(zone->rrs);
+	z->source = strdup(zone->source);
+	if (!z->apex || !z->rrs || !z->source) {
+		zone_data_free(z);
+		return NULL;
+	}
+	for (size_t i = 0; i < ldns_rr_list_rr_count(z->rrs); i++) {
+		ldns_rr *rr = ldns_rr_list_rr(z->rrs, i);
+		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_SOA)
+			continue;
+		ldns_rdf *s = ldns_native2rdf_int32(LDNS_RDF_TYPE_INT32, serial);
+		if (!s) {
+			zone_data_free(z);
+			return NULL;
+		}
+		ldns_rdf_deep_free(ldns_rr_set_rdf(rr, s, 2));
+	}
+	z->serial = serial;
+	return z;
 }

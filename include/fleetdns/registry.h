@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/* registry.h -- what the fleet serves: containers reported by engines become replicas of
+ * services, and replicas become DNS records. Pure logic: no I/O, no clock, no threads.
+ *
+ * The registry copies everything it is given. registry_render() adds records to a zone
+ * (the fleet zone, or a reverse zone) that the caller then compiles and publishes.
+ */
+#ifndef FLEETDNS_REGISTRY_H
+#define FLEETDNS_REGISTRY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "fleetdns/conf.h"
+#include "fleetdns/engine.h"
+#include "fleetdns/zone.h"
+
+typedef struct registry registry_t;
+
+/** A new, empty registry with the fleet settings (copied). NULL when out of memory. */
+registry_t *registry_new(const conf_fleet_t *fleet);
+void registry_free(registry_t *r);
+/** New fleet settings (after a reload); counts as a change. */
+int registry_set_fleet(registry_t *r, const conf_fleet_t *fleet);
+
+/** The engine listed all its containers: they replace what it reported before. */
+int registry_engine_sync(registry_t *r, const conf_engine_t *engine,
+			 const engine_container_t *const *list, size_t n);
+/** One container of engine was inspected anew. */
+int registry_container_update(registry_t *r, const conf_engine_t *engine,
+			      const engine_container_t *c);
+void registry_container_remove(registry_t *r, const char *engine, const char *id);
+/** The engine is unreachable (or no longer configured): withdraw all its replicas. */
+void registry_engine_down(registry_t *r, const char *engine);
+
+/** Increases whenever what registry_render() would produce changes. */
+uint64_t registry_generation(const registry_t *r);
+
+/** Number of replicas known, and of those served. */
+size_t registry_replica_count(const registry_t *r, size_t *served);
+
+/**
+ * Add the fleet's records to zone: when zone is the fleet zone (apex fleet_apex), service
+ * names, replica names and SRV records (with rotation marks, and empty names for known
+ * services with no served replica); for any other zone, PTR records of served replica
+ * addresses inside it. Returns 0 or FDNS_ENOMEM.
+ */
+int registry_render(const registry_t *r, zone_data_t *zone, const ldns_rdf *fleet_apex);
+
+/** Whether text is a valid service name (one or more letter-digit-hyphen labels). */
+bool registry_service_name_valid(const char *text);
+
+#endif

@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: MIT */
+/* render.c -- replicas into records: service A/AAAA (rotated), replica names, SRV, PTR. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fleetdns/error.h"
+#include "fleetdns/query.h"
+#include "registry/registry_internal.h"
+#include "util/log.h"
+
+typedef struct render {
+	zone_data_t *zone;
+	int err;
+} render_t;
+
+static void add_rr(render_t *rd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void add_rr(render_t *rd, const char *fmt, ...)
+{
+	char text[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	ldns_rr *rr = NULL;
+	ldns_status st = ldns_rr_new_frm_str(&rr, text, 0, NULL, NULL);
+	if (st != LDNS_STATUS_OK) {
+		/* Inputs are validated; this would be our bug, never the user's. */
+		log_error("fleet: cannot make record '%s': %s", text, ldns_get_errorstr_by_id(st));
+		return;
+	}
+	if (!ldns_rr_list_push_rr(rd->zone->rrs, rr)) {
+		ldns_rr_free(rr);
+		rd->err = FDNS_ENOMEM;
+	}
+}
+
+static void add_rotation(render_t *rd, const char *owner, uint16_t type, unsigned window)
+{
+	ldns_rdf *name = NULL;
+	if (ldns_str2rdf_dname(&name, owner) != LDNS_STATUS_OK)
+		return;
+	zone_rotation_t *n =
+		realloc(rd->zone->rotations, (rd->zone->nrotations + 1) * sizeof(*n));
+	if (!n) {
+		ldns_rdf_deep_free(name);
+		rd->err = FDNS_ENOMEM;
+		return;
+	}
+	rd->zone->rotations = n;
+	n[rd->zone->nrotations++] = (zone_rotation_t){name, type, (uint16_t)window};
+}
+
+static void add_empty(render_t *rd, const char *owner)
+{
+	ldns_rdf *name = NULL;
+	if (ldns_str2rdf_dname(&name, owner) != LDNS_STATUS_OK)
+		return;
+	ldns_rdf **n = realloc(rd->zone->empty_names, (rd->zone->nempty_names + 1) * sizeof(*n));
+	if (!n) {
+		ldns_rdf_deep_free(name);
+		rd->err = FDNS_ENOMEM;
+		return;
+	}
+	rd->zone->empty_names = n;
+	n[rd->zone->nempty_names++] = name;
+}
+
+/* The replicas a service answers with: the served ones, or (policy "all") the running. */
+static bool chosen(const registry_t *r, const replica_t *rep, bool any_served)
+{
+	if (any_served || r->fleet.unhealthy != CONF_UNHEALTHY_ALL)
+		return rep->served;
+	return rep->running;
+}
+
+static bool service_any_served(const registry_t *r, const char *service)
+{
+	for (size_t i = 0; i < r->nreplicas; i++)
+		if (r->replicas[i].served && strcmp(r->replicas[i].service, service) == 0)
+			return true;
+	return false;
+}
+
+static void render_service(const registry_t *r, render_t *rd, const char *service,
+			   const char *apex)
+{
+	bool any = service_any_served(r, service);
+	unsigned ttl = r->fleet.ttl, window = r->fleet.max_answers;
+	for (size_t i = 0; i < r->nreplicas; i++) {
+		const replica_t *p = &r->replicas[i];
+		if (strcmp(p->service, service) != 0 || !chosen(r, p, any))
+			continue;
+		if (p->ttl && p->ttl < ttl)
+			ttl = p->ttl;
+		if (p->max_answers && (!window || p->max_answers < window))
+			window = p->max_answers;
+	}
+	char owner[512];
+	snprintf(owner, sizeof(owner), "%s.%s", service, apex);
+	bool v4 = false, v6 = false;
+	char srv_owners[REPLICA_PORTS_MAX * 4][600];
+	size_t nsrv = 0;
+	for (size_t i = 0; i < r->nreplicas; i++) {
+		const replica_t *p = &r->replicas[i];
+		if (strcmp(p->service, service) != 0 || !chosen(r, p, any))
+			continue;
+		if (p->ipv4[0]) {
+			add_rr(rd, "%s %u IN A %s", owner, ttl, p->ipv4);
+			add_rr(rd, "%s.%s %u IN A %s", p->label, owner, ttl, p->ipv4);
+			v4 = true;
+		}
+		if (p->ipv6[0]) {
+			add_rr(rd, "%s %u IN AAAA %s", owner, ttl, p->ipv6);
+			add_rr(rd, "%s.%s %u IN AAAA %s", p->label, owner, ttl, p->ipv6);
+			v6 = true;
+		}
+		for (size_t k = 0; k < p->nports; k++) {
+			char srv[600];
+			snprintf(srv, sizeof(srv), "_%s._%s.%s", p->ports[k].name,
+				 p->ports[k].udp ? "udp" : "tcp", owner);
+			/* RFC 2782: equal priority, equal weight; the target has the addresses. */
+			add_rr(rd, "%s %u IN SRV 0 1 %u %s.%s", srv, ttl, p->ports[k].port,
+			       p->label, owner);
+			bool seen = false;
+			for (size_t s = 0; s < nsrv && !seen; s++)
+				seen = strcmp(srv_owners[s], srv) == 0;
+			if (!seen && nsrv < sizeof(srv_owners) / sizeof(srv_owners[0]))
+				snprintf(srv_owners[nsrv++], sizeof(srv_owners[0]), "%s", srv);
+		}
+	}
+	if (v4)
+		add_rotation(rd, owner, TYPE_A, window);
+	if (v6)
+		add_rotation(rd, owner, TYPE_AAAA, window);
+	for (size_t s = 0; s < nsrv; s++)
+		add_rotation(rd, srv_owners[s], TYPE_SRV, window);
+	if (!v4 && !v6 && nsrv == 0)
+		add_empty(rd, owner); /* known service, nothing served: NODATA, not NXDOMAIN */
+}
+
+static void render_ptr(const registry_t *r, render_t *rd, const char *fleet_apex)
+{
+	for (size_t i = 0; i < r->nreplicas; i++) {
+		const replica_t *p = &r->replicas[i];
+		if (!p->served)
+			continue;
+		const char *addrs[2] = {p->ipv4, p->ipv6};
+		for (int a = 0; a < 2; a++) {
+			if (!addrs[a][0])
+				continue;
+			ldns_rdf *ip = NULL, *rev;
+			if (ldns_str2rdf_a(&ip, addrs[a]) != LDNS_STATUS_OK &&
+			    ldns_str2rdf_aaaa(&ip, addrs[a]) != LDNS_STATUS_OK)
+				continue;
+			rev = ldns_rdf_address_reverse(ip);
+			ldns_rdf_deep_free(ip);
+			if (!rev)
+				continue;
+			if (ldns_dname_is_subdomain(rev, rd->zone->apex)) {
+				char *rtext = ldns_rdf2str(rev);
+				if (rtext)
+					add_rr(rd, "%s %u IN PTR %s.%s.%s", rtext, r->fleet.ttl,
+					       p->label, p->service, fleet_apex);
+				free(rtext);
+			}
+			ldns_rdf_deep_free(rev);
+		}
+	}
+}
+
+int registry_render(const registry_t *r, zone_data_t *zone, const ldns_rdf *fleet_apex)
+{
+	render_t rd = {.zone = zone};
+	char *apex = ldns_rdf2str(fleet_apex);
+	if (!apex)
+		return FDNS_ENOMEM;
+	if (ldns_dname_compare(zone->apex, fleet_apex) == 0) {
+		for (size_t i = 0; i < r->nknown && !rd.err; i++)
+			render_service(r, &rd, r->known[i], apex);
+	} else {
+		render_ptr(r, &rd, apex);
+	}
+	free(apex);
+	return rd.err;
+}

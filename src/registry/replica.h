@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/* replica.h -- one container as the fleet sees it: service, name, addresses, ports, health. */
+#ifndef FDNS_REGISTRY_REPLICA_H
+#define FDNS_REGISTRY_REPLICA_H
+
+#include <arpa/inet.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "fleetdns/conf.h"
+#include "fleetdns/engine.h"
+
+typedef struct replica_port {
+	char name[64]; /* SRV service label without '_' ("http", or the port number) */
+	bool udp;
+	uint16_t port;
+} replica_port_t;
+
+#define REPLICA_PORTS_MAX 16
+
+typedef struct replica {
+	char *engine;  /* owned */
+	char *id;      /* owned */
+	char *service; /* owned, lowercased */
+	char label[64]; /* the replica's own DNS label */
+	bool served;    /* running, not paused, healthy enough, engine up */
+	bool running;   /* running and not paused (the "all" policy serves these) */
+	char ipv4[INET_ADDRSTRLEN];
+	char ipv6[INET6_ADDRSTRLEN];
+	unsigned ttl;         /* from fleetdns.ttl, 0: the fleet default */
+	unsigned max_answers; /* from fleetdns.max-answers, 0: the fleet default */
+	size_t nports;
+	replica_port_t ports[REPLICA_PORTS_MAX];
+} replica_t;
+
+/**
+ * Build *out from a container reported by engine. Returns 1 when the container belongs
+ * to a service, 0 when it does not (or its labels are invalid: logged), or FDNS_ENOMEM.
+ */
+int replica_from_container(replica_t *out, const conf_engine_t *engine, const conf_fleet_t *fleet,
+			   const engine_container_t *c);
+void replica_clear(replica_t *r);
+/** Whether two replicas would produce the same records. */
+bool replica_same(const replica_t *a, const replica_t *b);
+
+#endif
