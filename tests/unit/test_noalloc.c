@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: MIT */
+/* test_noalloc.c -- the query path allocates nothing: malloc, calloc and realloc are
+ * wrapped (-Wl,--wrap) and counted while thousands of queries of every kind are read and
+ * answered from a compiled snapshot. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "fleetdns/answer.h"
+#include "tap.h"
+
+static size_t allocations;
+static bool counting;
+
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t n, size_t m);
+void *__real_realloc(void *p, size_t n);
+
+void *__wrap_malloc(size_t n)
+{
+	allocations += counting;
+	return __real_malloc(n);
+}
+
+void *__wrap_calloc(size_t n, size_t m)
+{
+	allocations += counting;
+	return __real_calloc(n, m);
+}
+
+void *__wrap_realloc(void *p, size_t n)
+{
+	allocations += counting;
+	return __real_realloc(p, n);
+}
+
+static const char *zone_text = "$TTL 60\n"
+			       "@ IN SOA ns hostmaster 1 60 10 3600 5\n"
+			       "@ IN NS ns\n"
+			       "ns IN A 192.0.2.53\n"
+			       "www IN A 192.0.2.1\n"
+			       "www IN A 192.0.2.2\n"
+			       "alias IN CNAME www\n"
+			       "*.wild IN TXT \"wildcard\"\n"
+			       "sub IN NS ns.sub\n"
+			       "ns.sub IN A 192.0.2.99\n";
+
+int main(void)
+{
+	zone_data_t *z = NULL;
+	char err[256];
+	if (zone_load_text(&z, "example.test", zone_text, "t", err, sizeof(err)) < 0) {
+		ok(false, "zone loads: %s", err);
+		return done_testing();
+	}
+	zone_rotation_t rot = {ldns_dname_new_frm_str("www.example.test."), LDNS_RR_TYPE_A, 0};
+	z->rotations = malloc(sizeof(rot));
+	*z->rotations = rot;
+	z->nrotations = 1;
+	snapshot_t *snap = NULL;
+	snapshot_build(&snap, &z, 1, NULL);
+	const char *names[] = {"www.example.test.", "WWW.Example.TEST.", "alias.example.test.",
+			       "x.y.wild.example.test.", "a.sub.example.test.",
+			       "nope.example.test.", "example.test.", "other.zone."};
+	ldns_rr_type types[] = {LDNS_RR_TYPE_A, LDNS_RR_TYPE_AAAA, LDNS_RR_TYPE_TXT,
+				LDNS_RR_TYPE_ANY, LDNS_RR_TYPE_SOA};
+	uint8_t *wires[64];
+	size_t lens[64], n = 0;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
+			ldns_pkt *p = ldns_pkt_query_new(ldns_dname_new_frm_str(names[i]), types[t],
+							 LDNS_RR_CLASS_IN, 0);
+			if (t % 2)
+				ldns_pkt_set_edns_udp_size(p, 1232);
+			ldns_pkt2wire(&wires[n], p, &lens[n]);
+			ldns_pkt_free(p);
+			n++;
+		}
+	uint8_t garbage[3] = {1, 2, 3};
+	uint8_t out[65535];
+	size_t answered = 0;
+	counting = true;
+	for (int round = 0; round < 200; round++) {
+		for (size_t i = 0; i < n; i++) {
+			query_t q;
+			enum query_verdict v = query_parse(&q, wires[i], lens[i]);
+			answered += answer_respond(snap, &q, v, out, round % 2 ? 512 : 65535) > 0;
+		}
+		query_t q;
+		answer_respond(snap, &q, query_parse(&q, garbage, sizeof(garbage)), out, 512);
+	}
+	counting = false;
+	is_int((long long)answered, (long long)(200 * n), "every query answered");
+	is_int((long long)allocations, 0, "no allocation while reading and answering %zu queries",
+	       200 * n);
+	for (size_t i = 0; i < n; i++)
+		free(wires[i]);
+	snapshot_free(snap);
+	zone_data_free(z);
+	return done_testing();
+}
