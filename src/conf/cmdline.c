@@ -10,12 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { OPT_LISTEN = 256, OPT_ZONE, OPT_CHECK_CONFIG };
+enum { OPT_LISTEN = 256, OPT_ZONE, OPT_ENGINE, OPT_CHECK_CONFIG };
 
 static const struct option long_options[] = {
     {"config", required_argument, NULL, 'c'},
     {"listen", required_argument, NULL, OPT_LISTEN},
     {"zone", required_argument, NULL, OPT_ZONE},
+    {"engine", required_argument, NULL, OPT_ENGINE},
     {"check-config", no_argument, NULL, OPT_CHECK_CONFIG},
     {"verbose", no_argument, NULL, 'v'},
     {"quiet", no_argument, NULL, 'q'},
@@ -35,6 +36,9 @@ static void print_usage(FILE *out)
 	      "      --zone ORIGIN[=FILE]\n"
 	      "                          serve zone ORIGIN, from master file FILE if given;\n"
 	      "                          repeatable; replaces the config file's entry\n"
+	      "      --engine NAME=URL   watch the Docker Engine at URL (unix:///PATH,\n"
+	      "                          tcp://HOST:PORT, http:// or https://) as NAME;\n"
+	      "                          repeatable; replaces the config file's entry\n"
 	      "      --check-config      check the configuration and zones, then exit\n"
 	      "  -v, --verbose           log more (repeatable)\n"
 	      "  -q, --quiet             log less (repeatable)\n"
@@ -42,7 +46,9 @@ static void print_usage(FILE *out)
 	      "  -V, --version           show the version and exit\n"
 	      "\n"
 	      "Without -c and --zone, fleetdns serves the zone " CONF_DEFAULT_ZONE
-	      " on " CONF_DEFAULT_LISTEN ".\n"
+	      " on " CONF_DEFAULT_LISTEN ";\n"
+	      "without -c and --engine, it watches " CONF_DEFAULT_ENGINE_URL
+	      " if that socket exists.\n"
 	      "See fleetdns(8) and fleetdns.conf(5).\n",
 	      out);
 }
@@ -83,6 +89,8 @@ static int handle_option(conf_cmdline_t *cl, int opt)
 		return strv_push(&cl->listen, &cl->nlisten, optarg);
 	case OPT_ZONE:
 		return strv_push(&cl->zones, &cl->nzones, optarg);
+	case OPT_ENGINE:
+		return strv_push(&cl->engines, &cl->nengines, optarg);
 	case OPT_CHECK_CONFIG:
 		cl->check_only = true;
 		return 0;
@@ -146,8 +154,11 @@ void conf_cmdline_free(conf_cmdline_t *cl)
 		free(cl->listen[i]);
 	for (size_t i = 0; i < cl->nzones; i++)
 		free(cl->zones[i]);
+	for (size_t i = 0; i < cl->nengines; i++)
+		free(cl->engines[i]);
 	free(cl->listen);
 	free(cl->zones);
+	free(cl->engines);
 	free(cl->conf_path);
 	memset(cl, 0, sizeof(*cl));
 }

@@ -99,8 +99,12 @@ static int build_args(conf_t *conf, char *err, size_t errlen, ...)
 
 static bool conf_is_empty(const conf_t *c)
 {
+	static const conf_fleet_t zero_fleet = {0};
+
 	return c->path == NULL && c->listen == NULL && c->nlisten == 0 && c->zones == NULL &&
-	       c->nzones == 0 && c->workers == 0 && c->udp_size == 0 && c->log_level == 0;
+	       c->nzones == 0 && c->workers == 0 && c->udp_size == 0 && c->log_level == 0 &&
+	       c->engines == NULL && c->nengines == 0 && !c->engines_default &&
+	       memcmp(&c->fleet, &zero_fleet, sizeof(zero_fleet)) == 0;
 }
 
 static void test_addr(struct fixture *fx)
@@ -206,6 +210,9 @@ static void test_cmdline(struct fixture *fx)
 	                "--zone",
 	                "a.test",
 	                "--zone=b.test=b.zone",
+	                "--engine",
+	                "n1=unix:///x.sock",
+	                "--engine=n2=tcp://h:1",
 	                "--check-config",
 	                "-vv",
 	                "-q",
@@ -218,7 +225,7 @@ static void test_cmdline(struct fixture *fx)
 	char err[256], out[4096];
 	int rc;
 
-	rc = conf_cmdline_parse(&cl, 15, full, err, sizeof(err));
+	rc = conf_cmdline_parse(&cl, 18, full, err, sizeof(err));
 	ok(fx, rc == 0, "cmdline: every option parses");
 	is_str(fx, cl.conf_path, "b.conf", "cmdline: the last -c/--config wins");
 	ok(fx,
@@ -229,6 +236,10 @@ static void test_cmdline(struct fixture *fx)
 	   cl.nzones == 2 && strcmp(cl.zones[0], "a.test") == 0 &&
 	       strcmp(cl.zones[1], "b.test=b.zone") == 0,
 	   "cmdline: --zone values kept in order");
+	ok(fx,
+	   cl.nengines == 2 && strcmp(cl.engines[0], "n1=unix:///x.sock") == 0 &&
+	       strcmp(cl.engines[1], "n2=tcp://h:1") == 0,
+	   "cmdline: --engine values kept in order, unparsed");
 	ok(fx, cl.check_only, "cmdline: --check-config");
 	is_int(fx, cl.verbosity, 2, "cmdline: -vv -q --verbose is verbosity 2");
 	conf_cmdline_free(&cl);
@@ -245,6 +256,7 @@ static void test_cmdline(struct fixture *fx)
 	   "cmdline: --help prints usage to stdout and returns 1");
 	rc = parse_capture(fx, "-h", out, sizeof(out));
 	ok(fx, rc == 1 && strstr(out, "--check-config") != NULL, "cmdline: -h is --help");
+	ok(fx, strstr(out, "\n      --engine NAME=URL ") != NULL, "cmdline: --help lists --engine");
 	rc = parse_capture(fx, "-V", out, sizeof(out));
 	ok(fx, rc == 1, "cmdline: -V returns 1");
 	is_str(fx, out, "fleetdns " PACKAGE_VERSION "\n", "cmdline: -V prints the version");
@@ -261,13 +273,15 @@ static void test_cmdline(struct fixture *fx)
 	    {{"--check-config=yes"}, "invalid option '--check-config=yes' (see --help)"},
 	    {{"-c"}, "option '-c' needs an argument"},
 	    {{"--zone"}, "option '--zone' needs an argument"},
+	    {{"--engine"}, "option '--engine' needs an argument"},
 	    {{"-v", "extra"}, "unexpected argument 'extra' (see --help)"},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char *argv[4] = {"fleetdns", (char *)bad[i].args[0], (char *)bad[i].args[1]};
 		int argc = bad[i].args[1] ? 3 : 2;
 		rc = conf_cmdline_parse(&cl, argc, argv, err, sizeof(err));
-		ok(fx, rc == FDNS_EINVAL && cl.nlisten == 0 && cl.verbosity == 0,
+		ok(fx,
+		   rc == FDNS_EINVAL && cl.nlisten == 0 && cl.nengines == 0 && cl.verbosity == 0,
 		   "cmdline: bad #%zu fails with FDNS_EINVAL and leaves nothing", i + 1);
 		is_str(fx, err, bad[i].want, bad[i].want);
 		conf_cmdline_free(&cl);
@@ -296,6 +310,16 @@ static void test_defaults(struct fixture *fx)
 	   c.nzones == 1 && strcmp(c.zones[0].name, CONF_DEFAULT_ZONE) == 0 &&
 	       c.zones[0].file == NULL && c.zones[0].embedded,
 	   "defaults: the embedded zone " CONF_DEFAULT_ZONE);
+	ok(fx, c.engines_default && c.nengines == 0 && c.engines == NULL,
+	   "defaults: no engine configured and no file: engines_default, engines[] empty");
+	ok(fx,
+	   c.fleet.zone == NULL && c.fleet.ttl == CONF_DEFAULT_FLEET_TTL &&
+	       c.fleet.max_answers == 0 && !c.fleet.serve_starting &&
+	       c.fleet.unhealthy == CONF_UNHEALTHY_NODATA && c.fleet.compose_labels &&
+	       c.fleet.swarm_labels && c.fleet.resync_ms == CONF_DEFAULT_RESYNC_MS &&
+	       c.fleet.reverse_zones == NULL && c.fleet.nreverse_zones == 0 &&
+	       c.fleet.state_file == NULL,
+	   "defaults: fleet settings");
 	conf_free(&c);
 	ok(fx, conf_is_empty(&c), "defaults: conf_free leaves an empty conf");
 	conf_free(&c);
@@ -307,10 +331,44 @@ static void test_defaults(struct fixture *fx)
 		rc = build_args(&c, err, sizeof(err), "-c", path, NULL);
 		ok(fx,
 		   rc == 0 && c.path && strcmp(c.path, path) == 0 && c.nzones == 0 &&
-		       c.nlisten == 1 && c.udp_size == CONF_DEFAULT_UDP_SIZE,
-		   "defaults: empty config #%zu: defaults, no embedded zone", i + 1);
+		       c.nlisten == 1 && c.udp_size == CONF_DEFAULT_UDP_SIZE && c.nengines == 0 &&
+		       !c.engines_default && c.fleet.ttl == CONF_DEFAULT_FLEET_TTL,
+		   "defaults: empty config #%zu: defaults, no embedded zone, no engine", i + 1);
 		conf_free(&c);
 	}
+
+	/* engines_default: only when neither a file nor --engine says anything about engines. */
+	rc = build_args(&c, err, sizeof(err), "--zone", "x.test", "--listen", "[::1]:53", NULL);
+	ok(fx, rc == 0 && c.engines_default && c.nengines == 0,
+	   "defaults: --zone and --listen alone keep engines_default");
+	conf_free(&c);
+	rc = build_args(&c, err, sizeof(err), "--engine", "Local=unix:///run/docker.sock", NULL);
+	ok(fx,
+	   rc == 0 && !c.engines_default && c.nengines == 1 &&
+	       strcmp(c.engines[0].name, "local") == 0 &&
+	       strcmp(c.engines[0].url, "unix:///run/docker.sock") == 0 &&
+	       c.engines[0].tls_ca == NULL && c.engines[0].address == CONF_ADDRESS_CONTAINER &&
+	       c.engines[0].host_address == NULL && c.engines[0].network == NULL &&
+	       c.engines[0].timeout_ms == CONF_DEFAULT_ENGINE_TIMEOUT_MS,
+	   "defaults: --engine without a file: that engine only, name lower-cased, defaults");
+	conf_free(&c);
+	write_file(fx, "empty.conf", "engines: ~\nfleet: ~\n", path);
+	rc = build_args(&c, err, sizeof(err), "-c", path, NULL);
+	ok(fx,
+	   rc == 0 && !c.engines_default && c.nengines == 0 &&
+	       c.fleet.resync_ms == CONF_DEFAULT_RESYNC_MS && c.fleet.compose_labels,
+	   "defaults: engines: ~ and fleet: ~ in a file: no engine, no engines_default");
+	conf_free(&c);
+	write_file(fx, "empty.conf",
+	           "zones: [{name: a.test}]\nengines: []\n"
+	           "fleet:\n  zone: ~\n  reverse-zones: ~\n  state-file: ~\n",
+	           path);
+	rc = build_args(&c, err, sizeof(err), "-c", path, NULL);
+	ok(fx,
+	   rc == 0 && c.nengines == 0 && !c.engines_default && c.fleet.zone == NULL &&
+	       c.fleet.nreverse_zones == 0 && c.fleet.state_file == NULL,
+	   "defaults: engines: [] and fleet keys set to ~ are absent");
+	conf_free(&c);
 }
 
 static const char full_conf[] = "# every key\n"
@@ -388,13 +446,205 @@ static void test_full(struct fixture *fx)
 		exit(2);
 }
 
+static const char fleet_conf[] = "zones:\n"
+                                 "  - name: Fleet.Test.\n"
+                                 "  - name: 17.172.in-addr.arpa\n"
+                                 "  - name: 8.b.d.0.1.0.0.2.ip6.arpa\n"
+                                 "engines:\n"
+                                 "  - name: Node1\n"
+                                 "    url: unix:///var/run/docker.sock\n"
+                                 "  - name: node-2\n"
+                                 "    url: tcp://198.51.100.12:2376\n"
+                                 "    tls: {ca: certs/ca.pem, cert: /etc/c.pem, key: k.pem}\n"
+                                 "    address: host\n"
+                                 "    host-address: 198.51.100.12\n"
+                                 "    network: mynet\n"
+                                 "    timeout: 200\n"
+                                 "  - name: n3\n"
+                                 "    url: https://[2001:db8::1]:2376\n"
+                                 "    address: container\n"
+                                 "    host-address: \"2001:db8::12\"\n"
+                                 "    timeout: 600000\n"
+                                 "  - name: n4\n"
+                                 "    url: http://docker.example.test\n"
+                                 "    network: ~\n"
+                                 "    tls: ~\n"
+                                 "    host-address: ~\n"
+                                 "fleet:\n"
+                                 "  zone: fleet.test\n"
+                                 "  ttl: 86400\n"
+                                 "  max-answers: 1000\n"
+                                 "  serve-starting: true\n"
+                                 "  unhealthy: all\n"
+                                 "  compose-labels: false\n"
+                                 "  swarm-labels: FALSE\n"
+                                 "  resync: 86400000\n"
+                                 "  reverse-zones: [\"17.172.IN-ADDR.ARPA.\", "
+                                 "8.b.d.0.1.0.0.2.ip6.arpa]\n"
+                                 "  state-file: state/serials\n";
+
+static void test_fleet(struct fixture *fx)
+{
+	char err[512], path[PATH_MAX], want[PATH_MAX + 32];
+	conf_t c;
+	int rc;
+
+	write_file(fx, "fleet.conf", fleet_conf, path);
+	rc = build_args(&c, err, sizeof(err), "-c", path, NULL);
+	ok(fx, rc == 0, "fleet: builds");
+	if (rc != 0)
+		printf("#   %s\n", err);
+	is_int(fx, (long long)c.nengines, 4, "fleet: four engines");
+	ok(fx, !c.engines_default, "fleet: engines from the file, not the default");
+	if (c.nengines == 4) {
+		const conf_engine_t *e = c.engines;
+		ok(fx,
+		   strcmp(e[0].name, "node1") == 0 &&
+		       strcmp(e[0].url, "unix:///var/run/docker.sock") == 0 &&
+		       e[0].tls_ca == NULL && e[0].tls_cert == NULL && e[0].tls_key == NULL &&
+		       e[0].address == CONF_ADDRESS_CONTAINER && e[0].host_address == NULL &&
+		       e[0].network == NULL && e[0].timeout_ms == CONF_DEFAULT_ENGINE_TIMEOUT_MS,
+		   "fleet: engine Node1 is node1, with every default");
+		snprintf(want, sizeof(want), "%s/certs/ca.pem", fx->dir);
+		is_str(fx, e[1].tls_ca, want, "fleet: tls ca relative to the config folder");
+		is_str(fx, e[1].tls_cert, "/etc/c.pem", "fleet: tls cert absolute, kept");
+		snprintf(want, sizeof(want), "%s/k.pem", fx->dir);
+		is_str(fx, e[1].tls_key, want, "fleet: tls key relative to the config folder");
+		ok(fx,
+		   strcmp(e[1].name, "node-2") == 0 &&
+		       strcmp(e[1].url, "tcp://198.51.100.12:2376") == 0 &&
+		       e[1].address == CONF_ADDRESS_HOST &&
+		       strcmp(e[1].host_address, "198.51.100.12") == 0 &&
+		       strcmp(e[1].network, "mynet") == 0 && e[1].timeout_ms == 200,
+		   "fleet: node-2 with address host, host-address, network, timeout 200");
+		ok(fx,
+		   strcmp(e[2].url, "https://[2001:db8::1]:2376") == 0 && e[2].tls_ca == NULL &&
+		       e[2].address == CONF_ADDRESS_CONTAINER &&
+		       strcmp(e[2].host_address, "2001:db8::12") == 0 && e[2].timeout_ms == 600000,
+		   "fleet: n3 https without tls, IPv6 host-address, timeout 600000");
+		ok(fx,
+		   strcmp(e[3].url, "http://docker.example.test") == 0 && e[3].network == NULL &&
+		       e[3].tls_ca == NULL && e[3].host_address == NULL,
+		   "fleet: n4 http, network/tls/host-address ~ are absent");
+	}
+	is_str(fx, c.fleet.zone, "Fleet.Test.", "fleet: zone is the served zone's name as written");
+	ok(fx,
+	   c.fleet.ttl == 86400 && c.fleet.max_answers == 1000 && c.fleet.serve_starting &&
+	       c.fleet.unhealthy == CONF_UNHEALTHY_ALL && !c.fleet.compose_labels &&
+	       !c.fleet.swarm_labels && c.fleet.resync_ms == 86400000,
+	   "fleet: numbers at their upper limits and every switch flipped");
+	ok(fx,
+	   c.fleet.nreverse_zones == 2 &&
+	       strcmp(c.fleet.reverse_zones[0], "17.172.in-addr.arpa") == 0 &&
+	       strcmp(c.fleet.reverse_zones[1], "8.b.d.0.1.0.0.2.ip6.arpa") == 0,
+	   "fleet: reverse-zones are the served zones' names");
+	snprintf(want, sizeof(want), "%s/state/serials", fx->dir);
+	is_str(fx, c.fleet.state_file, want, "fleet: state-file relative to the config folder");
+	conf_free(&c);
+	ok(fx, conf_is_empty(&c), "fleet: conf_free leaves an empty conf");
+
+	write_file(fx, "fleet.conf",
+	           "zones: [{name: a.test}, {name: b.test}]\n"
+	           "fleet: {ttl: 0, max-answers: 0, resync: 1000, serve-starting: False, "
+	           "compose-labels: True, swarm-labels: true, unhealthy: nodata, "
+	           "state-file: /var/lib/fleetdns/state}\n",
+	           path);
+	rc = build_args(&c, err, sizeof(err), "-c", path, NULL);
+	ok(fx,
+	   rc == 0 && c.fleet.zone == NULL && c.fleet.ttl == 0 && c.fleet.max_answers == 0 &&
+	       c.fleet.resync_ms == 1000 && !c.fleet.serve_starting && c.fleet.compose_labels &&
+	       c.fleet.swarm_labels && c.fleet.unhealthy == CONF_UNHEALTHY_NODATA &&
+	       strcmp(c.fleet.state_file, "/var/lib/fleetdns/state") == 0,
+	   "fleet: lower limits, True/False, absolute state-file, no zone given: NULL");
+	conf_free(&c);
+
+	/* Every scheme, and the host forms each accepts. */
+	static const char *const good_urls[] = {
+	    "unix:///var/run/docker.sock",
+	    "tcp://198.51.100.12:2376",
+	    "tcp://docker-1.example_x.test:1",
+	    "tcp://[2001:db8::1]:65535",
+	    "http://localhost",
+	    "http://localhost:2375",
+	    "https://h.example:443",
+	    "https://[::1]",
+	};
+	for (size_t i = 0; i < sizeof(good_urls) / sizeof(good_urls[0]); i++) {
+		char arg[128];
+		snprintf(arg, sizeof(arg), "e=%s", good_urls[i]);
+		rc = build_args(&c, err, sizeof(err), "--engine", arg, NULL);
+		ok(fx, rc == 0 && c.nengines == 1 && strcmp(c.engines[0].url, good_urls[i]) == 0,
+		   "fleet: url %s is accepted", good_urls[i]);
+		conf_free(&c);
+	}
+	static const struct {
+		const char *url, *problem;
+	} bad_urls[] = {
+	    {"ftp://h:21", "unknown scheme"},
+	    {"UNIX:///x", "unknown scheme"},
+	    {"/var/run/docker.sock", "unknown scheme"},
+	    {"unix://var/run/docker.sock", "no absolute socket path"},
+	    {"unix:///", "no absolute socket path"},
+	    {"tcp://h", "no port"},
+	    {"tcp://", "no host"},
+	    {"tcp://:2375", "no host"},
+	    {"https://", "no host"},
+	    {"tcp://h:0", "the port must be a number from 1 to 65535"},
+	    {"tcp://h:65536", "the port must be a number from 1 to 65535"},
+	    {"tcp://h:", "the port must be a number from 1 to 65535"},
+	    {"http://h:http", "the port must be a number from 1 to 65535"},
+	    {"tcp://h:2375/v1.43", "a path is not allowed"},
+	    {"https://h/", "a path is not allowed"},
+	    {"tcp://[::1:2375", "invalid IPv6 address"},
+	    {"tcp://[h]:2375", "invalid IPv6 address"},
+	    {"tcp://[::1]2375", "invalid host"},
+	    {"tcp://user@h:2375", "invalid host"},
+	    {"tcp://a b:2375", "invalid host"},
+	};
+	for (size_t i = 0; i < sizeof(bad_urls) / sizeof(bad_urls[0]); i++) {
+		char arg[128];
+		snprintf(arg, sizeof(arg), "e=%s", bad_urls[i].url);
+		snprintf(want, sizeof(want),
+		         "--engine 'e=%s': invalid url '%s': %s (expected unix:///PATH, "
+		         "tcp://HOST:PORT, http://HOST[:PORT] or https://HOST[:PORT])",
+		         bad_urls[i].url, bad_urls[i].url, bad_urls[i].problem);
+		rc = build_args(&c, err, sizeof(err), "--engine", arg, NULL);
+		ok(fx, rc == FDNS_EINVAL && conf_is_empty(&c), "fleet: url %s is rejected",
+		   bad_urls[i].url);
+		is_str(fx, err, want, bad_urls[i].problem);
+		conf_free(&c);
+	}
+
+	/* Engine names: a DNS label of 1..63, compared without case. */
+	char name63[64], name64[80];
+	memset(name63, 'a', 63);
+	name63[63] = '\0';
+	snprintf(name64, sizeof(name64), "%s4", name63);
+	snprintf(want, sizeof(want),
+	         "zones: [{name: a.test}]\nengines:\n"
+	         "  - {name: %s, url: 'unix:///a'}\n  - {name: 0-9, url: 'unix:///b'}\n",
+	         name63);
+	write_file(fx, "fleet.conf", want, path);
+	rc = build_args(&c, err, sizeof(err), "-c", path, NULL);
+	ok(fx,
+	   rc == 0 && c.nengines == 2 && strlen(c.engines[0].name) == 63 &&
+	       strcmp(c.engines[1].name, "0-9") == 0,
+	   "fleet: engine names of 63 octets and of digits and '-' are accepted");
+	conf_free(&c);
+	snprintf(want, sizeof(want), "%s=unix:///a", name64);
+	rc = build_args(&c, err, sizeof(err), "--engine", want, NULL);
+	ok(fx, rc == FDNS_EINVAL && strstr(err, "invalid engine name") != NULL,
+	   "fleet: an engine name of 64 octets is rejected");
+	conf_free(&c);
+}
+
 static const struct bad_conf {
 	const char *yaml;
 	int rc;
 	const char *want; /* after "PATH:" */
 } bad_confs[] = {
     {"servers:\n  workers: 1\n", FDNS_EINVAL, "1:1: unknown top-level key 'servers'"},
-    {"server: {}\nengines: []\n", FDNS_EINVAL, "2:1: unknown top-level key 'engines'"},
+    {"server: {}\nengine: []\n", FDNS_EINVAL, "2:1: unknown top-level key 'engine'"},
     {"server:\n  udp_size: 1232\n", FDNS_EINVAL, "2:3: unknown key 'udp_size' in 'server'"},
     {"zones:\n  - name: a.test\n    fil: a.zone\n", FDNS_EINVAL, "3:5: unknown key 'fil' in zone"},
     {"server:\n  workers: 1\n  workers: 2\n", FDNS_EINVAL,
@@ -412,7 +662,8 @@ static const struct bad_conf {
     {"zones:\n  - name:\n", FDNS_EINVAL, "2:10: 'name' must be a domain name (got nothing)"},
     {"zones:\n  - name: a.test\n    file: ''\n", FDNS_EINVAL,
      "3:11: 'file' must be a file name (got '')"},
-    {"hello\n", FDNS_EINVAL, "1:1: expected a mapping with 'server' and 'zones' at the top"},
+    {"hello\n", FDNS_EINVAL,
+     "1:1: expected a mapping of 'server', 'zones', 'engines' and 'fleet' at the top"},
     {"? [a]\n: 1\n", FDNS_EINVAL, "1:3: keys in 'top level' must be strings (got a list)"},
     {"server:\n  listen: [\"127.0.0.1\"]\n", FDNS_EINVAL,
      "2:12: invalid listen address '127.0.0.1' (expected IPv4:PORT or [IPv6]:PORT)"},
@@ -438,6 +689,112 @@ static const struct bad_conf {
      "3:11: duplicate zone 'A.Test.' (first at line 2)"},
     {"zones:\n  - name: a..b\n", FDNS_EINVAL, "2:11: invalid zone name 'a..b'"},
     {"zones:\n  - file: x.zone\n", FDNS_EINVAL, "2:5: zone has no 'name'"},
+    {"engines:\n  name: a\n", FDNS_EINVAL, "2:3: 'engines' must be a list (got a mapping)"},
+    {"engines: [node1]\n", FDNS_EINVAL, "1:11: 'engines' must be a list of mappings (got 'node1')"},
+    {"engines:\n  - url: unix:///x\n", FDNS_EINVAL, "2:5: engine has no 'name'"},
+    {"engines:\n  - name: n1\n", FDNS_EINVAL, "2:5: engine 'n1' has no 'url'"},
+    {"engines:\n  - name: n1\n    url: unix:///x\n    tsl: {}\n", FDNS_EINVAL,
+     "4:5: unknown key 'tsl' in engine"},
+    {"engines:\n  - name: n1\n    name: n2\n", FDNS_EINVAL,
+     "3:5: duplicate key 'name' (first at line 2)"},
+    {"engines:\n  - name: node_1\n    url: unix:///x\n", FDNS_EINVAL,
+     "2:11: invalid engine name 'node_1' (expected a DNS label: a-z, 0-9 and inner '-', at most "
+     "63)"},
+    {"engines:\n  - name: -n1\n    url: unix:///x\n", FDNS_EINVAL,
+     "2:11: invalid engine name '-n1' (expected a DNS label: a-z, 0-9 and inner '-', at most 63)"},
+    {"engines:\n  - name: n1-\n    url: unix:///x\n", FDNS_EINVAL,
+     "2:11: invalid engine name 'n1-' (expected a DNS label: a-z, 0-9 and inner '-', at most 63)"},
+    {"engines:\n  - name: ''\n    url: unix:///x\n", FDNS_EINVAL,
+     "2:11: invalid engine name '' (expected a DNS label: a-z, 0-9 and inner '-', at most 63)"},
+    {"engines:\n  - name: ~\n    url: unix:///x\n", FDNS_EINVAL,
+     "2:11: 'name' must be an engine name (got nothing)"},
+    {"engines:\n  - {name: n1, url: 'unix:///a'}\n  - {name: N1, url: 'unix:///b'}\n", FDNS_EINVAL,
+     "3:12: duplicate engine 'N1' (first at line 2)"},
+    {"engines:\n  - name: n1\n    url: ftp://h\n", FDNS_EINVAL,
+     "3:10: invalid url 'ftp://h': unknown scheme (expected unix:///PATH, tcp://HOST:PORT, "
+     "http://HOST[:PORT] or https://HOST[:PORT])"},
+    {"engines:\n  - name: n1\n    url: tcp://h\n", FDNS_EINVAL,
+     "3:10: invalid url 'tcp://h': no port (expected unix:///PATH, tcp://HOST:PORT, "
+     "http://HOST[:PORT] or https://HOST[:PORT])"},
+    {"engines:\n  - name: n1\n    url: unix://docker.sock\n", FDNS_EINVAL,
+     "3:10: invalid url 'unix://docker.sock': no absolute socket path (expected unix:///PATH, "
+     "tcp://HOST:PORT, http://HOST[:PORT] or https://HOST[:PORT])"},
+    {"engines:\n  - name: n1\n    url: [a]\n", FDNS_EINVAL,
+     "3:10: 'url' must be a URL (got a list)"},
+    {"engines:\n  - name: n1\n    url: \n", FDNS_EINVAL, "3:9: 'url' must be a URL (got nothing)"},
+    {"engines:\n  - name: n1\n    url: tcp://h:2376\n    tls: {ca: a, cert: b}\n", FDNS_EINVAL,
+     "4:10: 'tls' needs ca, cert and key (no 'key')"},
+    {"engines:\n  - name: n1\n    url: tcp://h:2376\n    tls: {cert: b, key: c}\n", FDNS_EINVAL,
+     "4:10: 'tls' needs ca, cert and key (no 'ca')"},
+    {"engines:\n  - name: n1\n    url: tcp://h:2376\n    tls: {ca: a, cert: b, key: c, crl: d}\n",
+     FDNS_EINVAL, "4:35: unknown key 'crl' in 'tls'"},
+    {"engines:\n  - name: n1\n    url: tcp://h:2376\n    tls: [a, b, c]\n", FDNS_EINVAL,
+     "4:10: 'tls' must be a mapping (got a list)"},
+    {"engines:\n  - name: n1\n    url: tcp://h:2376\n    tls: {ca: '', cert: b, key: c}\n",
+     FDNS_EINVAL, "4:15: 'ca' must be a file name (got '')"},
+    {"engines:\n  - name: n1\n    url: tcp://h:2376\n    tls: {ca: a, cert: b, key: }\n",
+     FDNS_EINVAL, "4:32: 'key' must be a file name (got nothing)"},
+    {"engines:\n  - name: n1\n    url: unix:///x\n    tls: {ca: a, cert: b, key: c}\n", FDNS_EINVAL,
+     "4:10: 'tls' needs a tcp:// or https:// url"},
+    {"engines:\n  - name: n1\n    url: http://h\n    tls: {ca: a, cert: b, key: c}\n", FDNS_EINVAL,
+     "4:10: 'tls' needs a tcp:// or https:// url"},
+    {"engines:\n  - name: n1\n    url: unix:///x\n    address: bridge\n", FDNS_EINVAL,
+     "4:14: 'address' must be container or host (got 'bridge')"},
+    {"engines:\n  - name: n1\n    url: unix:///x\n    address: host\n", FDNS_EINVAL,
+     "4:14: 'address: host' needs a 'host-address'"},
+    {"engines:\n  - name: n1\n    url: unix:///x\n    host-address: ~\n    address: host\n",
+     FDNS_EINVAL, "5:14: 'address: host' needs a 'host-address'"},
+    {"engines:\n  - name: n1\n    url: unix:///x\n    address: host\n    host-address: "
+     "docker1.example\n",
+     FDNS_EINVAL, "5:19: 'host-address' must be an IPv4 or IPv6 address (got 'docker1.example')"},
+    {"engines:\n  - name: n1\n    url: unix:///x\n    address: host\n    host-address: '[::1]'\n",
+     FDNS_EINVAL, "5:19: 'host-address' must be an IPv4 or IPv6 address (got '[::1]')"},
+    {"engines:\n  - name: n1\n    url: unix:///x\n    address: host\n    host-address: "
+     "fe80::1%lo\n",
+     FDNS_EINVAL, "5:19: 'host-address' must be an IPv4 or IPv6 address (got 'fe80::1%lo')"},
+    {"engines:\n  - name: n1\n    url: unix:///x\n    network: ''\n", FDNS_EINVAL,
+     "4:14: 'network' must be a network name (got '')"},
+    {"engines:\n  - name: n1\n    url: unix:///x\n    timeout: 199\n", FDNS_EINVAL,
+     "4:14: 'timeout' must be between 200 and 600000 (got 199)"},
+    {"engines:\n  - name: n1\n    url: unix:///x\n    timeout: 600001\n", FDNS_EINVAL,
+     "4:14: 'timeout' must be between 200 and 600000 (got 600001)"},
+    {"fleet: [1]\n", FDNS_EINVAL, "1:8: 'fleet' must be a mapping (got a list)"},
+    {"fleet:\n  tll: 5\n", FDNS_EINVAL, "2:3: unknown key 'tll' in 'fleet'"},
+    {"fleet:\n  ttl: 86401\n", FDNS_EINVAL, "2:8: 'ttl' must be between 0 and 86400 (got 86401)"},
+    {"fleet:\n  max-answers: 1001\n", FDNS_EINVAL,
+     "2:16: 'max-answers' must be between 0 and 1000 (got 1001)"},
+    {"fleet:\n  resync: 999\n", FDNS_EINVAL,
+     "2:11: 'resync' must be between 1000 and 86400000 (got 999)"},
+    {"fleet:\n  resync: 86400001\n", FDNS_EINVAL,
+     "2:11: 'resync' must be between 1000 and 86400000 (got 86400001)"},
+    {"fleet:\n  serve-starting: yes\n", FDNS_EINVAL,
+     "2:19: 'serve-starting' must be true or false (got 'yes')"},
+    {"fleet:\n  compose-labels: 1\n", FDNS_EINVAL,
+     "2:19: 'compose-labels' must be true or false (got '1')"},
+    {"fleet:\n  swarm-labels: ~\n", FDNS_EINVAL,
+     "2:17: 'swarm-labels' must be true or false (got nothing)"},
+    {"fleet:\n  unhealthy: none\n", FDNS_EINVAL,
+     "2:14: 'unhealthy' must be nodata or all (got 'none')"},
+    {"fleet:\n  zone: a..b\n", FDNS_EINVAL, "2:9: invalid zone name 'a..b'"},
+    {"fleet:\n  zone: [a.test]\n", FDNS_EINVAL, "2:9: 'zone' must be a zone name (got a list)"},
+    {"zones:\n  - name: a.test\nfleet:\n  zone: b.test\n", FDNS_EINVAL,
+     "4:9: fleet zone 'b.test' is not a configured zone"},
+    {"fleet:\n  zone: fleet.internal\n", FDNS_EINVAL,
+     "2:9: fleet zone 'fleet.internal' is not a configured zone"},
+    {"fleet:\n  reverse-zones: 17.172.in-addr.arpa\n", FDNS_EINVAL,
+     "2:18: 'reverse-zones' must be a list of zone names (got '17.172.in-addr.arpa')"},
+    {"fleet:\n  reverse-zones: [[x]]\n", FDNS_EINVAL,
+     "2:19: 'reverse-zones' must be a zone name (got a list)"},
+    {"fleet:\n  reverse-zones: [a.test]\n", FDNS_EINVAL,
+     "2:19: reverse zone 'a.test' is not under in-addr.arpa or ip6.arpa"},
+    {"fleet:\n  reverse-zones: [10.xin-addr.arpa]\n", FDNS_EINVAL,
+     "2:19: reverse zone '10.xin-addr.arpa' is not under in-addr.arpa or ip6.arpa"},
+    {"fleet:\n  reverse-zones:\n    - 10.in-addr.arpa\n    - 10.IN-ADDR.ARPA.\n", FDNS_EINVAL,
+     "4:7: duplicate reverse zone '10.IN-ADDR.ARPA.' (first at line 3)"},
+    {"zones:\n  - name: 10.in-addr.arpa\nfleet:\n  reverse-zones: [10.in-addr.arpa, "
+     "11.in-addr.arpa]\n",
+     FDNS_EINVAL, "4:36: reverse zone '11.in-addr.arpa' is not a configured zone"},
+    {"fleet:\n  state-file: ''\n", FDNS_EINVAL, "2:15: 'state-file' must be a file name (got '')"},
     {"server: {}\n---\nzones: []\n", FDNS_EINVAL, "3:1: only one YAML document is allowed"},
     {"server: [1, 2\n", FDNS_EPARSE,
      "2:1: did not find expected ',' or ']' (while parsing a flow sequence)"},
@@ -551,6 +908,84 @@ static void test_override(struct fixture *fx)
 	}
 }
 
+static void test_override_engines(struct fixture *fx)
+{
+	static const char yaml[] = "zones: [{name: a.test}]\n"
+	                           "engines:\n"
+	                           "  - name: node1\n"
+	                           "    url: tcp://198.51.100.11:2376\n"
+	                           "    tls: {ca: ca.pem, cert: cert.pem, key: key.pem}\n"
+	                           "    address: host\n"
+	                           "    host-address: 198.51.100.11\n"
+	                           "    network: mynet\n"
+	                           "    timeout: 1000\n"
+	                           "  - name: node2\n"
+	                           "    url: unix:///var/run/docker.sock\n"
+	                           "fleet:\n"
+	                           "  zone: late.test\n"
+	                           "  reverse-zones: [10.in-addr.arpa]\n";
+	char err[512], path[PATH_MAX], want[PATH_MAX + 128];
+	conf_t c;
+	int rc;
+
+	write_file(fx, "engines.conf", yaml, path);
+	rc = build_args(&c, err, sizeof(err), "-c", path, "--zone", "late.test", "--zone",
+	                "10.IN-ADDR.ARPA", "--engine", "NODE1=unix:///run/docker.sock", "--engine",
+	                "node3=tcp://node3.example:2375", NULL);
+	ok(fx, rc == 0, "engines override: builds");
+	if (rc != 0)
+		printf("#   %s\n", err);
+	is_int(fx, (long long)c.nengines, 3, "engines override: node1 replaced, node3 added");
+	if (c.nengines == 3) {
+		const conf_engine_t *e = c.engines;
+		ok(fx,
+		   strcmp(e[0].name, "node1") == 0 &&
+		       strcmp(e[0].url, "unix:///run/docker.sock") == 0 && e[0].tls_ca == NULL &&
+		       e[0].tls_cert == NULL && e[0].tls_key == NULL &&
+		       e[0].address == CONF_ADDRESS_CONTAINER && e[0].host_address == NULL &&
+		       e[0].network == NULL && e[0].timeout_ms == CONF_DEFAULT_ENGINE_TIMEOUT_MS,
+		   "engines override: --engine NODE1= replaces node1 in place, whole");
+		ok(fx,
+		   strcmp(e[1].name, "node2") == 0 &&
+		       strcmp(e[1].url, "unix:///var/run/docker.sock") == 0,
+		   "engines override: node2 from the file stays");
+		ok(fx,
+		   strcmp(e[2].name, "node3") == 0 &&
+		       strcmp(e[2].url, "tcp://node3.example:2375") == 0,
+		   "engines override: node3 appended");
+	}
+	ok(fx, !c.engines_default, "engines override: no engines_default");
+	is_str(fx, c.fleet.zone, "late.test", "engines override: fleet.zone may name a --zone");
+	ok(fx,
+	   c.fleet.nreverse_zones == 1 && strcmp(c.fleet.reverse_zones[0], "10.IN-ADDR.ARPA") == 0,
+	   "engines override: reverse-zones take the --zone's name");
+	conf_free(&c);
+
+	rc = build_args(&c, err, sizeof(err), "-c", path, "--zone", "late.test", NULL);
+	snprintf(want, sizeof(want),
+	         "%s:14:19: reverse zone '10.in-addr.arpa' is not a configured zone", path);
+	ok(fx, rc == FDNS_EINVAL && conf_is_empty(&c),
+	   "engines override: an unserved reverse zone fails after the command line");
+	is_str(fx, err, want, "engines override: ... naming its place in the file");
+	conf_free(&c);
+	rc = build_args(&c, err, sizeof(err), "-c", path, NULL);
+	snprintf(want, sizeof(want), "%s:13:9: fleet zone 'late.test' is not a configured zone",
+	         path);
+	ok(fx, rc == FDNS_EINVAL && conf_is_empty(&c),
+	   "engines override: fleet.zone naming no zone fails");
+	is_str(fx, err, want, "engines override: fleet.zone checked before reverse-zones");
+	conf_free(&c);
+
+	rc = build_args(&c, err, sizeof(err), "-c", path, "--zone", "late.test", "--zone",
+	                "10.in-addr.arpa", "--engine", "node2=unix:///a", "--engine",
+	                "Node2=unix:///b", NULL);
+	ok(fx, rc == FDNS_EINVAL && conf_is_empty(&c),
+	   "engines override: a file engine replaced twice on the command line fails");
+	is_str(fx, err, "--engine 'Node2=unix:///b': engine 'Node2' given twice",
+	       "engines override: ... with the second --engine named");
+	conf_free(&c);
+}
+
 static void test_bad_cmdline(struct fixture *fx)
 {
 	static const struct {
@@ -565,6 +1000,17 @@ static void test_bad_cmdline(struct fixture *fx)
 	    {{"--listen", "1.2.3.4"},
 	     "--listen '1.2.3.4': invalid address (expected IPv4:PORT or [IPv6]:PORT)"},
 	    {{"--listen", "[::1]:53", "--listen", "[::1]:53"}, "--listen '[::1]:53': given twice"},
+	    {{"--engine", "node1"}, "--engine 'node1': expected NAME=URL"},
+	    {{"--engine", "=unix:///x"}, "--engine '=unix:///x': expected NAME=URL"},
+	    {{"--engine", "node1="}, "--engine 'node1=': expected NAME=URL"},
+	    {{"--engine", "no.de=unix:///x"},
+	     "--engine 'no.de=unix:///x': invalid engine name 'no.de' (expected a DNS label: a-z, "
+	     "0-9 and inner '-', at most 63)"},
+	    {{"--engine", "n1=unix://x"},
+	     "--engine 'n1=unix://x': invalid url 'unix://x': no absolute socket path (expected "
+	     "unix:///PATH, tcp://HOST:PORT, http://HOST[:PORT] or https://HOST[:PORT])"},
+	    {{"--engine", "n1=unix:///a", "--engine", "N1=unix:///b"},
+	     "--engine 'N1=unix:///b': engine 'N1' given twice"},
 	};
 	char err[512];
 	conf_t c;
@@ -602,8 +1048,10 @@ int main(void)
 	test_cmdline(&fx);
 	test_defaults(&fx);
 	test_full(&fx);
+	test_fleet(&fx);
 	test_bad_files(&fx);
 	test_override(&fx);
+	test_override_engines(&fx);
 	test_bad_cmdline(&fx);
 	nftw(fx.dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
 	printf("1..%d\n", fx.n);

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: MIT */
+/* conf_internal.h -- what the files of src/conf share: the build state, YAML node helpers,
+ * error reporting, and the parsers of each top-level section.
+ *
+ * A conf_t is built into a private struct build (conf.c) that every section parser fills in.
+ * Parsers check each value where they read it and stop at the first problem with a message
+ * naming FILE:LINE:COLUMN of the offending node (conf__fail_at); they return 0 or a negative
+ * FDNS_E* code. Whatever they added to b->conf is freed by conf_free() on failure, so no
+ * parser has to undo its own partial work.
+ */
+#ifndef FLEETDNS_CONF_INTERNAL_H
+#define FLEETDNS_CONF_INTERNAL_H
+
+#include "fleetdns/conf.h"
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <yaml.h>
+
+#define CONF_ADDR_HINT "expected IPv4:PORT or [IPv6]:PORT"
+
+/* A zone named by the fleet section, checked against the served zones once they are all
+ * known (the command line may add some after the file). */
+struct zone_ref {
+	char *canon;         /* lower case, absolute, as ldns prints it */
+	size_t line, column; /* 1-based place in the config file */
+};
+
+/* Per zone, what duplicate checks need: its canonical name and where it was defined. */
+struct zone_key {
+	char *canon; /* lower case, absolute, as ldns prints it */
+	size_t line; /* 1-based line in the config file; 0 if from the command line */
+};
+
+struct build {
+	conf_t conf;                    /* built here, handed over on success */
+	struct zone_key *keys;          /* parallel to conf.zones */
+	size_t *engine_lines;           /* parallel to conf.engines; 0: from the command line */
+	struct zone_ref fleet_zone_ref; /* canon NULL: no fleet.zone */
+	struct zone_ref *reverse_refs;  /* parallel to conf.fleet.reverse_zones */
+	const char *path;               /* config file for messages; NULL for command line */
+	yaml_document_t *doc;
+	char *err;
+	size_t errlen;
+};
+
+/* Error reporting (yaml_util.c). Each writes "path:line:column: message" into b->err, or
+ * "path: message" when line is 0, or just the message when b->path is NULL, and returns the
+ * code (conf__fail_at and conf__fail_type return FDNS_EINVAL). */
+int conf__fail_pos(struct build *b, size_t line, size_t column, int code, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+int conf__fail_at(struct build *b, const yaml_node_t *node, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* "'what' must be WANT (got 'text')", or (got a list/a mapping/nothing). */
+int conf__fail_type(struct build *b, const yaml_node_t *node, const char *what, const char *want);
+
+/* YAML node helpers (yaml_util.c). */
+const char *conf__node_text(const yaml_node_t *node); /* scalar nodes only */
+bool conf__node_is_null(const yaml_node_t *node);     /* plain "", "~" or "null" */
+const yaml_node_t *conf__node_get(const struct build *b, int id);
+/* Checks that node is a mapping whose keys are distinct strings. */
+int conf__mapping_check(struct build *b, const yaml_node_t *node, const char *what);
+/* A decimal integer in min..max. */
+int conf__uint_parse(struct build *b, const yaml_node_t *val, const char *what, unsigned min,
+                     unsigned max, unsigned *out);
+/* true/false (also True, TRUE, False, FALSE). */
+int conf__bool_parse(struct build *b, const yaml_node_t *val, const char *what, bool *out);
+/* A non-empty scalar file name, joined to the config file's folder unless absolute; *out is
+ * malloc'ed. */
+int conf__file_parse(struct build *b, const yaml_node_t *val, const char *what, char **out);
+/* Joins file to conf_path's folder unless file is absolute; malloc'ed, NULL on ENOMEM. */
+char *conf__path_resolve(const char *conf_path, const char *file);
+
+/* server: (server.c). */
+int conf__server_parse(struct build *b, const yaml_node_t *node);
+/* Adds a listen address; FDNS_EADDR (bad text), FDNS_EEXIST (already there) or 0. */
+int conf__listen_add(conf_t *conf, const char *text);
+void conf__listen_clear(conf_t *conf);
+/* A decimal port 1..65535, in network byte order. Returns 0 or FDNS_EADDR. */
+int conf__port_parse(const char *text, in_port_t *port);
+
+/* zones: and --zone (zones.c). */
+int conf__zones_parse(struct build *b, const yaml_node_t *node);
+int conf__zone_arg_apply(struct build *b, const char *arg);
+/* The canonical text of a zone name (malloc'ed), or NULL if it is not a domain name. */
+char *conf__zone_canon(const char *name);
+struct zone_key *conf__zone_find(struct build *b, const char *canon);
+/* Appends a zone; takes canon over in every case. file may be NULL. */
+int conf__zone_add(struct build *b, const char *name, char *canon, const char *file, size_t line);
+
+/* engines: and --engine (engines.c). */
+int conf__engines_parse(struct build *b, const yaml_node_t *node);
+/* NAME=URL: adds an engine, or replaces the file's engine of that name whole. */
+int conf__engine_arg_apply(struct build *b, const char *arg);
+void conf__engines_free(conf_t *conf);
+
+/* fleet: (fleet.c). */
+int conf__fleet_parse(struct build *b, const yaml_node_t *node);
+/* Checks that fleet.zone and fleet.reverse-zones name configured zones and replaces them by
+ * those zones' names; run once the command line has been applied. */
+int conf__fleet_zones_check(struct build *b);
+/* Frees the zone references kept in b (not b->conf). */
+void conf__fleet_build_free(struct build *b);
+void conf__fleet_free(conf_fleet_t *fleet);
+
+#endif

@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: MIT */
+/* server.c -- the server: section (listen addresses, workers, limits, log level) and the
+ * parser of IPv4:PORT / [IPv6]:PORT socket addresses. */
+#include "config.h"
+
+#include "conf/conf_internal.h"
+#include "fleetdns/error.h"
+
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CONF_MAX_WORKERS 1024
+
+int conf__port_parse(const char *text, in_port_t *port)
+{
+	unsigned long value = 0;
+	size_t i;
+
+	for (i = 0; text[i] >= '0' && text[i] <= '9' && i < 5; i++)
+		value = value * 10 + (unsigned long)(text[i] - '0');
+	if (i == 0 || text[i] != '\0' || value < 1 || value > 65535)
+		return FDNS_EADDR;
+	*port = htons((uint16_t)value);
+	return 0;
+}
+
+/* "fe80::1%eth0" or "fe80::1%2": the address part stays in host, the scope is returned. */
+static int parse_scope(char *host, uint32_t *scope)
+{
+	char *sep = strchr(host, '%');
+	char *end;
+	unsigned long number;
+
+	*scope = 0;
+	if (sep == NULL)
+		return 0;
+	*sep++ = '\0';
+	*scope = if_nametoindex(sep);
+	if (*scope == 0 && sep[0] >= '0' && sep[0] <= '9') {
+		number = strtoul(sep, &end, 10);
+		if (*end == '\0' && number <= UINT32_MAX)
+			*scope = (uint32_t)number;
+	}
+	return *scope == 0 ? FDNS_EADDR : 0;
+}
+
+int conf_addr_parse(const char *text, struct sockaddr_storage *ss, socklen_t *len)
+{
+	char host[INET6_ADDRSTRLEN + IF_NAMESIZE + 1];
+	const char *port;
+	size_t hostlen;
+	bool bracketed = text != NULL && text[0] == '[';
+
+	memset(ss, 0, sizeof(*ss));
+	*len = 0;
+	if (text == NULL)
+		return FDNS_EADDR;
+	if (bracketed) {
+		const char *end = strchr(text, ']');
+		if (end == NULL || end[1] != ':')
+			return FDNS_EADDR;
+		text++;
+		hostlen = (size_t)(end - text);
+		port = end + 2;
+	} else {
+		port = strrchr(text, ':');
+		if (port == NULL)
+			return FDNS_EADDR;
+		hostlen = (size_t)(port - text);
+		port++;
+	}
+	if (hostlen == 0 || hostlen >= sizeof(host))
+		return FDNS_EADDR;
+	memcpy(host, text, hostlen);
+	host[hostlen] = '\0';
+
+	if (bracketed) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+		if (parse_scope(host, &sin6->sin6_scope_id) != 0 ||
+		    inet_pton(AF_INET6, host, &sin6->sin6_addr) != 1 ||
+		    conf__port_parse(port, &sin6->sin6_port) != 0)
+			goto fail;
+		sin6->sin6_family = AF_INET6;
+		*len = sizeof(*sin6);
+	} else {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+		if (inet_pton(AF_INET, host, &sin->sin_addr) != 1 ||
+		    conf__port_parse(port, &sin->sin_port) != 0)
+			goto fail;
+		sin->sin_family = AF_INET;
+		*len = sizeof(*sin);
+	}
+	return 0;
+fail:
+	memset(ss, 0, sizeof(*ss));
+	return FDNS_EADDR;
+}
+
+int conf__listen_add(conf_t *conf, const char *text)
+{
+	conf_listen_t item = {0};
+	conf_listen_t *grown;
+
+	if (conf_addr_parse(text, &item.addr, &item.addrlen) != 0)
+		return FDNS_EADDR;
+	for (size_t i = 0; i < conf->nlisten; i++)
+		if (conf->listen[i].addrlen == item.addrlen &&
+		    memcmp(&conf->listen[i].addr, &item.addr, item.addrlen) == 0)
+			return FDNS_EEXIST;
+	grown = realloc(conf->listen, (conf->nlisten + 1) * sizeof(*grown));
+	if (grown == NULL)
+		return FDNS_ENOMEM;
+	conf->listen = grown;
+	item.text = strdup(text);
+	if (item.text == NULL)
+		return FDNS_ENOMEM;
+	conf->listen[conf->nlisten++] = item;
+	return 0;
+}
+
+void conf__listen_clear(conf_t *conf)
+{
+	for (size_t i = 0; i < conf->nlisten; i++)
+		free(conf->listen[i].text);
+	free(conf->listen);
+	conf->listen = NULL;
+	conf->nlisten = 0;
+}
+
+static int parse_log_level(struct build *b, const yaml_node_t *val)
+{
+	static const char *const names[] = {"error", "warning", "info", "debug"};
+
+	for (int i = 0; val->type == YAML_SCALAR_NODE && i < 4; i++) {
+		if (strcmp(conf__node_text(val), names[i]) == 0) {
+			b->conf.log_level = i;
+			return 0;
+		}
+	}
+	return conf__fail_type(b, val, "log-level", "error, warning, info or debug");
+}
+
+static int parse_listen(struct build *b, const yaml_node_t *val)
+{
+	if (conf__node_is_null(val))
+		return 0;
+	if (val->type != YAML_SEQUENCE_NODE)
+		return conf__fail_type(b, val, "listen", "a list of addresses");
+	for (yaml_node_item_t *it = val->data.sequence.items.start;
+	     it < val->data.sequence.items.top; it++) {
+		const yaml_node_t *item = conf__node_get(b, *it);
+		const char *text;
+		int rc;
+		if (item->type != YAML_SCALAR_NODE)
+			return conf__fail_type(b, item, "listen", "a list of addresses");
+		text = conf__node_text(item);
+		rc = conf__listen_add(&b->conf, text);
+		if (rc == FDNS_EADDR)
+			return conf__fail_at(
+			    b, item, "invalid listen address '%s' (" CONF_ADDR_HINT ")", text);
+		if (rc == FDNS_EEXIST)
+			return conf__fail_at(b, item, "duplicate listen address '%s'", text);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+static const struct uint_key {
+	const char *name;
+	size_t offset; /* of the unsigned in conf_t */
+	unsigned min, max;
+} uint_keys[] = {
+    {"workers", offsetof(conf_t, workers), 0, CONF_MAX_WORKERS},
+    {"udp-size", offsetof(conf_t, udp_size), 512, 4096},
+    {"tcp-idle-timeout", offsetof(conf_t, tcp_idle_ms), 100, 3600000},
+    {"tcp-max-clients", offsetof(conf_t, tcp_max_clients), 1, 65535},
+    {"tcp-max-per-client", offsetof(conf_t, tcp_max_per_client), 1, 65535},
+};
+
+static int parse_server_key(struct build *b, const yaml_node_t *key, const yaml_node_t *val)
+{
+	const char *name = conf__node_text(key);
+
+	if (strcmp(name, "listen") == 0)
+		return parse_listen(b, val);
+	if (strcmp(name, "log-level") == 0)
+		return parse_log_level(b, val);
+	for (size_t i = 0; i < sizeof(uint_keys) / sizeof(uint_keys[0]); i++) {
+		const struct uint_key *k = &uint_keys[i];
+		if (strcmp(name, k->name) == 0)
+			return conf__uint_parse(b, val, k->name, k->min, k->max,
+			                        (unsigned *)((char *)&b->conf + k->offset));
+	}
+	return conf__fail_at(b, key, "unknown key '%s' in 'server'", name);
+}
+
+int conf__server_parse(struct build *b, const yaml_node_t *node)
+{
+	int rc;
+
+	if (conf__node_is_null(node))
+		return 0;
+	rc = conf__mapping_check(b, node, "server");
+	for (yaml_node_pair_t *p = node->data.mapping.pairs.start;
+	     rc == 0 && p < node->data.mapping.pairs.top; p++)
+		rc = parse_server_key(b, conf__node_get(b, p->key), conf__node_get(b, p->value));
+	return rc;
+}

@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: MIT */
+/* yaml_util.c -- reading typed values out of libyaml nodes, and the FILE:LINE:COLUMN messages
+ * every config error carries. */
+#include "config.h"
+
+#include "conf/conf_internal.h"
+#include "fleetdns/error.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int vfail(struct build *b, size_t line, size_t column, int code, const char *fmt, va_list ap)
+{
+	int n = 0;
+
+	if (b->err == NULL || b->errlen == 0)
+		return code;
+	if (b->path != NULL && line > 0)
+		n = snprintf(b->err, b->errlen, "%s:%zu:%zu: ", b->path, line, column);
+	else if (b->path != NULL)
+		n = snprintf(b->err, b->errlen, "%s: ", b->path);
+	if (n >= 0 && (size_t)n < b->errlen)
+		vsnprintf(b->err + n, b->errlen - (size_t)n, fmt, ap);
+	return code;
+}
+
+int conf__fail_pos(struct build *b, size_t line, size_t column, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfail(b, line, column, code, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+int conf__fail_at(struct build *b, const yaml_node_t *node, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfail(b, node->start_mark.line + 1, node->start_mark.column + 1, FDNS_EINVAL, fmt, ap);
+	va_end(ap);
+	return FDNS_EINVAL;
+}
+
+const char *conf__node_text(const yaml_node_t *node)
+{
+	return (const char *)node->data.scalar.value;
+}
+
+const yaml_node_t *conf__node_get(const struct build *b, int id)
+{
+	return yaml_document_get_node(b->doc, id);
+}
+
+/* A plain empty value, "~" or "null": the key is there but says nothing. */
+bool conf__node_is_null(const yaml_node_t *node)
+{
+	static const char *const nulls[] = {"", "~", "null", "Null", "NULL"};
+
+	if (node->type != YAML_SCALAR_NODE || node->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return false;
+	for (size_t i = 0; i < sizeof(nulls) / sizeof(nulls[0]); i++)
+		if (strcmp(conf__node_text(node), nulls[i]) == 0)
+			return true;
+	return false;
+}
+
+/* What a wrong value is, for "(got ...)" in messages. Scalars are quoted by the caller. */
+static const char *node_kind(const yaml_node_t *node)
+{
+	if (node->type == YAML_MAPPING_NODE)
+		return "a mapping";
+	if (node->type == YAML_SEQUENCE_NODE)
+		return "a list";
+	if (conf__node_is_null(node))
+		return "nothing";
+	return NULL;
+}
+
+int conf__fail_type(struct build *b, const yaml_node_t *node, const char *what, const char *want)
+{
+	const char *kind = node_kind(node);
+
+	if (kind != NULL)
+		return conf__fail_at(b, node, "'%s' must be %s (got %s)", what, want, kind);
+	return conf__fail_at(b, node, "'%s' must be %s (got '%s')", what, want,
+	                     conf__node_text(node));
+}
+
+int conf__mapping_check(struct build *b, const yaml_node_t *node, const char *what)
+{
+	const yaml_node_pair_t *start, *top;
+
+	if (node->type != YAML_MAPPING_NODE)
+		return conf__fail_type(b, node, what, "a mapping");
+	start = node->data.mapping.pairs.start;
+	top = node->data.mapping.pairs.top;
+	for (const yaml_node_pair_t *p = start; p < top; p++) {
+		const yaml_node_t *key = conf__node_get(b, p->key);
+		if (key->type != YAML_SCALAR_NODE)
+			return conf__fail_at(b, key, "keys in '%s' must be strings (got %s)", what,
+			                     node_kind(key));
+		for (const yaml_node_pair_t *q = start; q < p; q++) {
+			const yaml_node_t *prev = conf__node_get(b, q->key);
+			if (strcmp(conf__node_text(prev), conf__node_text(key)) == 0)
+				return conf__fail_at(
+				    b, key, "duplicate key '%s' (first at line %zu)",
+				    conf__node_text(key), prev->start_mark.line + 1);
+		}
+	}
+	return 0;
+}
+
+int conf__uint_parse(struct build *b, const yaml_node_t *val, const char *what, unsigned min,
+                     unsigned max, unsigned *out)
+{
+	unsigned long long value = 0;
+	const char *text = val->type == YAML_SCALAR_NODE ? conf__node_text(val) : NULL;
+
+	if (text == NULL || text[0] == '\0')
+		return conf__fail_type(b, val, what, "an integer");
+	for (const char *c = text; *c != '\0'; c++) {
+		if (*c < '0' || *c > '9')
+			return conf__fail_type(b, val, what, "an integer");
+		if (value <= max)
+			value = value * 10 + (unsigned)(*c - '0');
+	}
+	if (value < min || value > max)
+		return conf__fail_at(b, val, "'%s' must be between %u and %u (got %s)", what, min,
+		                     max, text);
+	*out = (unsigned)value;
+	return 0;
+}
+
+int conf__bool_parse(struct build *b, const yaml_node_t *val, const char *what, bool *out)
+{
+	static const char *const trues[] = {"true", "True", "TRUE"};
+	static const char *const falses[] = {"false", "False", "FALSE"};
+
+	for (size_t i = 0; val->type == YAML_SCALAR_NODE && i < 3; i++) {
+		if (strcmp(conf__node_text(val), trues[i]) == 0) {
+			*out = true;
+			return 0;
+		}
+		if (strcmp(conf__node_text(val), falses[i]) == 0) {
+			*out = false;
+			return 0;
+		}
+	}
+	return conf__fail_type(b, val, what, "true or false");
+}
+
+int conf__file_parse(struct build *b, const yaml_node_t *val, const char *what, char **out)
+{
+	if (val->type != YAML_SCALAR_NODE || conf__node_text(val)[0] == '\0' ||
+	    conf__node_is_null(val))
+		return conf__fail_type(b, val, what, "a file name");
+	*out = conf__path_resolve(b->path, conf__node_text(val));
+	return *out ? 0 : FDNS_ENOMEM;
+}
+
+char *conf__path_resolve(const char *conf_path, const char *file)
+{
+	const char *slash = strrchr(conf_path, '/');
+	size_t dirlen = slash ? (size_t)(slash - conf_path) + 1 : 0;
+	size_t filelen = strlen(file);
+	char *path;
+
+	if (file[0] == '/')
+		dirlen = 0;
+	path = malloc(dirlen + filelen + 1);
+	if (path == NULL)
+		return NULL;
+	memcpy(path, conf_path, dirlen);
+	memcpy(path + dirlen, file, filelen + 1);
+	return path;
+}
