@@ -104,12 +104,15 @@ static enum query_verdict read_records(query_t *q, size_t pos)
 		if (rdata + rdlen > q->len)
 			return QUERY_FORMERR;
 		if (type == TYPE_OPT) {
-			/* Only one OPT, only in additional, only at the root (RFC 6891 6.1.1). */
-			if (q->has_opt || i < an + ns || !root)
+			/* Only one OPT, only in additional, only at the root (RFC 6891 6.1.1).
+			 * has_opt is set first: the client speaks EDNS, so even the FORMERR
+			 * for a bad OPT carries one. */
+			bool again = q->has_opt;
+			q->has_opt = true;
+			if (again || i < an + ns || !root)
 				return QUERY_FORMERR;
 			if (check_opt_rdata(m + rdata, rdlen) < 0)
 				return QUERY_FORMERR;
-			q->has_opt = true;
 			uint16_t size = rd16(m + pos + 2);
 			q->udp_size = size < 512 ? 512 : size;
 			q->edns_version = m[pos + 5];
@@ -151,7 +154,14 @@ enum query_verdict query_parse(query_t *q, const uint8_t *msg, size_t len)
 		q->question_end = pos;
 		q->has_question = true;
 	}
-	enum query_verdict v = read_records(q, qdcount <= 1 ? pos : len);
+	/* Several questions: skip them all, so that the FORMERR still finds the OPT. */
+	for (unsigned i = 0; qdcount > 1 && i < qdcount && pos <= len; i++) {
+		bool root;
+		if (skip_name(msg, len, &pos, &root) < 0)
+			pos = len;
+		pos += 4;
+	}
+	enum query_verdict v = read_records(q, pos <= len ? pos : len);
 	if (qdcount > 1)
 		v = QUERY_FORMERR;
 	if (q->opcode != OPCODE_QUERY)

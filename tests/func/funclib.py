@@ -3,16 +3,13 @@
 # SPDX-License-Identifier: MIT
 import os
 import re
-import socket
 import struct
 import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.environ.get("TOP_SRCDIR", "."), "tests", "lib"))
 import fdnstest  # noqa: E402
-import dns.flags  # noqa: E402
 import dns.message  # noqa: E402
-import dns.rcode  # noqa: E402
 import dns.rdatatype  # noqa: E402
 
 ZONES = os.path.join(os.environ.get("TOP_SRCDIR", "."), "tests", "func", "zones")
@@ -29,22 +26,11 @@ def start(args=(), port=None):
     return fdnstest.Server(list(args) + ZONE_ARGS, "example.test", port=port)
 
 
-def make(name, rdtype="A", rd=False, edns=None, payload=1232, want_dnssec=False, qid=None,
-         options=None):
-    """A query as dnspython builds it; edns=None sends no OPT."""
-    q = dns.message.make_query(name, rdtype, use_edns=edns, payload=payload,
-                               want_dnssec=want_dnssec, options=options)
-    if not rd:
-        q.flags &= ~dns.flags.RD
-    if qid is not None:
-        q.id = qid
-    return q
-
-
 def question(name, rdtype=1, rdclass=1):
     out = b""
     for label in name.rstrip(".").split("."):
-        out += bytes([len(label)]) + label.encode()
+        if label:
+            out += bytes([len(label)]) + label.encode()
     return out + b"\0" + struct.pack("!HH", rdtype, rdclass)
 
 
@@ -65,17 +51,6 @@ def udp(port, wire, timeout=2.0, addr="127.0.0.1"):
     return fdnstest.udp_exchange(port, wire, timeout=timeout, addr=addr)
 
 
-def tcp(port, wire, timeout=3.0, addr="127.0.0.1"):
-    if isinstance(wire, dns.message.Message):
-        wire = wire.to_wire()
-    fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
-    with socket.socket(fam, socket.SOCK_STREAM) as s:
-        s.settimeout(timeout)
-        s.connect((addr, port))
-        s.sendall(struct.pack("!H", len(wire)) + wire)
-        return fdnstest.tcp_read_msg(s)
-
-
 def parse(wire):
     """The response as a dnspython message, or None when there is none or it does not parse."""
     if wire is None:
@@ -90,19 +65,6 @@ def parse(wire):
 def hdr(wire):
     """(id, flags word, qd, an, ns, ar) straight from the bytes."""
     return struct.unpack("!HHHHHH", wire[:12])
-
-
-def rcode_name(m):
-    return dns.rcode.to_text(m.rcode()) if m is not None else None
-
-
-def flag_text(m):
-    """Header flags as dig prints them, e.g. 'qr aa'."""
-    if m is None:
-        return None
-    return " ".join(f for f, bit in (("qr", 0x8000), ("aa", 0x0400), ("tc", 0x0200),
-                                      ("rd", 0x0100), ("ra", 0x0080), ("ad", 0x0020),
-                                      ("cd", 0x0010)) if m.flags & bit)
 
 
 def rrs(section):
@@ -156,3 +118,39 @@ def dig(port, *args, addr="127.0.0.1"):
     res = subprocess.run(["dig", f"@{addr}", "-p", str(port), "+norec", "+time=2", "+tries=1",
                           *args], capture_output=True, text=True, timeout=30)
     return Dig(res.stdout)
+
+
+def name_end(wire, pos):
+    """Offset just past the (possibly compressed) name at pos."""
+    while wire[pos] != 0:
+        if wire[pos] & 0xC0 == 0xC0:
+            return pos + 2
+        pos += 1 + wire[pos]
+    return pos + 1
+
+
+def records(wire):
+    """Every record of a response, straight from the bytes, without a strict parser:
+    a list of (section, root_owner, type, class, ttl, rdata); section 0..2 = an, ns, ar."""
+    _, _, qd, an, ns, ar = hdr(wire)
+    pos = 12
+    for _ in range(qd):
+        pos = name_end(wire, pos) + 4
+    out = []
+    for i in range(an + ns + ar):
+        root = wire[pos] == 0
+        pos = name_end(wire, pos)
+        rtype, rclass, ttl, rdlen = struct.unpack("!HHIH", wire[pos:pos + 10])
+        sec = 0 if i < an else 1 if i < an + ns else 2
+        out.append((sec, root, rtype, rclass, ttl, wire[pos + 10:pos + 10 + rdlen]))
+        pos += 10 + rdlen
+    if pos != len(wire):
+        raise ValueError(f"{len(wire) - pos} bytes after the last record")
+    return out
+
+
+def opts(wire):
+    """The OPT records of a response as dicts (payload, ext_rcode, version, flags, rdata)."""
+    return [{"section": sec, "root": root, "payload": rclass, "ext_rcode": ttl >> 24,
+             "version": (ttl >> 16) & 0xFF, "flags": ttl & 0xFFFF, "rdata": rdata}
+            for sec, root, rtype, rclass, ttl, rdata in records(wire) if rtype == 41]
