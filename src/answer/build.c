@@ -27,7 +27,7 @@ static void put32(build_t *b, uint32_t v)
 	put(b, x, 4);
 }
 
-static void dict_add(build_t *b, const uint8_t *lc, size_t len, uint16_t ptr, bool rel)
+static void dict_add(build_t *b, const uint8_t *lc, size_t len, int32_t ptr, bool rel)
 {
 	if (b->ndict >= BUILD_DICT_MAX || b->names_len + len > sizeof(b->names) || ptr >= 0x3E00)
 		return;
@@ -67,6 +67,15 @@ void build_reset(build_t *b, const uint8_t *qname, size_t qname_len)
 	}
 }
 
+/* A movable block starts right after its question (name, type, class), so the question
+ * name's suffix of length n is always n + 4 bytes before the block start. Such pointers are
+ * stored negative (modulo 2^14) and relocated like the block's own. */
+void build_question_suffix(build_t *b, const uint8_t *lc, size_t len)
+{
+	for (size_t off = 0; lc[off] != 0; off += 1u + lc[off])
+		dict_add(b, lc + off, len - off, -(int32_t)(len - off + 4), true);
+}
+
 /* Write a name, compressed when compress is set. */
 static void put_name(build_t *b, const uint8_t *wire, size_t len, bool compress)
 {
@@ -86,7 +95,7 @@ static void put_name(build_t *b, const uint8_t *wire, size_t len, bool compress)
 					b->relocs[b->nrelocs++] = (uint16_t)b->len;
 				else if (e->rel)
 					b->overflow = true;
-				put16(b, (uint16_t)(0xC000 | e->ptr));
+				put16(b, (uint16_t)(0xC000 | (e->ptr & 0x3FFF)));
 				return;
 			}
 			uint16_t here = (uint16_t)(b->movable ? b->len : b->base + b->len);

@@ -21,7 +21,7 @@ enum build_section { SECTION_ANSWER, SECTION_AUTHORITY, SECTION_ADDITIONAL };
 typedef struct build_dict_entry {
 	uint16_t name_off; /* lowercased suffix in names[] */
 	uint8_t len;
-	uint16_t ptr; /* pointer value (relative to block start when rel) */
+	int32_t ptr; /* pointer value (relative to block start when rel: < 0 is in the question) */
 	bool rel;
 } build_dict_entry_t;
 
@@ -43,6 +43,10 @@ typedef struct build {
 /** Start a block. With qname (lowercased wire), the block is laid out right after that
  * question and may compress against it; without, it is movable. */
 void build_reset(build_t *b, const uint8_t *qname, size_t qname_len);
+
+/** For a movable block: every question it will follow ends with this name (lowercased
+ * wire), so the block's names may point into the question like Knot's and fixed blocks do. */
+void build_question_suffix(build_t *b, const uint8_t *lc, size_t len);
 
 /** Write one RRset. owner NULL writes a pointer to the question name (offset 12). */
 void build_rrset(build_t *b, enum build_section sec, const ldns_rdf *owner,

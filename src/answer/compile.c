@@ -47,6 +47,7 @@ typedef struct cctx {
 	uint32_t neg_ttl;
 	const ldns_rdf *targets[64]; /* names that want A/AAAA in additional */
 	size_t ntargets;
+	bnode_t *referral; /* the cut a CNAME chain led into, for its glue */
 	int err;
 } cctx_t;
 
@@ -201,9 +202,24 @@ static void mark_cuts(cctx_t *c)
 	}
 }
 
-enum resolve_status { RESOLVE_FOUND, RESOLVE_NXDOMAIN, RESOLVE_ELSEWHERE };
+enum resolve_status {
+	RESOLVE_FOUND,
+	RESOLVE_NXDOMAIN,
+	RESOLVE_CUT,      /* the name is a zone cut: DS is answered there, the rest is a referral */
+	RESOLVE_REFERRAL, /* the name is below a zone cut */
+	RESOLVE_ELSEWHERE,
+};
 
-/* Where a CNAME target leads inside this zone: a name, a wildcard, or nowhere. */
+/* The zone cut n is at or below, or NULL when n is authoritative data. */
+static bnode_t *cut_of(bnode_t *n)
+{
+	if (n->flags & NODE_OCCLUDED)
+		return n->cut;
+	return (n->flags & NODE_DELEGATION) ? n : NULL;
+}
+
+/* Where a CNAME target leads inside this zone: a name, a wildcard, a zone cut or below one
+ * (*out is the delegation), or nowhere. */
 static enum resolve_status resolve(const cctx_t *c, const ldns_rdf *name, bnode_t **out)
 {
 	uint8_t lc[DNS_NAME_MAX], len;
@@ -213,9 +229,10 @@ static enum resolve_status resolve(const cctx_t *c, const ldns_rdf *name, bnode_
 		return RESOLVE_ELSEWHERE;
 	bnode_t *n = bnode_find(c, lc, len);
 	if (n) {
-		*out = n;
-		return (n->flags & (NODE_OCCLUDED | NODE_DELEGATION)) ? RESOLVE_ELSEWHERE
-									: RESOLVE_FOUND;
+		*out = cut_of(n) ? cut_of(n) : n;
+		if (n->flags & NODE_OCCLUDED)
+			return RESOLVE_REFERRAL;
+		return (n->flags & NODE_DELEGATION) ? RESOLVE_CUT : RESOLVE_FOUND;
 	}
 	const uint8_t *p = lc;
 	size_t plen = len;
@@ -225,8 +242,10 @@ static enum resolve_status resolve(const cctx_t *c, const ldns_rdf *name, bnode_
 		bnode_t *ce = bnode_find(c, p, plen);
 		if (!ce)
 			continue;
-		if (ce->flags & (NODE_OCCLUDED | NODE_DELEGATION))
-			return RESOLVE_ELSEWHERE;
+		if (cut_of(ce)) {
+			*out = cut_of(ce);
+			return RESOLVE_REFERRAL;
+		}
 		uint8_t w[DNS_NAME_MAX];
 		if (plen + 2 > DNS_NAME_MAX)
 			return RESOLVE_NXDOMAIN;
@@ -287,6 +306,16 @@ static int emit_answer(cctx_t *c, bnode_t *n, const ldns_rdf *owner, uint16_t qt
 				return EMIT_NXDOMAIN | EMIT_NEED_SOA;
 			case RESOLVE_ELSEWHERE:
 				return 0;
+			case RESOLVE_CUT:
+				if (qtype == TYPE_DS)
+					break; /* parent-side data at the cut (RFC 4035 3.1.4.1) */
+				/* fall through */
+			case RESOLVE_REFERRAL:
+				/* RFC 1034 4.3.2 step 3b for the new name: the delegation's NS set
+				 * in authority and its glue in additional, as a referral would. */
+				write_set(c, SECTION_AUTHORITY, next->owner, bset_find(next, TYPE_NS));
+				c->referral = next;
+				return 0;
 			case RESOLVE_FOUND:
 				break;
 			}
@@ -307,7 +336,19 @@ static int emit_answer(cctx_t *c, bnode_t *n, const ldns_rdf *owner, uint16_t qt
 	}
 }
 
-static void emit_additional(cctx_t *c)
+/* Is the name (lowercased wire) at or below the zone cut? */
+static bool at_or_below(const uint8_t *lc, size_t len, const bnode_t *cut)
+{
+	size_t off = 0;
+	while (len - off > cut->len)
+		off += 1u + lc[off];
+	return len - off == cut->len && memcmp(lc + off, cut->lc, cut->len) == 0;
+}
+
+/* A and AAAA of the collected names; with a cut, only names inside (or outside) it. A name
+ * that does not exist may be covered by a wildcard (RFC 4592 4: additional processing
+ * synthesises like any lookup). */
+static void emit_addresses(cctx_t *c, const bnode_t *cut, bool inside)
 {
 	for (size_t i = 0; i < c->ntargets; i++) {
 		bool dup = false;
@@ -317,8 +358,10 @@ static void emit_additional(cctx_t *c)
 			continue;
 		uint8_t lc[DNS_NAME_MAX], len;
 		lower_name(c->targets[i], lc, &len);
+		if (cut && at_or_below(lc, len, cut) != inside)
+			continue;
 		bnode_t *t = bnode_find(c, lc, len);
-		if (!t)
+		if (!t && resolve(c, c->targets[i], &t) != RESOLVE_FOUND)
 			continue;
 		const bset_t *a = bset_find(t, TYPE_A), *aaaa = bset_find(t, TYPE_AAAA);
 		if (a)
@@ -328,15 +371,30 @@ static void emit_additional(cctx_t *c)
 	}
 }
 
+/* The additional section. In a referral (cut set) glue for name servers at or below the cut
+ * comes first and must fit, or the response gets TC=1 (RFC 9471 3.1); addresses of other
+ * names in the zone are optional and follow it (RFC 9471 3.2). */
+static void emit_additional(cctx_t *c, const bnode_t *cut)
+{
+	if (cut) {
+		emit_addresses(c, cut, true);
+		build_require(c->b);
+	}
+	emit_addresses(c, cut, false);
+}
+
 /* One complete block: answer for (n, qtype), then authority, then additional. */
 static const ans_block_t *compile_block(cctx_t *c, bnode_t *n, bool movable, uint16_t qtype)
 {
 	build_reset(c->b, movable ? NULL : n->lc, n->len);
+	if (movable) /* a wildcard's blocks follow questions for names below its parent */
+		build_question_suffix(c->b, n->lc + 2, n->len - 2u);
 	c->ntargets = 0;
+	c->referral = NULL;
 	int r = emit_answer(c, n, NULL, qtype);
 	if (r & EMIT_NEED_SOA)
 		build_rrset(c->b, SECTION_AUTHORITY, c->apex->owner, c->soa, c->neg_ttl);
-	emit_additional(c);
+	emit_additional(c, c->referral);
 	const ans_block_t *blk = build_finish(c->b, c->arena,
 					      (r & EMIT_NXDOMAIN) ? RCODE_NXDOMAIN : RCODE_NOERROR,
 					      true);
@@ -348,9 +406,10 @@ static const ans_block_t *compile_block(cctx_t *c, bnode_t *n, bool movable, uin
 static const ans_block_t *compile_referral(cctx_t *c, bnode_t *cut)
 {
 	build_reset(c->b, NULL, 0);
+	build_question_suffix(c->b, cut->lc, cut->len); /* for names at or below the cut */
 	c->ntargets = 0;
 	write_set(c, SECTION_AUTHORITY, cut->owner, bset_find(cut, TYPE_NS));
-	emit_additional(c);
+	emit_additional(c, cut);
 	const ans_block_t *blk = build_finish(c->b, c->arena, RCODE_NOERROR, false);
 	if (!blk)
 		c->err = FDNS_ENOMEM;
@@ -360,6 +419,7 @@ static const ans_block_t *compile_referral(cctx_t *c, bnode_t *cut)
 static const ans_block_t *compile_negative(cctx_t *c, uint8_t rcode)
 {
 	build_reset(c->b, NULL, 0);
+	build_question_suffix(c->b, c->apex->lc, c->apex->len); /* for any name in the zone */
 	build_rrset(c->b, SECTION_AUTHORITY, c->apex->owner, c->soa, c->neg_ttl);
 	const ans_block_t *blk = build_finish(c->b, c->arena, rcode, true);
 	if (!blk)
@@ -403,6 +463,15 @@ static int cmp_type(const void *a, const void *b)
 	return (int)((const ans_type_t *)a)->type - (int)((const ans_type_t *)b)->type;
 }
 
+static void add_type(uint16_t *types, size_t *ntypes, uint16_t type)
+{
+	for (size_t j = 0; j < *ntypes; j++)
+		if (types[j] == type)
+			return;
+	if (*ntypes < 256)
+		types[(*ntypes)++] = type;
+}
+
 /* Blocks for every type n answers, following CNAME chains to learn those types. */
 static void compile_answers(cctx_t *c, bnode_t *n, ans_node_t *out, bool movable)
 {
@@ -415,18 +484,16 @@ static void compile_answers(cctx_t *c, bnode_t *n, ans_node_t *out, bool movable
 	for (int hop = 0; hop < 16 && bset_find(end, TYPE_CNAME); hop++) {
 		bnode_t *next;
 		const bset_t *cn = bset_find(end, TYPE_CNAME);
-		if (resolve(c, ldns_rr_rdf(ldns_rr_list_rr(cn->rrs, 0), 0), &next) != RESOLVE_FOUND)
+		enum resolve_status r = resolve(c, ldns_rr_rdf(ldns_rr_list_rr(cn->rrs, 0), 0), &next);
+		if (r == RESOLVE_CUT)
+			add_type(types, &ntypes, TYPE_DS); /* DS there, or NODATA; not a referral */
+		if (r != RESOLVE_FOUND)
 			break;
 		end = next;
 	}
 	if (end != n)
-		for (size_t i = 0; i < end->nsets && ntypes < 256; i++) {
-			bool dup = false;
-			for (size_t j = 0; j < ntypes && !dup; j++)
-				dup = types[j] == end->sets[i].type;
-			if (!dup)
-				types[ntypes++] = end->sets[i].type;
-		}
+		for (size_t i = 0; i < end->nsets; i++)
+			add_type(types, &ntypes, end->sets[i].type);
 	ans_type_t *t = arena_alloc(c->arena, (ntypes ? ntypes : 1) * sizeof(*t));
 	if (!t) {
 		c->err = FDNS_ENOMEM;

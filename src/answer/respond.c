@@ -166,7 +166,8 @@ static size_t copy_block(const snapshot_t *s, const query_t *q, const ans_block_
 	if (b->movable) {
 		for (uint16_t i = 0; i < b->nrelocs && b->relocs[i] < take; i++) {
 			uint8_t *p = out + len + b->relocs[i];
-			uint16_t ptr = (uint16_t)(((p[0] & 0x3F) << 8 | p[1]) + len);
+			/* Modulo 2^14: pointers into the question are stored negative. */
+			uint16_t ptr = (uint16_t)((((p[0] & 0x3F) << 8 | p[1]) + len) & 0x3FFF);
 			wr16(p, (uint16_t)(0xC000 | ptr));
 		}
 	}
