@@ -87,4 +87,10 @@ const char *engine_name(const engine_t *e);
 /** Whether the last sync succeeded and nothing has failed since. */
 bool engine_is_up(const engine_t *e);
 
+/** Full re-listing interval in ms (conf_fleet_t.resync_ms); 0 restores the default
+ * CONF_DEFAULT_RESYNC_MS. Takes effect when the next sync ends. */
+void engine_set_resync(engine_t *e, unsigned resync_ms);
+/** "none", "starting", "healthy" or "unhealthy", for logs; never NULL. */
+const char *engine_health_name(enum engine_health h);
+
 #endif

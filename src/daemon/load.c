@@ -1,40 +1,111 @@
 /* SPDX-License-Identifier: MIT */
-/* load.c -- reads the zones a configuration names and compiles them into a snapshot. */
+/* load.c -- reads the configuration and the zones it names, and compiles them. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "daemon/load.h"
 #include "fleetdns/error.h"
-#include "fleetdns/zone.h"
 
 static int load_one(zone_data_t **z, const conf_zone_t *cz, char *err, size_t errlen)
 {
 	if (cz->embedded)
-		return zone_load_text(z, cz->name, zone_default_text, "(built-in " CONF_DEFAULT_ZONE
-			" zone)", err, errlen);
+		return zone_load_text(z, cz->name, zone_default_text,
+				      "(built-in " CONF_DEFAULT_ZONE " zone)", err, errlen);
 	if (cz->file)
 		return zone_load_file(z, cz->name, cz->file, err, errlen);
 	return zone_make_empty(z, cz->name, (uint32_t)time(NULL), err, errlen);
 }
 
-int daemon_load(snapshot_t **out, const conf_t *conf, char *err, size_t errlen)
+static bool same_zone(const char *a, const ldns_rdf *b)
 {
-	*out = NULL;
-	zone_data_t **zones = calloc(conf->nzones ? conf->nzones : 1, sizeof(*zones));
-	if (!zones)
+	ldns_rdf *n = NULL;
+	if (ldns_str2rdf_dname(&n, a) != LDNS_STATUS_OK)
+		return false;
+	bool same = ldns_dname_compare(n, b) == 0;
+	ldns_rdf_deep_free(n);
+	return same;
+}
+
+/* Whether zone z is one the fleet adds records to. */
+static bool is_dynamic(const loaded_t *l, const zone_data_t *z)
+{
+	if (ldns_dname_compare(z->apex, l->fleet_apex) == 0)
+		return true;
+	for (size_t i = 0; i < l->conf.fleet.nreverse_zones; i++)
+		if (same_zone(l->conf.fleet.reverse_zones[i], z->apex))
+			return true;
+	return false;
+}
+
+static void decide_fleet(loaded_t *l)
+{
+	const conf_t *c = &l->conf;
+	l->fleet = c->nengines > 0;
+	if (!l->fleet && c->engines_default &&
+	    access(CONF_DEFAULT_ENGINE_URL + strlen("unix://"), R_OK | W_OK) == 0) {
+		l->fleet = true;
+		l->default_engine = (conf_engine_t){
+			.name = "local",
+			.url = CONF_DEFAULT_ENGINE_URL,
+			.timeout_ms = CONF_DEFAULT_ENGINE_TIMEOUT_MS,
+		};
+	}
+	if (l->fleet && c->nzones > 0) {
+		const char *zone = c->fleet.zone ? c->fleet.zone : c->zones[0].name;
+		if (ldns_str2rdf_dname(&l->fleet_apex, zone) != LDNS_STATUS_OK)
+			l->fleet = false;
+		else
+			ldns_dname2canonical(l->fleet_apex);
+	} else {
+		l->fleet = false;
+	}
+}
+
+int daemon_load(loaded_t *l, const conf_cmdline_t *cl, char *err, size_t errlen)
+{
+	memset(l, 0, sizeof(*l));
+	int ret = conf_build(&l->conf, cl, err, errlen);
+	if (ret < 0)
+		return ret;
+	decide_fleet(l);
+	const conf_t *c = &l->conf;
+	zone_data_t **zones = calloc(c->nzones ? c->nzones : 1, sizeof(*zones));
+	l->dynamic = calloc(c->nzones ? c->nzones : 1, sizeof(*l->dynamic));
+	if (!zones || !l->dynamic) {
+		free(zones);
+		daemon_loaded_free(l);
 		return FDNS_ENOMEM;
-	int ret = FDNS_OK;
-	for (size_t i = 0; i < conf->nzones && ret == FDNS_OK; i++)
-		ret = load_one(&zones[i], &conf->zones[i], err, errlen);
+	}
+	for (size_t i = 0; i < c->nzones && ret == FDNS_OK; i++)
+		ret = load_one(&zones[i], &c->zones[i], err, errlen);
 	if (ret == FDNS_OK) {
-		answer_opts_t opts = {.udp_size = (uint16_t)conf->udp_size};
-		ret = snapshot_build(out, zones, conf->nzones, &opts);
+		answer_opts_t opts = {.udp_size = (uint16_t)c->udp_size};
+		ret = snapshot_build(&l->snap, zones, c->nzones, &opts);
 		if (ret < 0)
 			snprintf(err, errlen, "compiling zones: %s", fdns_strerror(ret));
 	}
-	for (size_t i = 0; i < conf->nzones; i++)
-		zone_data_free(zones[i]);
+	for (size_t i = 0; i < c->nzones; i++) {
+		if (ret == FDNS_OK && l->fleet && zones[i] && is_dynamic(l, zones[i]))
+			l->dynamic[l->ndynamic++] = zones[i]; /* kept: the fleet adds to it */
+		else
+			zone_data_free(zones[i]);
+	}
 	free(zones);
+	if (ret < 0)
+		daemon_loaded_free(l);
 	return ret;
+}
+
+void daemon_loaded_free(loaded_t *l)
+{
+	snapshot_free(l->snap);
+	for (size_t i = 0; i < l->ndynamic; i++)
+		zone_data_free(l->dynamic[i]);
+	free(l->dynamic);
+	ldns_rdf_deep_free(l->fleet_apex);
+	conf_free(&l->conf);
+	memset(l, 0, sizeof(*l));
 }

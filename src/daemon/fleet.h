@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+/* fleet.h -- joins engines, the registry and publishing, on the control loop.
+ *
+ * The fleet owns what is published: the zones compiled from files plus, for the fleet
+ * zone and the reverse zones, the records the registry renders. Changes are published at
+ * most once a second (the first after a quiet second at once), each with a higher SOA
+ * serial in the zones that changed.
+ */
+#ifndef FDNS_DAEMON_FLEET_H
+#define FDNS_DAEMON_FLEET_H
+
+#include <uv.h>
+
+#include "daemon/load.h"
+#include "fleetdns/server.h"
+
+typedef struct fleet fleet_t;
+
+fleet_t *fleet_new(uv_loop_t *loop, server_t *srv);
+/** Take over a (re)load: publish its zones and follow its engines. Takes ownership of *l
+ * (left zeroed). */
+void fleet_apply(fleet_t *f, loaded_t *l);
+/** Stop the engines; on_closed runs when everything is freed. */
+void fleet_close(fleet_t *f, void (*on_closed)(void *arg), void *arg);
+
+#endif

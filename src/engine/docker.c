@@ -1,0 +1,698 @@
+/* SPDX-License-Identifier: MIT */
+/* docker.c -- the state machine of one Docker Engine client (see fleetdns/engine.h).
+ *
+ * A session is: GET /version (pick the API version), then at once GET /events (replaying
+ * from a second before, so nothing between the listing and the stream is lost), GET /_ping
+ * every timeout/2, and a sync: GET /containers/json and GET /containers/ID/json for each,
+ * a few at a time, ending in synced(). Events only queue container ids (coalesced); the
+ * ids are inspected when no sync is running, so an update never precedes the listing it
+ * refines. Any failed, refused or timed-out request ends the session: down() once,
+ * everything cancelled, and a new session after a backoff of 250 ms doubling to 5 s.
+ *
+ * Memory: user callbacks may call engine_close(); after each one the code checks
+ * e->closing and returns. engine_close() only cancels; memory goes in the last close
+ * callback, so nothing the caller still holds is freed under it.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "engine/events.h"
+#include "engine/http.h"
+#include "engine/parse.h"
+#include "fleetdns/engine.h"
+#include "fleetdns/error.h"
+#include "util/log.h"
+
+#define API_MAX_MAJOR 1
+#define API_MAX_MINOR 41
+#define API_MIN_MINOR 24 /* the oldest 1.x API this client speaks */
+#define MAX_INSPECTS 4   /* inspects in flight at once */
+#define MAX_PENDING 4096 /* queued event ids before the stream counts as broken */
+#define BACKOFF_MIN_MS 250
+#define BACKOFF_MAX_MS 5000
+#define MAX_BODY (16u * 1024 * 1024)
+
+/* {"status":["running","paused"]} and the container event filter, URL-encoded. */
+#define LIST_QUERY "?filters=%7B%22status%22%3A%5B%22running%22%2C%22paused%22%5D%7D"
+#define EVENTS_FILTER                                                                          \
+	"%7B%22type%22%3A%5B%22container%22%5D%2C%22event%22%3A%5B%22start%22%2C%22unpause%22%2C" \
+	"%22pause%22%2C%22die%22%2C%22stop%22%2C%22kill%22%2C%22restart%22%2C%22oom%22%2C"       \
+	"%22destroy%22%2C%22health_status%22%5D%7D"
+
+enum engine_state {
+	ST_IDLE = 0,   /* not started */
+	ST_CONNECTING, /* GET /version */
+	ST_RUNNING,    /* events followed, pings going, syncing or up */
+	ST_BACKOFF,    /* waiting to retry */
+};
+
+struct inspect_slot {
+	engine_t *e;
+	http_req_t *req; /* NULL: free */
+	bool for_sync;
+	char id[ENGINE_ID_LEN + 1];
+};
+
+struct pending_id {
+	char id[ENGINE_ID_LEN + 1];
+	bool inflight; /* being inspected */
+	bool again;    /* another event came while inflight */
+};
+
+struct engine {
+	uv_loop_t *loop;
+	conf_engine_t conf;
+	engine_callbacks_t cb;
+	void *ctx;
+	unsigned timeout_ms, resync_ms, backoff_ms;
+	http_client_t *http;
+	http_target_t target;
+	char api[16]; /* "/v1.41" */
+	enum engine_state state;
+	bool up, down_reported, closing;
+	uv_timer_t retry_timer, resync_timer, ping_timer, kick_timer;
+	int handles_open;
+	http_req_t *req_version, *req_list, *req_events, *req_ping;
+	struct inspect_slot slots[MAX_INSPECTS];
+
+	bool syncing, listed;
+	char **sync_ids;
+	size_t sync_nids, sync_next;
+	engine_container_t **found;
+	size_t nfound;
+
+	engine_events_t *events;
+	char events_err[256];
+	struct pending_id *pending;
+	size_t npending, pending_cap;
+
+	void (*on_closed)(void *arg);
+	void *closed_arg;
+};
+
+static void session_begin(engine_t *e);
+static void pump(engine_t *e);
+static void on_resync(uv_timer_t *t);
+
+const char *engine_health_name(enum engine_health h)
+{
+	switch (h) {
+	case HEALTH_NONE: return "none";
+	case HEALTH_STARTING: return "starting";
+	case HEALTH_HEALTHY: return "healthy";
+	case HEALTH_UNHEALTHY: return "unhealthy";
+	}
+	return "unknown";
+}
+
+const char *engine_name(const engine_t *e)
+{
+	return e->conf.name;
+}
+
+bool engine_is_up(const engine_t *e)
+{
+	return e->up;
+}
+
+void engine_set_resync(engine_t *e, unsigned resync_ms)
+{
+	e->resync_ms = resync_ms ? resync_ms : CONF_DEFAULT_RESYNC_MS;
+}
+
+static void sync_reset(engine_t *e)
+{
+	engine_parse_ids_free(e->sync_ids, e->sync_nids);
+	for (size_t i = 0; i < e->nfound; i++)
+		free(e->found[i]);
+	free(e->found);
+	e->sync_ids = NULL;
+	e->found = NULL;
+	e->sync_nids = e->sync_next = e->nfound = 0;
+	e->syncing = e->listed = false;
+}
+
+static void cancel_req(http_req_t **r)
+{
+	if (*r) {
+		http_cancel(*r);
+		*r = NULL;
+	}
+}
+
+/* Stop every transfer and timer of the session; memory stays (see the file comment). */
+static void session_stop(engine_t *e)
+{
+	cancel_req(&e->req_version);
+	cancel_req(&e->req_list);
+	cancel_req(&e->req_events);
+	cancel_req(&e->req_ping);
+	for (size_t i = 0; i < MAX_INSPECTS; i++)
+		cancel_req(&e->slots[i].req);
+	uv_timer_stop(&e->ping_timer);
+	uv_timer_stop(&e->resync_timer);
+	uv_timer_stop(&e->kick_timer);
+	uv_timer_stop(&e->retry_timer);
+	e->syncing = e->listed = false;
+}
+
+static void on_retry(uv_timer_t *t)
+{
+	session_begin(t->data);
+}
+
+static void __attribute__((format(printf, 2, 3))) fail(engine_t *e, const char *fmt, ...)
+{
+	char reason[512];
+	va_list ap;
+
+	if (e->closing)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	bool report = !e->down_reported;
+	if (report)
+		log_warning("engine %s: %s; down, retrying in %u ms", e->conf.name, reason,
+			    e->backoff_ms);
+	else
+		log_info("engine %s: still down: %s; retrying in %u ms", e->conf.name, reason,
+			 e->backoff_ms);
+	session_stop(e);
+	sync_reset(e);
+	e->npending = 0;
+	engine_events_reset(e->events);
+	e->up = false;
+	e->down_reported = true;
+	e->state = ST_BACKOFF;
+	uv_timer_start(&e->retry_timer, on_retry, e->backoff_ms, 0);
+	e->backoff_ms = e->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : e->backoff_ms * 2;
+	if (report)
+		e->cb.down(e->ctx, e, reason);
+}
+
+/* A short printable copy of an error body, for the log. */
+static void body_excerpt(const http_result_t *res, char *out, size_t size)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < res->len && n + 1 < size; i++) {
+		char ch = res->body[i];
+		if (ch == '\n' || ch == '\r')
+			continue;
+		out[n++] = (ch >= 0x20 && ch < 0x7f) ? ch : '?';
+	}
+	out[n] = '\0';
+}
+
+/* Whether res is a complete 2xx response; if not, the session fails. */
+static bool response_ok(engine_t *e, const http_result_t *res, const char *what)
+{
+	char excerpt[128];
+
+	if (res->err) {
+		fail(e, "%s: %s", what, res->what);
+		return false;
+	}
+	if (res->status < 200 || res->status > 299) {
+		body_excerpt(res, excerpt, sizeof(excerpt));
+		fail(e, "%s: HTTP status %ld%s%s", what, res->status, excerpt[0] ? ": " : "",
+		     excerpt);
+		return false;
+	}
+	return true;
+}
+
+static int start_get(engine_t *e, const char *path, bool stream, http_data_cb on_data,
+		     http_done_cb done, void *arg, http_req_t **out)
+{
+	http_opts_t o = {
+		.timeout_ms = stream ? 0 : e->timeout_ms,
+		.connect_timeout_ms = e->timeout_ms,
+		.max_body = MAX_BODY,
+		.on_data = on_data,
+	};
+	int rc = http_get(e->http, &e->target, path, &o, done, arg, out);
+	if (rc)
+		fail(e, "GET %s: cannot start: %s", path, fdns_strerror(rc));
+	return rc;
+}
+
+static void finish_sync(engine_t *e)
+{
+	bool was_up = e->up;
+
+	e->syncing = e->listed = false;
+	e->up = true;
+	e->down_reported = false;
+	e->backoff_ms = BACKOFF_MIN_MS;
+	if (!was_up)
+		log_info("engine %s: up, %zu running or paused containers", e->conf.name,
+			 e->nfound);
+	else
+		log_debug("engine %s: resynced, %zu containers", e->conf.name, e->nfound);
+	e->cb.synced(e->ctx, e, (const engine_container_t *const *)e->found, e->nfound);
+	if (e->closing)
+		return;
+	sync_reset(e);
+	uv_timer_start(&e->resync_timer, on_resync, e->resync_ms, 0);
+	pump(e);
+}
+
+static void pending_done(engine_t *e, const char *id)
+{
+	for (size_t i = 0; i < e->npending; i++) {
+		struct pending_id *p = &e->pending[i];
+		if (strcmp(p->id, id) != 0)
+			continue;
+		if (p->again) {
+			p->again = false;
+			p->inflight = false;
+		} else {
+			memmove(p, p + 1, (e->npending - i - 1) * sizeof(*p));
+			e->npending--;
+		}
+		return;
+	}
+}
+
+static void on_inspect(void *arg, const http_result_t *res)
+{
+	struct inspect_slot *s = arg;
+	engine_t *e = s->e;
+	char id[ENGINE_ID_LEN + 1], what[128], err[256];
+	bool for_sync = s->for_sync;
+	engine_container_t *c = NULL;
+
+	s->req = NULL;
+	memcpy(id, s->id, sizeof(id));
+	snprintf(what, sizeof(what), "GET %s/containers/%.12s/json", e->api, id);
+	if (res->err == 0 && res->status == 404) {
+		/* Gone between the event (or the listing) and the inspect. */
+		if (!for_sync) {
+			pending_done(e, id);
+			e->cb.removed(e->ctx, e, id);
+			if (e->closing)
+				return;
+		}
+		pump(e);
+		return;
+	}
+	if (!response_ok(e, res, what))
+		return;
+	int rc = engine_parse_inspect(res->body, res->len, &c, err, sizeof(err));
+	if (rc) {
+		fail(e, "%s: %s", what, err);
+		return;
+	}
+	if (strcmp(c->id, id) != 0) {
+		free(c);
+		fail(e, "%s: the engine answered with another container", what);
+		return;
+	}
+	bool alive = c->running || c->paused;
+	if (for_sync) {
+		if (alive)
+			e->found[e->nfound++] = c;
+		else
+			free(c);
+	} else {
+		pending_done(e, id);
+		if (alive)
+			e->cb.updated(e->ctx, e, c);
+		else
+			e->cb.removed(e->ctx, e, id);
+		free(c);
+		if (e->closing)
+			return;
+	}
+	pump(e);
+}
+
+static struct inspect_slot *free_slot(engine_t *e)
+{
+	for (size_t i = 0; i < MAX_INSPECTS; i++)
+		if (!e->slots[i].req)
+			return &e->slots[i];
+	return NULL;
+}
+
+static bool sync_inspects_running(const engine_t *e)
+{
+	for (size_t i = 0; i < MAX_INSPECTS; i++)
+		if (e->slots[i].req && e->slots[i].for_sync)
+			return true;
+	return false;
+}
+
+static int start_inspect(engine_t *e, struct inspect_slot *s, const char *id, bool for_sync)
+{
+	char path[160];
+
+	snprintf(s->id, sizeof(s->id), "%s", id);
+	s->for_sync = for_sync;
+	snprintf(path, sizeof(path), "%s/containers/%s/json", e->api, id);
+	return start_get(e, path, false, NULL, on_inspect, s, &s->req);
+}
+
+/* Start what can start: the sync's inspects first, else the queued event ids. */
+static void pump(engine_t *e)
+{
+	struct inspect_slot *s;
+
+	if (e->closing || e->state != ST_RUNNING)
+		return;
+	while ((s = free_slot(e))) {
+		if (e->syncing) {
+			if (!e->listed || e->sync_next >= e->sync_nids)
+				break;
+			if (start_inspect(e, s, e->sync_ids[e->sync_next++], true))
+				return;
+			continue;
+		}
+		struct pending_id *p = NULL;
+		for (size_t i = 0; i < e->npending && !p; i++)
+			if (!e->pending[i].inflight)
+				p = &e->pending[i];
+		if (!p)
+			break;
+		p->inflight = true;
+		if (start_inspect(e, s, p->id, false))
+			return;
+	}
+	if (e->syncing && e->listed && e->sync_next >= e->sync_nids && !sync_inspects_running(e))
+		finish_sync(e);
+}
+
+static void on_list(void *arg, const http_result_t *res)
+{
+	engine_t *e = arg;
+	char what[64], err[256];
+
+	e->req_list = NULL;
+	snprintf(what, sizeof(what), "GET %s/containers/json", e->api);
+	if (!response_ok(e, res, what))
+		return;
+	if (engine_parse_list(res->body, res->len, &e->sync_ids, &e->sync_nids, err,
+			      sizeof(err))) {
+		fail(e, "%s: %s", what, err);
+		return;
+	}
+	if (e->sync_nids && !(e->found = calloc(e->sync_nids, sizeof(*e->found)))) {
+		fail(e, "%s: out of memory", what);
+		return;
+	}
+	e->sync_next = e->nfound = 0;
+	e->listed = true;
+	pump(e);
+}
+
+static void sync_start(engine_t *e)
+{
+	char path[160];
+
+	sync_reset(e);
+	e->syncing = true;
+	snprintf(path, sizeof(path), "%s/containers/json%s", e->api, LIST_QUERY);
+	start_get(e, path, false, NULL, on_list, e, &e->req_list);
+}
+
+static void on_resync(uv_timer_t *t)
+{
+	engine_t *e = t->data;
+
+	if (e->state == ST_RUNNING && !e->syncing)
+		sync_start(e);
+}
+
+static void on_kick(uv_timer_t *t)
+{
+	pump(t->data);
+}
+
+static int pending_add(engine_t *e, const char *id)
+{
+	for (size_t i = 0; i < e->npending; i++) {
+		if (strcmp(e->pending[i].id, id) == 0) {
+			if (e->pending[i].inflight)
+				e->pending[i].again = true;
+			return 0;
+		}
+	}
+	if (e->npending == e->pending_cap) {
+		size_t cap = e->pending_cap ? e->pending_cap * 2 : 16;
+		if (cap > MAX_PENDING)
+			return FDNS_ENOMEM;
+		struct pending_id *p = realloc(e->pending, cap * sizeof(*p));
+		if (!p)
+			return FDNS_ENOMEM;
+		e->pending = p;
+		e->pending_cap = cap;
+	}
+	struct pending_id *p = &e->pending[e->npending++];
+	snprintf(p->id, sizeof(p->id), "%s", id);
+	p->inflight = p->again = false;
+	return 0;
+}
+
+/* Runs inside libcurl (see http.h): only queue, never start or cancel transfers here. */
+static int on_event(void *arg, const engine_event_t *ev)
+{
+	engine_t *e = arg;
+
+	if (!engine_event_relevant(ev))
+		return 0;
+	if (!engine_id_valid(ev->id)) {
+		log_debug("engine %s: event '%s' without a valid id ignored", e->conf.name,
+			  ev->action);
+		return 0;
+	}
+	log_debug("engine %s: event %s %.12s", e->conf.name, ev->action, ev->id);
+	if (pending_add(e, ev->id)) {
+		snprintf(e->events_err, sizeof(e->events_err), "over %d queued events",
+			 MAX_PENDING);
+		return 1;
+	}
+	uv_timer_start(&e->kick_timer, on_kick, 0, 0);
+	return 0;
+}
+
+static int on_events_data(void *arg, const char *data, size_t len)
+{
+	engine_t *e = arg;
+
+	return engine_events_feed(e->events, data, len, on_event, e, e->events_err,
+				  sizeof(e->events_err));
+}
+
+static void on_events_done(void *arg, const http_result_t *res)
+{
+	engine_t *e = arg;
+	char what[64];
+
+	e->req_events = NULL;
+	snprintf(what, sizeof(what), "GET %s/events", e->api);
+	if (res->err && e->events_err[0])
+		fail(e, "%s: %s", what, e->events_err);
+	else if (response_ok(e, res, what))
+		fail(e, "%s: the event stream ended", what);
+}
+
+static void on_ping(void *arg, const http_result_t *res)
+{
+	engine_t *e = arg;
+
+	e->req_ping = NULL;
+	response_ok(e, res, "GET /_ping");
+}
+
+static void on_ping_tick(uv_timer_t *t)
+{
+	engine_t *e = t->data;
+
+	if (e->state != ST_RUNNING || e->req_ping)
+		return;
+	start_get(e, "/_ping", false, NULL, on_ping, e, &e->req_ping);
+}
+
+static void on_version(void *arg, const http_result_t *res)
+{
+	engine_t *e = arg;
+	engine_version_info_t vi;
+	char err[256], path[512];
+
+	e->req_version = NULL;
+	if (!response_ok(e, res, "GET /version"))
+		return;
+	if (engine_parse_version(res->body, res->len, &vi, err, sizeof(err))) {
+		fail(e, "GET /version: %s", err);
+		return;
+	}
+	unsigned major = vi.api_major, minor = vi.api_minor;
+	if (major > API_MAX_MAJOR || (major == API_MAX_MAJOR && minor > API_MAX_MINOR)) {
+		major = API_MAX_MAJOR;
+		minor = API_MAX_MINOR;
+	}
+	if (major < API_MAX_MAJOR || (major == API_MAX_MAJOR && minor < API_MIN_MINOR)) {
+		fail(e, "GET /version: API %u.%u is older than 1.%u", vi.api_major, vi.api_minor,
+		     API_MIN_MINOR);
+		return;
+	}
+	if (vi.min_major > major || (vi.min_major == major && vi.min_minor > minor))
+		log_warning("engine %s: needs API %u.%u or newer; trying %u.%u anyway",
+			    e->conf.name, vi.min_major, vi.min_minor, major, minor);
+	snprintf(e->api, sizeof(e->api), "/v%u.%u", major, minor);
+	log_info("engine %s: Docker %s, API %u.%u, using %s", e->conf.name,
+		 vi.version[0] ? vi.version : "(unknown)", vi.api_major, vi.api_minor, e->api + 2);
+
+	/* The engine's clock decides which events come after `since`. */
+	long long since = (long long)(res->date ? res->date : time(NULL)) - 1;
+	e->state = ST_RUNNING;
+	e->events_err[0] = '\0';
+	engine_events_reset(e->events);
+	snprintf(path, sizeof(path), "%s/events?since=%lld&filters=%s", e->api, since,
+		 EVENTS_FILTER);
+	if (start_get(e, path, true, on_events_data, on_events_done, e, &e->req_events))
+		return;
+	unsigned every = e->timeout_ms / 2 ? e->timeout_ms / 2 : 1;
+	uv_timer_start(&e->ping_timer, on_ping_tick, every, every);
+	sync_start(e);
+}
+
+static void session_begin(engine_t *e)
+{
+	if (e->closing)
+		return;
+	e->state = ST_CONNECTING;
+	start_get(e, "/version", false, NULL, on_version, e, &e->req_version);
+}
+
+static char *dup_opt(const char *s, bool *oom)
+{
+	if (!s)
+		return NULL;
+	char *d = strdup(s);
+	if (!d)
+		*oom = true;
+	return d;
+}
+
+static void conf_engine_free_copy(conf_engine_t *c)
+{
+	free(c->name);
+	free(c->url);
+	free(c->tls_ca);
+	free(c->tls_cert);
+	free(c->tls_key);
+	free(c->host_address);
+	free(c->network);
+}
+
+engine_t *engine_new(uv_loop_t *loop, const conf_engine_t *conf, const engine_callbacks_t *cb,
+		     void *ctx)
+{
+	engine_t *e = calloc(1, sizeof(*e));
+	bool oom = false;
+
+	if (!e)
+		return NULL;
+	e->loop = loop;
+	e->conf = *conf;
+	e->conf.name = dup_opt(conf->name ? conf->name : "engine", &oom);
+	e->conf.url = dup_opt(conf->url ? conf->url : CONF_DEFAULT_ENGINE_URL, &oom);
+	e->conf.tls_ca = dup_opt(conf->tls_ca, &oom);
+	e->conf.tls_cert = dup_opt(conf->tls_cert, &oom);
+	e->conf.tls_key = dup_opt(conf->tls_key, &oom);
+	e->conf.host_address = dup_opt(conf->host_address, &oom);
+	e->conf.network = dup_opt(conf->network, &oom);
+	e->cb = *cb;
+	e->ctx = ctx;
+	e->timeout_ms = conf->timeout_ms ? conf->timeout_ms : CONF_DEFAULT_ENGINE_TIMEOUT_MS;
+	e->resync_ms = CONF_DEFAULT_RESYNC_MS;
+	e->backoff_ms = BACKOFF_MIN_MS;
+	e->events = engine_events_new();
+	if (!oom && e->events)
+		e->http = http_client_new(loop);
+	if (oom || !e->http) {
+		engine_events_free(e->events);
+		conf_engine_free_copy(&e->conf);
+		free(e);
+		return NULL;
+	}
+	uv_timer_t *timers[] = {&e->retry_timer, &e->resync_timer, &e->ping_timer,
+				&e->kick_timer};
+	for (size_t i = 0; i < sizeof(timers) / sizeof(*timers); i++) {
+		uv_timer_init(loop, timers[i]);
+		timers[i]->data = e;
+	}
+	for (size_t i = 0; i < MAX_INSPECTS; i++)
+		e->slots[i].e = e;
+	return e;
+}
+
+int engine_start(engine_t *e)
+{
+	char err[256];
+
+	if (e->closing || e->state != ST_IDLE)
+		return FDNS_EINVAL;
+	int rc = http_target_parse(&e->target, e->conf.url, e->conf.tls_ca, e->conf.tls_cert,
+				   e->conf.tls_key, err, sizeof(err));
+	if (rc) {
+		log_error("engine %s: %s", e->conf.name, err);
+		return rc;
+	}
+	session_begin(e);
+	return 0;
+}
+
+static void engine_free_now(engine_t *e)
+{
+	void (*cb)(void *) = e->on_closed;
+	void *arg = e->closed_arg;
+
+	sync_reset(e);
+	free(e->pending);
+	engine_events_free(e->events);
+	http_target_free(&e->target);
+	conf_engine_free_copy(&e->conf);
+	free(e);
+	if (cb)
+		cb(arg);
+}
+
+static void on_part_closed(engine_t *e)
+{
+	if (--e->handles_open == 0)
+		engine_free_now(e);
+}
+
+static void on_timer_closed(uv_handle_t *h)
+{
+	on_part_closed(h->data);
+}
+
+static void on_http_closed(void *arg)
+{
+	on_part_closed(arg);
+}
+
+void engine_close(engine_t *e, void (*on_closed)(void *arg), void *arg)
+{
+	if (e->closing)
+		return;
+	session_stop(e);
+	e->closing = true;
+	e->up = false;
+	e->on_closed = on_closed;
+	e->closed_arg = arg;
+	e->handles_open = 5; /* four timers and the HTTP client */
+	uv_close((uv_handle_t *)&e->retry_timer, on_timer_closed);
+	uv_close((uv_handle_t *)&e->resync_timer, on_timer_closed);
+	uv_close((uv_handle_t *)&e->ping_timer, on_timer_closed);
+	uv_close((uv_handle_t *)&e->kick_timer, on_timer_closed);
+	http_client_close(e->http, on_http_closed, e);
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/* events.h -- incremental parsing of the GET /events stream: JSON objects written one after
+ * another, split across reads at any byte and several per read, handed out one by one.
+ *
+ * Pure logic (json-c's json_tokener), no I/O. Ownership: the strings of an engine_event_t
+ * live in a json object freed right after the callback returns.
+ */
+#ifndef FDNS_ENGINE_EVENTS_H
+#define FDNS_ENGINE_EVENTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* One event object larger than this is refused as garbage. */
+#define ENGINE_EVENT_MAX_BYTES (1024 * 1024)
+
+typedef struct engine_event {
+	const char *type;   /* "container", "network", ...; "" when absent */
+	const char *action; /* "start", "health_status: healthy", ...; "" when absent */
+	const char *id;     /* Actor.ID, else id; "" when absent */
+} engine_event_t;
+
+typedef struct engine_events engine_events_t;
+
+/** Returns NULL on allocation failure. */
+engine_events_t *engine_events_new(void);
+void engine_events_free(engine_events_t *p);
+/** Forget any partial object (for a new stream). */
+void engine_events_reset(engine_events_t *p);
+
+/**
+ * Feed the next bytes of the stream. on_event runs for every complete object; a nonzero
+ * return from it stops and is returned. Returns 0, that value, or FDNS_EPARSE (garbage,
+ * a value that is not an object, or an object over ENGINE_EVENT_MAX_BYTES) with a message
+ * in err; after an error the parser must be reset before it is fed again.
+ */
+int engine_events_feed(engine_events_t *p, const char *data, size_t len,
+		       int (*on_event)(void *arg, const engine_event_t *ev), void *arg, char *err,
+		       size_t errlen);
+
+/** Whether a container event can change what is served: start, die, health_status: ...
+ * (exec_*, attach, create and others cannot). */
+bool engine_event_relevant(const engine_event_t *ev);
+
+#endif

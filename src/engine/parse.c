@@ -1,0 +1,458 @@
+/* SPDX-License-Identifier: MIT */
+/* parse.c -- Docker Engine API bodies into engine_version_info_t, id lists and containers.
+ *
+ * An inspected container is packed into a single allocation: the engine_container_t, then
+ * its label, network and port arrays, then every string. The same walk over the JSON runs
+ * twice, first to validate and measure, then to fill, so the two cannot disagree.
+ */
+#include <limits.h>
+#include <json-c/json.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/parse.h"
+#include "fleetdns/error.h"
+
+bool engine_id_valid(const char *id)
+{
+	size_t i;
+
+	for (i = 0; id[i]; i++) {
+		char ch = id[i];
+		if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f')))
+			return false;
+	}
+	return i == ENGINE_ID_LEN;
+}
+
+static bool parse_uint(const char **p, unsigned *v)
+{
+	const char *s = *p;
+	unsigned long n = 0;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	while (*s >= '0' && *s <= '9') {
+		n = n * 10 + (unsigned long)(*s - '0');
+		if (n > 100000)
+			return false;
+		s++;
+	}
+	*v = (unsigned)n;
+	*p = s;
+	return true;
+}
+
+bool engine_api_version_parse(const char *s, unsigned *major, unsigned *minor)
+{
+	unsigned a, b;
+
+	if (!parse_uint(&s, &a) || *s++ != '.' || !parse_uint(&s, &b) || *s != '\0')
+		return false;
+	*major = a;
+	*minor = b;
+	return true;
+}
+
+/* One complete JSON value of the given type, nothing but whitespace after it. */
+static int json_body(const char *body, size_t len, json_type type, const char *what,
+		     json_object **out, char *err, size_t errlen)
+{
+	size_t i;
+
+	for (i = 0; i < len && strchr(" \t\r\n", body[i]); i++)
+		;
+	if (i == len) {
+		snprintf(err, errlen, "%s: empty body", what);
+		return FDNS_EPARSE;
+	}
+	if (len > INT_MAX) {
+		snprintf(err, errlen, "%s: body too large", what);
+		return FDNS_EPARSE;
+	}
+	json_tokener *tok = json_tokener_new();
+	if (!tok) {
+		snprintf(err, errlen, "%s: out of memory", what);
+		return FDNS_ENOMEM;
+	}
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_ALLOW_TRAILING_CHARS);
+	json_object *o = json_tokener_parse_ex(tok, body, (int)len);
+	enum json_tokener_error je = json_tokener_get_error(tok);
+	size_t end = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	if (je == json_tokener_continue) {
+		snprintf(err, errlen, "%s: truncated JSON (%zu bytes)", what, len);
+		return FDNS_EPARSE;
+	}
+	if (je != json_tokener_success || !o) {
+		snprintf(err, errlen, "%s: bad JSON at byte %zu: %s", what, end,
+			 json_tokener_error_desc(je));
+		json_object_put(o);
+		return FDNS_EPARSE;
+	}
+	for (; end < len; end++) {
+		if (!strchr(" \t\r\n", body[end])) {
+			snprintf(err, errlen, "%s: data after the JSON value at byte %zu", what,
+				 end);
+			json_object_put(o);
+			return FDNS_EPARSE;
+		}
+	}
+	if (!json_object_is_type(o, type)) {
+		snprintf(err, errlen, "%s: expected a JSON %s", what, json_type_to_name(type));
+		json_object_put(o);
+		return FDNS_EPARSE;
+	}
+	*out = o;
+	return 0;
+}
+
+/* The member key of o, or NULL when o is not an object, key is absent or null. */
+static json_object *member(json_object *o, const char *key)
+{
+	json_object *v = NULL;
+
+	if (!o || !json_object_is_type(o, json_type_object))
+		return NULL;
+	if (!json_object_object_get_ex(o, key, &v))
+		return NULL;
+	return v;
+}
+
+/* A string member: absent or null gives def; any other type is an error. */
+static bool member_str(json_object *o, const char *key, const char *def, const char **out)
+{
+	json_object *v = member(o, key);
+
+	if (!v) {
+		*out = def;
+		return true;
+	}
+	if (!json_object_is_type(v, json_type_string))
+		return false;
+	*out = json_object_get_string(v);
+	return true;
+}
+
+int engine_parse_version(const char *body, size_t len, engine_version_info_t *out, char *err,
+			 size_t errlen)
+{
+	json_object *root;
+	const char *api, *min, *ver;
+	engine_version_info_t vi = {0};
+	int rc = json_body(body, len, json_type_object, "version", &root, err, errlen);
+
+	if (rc)
+		return rc;
+	rc = FDNS_EPARSE;
+	if (!member_str(root, "ApiVersion", NULL, &api) || !api) {
+		snprintf(err, errlen, "version: no ApiVersion string");
+		goto out;
+	}
+	if (!engine_api_version_parse(api, &vi.api_major, &vi.api_minor)) {
+		snprintf(err, errlen, "version: bad ApiVersion '%.32s'", api);
+		goto out;
+	}
+	if (!member_str(root, "MinAPIVersion", NULL, &min) ||
+	    (min && !engine_api_version_parse(min, &vi.min_major, &vi.min_minor))) {
+		snprintf(err, errlen, "version: bad MinAPIVersion");
+		goto out;
+	}
+	if (!member_str(root, "Version", "", &ver)) {
+		snprintf(err, errlen, "version: Version is not a string");
+		goto out;
+	}
+	snprintf(vi.version, sizeof(vi.version), "%s", ver);
+	*out = vi;
+	rc = 0;
+out:
+	json_object_put(root);
+	return rc;
+}
+
+void engine_parse_ids_free(char **ids, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(ids[i]);
+	free(ids);
+}
+
+int engine_parse_list(const char *body, size_t len, char ***ids_out, size_t *n_out, char *err,
+		      size_t errlen)
+{
+	json_object *root;
+	int rc = json_body(body, len, json_type_array, "container list", &root, err, errlen);
+	char **ids = NULL;
+	size_t n = 0;
+
+	if (rc)
+		return rc;
+	size_t count = json_object_array_length(root);
+	if (count > 0) {
+		ids = calloc(count, sizeof(*ids));
+		if (!ids) {
+			snprintf(err, errlen, "container list: out of memory");
+			rc = FDNS_ENOMEM;
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < count; i++) {
+		const char *id;
+		if (!member_str(json_object_array_get_idx(root, i), "Id", NULL, &id) || !id ||
+		    !engine_id_valid(id)) {
+			snprintf(err, errlen, "container list: item %zu has no valid Id", i);
+			rc = FDNS_EPARSE;
+			goto out;
+		}
+		if (!(ids[n] = strdup(id))) {
+			snprintf(err, errlen, "container list: out of memory");
+			rc = FDNS_ENOMEM;
+			goto out;
+		}
+		n++;
+	}
+	*ids_out = ids;
+	*n_out = n;
+	ids = NULL;
+	n = 0;
+out:
+	engine_parse_ids_free(ids, n);
+	json_object_put(root);
+	return rc;
+}
+
+/* The two passes over an inspect object: measure (c == NULL), then fill. */
+struct walk {
+	engine_container_t *c;
+	engine_label_t *labels;
+	engine_network_t *networks;
+	engine_port_t *ports;
+	char *strs;          /* next free byte for strings (fill pass) */
+	size_t nlabels, nnetworks, nports;
+	size_t str_bytes;
+	char *err;
+	size_t errlen;
+};
+
+static const char *walk_str(struct walk *w, const char *s)
+{
+	size_t n = strlen(s) + 1;
+
+	w->str_bytes += n;
+	if (!w->c)
+		return NULL;
+	char *d = w->strs;
+	memcpy(d, s, n);
+	w->strs += n;
+	return d;
+}
+
+static int walk_fail(struct walk *w, const char *msg, const char *detail)
+{
+	snprintf(w->err, w->errlen, "inspect: %s%s%.64s", msg, detail ? " " : "",
+		 detail ? detail : "");
+	return FDNS_EPARSE;
+}
+
+static enum engine_health health_from(const char *s)
+{
+	if (!s || !*s || strcmp(s, "none") == 0)
+		return HEALTH_NONE;
+	if (strcmp(s, "starting") == 0)
+		return HEALTH_STARTING;
+	if (strcmp(s, "healthy") == 0)
+		return HEALTH_HEALTHY;
+	return HEALTH_UNHEALTHY; /* unknown states are not served */
+}
+
+static int walk_labels(struct walk *w, json_object *labels)
+{
+	if (!labels)
+		return 0;
+	if (!json_object_is_type(labels, json_type_object))
+		return walk_fail(w, "Config.Labels is not an object", NULL);
+	json_object_object_foreach(labels, key, val)
+	{
+		if (!val || !json_object_is_type(val, json_type_string))
+			return walk_fail(w, "label is not a string:", key);
+		const char *k = walk_str(w, key);
+		const char *v = walk_str(w, json_object_get_string(val));
+		if (w->c)
+			w->labels[w->nlabels] = (engine_label_t){.key = k, .value = v};
+		w->nlabels++;
+	}
+	return 0;
+}
+
+static int walk_networks(struct walk *w, json_object *nets)
+{
+	if (!nets)
+		return 0;
+	if (!json_object_is_type(nets, json_type_object))
+		return walk_fail(w, "NetworkSettings.Networks is not an object", NULL);
+	json_object_object_foreach(nets, name, net)
+	{
+		const char *v4, *v6;
+		if (net && !json_object_is_type(net, json_type_object))
+			return walk_fail(w, "network is not an object:", name);
+		if (!member_str(net, "IPAddress", "", &v4) ||
+		    !member_str(net, "GlobalIPv6Address", "", &v6))
+			return walk_fail(w, "bad address in network", name);
+		const char *n = walk_str(w, name);
+		v4 = walk_str(w, v4);
+		v6 = walk_str(w, v6);
+		if (w->c)
+			w->networks[w->nnetworks] =
+				(engine_network_t){.name = n, .ipv4 = v4, .ipv6 = v6};
+		w->nnetworks++;
+	}
+	return 0;
+}
+
+/* "8080/tcp" -> 8080, udp=false. Other protocols (sctp) are skipped: returns false. */
+static bool port_key_parse(const char *key, uint16_t *port, bool *udp)
+{
+	const char *p = key;
+	unsigned v;
+
+	if (!parse_uint(&p, &v) || v == 0 || v > 65535)
+		return false;
+	*port = (uint16_t)v;
+	if (*p == '\0' || strcmp(p, "/tcp") == 0)
+		*udp = false;
+	else if (strcmp(p, "/udp") == 0)
+		*udp = true;
+	else
+		return false;
+	return true;
+}
+
+static void walk_port(struct walk *w, uint16_t cport, bool udp, uint16_t hport, const char *hip)
+{
+	hip = walk_str(w, hip);
+	if (w->c)
+		w->ports[w->nports] = (engine_port_t){
+			.container_port = cport, .udp = udp, .host_port = hport, .host_ip = hip};
+	w->nports++;
+}
+
+static int walk_ports(struct walk *w, json_object *ports)
+{
+	if (!ports)
+		return 0;
+	if (!json_object_is_type(ports, json_type_object))
+		return walk_fail(w, "NetworkSettings.Ports is not an object", NULL);
+	json_object_object_foreach(ports, key, binds)
+	{
+		uint16_t cport;
+		bool udp;
+		if (!port_key_parse(key, &cport, &udp))
+			continue;
+		if (binds && !json_object_is_type(binds, json_type_array))
+			return walk_fail(w, "port bindings are not an array:", key);
+		size_t nb = binds ? json_object_array_length(binds) : 0;
+		if (nb == 0) {
+			walk_port(w, cport, udp, 0, ""); /* exposed, not published */
+			continue;
+		}
+		for (size_t i = 0; i < nb; i++) {
+			json_object *b = json_object_array_get_idx(binds, i);
+			const char *hip, *hport;
+			unsigned hp = 0;
+			if (!member_str(b, "HostIp", "", &hip) ||
+			    !member_str(b, "HostPort", "", &hport))
+				return walk_fail(w, "bad port binding for", key);
+			const char *p = hport;
+			if (*p && (!parse_uint(&p, &hp) || *p || hp > 65535))
+				continue;
+			walk_port(w, cport, udp, (uint16_t)hp, hip);
+		}
+	}
+	return 0;
+}
+
+static int walk_inspect(struct walk *w, json_object *root)
+{
+	const char *id, *name, *health;
+	json_object *state = member(root, "State"), *v;
+	json_object *netset = member(root, "NetworkSettings");
+	bool running, paused = false;
+	int rc;
+
+	w->nlabels = w->nnetworks = w->nports = 0;
+	w->str_bytes = 0;
+	if (!member_str(root, "Id", NULL, &id) || !id || !engine_id_valid(id))
+		return walk_fail(w, "no valid Id", NULL);
+	if (!member_str(root, "Name", "", &name))
+		return walk_fail(w, "Name is not a string", NULL);
+	if (name[0] == '/')
+		name++;
+	if (!state || !json_object_is_type(state, json_type_object))
+		return walk_fail(w, "no State object", NULL);
+	if (!(v = member(state, "Running")) || !json_object_is_type(v, json_type_boolean))
+		return walk_fail(w, "no State.Running boolean", NULL);
+	running = json_object_get_boolean(v);
+	if ((v = member(state, "Paused"))) {
+		if (!json_object_is_type(v, json_type_boolean))
+			return walk_fail(w, "State.Paused is not a boolean", NULL);
+		paused = json_object_get_boolean(v);
+	}
+	if (!member_str(member(state, "Health"), "Status", "", &health))
+		return walk_fail(w, "State.Health.Status is not a string", NULL);
+	id = walk_str(w, id);
+	name = walk_str(w, name);
+	if ((rc = walk_labels(w, member(member(root, "Config"), "Labels"))) ||
+	    (rc = walk_networks(w, member(netset, "Networks"))) ||
+	    (rc = walk_ports(w, member(netset, "Ports"))))
+		return rc;
+	if (w->c) {
+		engine_container_t *c = w->c;
+		c->id = id;
+		c->name = name;
+		c->running = running;
+		c->paused = paused;
+		c->health = health_from(health);
+		c->labels = w->labels;
+		c->nlabels = w->nlabels;
+		c->networks = w->networks;
+		c->nnetworks = w->nnetworks;
+		c->ports = w->ports;
+		c->nports = w->nports;
+	}
+	return 0;
+}
+
+int engine_parse_inspect(const char *body, size_t len, engine_container_t **out, char *err,
+			 size_t errlen)
+{
+	json_object *root;
+	struct walk w = {.err = err, .errlen = errlen};
+	int rc = json_body(body, len, json_type_object, "inspect", &root, err, errlen);
+
+	if (rc)
+		return rc;
+	if ((rc = walk_inspect(&w, root)))
+		goto out;
+	size_t lo = sizeof(engine_container_t);
+	size_t no = lo + w.nlabels * sizeof(engine_label_t);
+	size_t po = no + w.nnetworks * sizeof(engine_network_t);
+	size_t so = po + w.nports * sizeof(engine_port_t);
+	char *mem = malloc(so + w.str_bytes);
+	if (!mem) {
+		snprintf(err, errlen, "inspect: out of memory");
+		rc = FDNS_ENOMEM;
+		goto out;
+	}
+	w.c = (engine_container_t *)mem;
+	w.labels = (engine_label_t *)(mem + lo);
+	w.networks = (engine_network_t *)(mem + no);
+	w.ports = (engine_port_t *)(mem + po);
+	w.strs = mem + so;
+	walk_inspect(&w, root);
+	*out = w.c;
+out:
+	json_object_put(root);
+	return rc;
+}
