@@ -43,7 +43,9 @@ PY
 wait_dns() {
     local port=$1 zone=$2 addr=${3:-127.0.0.1} i
     for i in $(seq 1 200); do
-        if [ -n "$(dig +short +time=1 +tries=1 @"$addr" -p "$port" "$zone" SOA 2>/dev/null)" ]; then
+        # An SOA record, not an error text ("connection refused" before the bind).
+        if dig +short +time=1 +tries=1 @"$addr" -p "$port" "$zone" SOA 2>/dev/null |
+            grep -qE '^[^;[:space:]]+ [^ ]+ [0-9]+ '; then
             return 0
         fi
         sleep 0.1
