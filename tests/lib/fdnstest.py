@@ -71,7 +71,7 @@ def udp_exchange(port, wire, timeout=2.0, addr="127.0.0.1"):
     try:
         s.sendto(wire, (addr, port))
         return s.recv(65535)
-    except socket.timeout:
+    except OSError:  # timeout, or refused before the server has bound its socket
         return None
     finally:
         s.close()
