@@ -82,7 +82,7 @@ for cand in "${FLEETDNS_SHARED:-}" "$script_dir/../../shared/bench" \
 done
 [ -n "$shared" ] || { echo "run.sh: cannot find shared/bench (genzone.sh, cpuq.sh); set FLEETDNS_SHARED" >&2; exit 1; }
 
-case "$fleetdns_bin" in /*) ;; *) fleetdns_bin="$PWD/$fleetdns_bin" ;; esac
+case "$fleetdns_bin" in /*) ;; *) fleetdns_bin="$PWD/${fleetdns_bin#./}" ;; esac
 
 # ---------------------------------------------------------------- packages
 # Install the peers only when missing, and only with apt-get.
@@ -180,12 +180,25 @@ wait_ready() { # PORT TIMEOUT KIND
 			out="$(dig @127.0.0.1 -p "$port" svc.test SOA +time=1 +tries=1 2>/dev/null || true)"
 			[[ "$out" == *"->>HEADER<<-"* ]] && return 0
 		else
-			out="$(dig @127.0.0.1 -p "$port" svc.test SOA +short +time=1 +tries=1 2>/dev/null || true)"
+			# +short still prints ";; connection timed out..." lines: ignore those.
+			out="$(dig @127.0.0.1 -p "$port" svc.test SOA +short +time=1 +tries=1 2>/dev/null | grep -v '^;' || true)"
 			[ -n "$out" ] && return 0
 		fi
 		sleep 0.2
 	done
 	return 1
+}
+
+# A quick look that a real server gives the answers the zone says, so that fast
+# errors are not mistaken for fast answers. Prints a note when they are wrong.
+check_answers() { # PORT
+	local port=$1 a nx
+	a="$(dig @127.0.0.1 -p "$port" s0.svc.test A +short +time=2 +tries=1 2>/dev/null | grep -c '^198\.18\.' || true)"
+	nx="$(dig @127.0.0.1 -p "$port" nx9.svc.test A +time=2 +tries=1 2>/dev/null | grep -c 'status: NXDOMAIN' || true)"
+	if [ "$a" != "$records" ] || [ "$nx" != 1 ]; then
+		echo "wrong answers (s0: $a A records, nx9: NXDOMAIN=$nx)"
+	fi
+	return 0
 }
 
 # Total CPU ticks (utime+stime) of the server, its threads and descendants,
@@ -244,7 +257,7 @@ measure() { # SERVER NAMES PROTO PORT QUERYFILE
 		lost="$(sed -n 's/.*lost=\([^ ]*\).*/\1/p' <<<"$out")"
 		us="$(sed -n 's/.*cpu_us_per_q=\([^ ]*\).*/\1/p' <<<"$out")"
 	else
-		local tk c0 c1 comp reconn
+		local tk c0 c1 comp reconn rcodes
 		tk="$(getconf CLK_TCK)"
 		c0="$(cpu_ticks)"
 		out="$(dnsperf -m tcp -s 127.0.0.1 -p "$port" -d "$qf" -l "$seconds" -c 4 -T 1 -q 256 2>&1 || true)"
@@ -255,6 +268,10 @@ measure() { # SERVER NAMES PROTO PORT QUERYFILE
 		reconn="$(awk '/Reconnections/{print $2}' <<<"$out")"
 		us="$(awk -v c=$((c1 - c0)) -v tk="$tk" -v n="${comp:-0}" \
 			'BEGIN{ if (n > 0) printf "%.2f", c / tk * 1e6 / n; else print "nan" }')"
+		rcodes="$(sed -n 's/^ *Response codes: *//p' <<<"$out")"
+		if [ -n "$rcodes" ] && grep -qvE '^(NOERROR|NXDOMAIN) ' <<<"$(tr ',' '\n' <<<"$rcodes" | sed 's/^ *//')"; then
+			r_note[$key]="${r_note[$key]:+${r_note[$key]}; }rcodes: $rcodes"
+		fi
 		if [ -n "$reconn" ] && [ "$reconn" != 0 ]; then
 			r_note[$key]="${r_note[$key]:+${r_note[$key]}; }$reconn reconnections"
 		fi
@@ -369,7 +386,8 @@ unavailable() {
 
 version_of() {
 	case "$1" in
-	fleetdns) if [ -x "$fleetdns_bin" ]; then "$fleetdns_bin" --version 2>/dev/null | head -n 1 || true; fi ;;
+	# Not "fleetdns --version": a daemon that ignores the flag would start serving.
+	fleetdns) if [ -x "$fleetdns_bin" ]; then echo "$fleetdns_bin (built $(date -u -r "$fleetdns_bin" '+%Y-%m-%d %H:%M UTC'))"; fi ;;
 	knot) knotd --version 2>/dev/null | head -n 1 || true ;;
 	nsd) nsd -v 2>&1 | head -n 1 || true ;;
 	floor) echo "shared/bench/reflector.c, gcc -O2" ;;
@@ -423,6 +441,12 @@ for n in "${size_list[@]}"; do
 			continue
 		fi
 		log "$srv answers after $((SECONDS - t0))s"
+		bad=""
+		[ "$srv" = floor ] || bad="$(check_answers "$port")"
+		if [ -n "$bad" ]; then
+			log "$srv: $bad"
+			for p in "${proto_list[@]}"; do r_note["$srv|$n|$p"]="$bad"; done
+		fi
 		for p in "${proto_list[@]}"; do
 			if [ "$srv" = floor ] && [ "$p" = tcp ]; then
 				r_note["$srv|$n|$p"]="floor: UDP only"
@@ -493,7 +517,7 @@ print_markdown() {
 	echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
 	echo "- machine: $(nproc) CPUs, $(awk -F': ' '/^model name/{print $2; exit}' /proc/cpuinfo 2>/dev/null || echo unknown), Linux $(uname -r)"
 	echo "- run: sizes $sizes names x $records A records, ${seconds}s per measurement, $workers worker(s) per server, dnsperf -c 4 -T 1 -q 256 on 127.0.0.1"
-	if c="$(git -C "$script_dir" rev-parse --short HEAD 2>/dev/null)"; then echo "- fleetdns commit: $c"; fi
+	if c="$(git -C "$script_dir" describe --always --dirty 2>/dev/null)"; then echo "- fleetdns source: $c"; fi
 	for s in "${server_list[@]}"; do
 		v="$(version_of "$s")"
 		[ -n "$v" ] && echo "- $s: $v"
@@ -518,10 +542,9 @@ print_markdown() {
 
 echo
 print_text
-if mkdir -p "$results_dir" 2>/dev/null && print_markdown >"$results_dir/latest.md.tmp" 2>/dev/null; then
-	mv "$results_dir/latest.md.tmp" "$results_dir/latest.md"
+print_markdown >"$work/latest.md"
+if mkdir -p "$results_dir" 2>/dev/null && cp "$work/latest.md" "$results_dir/latest.md" 2>/dev/null; then
 	log "wrote $results_dir/latest.md"
 else
-	rm -f "$results_dir/latest.md.tmp" 2>/dev/null || true
 	log "warning: could not write $results_dir/latest.md"
 fi
