@@ -101,14 +101,15 @@ static enum query_verdict read_records(query_t *q, size_t pos)
 		uint16_t type = rd16(m + pos);
 		uint16_t rdlen = rd16(m + pos + 8);
 		size_t rdata = pos + 10;
+		/* has_opt is set first: the client speaks EDNS, so even the FORMERR for a
+		 * bad OPT (rdata cut off included) carries one. */
+		bool again = q->has_opt;
+		if (type == TYPE_OPT)
+			q->has_opt = true;
 		if (rdata + rdlen > q->len)
 			return QUERY_FORMERR;
 		if (type == TYPE_OPT) {
-			/* Only one OPT, only in additional, only at the root (RFC 6891 6.1.1).
-			 * has_opt is set first: the client speaks EDNS, so even the FORMERR
-			 * for a bad OPT carries one. */
-			bool again = q->has_opt;
-			q->has_opt = true;
+			/* Only one OPT, only in additional, only at the root (RFC 6891 6.1.1). */
 			if (again || i < an + ns || !root)
 				return QUERY_FORMERR;
 			if (check_opt_rdata(m + rdata, rdlen) < 0)
