@@ -45,6 +45,7 @@ typedef struct cctx {
 	bnode_t *apex;
 	const ldns_rr_list *soa;
 	uint32_t neg_ttl;
+	const ans_block_t *nodata; /* the zone's NODATA block, shared by most names */
 	const ldns_rdf *targets[64]; /* names that want A/AAAA in additional */
 	size_t ntargets;
 	bnode_t *referral; /* the cut a CNAME chain led into, for its glue */
@@ -513,8 +514,19 @@ static void compile_answers(cctx_t *c, bnode_t *n, ans_node_t *out, bool movable
 	qsort(t, ntypes, sizeof(*t), cmp_type);
 	out->types = t;
 	out->ntypes = (uint16_t)ntypes;
-	out->other = compile_block(c, n, movable, 0);
-	out->any = compile_block(c, n, movable, TYPE_ANY);
+	/* Most names share blocks instead of holding copies: any type they lack is the zone's
+	 * NODATA, and ANY at a name with one RRset is that RRset's answer. */
+	bool cname = bset_find(n, TYPE_CNAME) != NULL;
+	out->other = cname ? compile_block(c, n, movable, 0) : c->nodata;
+	if (n->nsets == 0) {
+		out->any = c->nodata;
+	} else if (n->nsets == 1) {
+		for (size_t i = 0; i < ntypes; i++)
+			if (t[i].type == n->sets[0].type)
+				out->any = t[i].block;
+	} else {
+		out->any = compile_block(c, n, movable, TYPE_ANY);
+	}
 }
 
 static ans_node_t *new_node(cctx_t *c, const bnode_t *n)
@@ -634,6 +646,7 @@ int compile_zone(ans_zone_t **out, zone_data_t *zone, build_t *b)
 	z->buckets = zbuckets;
 	z->serial = zone->serial;
 	z->nodata = compile_negative(&c, RCODE_NOERROR);
+	c.nodata = z->nodata;
 	z->nxdomain = compile_negative(&c, RCODE_NXDOMAIN);
 	compile_nodes(&c, z);
 	ret = c.err;
