@@ -6,7 +6,8 @@
  * Per engine: negotiate the API version (GET /version), list running and paused containers
  * (GET /containers/json), inspect each (GET /containers/ID/json), follow GET /events for
  * container events (parsed incrementally with json_tokener), ping (GET /_ping) every
- * timeout/2 so that an engine that accepts connections but never answers is noticed,
+ * timeout/4, each allowed 3/4 of the timeout, so that an engine that accepts connections
+ * but never answers is noticed within the timeout,
  * reconnect with backoff after any failure, and re-list everything after any gap and
  * every resync interval.
  *
@@ -81,7 +82,8 @@ engine_t *engine_new(uv_loop_t *loop, const conf_engine_t *conf, const engine_ca
 		     void *ctx);
 /** Start connecting; returns 0 or a negative FDNS_E* code. */
 int engine_start(engine_t *e);
-/** Stop everything; on_closed (may be NULL) runs when the engine has been freed. */
+/** Stop everything; on_closed (may be NULL) runs when the engine has been freed. No other
+ * callback runs once this returns; it may be called from inside any callback. */
 void engine_close(engine_t *e, void (*on_closed)(void *arg), void *arg);
 const char *engine_name(const engine_t *e);
 /** Whether the last sync succeeded and nothing has failed since. */

@@ -234,6 +234,10 @@ static void engines_start(fleet_t *f)
 			engine_set_resync(s->engine, c->fleet.resync_ms);
 		if (!s->engine || engine_start(s->engine) < 0) {
 			log_error("engine %s: cannot start", s->conf->name);
+			if (s->engine) {
+				f->closing++;
+				engine_close(s->engine, engine_closed, f);
+			}
 			continue;
 		}
 		log_info("engine %s: watching %s", s->conf->name, s->conf->url);

@@ -26,20 +26,20 @@
 #include "fleetdns/error.h"
 #include "util/log.h"
 
-#define API_MAX_MAJOR 1
-#define API_MAX_MINOR 41
-#define API_MIN_MINOR 24 /* the oldest 1.x API this client speaks */
-#define MAX_INSPECTS 4   /* inspects in flight at once */
-#define MAX_PENDING 4096 /* queued event ids before the stream counts as broken */
+#define API_MAX_MAJOR  1
+#define API_MAX_MINOR  41
+#define API_MIN_MINOR  24   /* the oldest 1.x API this client speaks */
+#define MAX_INSPECTS   4    /* inspects in flight at once */
+#define MAX_PENDING    4096 /* queued event ids before the stream counts as broken */
 #define BACKOFF_MIN_MS 250
 #define BACKOFF_MAX_MS 5000
-#define MAX_BODY (16u * 1024 * 1024)
+#define MAX_BODY       (16u * 1024 * 1024)
 
 /* {"status":["running","paused"]} and the container event filter, URL-encoded. */
 #define LIST_QUERY "?filters=%7B%22status%22%3A%5B%22running%22%2C%22paused%22%5D%7D"
-#define EVENTS_FILTER                                                                          \
-	"%7B%22type%22%3A%5B%22container%22%5D%2C%22event%22%3A%5B%22start%22%2C%22unpause%22%2C" \
-	"%22pause%22%2C%22die%22%2C%22stop%22%2C%22kill%22%2C%22restart%22%2C%22oom%22%2C"       \
+#define EVENTS_FILTER                                                                              \
+	"%7B%22type%22%3A%5B%22container%22%5D%2C%22event%22%3A%5B%22start%22%2C%22unpause%22%2C"  \
+	"%22pause%22%2C%22die%22%2C%22stop%22%2C%22kill%22%2C%22restart%22%2C%22oom%22%2C"         \
 	"%22destroy%22%2C%22health_status%22%5D%7D"
 
 enum engine_state {
@@ -100,10 +100,14 @@ static void on_resync(uv_timer_t *t);
 const char *engine_health_name(enum engine_health h)
 {
 	switch (h) {
-	case HEALTH_NONE: return "none";
-	case HEALTH_STARTING: return "starting";
-	case HEALTH_HEALTHY: return "healthy";
-	case HEALTH_UNHEALTHY: return "unhealthy";
+	case HEALTH_NONE:
+		return "none";
+	case HEALTH_STARTING:
+		return "starting";
+	case HEALTH_HEALTHY:
+		return "healthy";
+	case HEALTH_UNHEALTHY:
+		return "unhealthy";
 	}
 	return "unknown";
 }
@@ -177,10 +181,10 @@ static void __attribute__((format(printf, 2, 3))) fail(engine_t *e, const char *
 	bool report = !e->down_reported;
 	if (report)
 		log_warning("engine %s: %s; down, retrying in %u ms", e->conf.name, reason,
-			    e->backoff_ms);
+		            e->backoff_ms);
 	else
 		log_info("engine %s: still down: %s; retrying in %u ms", e->conf.name, reason,
-			 e->backoff_ms);
+		         e->backoff_ms);
 	session_stop(e);
 	sync_reset(e);
 	e->npending = 0;
@@ -227,13 +231,13 @@ static bool response_ok(engine_t *e, const http_result_t *res, const char *what)
 }
 
 static int start_get(engine_t *e, const char *path, bool stream, http_data_cb on_data,
-		     http_done_cb done, void *arg, http_req_t **out)
+                     http_done_cb done, void *arg, http_req_t **out)
 {
 	http_opts_t o = {
-		.timeout_ms = stream ? 0 : e->timeout_ms,
-		.connect_timeout_ms = e->timeout_ms,
-		.max_body = MAX_BODY,
-		.on_data = on_data,
+	    .timeout_ms = stream ? 0 : e->timeout_ms,
+	    .connect_timeout_ms = e->timeout_ms,
+	    .max_body = MAX_BODY,
+	    .on_data = on_data,
 	};
 	int rc = http_get(e->http, &e->target, path, &o, done, arg, out);
 	if (rc)
@@ -251,7 +255,7 @@ static void finish_sync(engine_t *e)
 	e->backoff_ms = BACKOFF_MIN_MS;
 	if (!was_up)
 		log_info("engine %s: up, %zu running or paused containers", e->conf.name,
-			 e->nfound);
+		         e->nfound);
 	else
 		log_debug("engine %s: resynced, %zu containers", e->conf.name, e->nfound);
 	e->cb.synced(e->ctx, e, (const engine_container_t *const *)e->found, e->nfound);
@@ -396,8 +400,7 @@ static void on_list(void *arg, const http_result_t *res)
 	snprintf(what, sizeof(what), "GET %s/containers/json", e->api);
 	if (!response_ok(e, res, what))
 		return;
-	if (engine_parse_list(res->body, res->len, &e->sync_ids, &e->sync_nids, err,
-			      sizeof(err))) {
+	if (engine_parse_list(res->body, res->len, &e->sync_ids, &e->sync_nids, err, sizeof(err))) {
 		fail(e, "%s: %s", what, err);
 		return;
 	}
@@ -467,15 +470,22 @@ static int on_event(void *arg, const engine_event_t *ev)
 		return 0;
 	if (!engine_id_valid(ev->id)) {
 		log_debug("engine %s: event '%s' without a valid id ignored", e->conf.name,
-			  ev->action);
+		          ev->action);
 		return 0;
 	}
 	log_debug("engine %s: event %s %.12s", e->conf.name, ev->action, ev->id);
 	if (pending_add(e, ev->id)) {
 		snprintf(e->events_err, sizeof(e->events_err), "over %d queued events",
-			 MAX_PENDING);
+		         MAX_PENDING);
 		return 1;
 	}
+	/* die, pause and destroy settle it: withdraw the replica now instead of after the
+	 * inspect round trip; the inspect queued above confirms (and "start" or "unpause"
+	 * brings it back). Only removed() is called here, which starts no transfer. */
+	if (e->up && !e->syncing &&
+	    (!strcmp(ev->action, "die") || !strcmp(ev->action, "destroy") ||
+	     !strcmp(ev->action, "pause")))
+		e->cb.removed(e->ctx, e, ev->id);
 	uv_timer_start(&e->kick_timer, on_kick, 0, 0);
 	return 0;
 }
@@ -485,7 +495,7 @@ static int on_events_data(void *arg, const char *data, size_t len)
 	engine_t *e = arg;
 
 	return engine_events_feed(e->events, data, len, on_event, e, e->events_err,
-				  sizeof(e->events_err));
+	                          sizeof(e->events_err));
 }
 
 static void on_events_done(void *arg, const http_result_t *res)
@@ -515,7 +525,16 @@ static void on_ping_tick(uv_timer_t *t)
 
 	if (e->state != ST_RUNNING || e->req_ping)
 		return;
-	start_get(e, "/_ping", false, NULL, on_ping, e, &e->req_ping);
+	/* A ping every timeout/4 that may take 3/4 of the timeout: an engine that stops
+	 * answering right after a good ping is noticed within the timeout. */
+	http_opts_t o = {
+		.timeout_ms = e->timeout_ms - e->timeout_ms / 4,
+		.connect_timeout_ms = e->timeout_ms - e->timeout_ms / 4,
+		.max_body = MAX_BODY,
+	};
+	int rc = http_get(e->http, &e->target, "/_ping", &o, on_ping, e, &e->req_ping);
+	if (rc)
+		fail(e, "GET /_ping: cannot start: %s", fdns_strerror(rc));
 }
 
 static void on_version(void *arg, const http_result_t *res)
@@ -543,10 +562,10 @@ static void on_version(void *arg, const http_result_t *res)
 	}
 	if (vi.min_major > major || (vi.min_major == major && vi.min_minor > minor))
 		log_warning("engine %s: needs API %u.%u or newer; trying %u.%u anyway",
-			    e->conf.name, vi.min_major, vi.min_minor, major, minor);
+		            e->conf.name, vi.min_major, vi.min_minor, major, minor);
 	snprintf(e->api, sizeof(e->api), "/v%u.%u", major, minor);
 	log_info("engine %s: Docker %s, API %u.%u, using %s", e->conf.name,
-		 vi.version[0] ? vi.version : "(unknown)", vi.api_major, vi.api_minor, e->api + 2);
+	         vi.version[0] ? vi.version : "(unknown)", vi.api_major, vi.api_minor, e->api + 2);
 
 	/* The engine's clock decides which events come after `since`. */
 	long long since = (long long)(res->date ? res->date : time(NULL)) - 1;
@@ -554,10 +573,10 @@ static void on_version(void *arg, const http_result_t *res)
 	e->events_err[0] = '\0';
 	engine_events_reset(e->events);
 	snprintf(path, sizeof(path), "%s/events?since=%lld&filters=%s", e->api, since,
-		 EVENTS_FILTER);
+	         EVENTS_FILTER);
 	if (start_get(e, path, true, on_events_data, on_events_done, e, &e->req_events))
 		return;
-	unsigned every = e->timeout_ms / 2 ? e->timeout_ms / 2 : 1;
+	unsigned every = e->timeout_ms / 4 ? e->timeout_ms / 4 : 1;
 	uv_timer_start(&e->ping_timer, on_ping_tick, every, every);
 	sync_start(e);
 }
@@ -592,7 +611,7 @@ static void conf_engine_free_copy(conf_engine_t *c)
 }
 
 engine_t *engine_new(uv_loop_t *loop, const conf_engine_t *conf, const engine_callbacks_t *cb,
-		     void *ctx)
+                     void *ctx)
 {
 	engine_t *e = calloc(1, sizeof(*e));
 	bool oom = false;
@@ -622,8 +641,7 @@ engine_t *engine_new(uv_loop_t *loop, const conf_engine_t *conf, const engine_ca
 		free(e);
 		return NULL;
 	}
-	uv_timer_t *timers[] = {&e->retry_timer, &e->resync_timer, &e->ping_timer,
-				&e->kick_timer};
+	uv_timer_t *timers[] = {&e->retry_timer, &e->resync_timer, &e->ping_timer, &e->kick_timer};
 	for (size_t i = 0; i < sizeof(timers) / sizeof(*timers); i++) {
 		uv_timer_init(loop, timers[i]);
 		timers[i]->data = e;
@@ -640,7 +658,7 @@ int engine_start(engine_t *e)
 	if (e->closing || e->state != ST_IDLE)
 		return FDNS_EINVAL;
 	int rc = http_target_parse(&e->target, e->conf.url, e->conf.tls_ca, e->conf.tls_cert,
-				   e->conf.tls_key, err, sizeof(err));
+	                           e->conf.tls_key, err, sizeof(err));
 	if (rc) {
 		log_error("engine %s: %s", e->conf.name, err);
 		return rc;

@@ -81,8 +81,8 @@ static int deliver(json_object *o, int (*on_event)(void *, const engine_event_t 
 }
 
 int engine_events_feed(engine_events_t *p, const char *data, size_t len,
-		       int (*on_event)(void *arg, const engine_event_t *ev), void *arg, char *err,
-		       size_t errlen)
+                       int (*on_event)(void *arg, const engine_event_t *ev), void *arg, char *err,
+                       size_t errlen)
 {
 	while (len > 0) {
 		if (!p->mid) {
@@ -94,7 +94,7 @@ int engine_events_feed(engine_events_t *p, const char *data, size_t len,
 				break;
 			if (*data != '{') {
 				snprintf(err, errlen, "event stream: expected '{', got 0x%02x",
-					 (unsigned char)*data);
+				         (unsigned char)*data);
 				return FDNS_EPARSE;
 			}
 		}
@@ -108,7 +108,7 @@ int engine_events_feed(engine_events_t *p, const char *data, size_t len,
 			p->pending += chunk;
 			if (p->pending > ENGINE_EVENT_MAX_BYTES) {
 				snprintf(err, errlen, "event stream: event over %d bytes",
-					 ENGINE_EVENT_MAX_BYTES);
+				         ENGINE_EVENT_MAX_BYTES);
 				return FDNS_EPARSE;
 			}
 			data += chunk;
@@ -117,7 +117,7 @@ int engine_events_feed(engine_events_t *p, const char *data, size_t len,
 		}
 		if (je != json_tokener_success || !o) {
 			snprintf(err, errlen, "event stream: bad JSON: %s",
-				 json_tokener_error_desc(je));
+			         json_tokener_error_desc(je));
 			json_object_put(o);
 			return FDNS_EPARSE;
 		}
@@ -142,9 +142,8 @@ int engine_events_feed(engine_events_t *p, const char *data, size_t len,
 
 bool engine_event_relevant(const engine_event_t *ev)
 {
-	static const char *const actions[] = {"start",   "unpause", "pause", "die",
-					      "stop",    "kill",    "restart", "oom",
-					      "destroy", NULL};
+	static const char *const actions[] = {"start", "unpause", "pause", "die",     "stop",
+	                                      "kill",  "restart", "oom",   "destroy", NULL};
 
 	if (strcmp(ev->type, "container") != 0 && ev->type[0] != '\0')
 		return false;

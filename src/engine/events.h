@@ -35,8 +35,8 @@ void engine_events_reset(engine_events_t *p);
  * in err; after an error the parser must be reset before it is fed again.
  */
 int engine_events_feed(engine_events_t *p, const char *data, size_t len,
-		       int (*on_event)(void *arg, const engine_event_t *ev), void *arg, char *err,
-		       size_t errlen);
+                       int (*on_event)(void *arg, const engine_event_t *ev), void *arg, char *err,
+                       size_t errlen);
 
 /** Whether a container event can change what is served: start, die, health_status: ...
  * (exec_*, attach, create and others cannot). */

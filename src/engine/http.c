@@ -36,6 +36,7 @@ struct http_req {
 	size_t len, cap, max_body;
 	unsigned timeout_ms;
 	bool too_large, aborted;
+	const char *unix_path; /* the target's, for messages: it outlives its requests */
 	time_t date;
 	char errbuf[CURL_ERROR_SIZE];
 };
@@ -81,8 +82,8 @@ void http_target_free(http_target_t *t)
 	memset(t, 0, sizeof(*t));
 }
 
-int http_target_parse(http_target_t *t, const char *url, const char *tls_ca,
-		      const char *tls_cert, const char *tls_key, char *err, size_t errlen)
+int http_target_parse(http_target_t *t, const char *url, const char *tls_ca, const char *tls_cert,
+                      const char *tls_key, char *err, size_t errlen)
 {
 	bool tls = (tls_ca && *tls_ca) || (tls_cert && *tls_cert) || (tls_key && *tls_key);
 	bool oom = false;
@@ -91,15 +92,16 @@ int http_target_parse(http_target_t *t, const char *url, const char *tls_ca,
 	memset(t, 0, sizeof(*t));
 	for (const char *p = url; *p; p++) {
 		if (isspace((unsigned char)*p) || iscntrl((unsigned char)*p)) {
-			snprintf(err, errlen, "engine URL '%s' contains a space or control character",
-				 url);
+			snprintf(err, errlen,
+			         "engine URL '%s' contains a space or control character", url);
 			return FDNS_EINVAL;
 		}
 	}
 	if (strncmp(url, "unix://", 7) == 0) {
 		rest = url + 7;
 		if (rest[0] != '/' || rest[1] == '\0') {
-			snprintf(err, errlen, "engine URL '%s': unix:// needs an absolute path", url);
+			snprintf(err, errlen, "engine URL '%s': unix:// needs an absolute path",
+			         url);
 			return FDNS_EINVAL;
 		}
 		t->unix_path = strdup(rest);
@@ -118,9 +120,9 @@ int http_target_parse(http_target_t *t, const char *url, const char *tls_ca,
 			scheme = "https://";
 		} else {
 			snprintf(err, errlen,
-				 "engine URL '%s': use unix:///path, tcp://host:port, http:// or "
-				 "https://",
-				 url);
+			         "engine URL '%s': use unix:///path, tcp://host:port, http:// or "
+			         "https://",
+			         url);
 			return FDNS_EINVAL;
 		}
 		size_t n = strlen(rest);
@@ -224,10 +226,12 @@ static void req_finish(http_req_t *r, CURLcode code)
 			snprintf(what, sizeof(what), "aborted by the reader");
 		else if (code == CURLE_OPERATION_TIMEDOUT)
 			snprintf(what, sizeof(what), "timed out (%s)",
-				 r->errbuf[0] ? r->errbuf : curl_easy_strerror(code));
+			         r->errbuf[0] ? r->errbuf : curl_easy_strerror(code));
+		else if (r->unix_path && code == CURLE_COULDNT_CONNECT)
+			snprintf(what, sizeof(what), "cannot connect to %s", r->unix_path);
 		else
 			snprintf(what, sizeof(what), "%s",
-				 r->errbuf[0] ? r->errbuf : curl_easy_strerror(code));
+			         r->errbuf[0] ? r->errbuf : curl_easy_strerror(code));
 		res.what = what;
 	}
 	r->done(r->arg, &res);
@@ -274,9 +278,8 @@ static void finish_close(http_client_t *c)
 static void leave(http_client_t *c)
 {
 	c->depth--;
-	if (c->depth == 0 && c->closing && !c->close_started) {
+	if (c->depth == 0 && c->closing && !c->close_started)
 		finish_close(c);
-	}
 }
 
 static void on_poll(uv_poll_t *h, int status, int events)
@@ -329,6 +332,8 @@ static int on_socket(CURL *easy, curl_socket_t s, int what, void *userp, void *s
 		}
 		return 0;
 	}
+	if (c->close_started)
+		return -1; /* curl_multi_cleanup() is running: nothing new to watch */
 	if (!hs) {
 		hs = calloc(1, sizeof(*hs));
 		if (!hs)
@@ -461,7 +466,7 @@ static size_t on_header(char *line, size_t size, size_t nitems, void *userdata)
 }
 
 int http_get(http_client_t *c, const http_target_t *t, const char *path, const http_opts_t *o,
-	     http_done_cb done, void *arg, http_req_t **out)
+             http_done_cb done, void *arg, http_req_t **out)
 {
 	if (out)
 		*out = NULL;
@@ -482,6 +487,7 @@ int http_get(http_client_t *c, const http_target_t *t, const char *path, const h
 	r->arg = arg;
 	r->max_body = o->max_body;
 	r->timeout_ms = o->timeout_ms;
+	r->unix_path = t->unix_path;
 
 	CURL *e = r->easy;
 	int bad = 0;

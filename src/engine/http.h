@@ -33,8 +33,8 @@ typedef struct http_target {
  * are given), http://host:port or https://host:port. The tls strings may be NULL.
  * Returns 0, FDNS_EINVAL (message in err) or FDNS_ENOMEM. On error *t is left empty.
  */
-int http_target_parse(http_target_t *t, const char *url, const char *tls_ca,
-		      const char *tls_cert, const char *tls_key, char *err, size_t errlen);
+int http_target_parse(http_target_t *t, const char *url, const char *tls_ca, const char *tls_cert,
+                      const char *tls_key, char *err, size_t errlen);
 void http_target_free(http_target_t *t);
 
 typedef struct http_client http_client_t;
@@ -77,7 +77,7 @@ void http_client_close(http_client_t *c, void (*on_closed)(void *arg), void *arg
  * has been called. Returns 0, FDNS_ENOMEM, or FDNS_EIO when libcurl refuses the request.
  */
 int http_get(http_client_t *c, const http_target_t *target, const char *path,
-	     const http_opts_t *opts, http_done_cb done, void *arg, http_req_t **out);
+             const http_opts_t *opts, http_done_cb done, void *arg, http_req_t **out);
 
 /** Abort a request that has not completed; its done callback will not run. */
 void http_cancel(http_req_t *req);

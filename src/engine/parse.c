@@ -57,24 +57,24 @@ bool engine_api_version_parse(const char *s, unsigned *major, unsigned *minor)
 }
 
 /* One complete JSON value of the given type, nothing but whitespace after it. */
-static int json_body(const char *body, size_t len, json_type type, const char *what,
-		     json_object **out, char *err, size_t errlen)
+static int json_body(const char *body, size_t len, json_type type, json_object **out, char *err,
+                     size_t errlen)
 {
 	size_t i;
 
 	for (i = 0; i < len && strchr(" \t\r\n", body[i]); i++)
 		;
 	if (i == len) {
-		snprintf(err, errlen, "%s: empty body", what);
+		snprintf(err, errlen, "empty body");
 		return FDNS_EPARSE;
 	}
 	if (len > INT_MAX) {
-		snprintf(err, errlen, "%s: body too large", what);
+		snprintf(err, errlen, "body too large");
 		return FDNS_EPARSE;
 	}
 	json_tokener *tok = json_tokener_new();
 	if (!tok) {
-		snprintf(err, errlen, "%s: out of memory", what);
+		snprintf(err, errlen, "out of memory");
 		return FDNS_ENOMEM;
 	}
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_ALLOW_TRAILING_CHARS);
@@ -83,25 +83,23 @@ static int json_body(const char *body, size_t len, json_type type, const char *w
 	size_t end = json_tokener_get_parse_end(tok);
 	json_tokener_free(tok);
 	if (je == json_tokener_continue) {
-		snprintf(err, errlen, "%s: truncated JSON (%zu bytes)", what, len);
+		snprintf(err, errlen, "truncated JSON (%zu bytes)", len);
 		return FDNS_EPARSE;
 	}
 	if (je != json_tokener_success || !o) {
-		snprintf(err, errlen, "%s: bad JSON at byte %zu: %s", what, end,
-			 json_tokener_error_desc(je));
+		snprintf(err, errlen, "bad JSON at byte %zu: %s", end, json_tokener_error_desc(je));
 		json_object_put(o);
 		return FDNS_EPARSE;
 	}
 	for (; end < len; end++) {
 		if (!strchr(" \t\r\n", body[end])) {
-			snprintf(err, errlen, "%s: data after the JSON value at byte %zu", what,
-				 end);
+			snprintf(err, errlen, "data after the JSON value at byte %zu", end);
 			json_object_put(o);
 			return FDNS_EPARSE;
 		}
 	}
 	if (!json_object_is_type(o, type)) {
-		snprintf(err, errlen, "%s: expected a JSON %s", what, json_type_to_name(type));
+		snprintf(err, errlen, "expected a JSON %s", json_type_to_name(type));
 		json_object_put(o);
 		return FDNS_EPARSE;
 	}
@@ -137,31 +135,31 @@ static bool member_str(json_object *o, const char *key, const char *def, const c
 }
 
 int engine_parse_version(const char *body, size_t len, engine_version_info_t *out, char *err,
-			 size_t errlen)
+                         size_t errlen)
 {
 	json_object *root;
 	const char *api, *min, *ver;
 	engine_version_info_t vi = {0};
-	int rc = json_body(body, len, json_type_object, "version", &root, err, errlen);
+	int rc = json_body(body, len, json_type_object, &root, err, errlen);
 
 	if (rc)
 		return rc;
 	rc = FDNS_EPARSE;
 	if (!member_str(root, "ApiVersion", NULL, &api) || !api) {
-		snprintf(err, errlen, "version: no ApiVersion string");
+		snprintf(err, errlen, "no ApiVersion string");
 		goto out;
 	}
 	if (!engine_api_version_parse(api, &vi.api_major, &vi.api_minor)) {
-		snprintf(err, errlen, "version: bad ApiVersion '%.32s'", api);
+		snprintf(err, errlen, "bad ApiVersion '%.32s'", api);
 		goto out;
 	}
 	if (!member_str(root, "MinAPIVersion", NULL, &min) ||
 	    (min && !engine_api_version_parse(min, &vi.min_major, &vi.min_minor))) {
-		snprintf(err, errlen, "version: bad MinAPIVersion");
+		snprintf(err, errlen, "bad MinAPIVersion");
 		goto out;
 	}
 	if (!member_str(root, "Version", "", &ver)) {
-		snprintf(err, errlen, "version: Version is not a string");
+		snprintf(err, errlen, "Version is not a string");
 		goto out;
 	}
 	snprintf(vi.version, sizeof(vi.version), "%s", ver);
@@ -180,10 +178,10 @@ void engine_parse_ids_free(char **ids, size_t n)
 }
 
 int engine_parse_list(const char *body, size_t len, char ***ids_out, size_t *n_out, char *err,
-		      size_t errlen)
+                      size_t errlen)
 {
 	json_object *root;
-	int rc = json_body(body, len, json_type_array, "container list", &root, err, errlen);
+	int rc = json_body(body, len, json_type_array, &root, err, errlen);
 	char **ids = NULL;
 	size_t n = 0;
 
@@ -193,7 +191,7 @@ int engine_parse_list(const char *body, size_t len, char ***ids_out, size_t *n_o
 	if (count > 0) {
 		ids = calloc(count, sizeof(*ids));
 		if (!ids) {
-			snprintf(err, errlen, "container list: out of memory");
+			snprintf(err, errlen, "out of memory");
 			rc = FDNS_ENOMEM;
 			goto out;
 		}
@@ -202,12 +200,12 @@ int engine_parse_list(const char *body, size_t len, char ***ids_out, size_t *n_o
 		const char *id;
 		if (!member_str(json_object_array_get_idx(root, i), "Id", NULL, &id) || !id ||
 		    !engine_id_valid(id)) {
-			snprintf(err, errlen, "container list: item %zu has no valid Id", i);
+			snprintf(err, errlen, "item %zu has no valid Id", i);
 			rc = FDNS_EPARSE;
 			goto out;
 		}
 		if (!(ids[n] = strdup(id))) {
-			snprintf(err, errlen, "container list: out of memory");
+			snprintf(err, errlen, "out of memory");
 			rc = FDNS_ENOMEM;
 			goto out;
 		}
@@ -229,7 +227,7 @@ struct walk {
 	engine_label_t *labels;
 	engine_network_t *networks;
 	engine_port_t *ports;
-	char *strs;          /* next free byte for strings (fill pass) */
+	char *strs; /* next free byte for strings (fill pass) */
 	size_t nlabels, nnetworks, nports;
 	size_t str_bytes;
 	char *err;
@@ -251,8 +249,7 @@ static const char *walk_str(struct walk *w, const char *s)
 
 static int walk_fail(struct walk *w, const char *msg, const char *detail)
 {
-	snprintf(w->err, w->errlen, "inspect: %s%s%.64s", msg, detail ? " " : "",
-		 detail ? detail : "");
+	snprintf(w->err, w->errlen, "%s%s%.64s", msg, detail ? " " : "", detail ? detail : "");
 	return FDNS_EPARSE;
 }
 
@@ -305,7 +302,7 @@ static int walk_networks(struct walk *w, json_object *nets)
 		v6 = walk_str(w, v6);
 		if (w->c)
 			w->networks[w->nnetworks] =
-				(engine_network_t){.name = n, .ipv4 = v4, .ipv6 = v6};
+			    (engine_network_t){.name = n, .ipv4 = v4, .ipv6 = v6};
 		w->nnetworks++;
 	}
 	return 0;
@@ -334,7 +331,7 @@ static void walk_port(struct walk *w, uint16_t cport, bool udp, uint16_t hport, 
 	hip = walk_str(w, hip);
 	if (w->c)
 		w->ports[w->nports] = (engine_port_t){
-			.container_port = cport, .udp = udp, .host_port = hport, .host_ip = hip};
+		    .container_port = cport, .udp = udp, .host_port = hport, .host_ip = hip};
 	w->nports++;
 }
 
@@ -425,11 +422,11 @@ static int walk_inspect(struct walk *w, json_object *root)
 }
 
 int engine_parse_inspect(const char *body, size_t len, engine_container_t **out, char *err,
-			 size_t errlen)
+                         size_t errlen)
 {
 	json_object *root;
 	struct walk w = {.err = err, .errlen = errlen};
-	int rc = json_body(body, len, json_type_object, "inspect", &root, err, errlen);
+	int rc = json_body(body, len, json_type_object, &root, err, errlen);
 
 	if (rc)
 		return rc;
@@ -441,7 +438,7 @@ int engine_parse_inspect(const char *body, size_t len, engine_container_t **out,
 	size_t so = po + w.nports * sizeof(engine_port_t);
 	char *mem = malloc(so + w.str_bytes);
 	if (!mem) {
-		snprintf(err, errlen, "inspect: out of memory");
+		snprintf(err, errlen, "out of memory");
 		rc = FDNS_ENOMEM;
 		goto out;
 	}

@@ -30,14 +30,14 @@ bool engine_api_version_parse(const char *s, unsigned *major, unsigned *minor);
 
 /** GET /version. ApiVersion is required. */
 int engine_parse_version(const char *body, size_t len, engine_version_info_t *out, char *err,
-			 size_t errlen);
+                         size_t errlen);
 
 /**
  * GET /containers/json: the ids of the listed containers. *ids is a malloc'd array of
  * malloc'd strings; free it with engine_parse_ids_free(). An empty list gives *n == 0.
  */
 int engine_parse_list(const char *body, size_t len, char ***ids, size_t *n, char *err,
-		      size_t errlen);
+                      size_t errlen);
 void engine_parse_ids_free(char **ids, size_t n);
 
 /**
@@ -45,6 +45,6 @@ void engine_parse_ids_free(char **ids, size_t n);
  * all its strings: release it with free(). Required: Id (a full id), State.Running.
  */
 int engine_parse_inspect(const char *body, size_t len, engine_container_t **out, char *err,
-			 size_t errlen);
+                         size_t errlen);
 
 #endif

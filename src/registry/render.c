@@ -88,16 +88,21 @@ static void render_service(const registry_t *r, render_t *rd, const char *servic
 			   const char *apex)
 {
 	bool any = service_any_served(r, service);
-	unsigned ttl = r->fleet.ttl, window = r->fleet.max_answers;
+	/* Labels override the fleet's defaults; replicas that disagree: the smallest. */
+	unsigned ttl = 0, window = 0;
 	for (size_t i = 0; i < r->nreplicas; i++) {
 		const replica_t *p = &r->replicas[i];
 		if (strcmp(p->service, service) != 0 || !chosen(r, p, any))
 			continue;
-		if (p->ttl && p->ttl < ttl)
+		if (p->ttl && (!ttl || p->ttl < ttl))
 			ttl = p->ttl;
 		if (p->max_answers && (!window || p->max_answers < window))
 			window = p->max_answers;
 	}
+	if (!ttl)
+		ttl = r->fleet.ttl;
+	if (!window)
+		window = r->fleet.max_answers;
 	char owner[512];
 	snprintf(owner, sizeof(owner), "%s.%s", service, apex);
 	bool v4 = false, v6 = false;

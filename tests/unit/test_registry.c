@@ -168,17 +168,24 @@ static void test_policy_and_labels(void)
 	fake_init(&d, "d1", "task.1.abc", "x", "10.0.0.4", HEALTH_NONE);
 	d.labels[0] = (engine_label_t){"com.docker.swarm.service.name", "queue"};
 	fake_init(&e, "e1", "bad", "we b", "10.0.0.5", HEALTH_NONE);
-	const engine_container_t *list[] = {&a.c, &b.c, &c.c, &d.c, &e.c};
-	registry_engine_sync(r, &engine1, list, 5);
+	fake_t g;
+	fake_init(&g, "g1", "slow-1", "slow", "10.0.0.6", HEALTH_NONE);
+	g.labels[1] = (engine_label_t){"fleetdns.ttl", "60"};
+	g.c.nlabels = 2;
+	const engine_container_t *list[] = {&a.c, &b.c, &c.c, &d.c, &e.c, &g.c};
+	registry_engine_sync(r, &engine1, list, 6);
 	check_render(r,
 		     "api.fleet.test. 2 A 10.0.0.1\n"
 		     "api.fleet.test. 2 A 10.0.0.2\n"
 		     "api-1-node1.api.fleet.test. 2 A 10.0.0.1\n"
 		     "api-2-node1.api.fleet.test. 2 A 10.0.0.2\n"
 		     "cache.fleet.test. 5 A 10.0.0.3\n"
-		     "proj-cache-1-node1.cache.fleet.test. 5 A 10.0.0.3\n",
-		     "policy all serves unhealthy replicas; smallest fleetdns.ttl wins; compose "
-		     "label recognised; swarm label switched off; invalid name skipped");
+		     "proj-cache-1-node1.cache.fleet.test. 5 A 10.0.0.3\n"
+		     "slow.fleet.test. 60 A 10.0.0.6\n"
+		     "slow-1-node1.slow.fleet.test. 60 A 10.0.0.6\n",
+		     "policy all serves unhealthy replicas; fleetdns.ttl overrides the default, "
+		     "the smallest wins; compose label recognised; swarm label switched off; "
+		     "invalid name skipped");
 	ok(registry_service_name_valid("blue.web") && !registry_service_name_valid("-web") &&
 		   !registry_service_name_valid("web-") && !registry_service_name_valid("a..b") &&
 		   !registry_service_name_valid(""),
