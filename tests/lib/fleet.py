@@ -15,6 +15,7 @@ import atexit
 import fcntl
 import http.client
 import json
+import glob
 import os
 import re
 import shutil
@@ -387,9 +388,22 @@ class Engine:
             self.kill()
 
     def pause(self):
-        """SIGSTOP: connections stay open, nothing answers."""
+        """SIGSTOP: connections stay open, nothing answers. Returns once every thread of
+        dockerd is stopped (a thread busy in the kernel stops only when it comes back)."""
         self.proc.send_signal(signal.SIGSTOP)
         self.paused = True
+        deadline = now() + 5
+        while now() < deadline:
+            states = []
+            for task in glob.glob(f"/proc/{self.proc.pid}/task/*/stat"):
+                try:
+                    with open(task) as f:
+                        states.append(f.read().rsplit(")", 1)[1].split()[0])
+                except OSError:
+                    pass
+            if states and all(st in ("T", "t") for st in states):
+                return
+            time.sleep(0.01)
 
     def resume(self):
         self.proc.send_signal(signal.SIGCONT)
