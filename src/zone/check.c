@@ -2,20 +2,40 @@
 /* check.c -- zone content rules, checked once at load so answers never have to. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "fleetdns/error.h"
 #include "zone/check.h"
 
-static const ldns_rr_list *sort_list;
-
-static int cmp_owner(const void *a, const void *b)
+/* Owner names are compared as lowercased wire format: cheaper than ldns_dname_compare,
+ * which matters at a million names. */
+static size_t lower_owner(const ldns_rr *rr, uint8_t *out)
 {
-	size_t ia = *(const size_t *)a, ib = *(const size_t *)b;
-	int c = ldns_dname_compare(ldns_rr_owner(ldns_rr_list_rr(sort_list, ia)),
-				   ldns_rr_owner(ldns_rr_list_rr(sort_list, ib)));
-	if (c)
-		return c;
-	return ia < ib ? -1 : ia > ib;
+	const ldns_rdf *o = ldns_rr_owner(rr);
+	const uint8_t *d = ldns_rdf_data(o);
+	size_t n = ldns_rdf_size(o);
+	for (size_t i = 0; i < n; i++)
+		out[i] = (d[i] >= 'A' && d[i] <= 'Z') ? (uint8_t)(d[i] + 32) : d[i];
+	return n;
+}
+
+/* Whether name (lowercased wire) is apex or below it, at a label boundary. */
+static bool name_in_zone(const uint8_t *name, size_t len, const uint8_t *apex, size_t alen)
+{
+	if (len < alen)
+		return false;
+	size_t off = 0;
+	while (off < len - alen)
+		off += 1u + name[off];
+	return off == len - alen && memcmp(name + off, apex, alen) == 0;
+}
+
+static uint32_t hash_name(const uint8_t *name, size_t len)
+{
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ name[i]) * 16777619u;
+	return h;
 }
 
 static int fail(char *err, size_t errlen, const char *source, const int *lines, size_t i,
@@ -31,44 +51,57 @@ static int fail(char *err, size_t errlen, const char *source, const int *lines, 
 	return FDNS_EZONE;
 }
 
-/* CNAME must be the only data at its name (RFC 1034 3.6.2, RFC 2181 10.1). */
+/* CNAME must be the only data at its name (RFC 1034 3.6.2, RFC 2181 10.1). The CNAME
+ * owners go in a small hash table; every other record is looked up in it. */
 static int check_cname(const ldns_rr_list *rrs, const int *lines, const char *source, char *err,
 		       size_t errlen)
 {
-	size_t n = ldns_rr_list_rr_count(rrs);
-	size_t *idx = malloc(n * sizeof(*idx) + 1);
-	if (!idx)
-		return FDNS_ENOMEM;
+	size_t n = ldns_rr_list_rr_count(rrs), ncname = 0;
 	for (size_t i = 0; i < n; i++)
-		idx[i] = i;
-	sort_list = rrs; /* load runs on one thread at a time */
-	qsort(idx, n, sizeof(*idx), cmp_owner);
+		ncname += ldns_rr_get_type(ldns_rr_list_rr(rrs, i)) == LDNS_RR_TYPE_CNAME;
+	if (ncname == 0)
+		return FDNS_OK;
+	size_t slots = 16;
+	while (slots < ncname * 2)
+		slots *= 2;
+	size_t *table = malloc(slots * sizeof(*table)); /* index + 1 of a CNAME, 0: free */
+	if (!table)
+		return FDNS_ENOMEM;
+	memset(table, 0, slots * sizeof(*table));
+	uint8_t a[LDNS_MAX_DOMAINLEN + 1], b[LDNS_MAX_DOMAINLEN + 1];
 	int ret = FDNS_OK;
-	for (size_t s = 0; s < n && ret == FDNS_OK;) {
-		size_t e = s + 1;
-		const ldns_rdf *owner = ldns_rr_owner(ldns_rr_list_rr(rrs, idx[s]));
-		while (e < n &&
-		       ldns_dname_compare(owner, ldns_rr_owner(ldns_rr_list_rr(rrs, idx[e]))) == 0)
-			e++;
-		size_t cnames = 0, others = 0, last_cname = idx[s];
-		for (size_t k = s; k < e; k++) {
-			ldns_rr_type t = ldns_rr_get_type(ldns_rr_list_rr(rrs, idx[k]));
-			if (t == LDNS_RR_TYPE_CNAME) {
-				cnames++;
-				last_cname = idx[k];
-			} else if (t != LDNS_RR_TYPE_RRSIG && t != LDNS_RR_TYPE_NSEC) {
-				others++;
+	for (size_t i = 0; i < n && ret == FDNS_OK; i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(rrs, i);
+		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_CNAME)
+			continue;
+		size_t len = lower_owner(rr, a);
+		size_t h = hash_name(a, len) & (slots - 1);
+		for (; table[h]; h = (h + 1) & (slots - 1)) {
+			size_t blen = lower_owner(ldns_rr_list_rr(rrs, table[h] - 1), b);
+			if (blen == len && memcmp(a, b, len) == 0) {
+				ret = fail(err, errlen, source, lines, i, rr, "more than one CNAME");
+				break;
 			}
 		}
-		if (cnames > 1)
-			ret = fail(err, errlen, source, lines, last_cname,
-				   ldns_rr_list_rr(rrs, last_cname), "more than one CNAME");
-		else if (cnames == 1 && others > 0)
-			ret = fail(err, errlen, source, lines, last_cname,
-				   ldns_rr_list_rr(rrs, last_cname), "CNAME next to other data");
-		s = e;
+		table[h] = i + 1;
 	}
-	free(idx);
+	for (size_t i = 0; i < n && ret == FDNS_OK; i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(rrs, i);
+		ldns_rr_type t = ldns_rr_get_type(rr);
+		if (t == LDNS_RR_TYPE_CNAME || t == LDNS_RR_TYPE_RRSIG || t == LDNS_RR_TYPE_NSEC)
+			continue;
+		size_t len = lower_owner(rr, a);
+		for (size_t h = hash_name(a, len) & (slots - 1); table[h]; h = (h + 1) & (slots - 1)) {
+			const ldns_rr *c = ldns_rr_list_rr(rrs, table[h] - 1);
+			size_t blen = lower_owner(c, b);
+			if (blen == len && memcmp(a, b, len) == 0) {
+				ret = fail(err, errlen, source, lines, table[h] - 1, c,
+					   "CNAME next to other data");
+				break;
+			}
+		}
+	}
+	free(table);
 	return ret;
 }
 
@@ -76,11 +109,18 @@ int zone_check(const ldns_rdf *apex, const ldns_rr_list *rrs, const int *lines,
 	       const char *source, uint32_t *serial, char *err, size_t errlen)
 {
 	size_t n = ldns_rr_list_rr_count(rrs), soa = 0, apex_ns = 0;
+	uint8_t apex_lc[LDNS_MAX_DOMAINLEN + 1];
+	size_t apex_len = ldns_rdf_size(apex);
+	for (size_t i = 0; i < apex_len; i++) {
+		uint8_t ch = ldns_rdf_data(apex)[i];
+		apex_lc[i] = (ch >= 'A' && ch <= 'Z') ? (uint8_t)(ch + 32) : ch;
+	}
 	for (size_t i = 0; i < n; i++) {
 		const ldns_rr *rr = ldns_rr_list_rr(rrs, i);
-		const ldns_rdf *owner = ldns_rr_owner(rr);
-		bool at_apex = ldns_dname_compare(owner, apex) == 0;
-		if (!at_apex && !ldns_dname_is_subdomain(owner, apex))
+		uint8_t lc[LDNS_MAX_DOMAINLEN + 1];
+		size_t len = lower_owner(rr, lc);
+		bool at_apex = len == apex_len && memcmp(lc, apex_lc, len) == 0;
+		if (!at_apex && !name_in_zone(lc, len, apex_lc, apex_len))
 			return fail(err, errlen, source, lines, i, rr, "name outside the zone");
 		if (ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN)
 			return fail(err, errlen, source, lines, i, rr, "class other than IN");
