@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -335,6 +336,8 @@ static int load_text(zone_data_t **out, const char *origin, const char *text, si
 		snprintf(err, errlen, "%s: %s", source, strerror(errno));
 		return FDNS_EIO;
 	}
+	/* ldns reads a character at a time; the stream is ours alone, so skip the locking. */
+	__fsetlocking(fp, FSETLOCKING_BYCALLER);
 	int ret = load_stream(out, origin, fp, len ? text : "\n", source, err, errlen);
 	fclose(fp);
 	return ret;
