@@ -17,26 +17,9 @@ cleanup_servers() {
 }
 trap cleanup_servers EXIT
 
-# free_port: a port free for both UDP and TCP on 127.0.0.1 and ::1.
+# free_port: a port free for both UDP and TCP on 127.0.0.1 and ::1 (fdnstest.py decides).
 free_port() {
-    /usr/bin/python3 - <<'PY'
-import socket, random
-for _ in range(200):
-    p = random.randint(20000, 60000)
-    ok = True
-    for fam, addr in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")):
-        for typ in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
-            s = socket.socket(fam, typ)
-            try:
-                s.bind((addr, p))
-            except OSError:
-                ok = False
-            finally:
-                s.close()
-    if ok:
-        print(p)
-        break
-PY
+    PYTHONPATH="$TOP_SRCDIR/tests/lib" /usr/bin/python3 -c 'import fdnstest; print(fdnstest.free_port())'
 }
 
 # wait_dns PORT ZONE [ADDR]: until the server answers the zone's SOA (max 20 s).
