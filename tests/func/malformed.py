@@ -22,20 +22,12 @@ A, NS, CNAME, SOA, PTR, MX, TXT, OPT = 1, 2, 5, 6, 12, 15, 16, 41
 NOERROR, FORMERR, NOTIMP = 0, 1, 4
 
 
-def name(text):
-    out = b""
-    for label in text.strip(".").split("."):
-        if label:
-            out += bytes([len(label)]) + label.encode()
-    return out + b"\0"
+name = fdnstest.wire_name
+question = fdnstest.wire_question
 
 
 def header(qid=0x4242, flags=0x0100, qd=1, an=0, ns=0, ar=0):
-    return struct.pack("!HHHHHH", qid, flags, qd, an, ns, ar)
-
-
-def question(qname, qtype=A, qclass=1):
-    return name(qname) + struct.pack("!HH", qtype, qclass)
+    return fdnstest.wire_header(qid, flags, qd, an, ns, ar)
 
 
 def opt(udp=1232, version=0, flags=0, rdata=b"", owner=b"\0"):

@@ -5,27 +5,19 @@
 # SPDX-License-Identifier: MIT
 import os
 import struct
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import fdnstest  # noqa: E402
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus", "query")
 
 A, NS, CNAME, SOA, PTR, MX, TXT, AAAA, SRV, OPT, DS, AXFR, ANY = (
     1, 2, 5, 6, 12, 15, 16, 28, 33, 41, 43, 252, 255)
 
-
-def name(text):
-    out = b""
-    for label in text.strip(".").split("."):
-        if label:
-            out += bytes([len(label)]) + label.encode()
-    return out + b"\0"
-
-
-def header(qid=0x1234, flags=0x0100, qd=1, an=0, ns=0, ar=0):
-    return struct.pack("!HHHHHH", qid, flags, qd, an, ns, ar)
-
-
-def question(qname, qtype=A, qclass=1):
-    return name(qname) + struct.pack("!HH", qtype, qclass)
+name = fdnstest.wire_name
+header = fdnstest.wire_header
+question = fdnstest.wire_question
 
 
 def opt(udp=1232, ext_rcode=0, version=0, flags=0, rdata=b"", owner=b"\0"):

@@ -45,6 +45,23 @@ def bail(msg):
     sys.exit(1)
 
 
+def wire_name(text):
+    """A domain name in uncompressed wire format."""
+    out = b""
+    for label in text.strip(".").split("."):
+        if label:
+            out += bytes([len(label)]) + label.encode()
+    return out + b"\0"
+
+
+def wire_header(qid=0x1234, flags=0x0100, qd=1, an=0, ns=0, ar=0):
+    return struct.pack("!HHHHHH", qid, flags, qd, an, ns, ar)
+
+
+def wire_question(qname, qtype=1, qclass=1):
+    return wire_name(qname) + struct.pack("!HH", qtype, qclass)
+
+
 def free_port():
     for _ in range(200):
         p = random.randint(20000, 60000)
