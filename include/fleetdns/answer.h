@@ -34,6 +34,12 @@ void snapshot_free(snapshot_t *snap);
 int snapshot_update(snapshot_t **out, const snapshot_t *old, zone_data_t *const *zones, size_t n,
 		    const answer_opts_t *opts);
 
+/** Attach data that lives and dies with snap (the transfer data of its zones, src/xfr), before
+ * snap is published: free_fn(data) runs when snap is freed. An earlier attachment is freed. */
+void snapshot_attach(snapshot_t *snap, void *data, void (*free_fn)(void *data));
+/** What snapshot_attach() attached, or NULL. */
+void *snapshot_attachment(const snapshot_t *snap);
+
 /** The SOA serial of a served zone (origin in text). Returns 0 or FDNS_ENOENT. */
 int snapshot_zone_serial(const snapshot_t *snap, const char *origin, uint32_t *serial);
 

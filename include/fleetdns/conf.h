@@ -28,10 +28,37 @@ typedef struct conf_listen {
 	char *text; /* as the user wrote it, for messages */
 } conf_listen_t;
 
+/** A TSIG key (RFC 8945), from the top-level keys: list. */
+typedef struct conf_key {
+	char *name;      /* key name as written (compared as a domain name) */
+	char *algorithm; /* "hmac-sha256", "hmac-sha512" or "hmac-sha1" */
+	char *secret;    /* base64, as written */
+} conf_key_t;
+
+/** One allow-transfer entry: clients in addr/prefix, signing with key when key is set. */
+typedef struct conf_acl {
+	struct sockaddr_storage addr; /* network address, AF_INET or AF_INET6 */
+	unsigned prefix;
+	char *key; /* name of a conf_key_t the request must be signed with, or NULL */
+	char *text; /* the address as written, for messages */
+} conf_acl_t;
+
+/** One NOTIFY target of a zone. */
+typedef struct conf_notify {
+	struct sockaddr_storage addr; /* address and port (53 unless given) */
+	socklen_t addrlen;
+	char *key;  /* key to sign with, or NULL: the key of the first matching allow-transfer */
+	char *text; /* as written, for messages */
+} conf_notify_t;
+
 typedef struct conf_zone {
 	char *name; /* zone origin as written, without trailing dot normalisation */
 	char *file; /* master file path; NULL: SOA and NS are made by fleetdns */
 	bool embedded; /* the built-in default zone (file is NULL) */
+	conf_notify_t *notify; /* secondaries told of every new serial (RFC 1996) */
+	size_t nnotify;
+	conf_acl_t *allow_transfer; /* who may AXFR/IXFR; none: nobody */
+	size_t nallow_transfer;
 } conf_zone_t;
 
 /** How a replica's address is chosen (see docs/fleet.md). */
@@ -86,6 +113,8 @@ typedef struct conf {
 	size_t nengines;
 	bool engines_default; /* no engine configured: the local socket, if it exists */
 	conf_fleet_t fleet;
+	conf_key_t *keys; /* TSIG keys, names unique */
+	size_t nkeys;
 } conf_t;
 
 /** What the command line said; the config file is read again on every reload. */

@@ -75,6 +75,7 @@ typedef struct query {
 	bool do_bit;
 	uint8_t edns_version;
 	uint16_t udp_size; /* client's payload size, already raised to at least 512 */
+	bool has_tsig;     /* the last record is a TSIG (RFC 8945): answered by src/xfr */
 } query_t;
 
 /** Read msg[0..len) into *q. Returns a query_verdict; q is filled as far as it was read. */

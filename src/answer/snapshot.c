@@ -117,6 +117,8 @@ void snapshot_free(snapshot_t *snap)
 {
 	if (!snap)
 		return;
+	if (snap->attachment_free)
+		snap->attachment_free(snap->attachment);
 	for (size_t i = 0; snap->ztable && i <= snap->zmask; i++)
 		if (snap->ztable[i])
 			zone_unref(snap->ztable[i]);
@@ -146,4 +148,17 @@ int snapshot_zone_serial(const snapshot_t *snap, const char *origin, uint32_t *s
 		return FDNS_ENOENT;
 	*serial = z->serial;
 	return FDNS_OK;
+}
+
+void snapshot_attach(snapshot_t *snap, void *data, void (*free_fn)(void *data))
+{
+	if (snap->attachment_free)
+		snap->attachment_free(snap->attachment);
+	snap->attachment = data;
+	snap->attachment_free = free_fn;
+}
+
+void *snapshot_attachment(const snapshot_t *snap)
+{
+	return snap->attachment;
 }

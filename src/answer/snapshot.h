@@ -86,6 +86,8 @@ struct snapshot {
 	size_t zmask;
 	ans_zone_t **ztable; /* open addressing on the apex name; NULL marks a free slot */
 	uint16_t udp_size;
+	void *attachment; /* see snapshot_attach() */
+	void (*attachment_free)(void *);
 };
 
 /** FNV-1a over a lowercased wire name. */

@@ -30,6 +30,10 @@ static int parse_root(struct build *b, const yaml_node_t *root)
 		                     "'fleet' at the top");
 	rc = conf__mapping_check(b, root, "top level");
 	for (yaml_node_pair_t *p = root->data.mapping.pairs.start;
+	     rc == 0 && p < root->data.mapping.pairs.top; p++)
+		if (strcmp(conf__node_text(conf__node_get(b, p->key)), "keys") == 0)
+			rc = conf__keys_parse(b, conf__node_get(b, p->value));
+	for (yaml_node_pair_t *p = root->data.mapping.pairs.start;
 	     rc == 0 && p < root->data.mapping.pairs.top; p++) {
 		const yaml_node_t *key = conf__node_get(b, p->key);
 		const yaml_node_t *val = conf__node_get(b, p->value);
@@ -41,6 +45,8 @@ static int parse_root(struct build *b, const yaml_node_t *root)
 			rc = conf__engines_parse(b, val);
 		else if (strcmp(conf__node_text(key), "fleet") == 0)
 			rc = conf__fleet_parse(b, val);
+		else if (strcmp(conf__node_text(key), "keys") == 0)
+			continue; /* parsed first */
 		else
 			rc = conf__fail_at(b, key, "unknown top-level key '%s'",
 			                   conf__node_text(key));
@@ -253,10 +259,12 @@ void conf_free(conf_t *conf)
 	for (size_t i = 0; i < conf->nzones; i++) {
 		free(conf->zones[i].name);
 		free(conf->zones[i].file);
+		conf__zone_xfr_free(&conf->zones[i]);
 	}
 	free(conf->zones);
 	conf__engines_free(conf);
 	conf__fleet_free(&conf->fleet);
+	conf__keys_free(conf);
 	free(conf->path);
 	memset(conf, 0, sizeof(*conf));
 }

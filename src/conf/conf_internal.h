@@ -90,6 +90,15 @@ struct zone_key *conf__zone_find(struct build *b, const char *canon);
 /* Appends a zone; takes canon over in every case. file may be NULL. */
 int conf__zone_add(struct build *b, const char *name, char *canon, const char *file, size_t line);
 
+/* keys:, and each zone's notify: and allow-transfer: (xfr.c). keys: is parsed before the
+ * other sections, wherever it is in the file, so that zones can check the names they use. */
+int conf__keys_parse(struct build *b, const yaml_node_t *node);
+void conf__keys_free(conf_t *conf);
+/* notify: or allow-transfer: (key says which) of the zone just added. */
+int conf__zone_xfr_parse(struct build *b, conf_zone_t *zone, const yaml_node_t *key,
+                         const yaml_node_t *val);
+void conf__zone_xfr_free(conf_zone_t *zone);
+
 /* engines: and --engine (engines.c). */
 int conf__engines_parse(struct build *b, const yaml_node_t *node);
 /* NAME=URL: adds an engine, or replaces the file's engine of that name whole. */

@@ -61,7 +61,8 @@ fail:
 
 static int parse_zone(struct build *b, const yaml_node_t *node)
 {
-	const yaml_node_t *name = NULL, *file = NULL;
+	const yaml_node_t *name = NULL, *file = NULL, *xfr_keys[2] = {NULL, NULL};
+	const yaml_node_t *xfr_vals[2] = {NULL, NULL};
 	struct zone_key *prev;
 	char *canon, *path = NULL;
 	int rc;
@@ -77,7 +78,12 @@ static int parse_zone(struct build *b, const yaml_node_t *node)
 			name = conf__node_get(b, p->value);
 		else if (strcmp(conf__node_text(key), "file") == 0)
 			file = conf__node_get(b, p->value);
-		else
+		else if (strcmp(conf__node_text(key), "notify") == 0 ||
+		         strcmp(conf__node_text(key), "allow-transfer") == 0) {
+			int k = strcmp(conf__node_text(key), "notify") == 0;
+			xfr_keys[k] = key;
+			xfr_vals[k] = conf__node_get(b, p->value);
+		} else
 			return conf__fail_at(b, key, "unknown key '%s' in zone",
 			                     conf__node_text(key));
 	}
@@ -107,6 +113,10 @@ static int parse_zone(struct build *b, const yaml_node_t *node)
 	}
 	rc = conf__zone_add(b, conf__node_text(name), canon, path, name->start_mark.line + 1);
 	free(path);
+	for (int k = 0; rc == 0 && k < 2; k++) /* allow-transfer first: notify keys refer to it */
+		if (xfr_keys[k] != NULL)
+			rc = conf__zone_xfr_parse(b, &b->conf.zones[b->conf.nzones - 1], xfr_keys[k],
+			                          xfr_vals[k]);
 	return rc;
 }
 

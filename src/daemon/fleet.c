@@ -10,6 +10,7 @@
 #include "fleetdns/error.h"
 #include "fleetdns/registry.h"
 #include "util/log.h"
+#include "xfr/xfr.h"
 
 #define PUBLISH_INTERVAL_MS 1000
 
@@ -32,6 +33,7 @@ struct fleet {
 	uint64_t published_gen;
 	bool published_once;
 	uint32_t *serials; /* last serial of each dynamic zone */
+	xfr_t *xfr;        /* transfer data and NOTIFY */
 	void (*on_closed)(void *);
 	void *on_closed_arg;
 };
@@ -142,8 +144,11 @@ static void publish(fleet_t *f)
 		answer_opts_t opts = {.udp_size = (uint16_t)f->cur.conf.udp_size};
 		ret = snapshot_update(&snap, f->cur.snap, zones, n, &opts);
 	}
+	if (ret == FDNS_OK && (ret = xfr_prepare(f->xfr, snap, zones, n)) < 0)
+		snapshot_free(snap);
 	if (ret == FDNS_OK) {
 		server_publish(f->srv, snap);
+		xfr_published(f->xfr, snap);
 		memcpy(f->serials, serials, n * sizeof(*serials));
 		f->published_gen = f->reg ? registry_generation(f->reg) : 0;
 		f->published_once = true;
@@ -187,6 +192,10 @@ fleet_t *fleet_new(uv_loop_t *loop, server_t *srv)
 		return NULL;
 	f->loop = loop;
 	f->srv = srv;
+	if (!(f->xfr = xfr_new(loop))) {
+		free(f);
+		return NULL;
+	}
 	uv_timer_init(loop, &f->timer);
 	f->timer.data = f;
 	return f;
@@ -197,6 +206,7 @@ static void engine_closed(void *arg)
 	fleet_t *f = arg;
 	if (--f->closing == 0 && f->on_closed) {
 		uv_close((uv_handle_t *)&f->timer, NULL);
+		xfr_close(f->xfr, NULL, NULL);
 		registry_free(f->reg);
 		daemon_loaded_free(&f->cur);
 		free(f->serials);
@@ -254,6 +264,8 @@ void fleet_apply(fleet_t *f, loaded_t *l)
 	loaded_t old = f->cur;
 	f->cur = *l;
 	memset(l, 0, sizeof(*l));
+	xfr_apply(f->xfr, f->cur.xfr, &f->cur.conf);
+	f->cur.xfr = NULL; /* owned by f->xfr now */
 	free(f->serials);
 	f->serials = calloc(f->cur.ndynamic ? f->cur.ndynamic : 1, sizeof(*f->serials));
 	state_load(f);

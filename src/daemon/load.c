@@ -8,6 +8,7 @@
 
 #include "daemon/load.h"
 #include "fleetdns/error.h"
+#include "xfr/xfr.h"
 
 static int load_one(zone_data_t **z, const conf_zone_t *cz, char *err, size_t errlen)
 {
@@ -87,6 +88,8 @@ int daemon_load(loaded_t *l, const conf_cmdline_t *cl, char *err, size_t errlen)
 		if (ret < 0)
 			snprintf(err, errlen, "compiling zones: %s", fdns_strerror(ret));
 	}
+	if (ret == FDNS_OK && (ret = xfr_set_build(&l->xfr, c, zones, c->nzones)) < 0)
+		snprintf(err, errlen, "zone transfer data: %s", fdns_strerror(ret));
 	for (size_t i = 0; i < c->nzones; i++) {
 		if (ret == FDNS_OK && l->fleet && zones[i] && is_dynamic(l, zones[i]))
 			l->dynamic[l->ndynamic++] = zones[i]; /* kept: the fleet adds to it */
@@ -102,6 +105,7 @@ int daemon_load(loaded_t *l, const conf_cmdline_t *cl, char *err, size_t errlen)
 void daemon_loaded_free(loaded_t *l)
 {
 	snapshot_free(l->snap);
+	xfr_set_free(l->xfr);
 	for (size_t i = 0; i < l->ndynamic; i++)
 		zone_data_free(l->dynamic[i]);
 	free(l->dynamic);

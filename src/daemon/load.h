@@ -18,6 +18,7 @@ typedef struct loaded {
 	ldns_rdf *fleet_apex;         /* the zone service names go in */
 	zone_data_t **dynamic;        /* base data of the fleet zone and the reverse zones */
 	size_t ndynamic;
+	struct xfr_set *xfr; /* transfer data of every zone as loaded (src/xfr) */
 } loaded_t;
 
 /** Build the configuration from cl, read every zone and compile them. All or nothing: on

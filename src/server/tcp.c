@@ -13,6 +13,7 @@
 
 #include "server/worker.h"
 #include "util/log.h"
+#include "xfr/xfr.h"
 
 #define TCP_MSG_MAX 65535
 #define TCP_RBUF (2 + TCP_MSG_MAX)
@@ -24,6 +25,7 @@ struct tcp_conn {
 	uv_write_t wreq;
 	worker_t *w;
 	tcp_conn_t *prev, *next;
+	xfr_stream_t *xfr; /* a zone transfer being sent, before any later query is answered */
 	struct sockaddr_storage peer;
 	int closing_handles; /* close callbacks still to come */
 	bool writing, eof;
@@ -35,8 +37,10 @@ struct tcp_conn {
 static void conn_freed(uv_handle_t *h)
 {
 	tcp_conn_t *c = h->data;
-	if (--c->closing_handles == 0)
+	if (--c->closing_handles == 0) {
+		xfr_stream_free(c->xfr);
 		free(c);
+	}
 }
 
 static void conn_close(tcp_conn_t *c)
@@ -79,6 +83,7 @@ static void conn_on_written(uv_write_t *req, int status)
 		conn_close(c);
 		return;
 	}
+	uv_timer_again(&c->idle); /* the client takes its answers: a long transfer is not idle */
 	conn_process(c); /* queries that waited for buffer space */
 	if (c->writing || c->closing_handles)
 		return;
@@ -95,12 +100,34 @@ static void conn_process(tcp_conn_t *c)
 	size_t pos = 0;
 	rcu_read_lock();
 	const snapshot_t *snap = server_snapshot(c->w->srv);
-	while (c->rlen - pos >= 2 && TCP_WBUF - c->wlen >= 2 + TCP_MSG_MAX) {
+	while (TCP_WBUF - c->wlen >= 2 + TCP_MSG_MAX) {
+		size_t out;
+		if (c->xfr) { /* a transfer goes on until it is complete */
+			out = xfr_stream_next(c->xfr, c->wbuf + c->wlen + 2, TCP_MSG_MAX);
+			if (out == 0) {
+				xfr_stream_free(c->xfr);
+				c->xfr = NULL;
+				continue;
+			}
+			c->wbuf[c->wlen] = (uint8_t)(out >> 8);
+			c->wbuf[c->wlen + 1] = (uint8_t)out;
+			c->wlen += 2 + out;
+			continue;
+		}
+		if (c->rlen - pos < 2)
+			break;
 		size_t mlen = (size_t)c->rbuf[pos] << 8 | c->rbuf[pos + 1];
 		if (c->rlen - pos - 2 < mlen)
 			break;
-		size_t out = worker_answer(snap, c->rbuf + pos + 2, mlen, c->wbuf + c->wlen + 2,
-					   TCP_MSG_MAX, true);
+		if (snap && xfr_wanted(c->rbuf + pos + 2, mlen)) {
+			c->xfr = xfr_stream_open(snap, c->rbuf + pos + 2, mlen, &c->peer);
+			if (c->xfr) {
+				pos += 2 + mlen;
+				continue;
+			}
+		}
+		out = worker_answer(snap, c->rbuf + pos + 2, mlen, c->wbuf + c->wlen + 2,
+				    TCP_MSG_MAX, true, (const struct sockaddr *)&c->peer);
 		if (out) {
 			c->wbuf[c->wlen] = (uint8_t)(out >> 8);
 			c->wbuf[c->wlen + 1] = (uint8_t)out;

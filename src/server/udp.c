@@ -78,7 +78,8 @@ static int udp_batch(worker_t *w, udp_sock_t *u)
 		if (rx->msg_flags & MSG_TRUNC)
 			continue; /* larger than any query we accept */
 		size_t len = worker_answer(snap, w->rx_buf[i], w->rx_msgs[i].msg_len,
-					   w->tx_buf[out], UDP_TX_SIZE, false);
+					   w->tx_buf[out], UDP_TX_SIZE, false,
+					   (const struct sockaddr *)rx->msg_name);
 		if (len == 0)
 			continue;
 		w->tx_iov[out] = (struct iovec){w->tx_buf[out], len};

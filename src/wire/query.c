@@ -108,6 +108,12 @@ static enum query_verdict read_records(query_t *q, size_t pos)
 			q->has_opt = true;
 		if (rdata + rdlen > q->len)
 			return QUERY_FORMERR;
+		if (type == TYPE_TSIG) {
+			/* Only as the last record of the message (RFC 8945 5.1). */
+			if (i != total - 1 || i < an + ns)
+				return QUERY_FORMERR;
+			q->has_tsig = true;
+		}
 		if (type == TYPE_OPT) {
 			/* Only one OPT, only in additional, only at the root (RFC 6891 6.1.1). */
 			if (again || i < an + ns || !root)
@@ -132,6 +138,7 @@ enum query_verdict query_parse(query_t *q, const uint8_t *msg, size_t len)
 	q->len = len;
 	q->has_question = false;
 	q->has_opt = false;
+	q->has_tsig = false;
 	q->do_bit = false;
 	q->edns_version = 0;
 	q->udp_size = 512;

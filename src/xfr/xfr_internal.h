@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: MIT */
+/* xfr_internal.h -- what the files of src/xfr share: the immutable per-zone transfer data,
+ * keys, ACLs and the TSIG helpers.
+ *
+ * Ownership: an xfr_zone_t is reference counted (atomically: workers drop their reference
+ * when a transfer ends). It owns its records, SOA, ACL (with copies of the keys it names)
+ * and one reference to each journal entry (xfr_diff_t, also reference counted, shared by the
+ * successive versions of the zone). Nothing in a published xfr_zone_t changes again.
+ */
+#ifndef FDNS_XFR_INTERNAL_H
+#define FDNS_XFR_INTERNAL_H
+
+#include <ldns/ldns.h>
+
+#include "xfr/xfr.h"
+
+#define XFR_TSIG_FUDGE 300
+/* Journal bound per zone: the oldest differences go first. */
+#define XFR_JOURNAL_MAX_BYTES (1024 * 1024)
+#define XFR_JOURNAL_MAX_DIFFS 1000
+/* Room left in every message for a TSIG record. */
+#define XFR_MSG_MAX (65535 - 512)
+
+/** Records in uncompressed wire format (owner, type, class, TTL, RDLENGTH, RDATA), sorted by
+ * their canonical bytes, without duplicates. */
+typedef struct xfr_rrs {
+	size_t n;
+	const uint8_t **rr;
+	uint16_t *len;
+	uint8_t *blob; /* all records back to back; rr[i] points into it */
+	size_t bytes;
+} xfr_rrs_t;
+
+typedef struct xfr_key {
+	char *name;      /* absolute, as configured ("xfr.") */
+	char *algorithm; /* ldns form: "hmac-sha256." */
+	char *secret;    /* base64 */
+	ldns_rdf *dname; /* canonical name, for comparisons */
+	ldns_rdf *alg;   /* canonical algorithm name */
+} xfr_key_t;
+
+typedef struct xfr_acl {
+	struct sockaddr_storage addr;
+	unsigned prefix;
+	xfr_key_t *key; /* owned copy; NULL: no key required */
+} xfr_acl_t;
+
+/** The differences from one serial to the next (RFC 1995 4), SOA records excluded. */
+typedef struct xfr_diff {
+	unsigned refs;
+	uint32_t from, to;
+	uint8_t *old_soa, *new_soa;
+	uint16_t old_soa_len, new_soa_len;
+	xfr_rrs_t del, add;
+	size_t bytes;
+} xfr_diff_t;
+
+struct xfr_zone {
+	unsigned refs;
+	bool chained;               /* its journal has been joined to the previous version's */
+	char *name;                 /* for logs */
+	uint8_t apex[DNS_NAME_MAX]; /* lowercased wire */
+	uint8_t apex_len;
+	uint32_t serial;
+	uint8_t *soa;
+	uint16_t soa_len;
+	xfr_rrs_t rrs;      /* every record but the SOA */
+	xfr_diff_t **diffs; /* oldest first; the last one ends at serial */
+	size_t ndiffs;
+	xfr_acl_t *acl;
+	size_t nacl;
+};
+
+struct xfr_set {
+	size_t n;
+	xfr_zone_t **zones; /* one reference each */
+};
+
+/* zone.c */
+xfr_zone_t *xfr__zone_build(const zone_data_t *zd, const conf_zone_t *cz, const conf_t *conf);
+/** The same, with the ACL of zd's entry in conf (none when conf has no such zone). */
+xfr_zone_t *xfr__zone_build_conf(const zone_data_t *zd, const conf_t *conf);
+void xfr__zone_ref(xfr_zone_t *z);
+void xfr__zone_unref(xfr_zone_t *z);
+const xfr_zone_t *xfr__set_find(const xfr_set_t *set, const uint8_t *apex, size_t len);
+int xfr__rrs_from_list(xfr_rrs_t *out, ldns_rr_list *list);
+void xfr__rrs_free(xfr_rrs_t *r);
+/** A copy of conf's key named name (NULL when out of memory or unknown). */
+xfr_key_t *xfr__key_new(const conf_t *conf, const char *name);
+void xfr__key_free(xfr_key_t *k);
+bool serial_gt(uint32_t a, uint32_t b); /* RFC 1982 */
+
+/* ixfr/journal.c */
+/** Join z's journal to prev's (prev: the version published before, same apex; may be NULL),
+ * adding the difference prev -> z when z's serial is newer. Returns 0 or FDNS_ENOMEM. */
+int xfr__journal_chain(xfr_zone_t *z, const xfr_zone_t *prev);
+void xfr__diff_unref(xfr_diff_t *d);
+
+/* acl.c */
+bool xfr__addr_match(const struct sockaddr *peer, const struct sockaddr_storage *net,
+                     unsigned prefix);
+/** Text of peer ("192.0.2.1#53"), for logs. */
+void xfr__addr_text(const struct sockaddr *peer, char *buf, size_t len);
+
+/* tsig.c */
+enum xfr_tsig_result {
+	TSIG_NONE = 0, /* the request is not signed */
+	TSIG_OK,
+	TSIG_BADKEY = 17,
+	TSIG_BADSIG = 16,
+	TSIG_BADTIME = 18,
+};
+/** Check the TSIG of request (its wire form: wire, len) against z's keys. *key is the key
+ * used (for TSIG_OK). */
+enum xfr_tsig_result xfr__tsig_verify(const xfr_zone_t *z, ldns_pkt *request, const uint8_t *wire,
+                                      size_t len, const xfr_key_t **key);
+/** Sign msg (wire, *len bytes, capacity cap) in place. prev_mac: the request's MAC for the
+ * first message, then the last message's; replaced by this message's MAC. Returns 0 or
+ * FDNS_E*. */
+int xfr__tsig_sign(const xfr_key_t *key, uint8_t *msg, size_t *len, size_t cap, ldns_rdf **prev_mac,
+                   bool timers_only);
+/** pkt's wire form into out (cap bytes), with an unsigned TSIG record carrying error
+ * when request had one (BADKEY, BADSIG, BADTIME responses). Returns the length or 0. */
+size_t xfr__tsig_error_wire(ldns_pkt *pkt, const ldns_pkt *request, uint16_t error, uint8_t *out,
+                            size_t cap);
+
+#endif

@@ -1,0 +1,165 @@
+# secondaries.py -- fleetdns as the hidden primary of a dynamic fleet zone, with BIND 9, Knot
+# and NSD as its secondaries (configured as docs/integration.md shows, TSIG key xfr): the
+# initial transfer, then containers start and stop on a real Docker Engine and every
+# secondary serves the new answer within seconds, through NOTIFY and IXFR (shown from
+# fleetdns's log and BIND's and Knot's own logs). Prints "# latency ..." per secondary.
+# SPDX-License-Identifier: MIT
+# Needs the Docker Engine at unix:///run/fleet-e1.sock with the image fleet-test (kept
+# running between tests; this test only adds and removes its own containers).
+import atexit
+import os
+import re
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.environ.get("TOP_SRCDIR", "."), "tests", "xfr"))
+import xfrlib as X  # noqa: E402
+import peers  # noqa: E402
+from xfrlib import ok, is_, diag  # noqa: E402
+
+ENGINE = os.environ.get("FDT_XFR_ENGINE", "unix:///run/fleet-e1.sock")
+IMAGE = "fleet-test"
+DOCKER = X.need("docker")
+for prog in ("named", "knotd", "nsd", "dig"):
+    X.need(prog)
+if not os.path.exists(ENGINE[len("unix://"):]):
+    X.bail(f"no Docker Engine at {ENGINE}")
+
+SERVICE = f"xfr{os.getpid()}"
+ZONE = "fleet.test"
+NAME = f"{SERVICE}.{ZONE}"
+mine = []
+
+
+def docker(*args, check=True):
+    return subprocess.run([DOCKER, "-H", ENGINE, *args], capture_output=True, text=True,
+                          timeout=120, check=check).stdout.strip()
+
+
+def run(n):
+    name = f"fdt-xfr-{os.getpid()}-{n}"
+    mine.append(name)
+    docker("run", "-d", "--name", name, "--label", f"fleetdns.service={SERVICE}",
+           "--label", "fdt.test=xfr", IMAGE)
+    return name
+
+
+def address(name):
+    return docker("inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", name)
+
+
+def cleanup():
+    for name in mine:
+        docker("rm", "-f", name, check=False)
+
+
+atexit.register(cleanup)
+
+P = X.free_port()
+BIND_SRC = "127.0.0.10"
+BIND = ("127.0.0.1", X.free_port())
+KNOT = ("127.0.0.11", X.free_port())
+NSD = ("127.0.0.12", X.free_port())
+c1 = run(1)
+srv = X.fleetdns(f"""server:
+  listen: ["127.0.0.1:{P}"]
+  workers: 2
+keys:
+  - {{ name: xfr, algorithm: hmac-sha256, secret: "{X.SECRET}" }}
+engines:
+  - {{ name: e1, url: "{ENGINE}" }}
+fleet:
+  zone: {ZONE}
+  ttl: 5
+zones:
+  - name: {ZONE}
+    allow-transfer: [{{ address: 127.0.0.8/29, key: xfr }}, {{ address: 127.0.0.1, key: xfr }}]
+    notify: ["{BIND[0]}:{BIND[1]}", "{KNOT[0]}:{KNOT[1]}", "{NSD[0]}:{NSD[1]}"]
+""", wait_zone=ZONE, port=P)
+
+a1 = address(c1)
+got, t = X.wait_for(lambda: X.answer_set(P, NAME) == [a1], 15)
+ok(got, f"fleetdns serves {NAME} A {a1} (container {c1})")
+
+named = peers.bind_secondary(BIND_SRC, BIND[1], P, ZONE)
+knot = peers.knot_secondary(*KNOT, P, ZONE)
+nsd = peers.nsd_secondary(*NSD, P, ZONE)
+secondaries = [("BIND", named, BIND), ("Knot", knot, KNOT), ("NSD", nsd, NSD)]
+
+
+def serial_of(addr_port):
+    return X.soa_serial(addr_port[1], ZONE, addr=addr_port[0])
+
+
+for label, proc, (addr, port) in secondaries:
+    got, t = X.wait_for(lambda: X.answer_set(port, NAME, addr=addr) == [a1], 20)
+    ok(got, f"{label} (secondary at {addr}:{port}) made the initial transfer and answers {a1}",
+       proc.text()[-1500:])
+    is_(serial_of((addr, port)), X.soa_serial(P, ZONE), f"{label} has fleetdns's serial")
+ok(X.log_has(srv, rf"AXFR of {ZONE}\. serial \d+ to {re.escape(KNOT[0])}#") or
+   X.log_has(srv, rf"IXFR of {ZONE}\. \d+ -> \d+ to {re.escape(KNOT[0])}#\d+: full zone"),
+   "the initial transfers were full zones")
+
+
+def follow(desc, want, t0):
+    """Wait for fleetdns and then every secondary to answer want; report latencies counted
+    from t0, the moment the docker command that changes the container was issued."""
+    got, t_primary = X.wait_for(lambda: X.answer_set(P, NAME) == want, 15, step=0.02)
+    ok(got, f"{desc}: fleetdns answers {want}")
+    diag(f"latency fleetdns {desc}: {t_primary * 1000:.0f} ms")
+    serial = X.soa_serial(P, ZONE)
+    pending = {label: (addr, port) for label, _, (addr, port) in secondaries}
+    done = {}
+    while pending and time.monotonic() - t0 < 15:
+        for label, (addr, port) in list(pending.items()):
+            if X.answer_set(port, NAME, addr=addr) == want:
+                done[label] = time.monotonic() - t0
+                del pending[label]
+        time.sleep(0.02)
+    for label, _, (addr, port) in secondaries:
+        lat = done.get(label)
+        ok(lat is not None and lat < 5.0,
+           f"{desc}: {label} answers {want} within 5 s of the change", f"latency {lat}")
+        if lat is not None:
+            diag(f"latency {label} {desc}: {lat * 1000:.0f} ms after the container change "
+                 f"({(lat - t_primary) * 1000:.0f} ms after fleetdns)")
+        is_(serial_of((addr, port)), serial, f"{desc}: {label} has serial {serial}")
+    return serial
+
+
+t0 = time.monotonic()
+c2 = run(2)
+a2 = address(c2)
+s2 = follow(f"container {c2} started", sorted([a1, a2]), t0)
+t0 = time.monotonic()
+docker("kill", c1)
+s3 = follow(f"container {c1} killed", [a2], t0)
+
+for label, (addr, _) in (("BIND", (BIND_SRC, 0)), ("Knot", KNOT)):
+    ok(X.log_has(srv, rf"IXFR of {ZONE}\. {s2} -> {s3} to {re.escape(addr)}#\d+: incremental"),
+       f"fleetdns sent {label} an incremental IXFR {s2} -> {s3} (not a full zone)")
+ok(X.wait_for(lambda: X.log_has(srv, rf"notify: {ZONE}\. serial {s3} to {re.escape(BIND[0])}:"
+                                     rf"{BIND[1]} answered"), 5)[0],
+   "BIND answered the NOTIFY for the new serial")
+ok(re.search(rf"zone {ZONE}/IN: notify from 127\.0\.0\.1#\d+: serial {s3}", named.text()) and
+   re.search(rf"transfer of '{ZONE}/IN' from 127\.0\.0\.1#{P}: Transfer completed:", named.text()),
+   "BIND's log: NOTIFY received for the new serial, transfer completed")
+ok(re.search(r"requesting IXFR", named.text()) and
+   re.search(r"got incremental response", named.text()),
+   "BIND's log: it requested IXFR and got an incremental response",
+   "\n".join(line for line in named.text().splitlines() if "XFR" in line or "incremental" in line)[-2000:])
+ok(re.search(rf"\[{ZONE}\.\] IXFR, incoming, remote 127\.0\.0\.1@{P}.*finished", knot.text()),
+   "Knot's log: IXFR, incoming, finished", "\n".join(
+       line for line in knot.text().splitlines() if "XFR" in line)[-1500:])
+ok(re.search(rf"\[{ZONE}\.\] notify, incoming, remote 127\.0\.0\.1@\d+.*TSIG 'xfr\.'",
+             knot.text()) or re.search(rf"\[{ZONE}\.\] notify, incoming", knot.text()),
+   "Knot's log: NOTIFY received")
+ok(re.search(r"(?i)notify", nsd.text()) or X.log_has(srv, rf"notify: {ZONE}\. serial {s3} to "
+                                                          rf"{re.escape(NSD[0])}:{NSD[1]} answered"),
+   "NSD answered fleetdns's NOTIFY")
+for label, proc, _ in secondaries:
+    ok(proc.alive(), f"{label} is still running")
+diag("\n".join(line for line in knot.text().splitlines() if "XFR" in line)[-3000:])
+ok(srv.alive(), "fleetdns is still running")
+X.fdnstest.done_testing()
