@@ -9,7 +9,7 @@ build=(build-essential autoconf automake libtool pkg-config
 # Test peers and tools: real dig/kdig/mdig, Knot/NSD/BIND/Unbound, dnspython, clang for
 # the libFuzzer harness, dnsperf for benchmarks, Docker Engine for fleet tests.
 test=(bind9-dnsutils knot-dnsutils ldnsutils knot nsd python3-dnspython clang dnsperf
-      iproute2 procps openssl curl bind9 unbound dnsmasq docker.io busybox-static)
+      iproute2 procps openssl curl bind9 unbound dnsmasq docker.io busybox-static valgrind)
 
 want=("${build[@]}")
 [ "${1:-}" = "--test" ] && want+=("${test[@]}")

@@ -127,9 +127,7 @@ static int bnode_add_rr(cctx_t *c, bnode_t *n, ldns_rr *rr)
 			return FDNS_ENOMEM;
 		n->sets = ns;
 		s = &n->sets[n->nsets++];
-		s->type = type;
-		s->ttl = ldns_rr_ttl(rr);
-		s->rrs = ldns_rr_list_new();
+		*s = (bset_t){.type = type, .ttl = ldns_rr_ttl(rr), .rrs = ldns_rr_list_new()};
 		if (!s->rrs)
 			return FDNS_ENOMEM;
 	}

@@ -201,19 +201,26 @@ fleet_t *fleet_new(uv_loop_t *loop, server_t *srv)
 	return f;
 }
 
+/* The last step of fleet_close(): the timer handle is closed, f may go (libuv's rule). */
+static void fleet_freed(uv_handle_t *h)
+{
+	fleet_t *f = h->data;
+	void (*cb)(void *) = f->on_closed;
+	void *cb_arg = f->on_closed_arg;
+	free(f->slots);
+	free(f);
+	cb(cb_arg);
+}
+
 static void engine_closed(void *arg)
 {
 	fleet_t *f = arg;
 	if (--f->closing == 0 && f->on_closed) {
-		uv_close((uv_handle_t *)&f->timer, NULL);
 		xfr_close(f->xfr, NULL, NULL);
 		registry_free(f->reg);
 		daemon_loaded_free(&f->cur);
 		free(f->serials);
-		void (*cb)(void *) = f->on_closed;
-		void *cb_arg = f->on_closed_arg;
-		free(f);
-		cb(cb_arg);
+		uv_close((uv_handle_t *)&f->timer, fleet_freed);
 	}
 }
 
