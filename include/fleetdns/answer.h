@@ -25,14 +25,14 @@ typedef struct answer_opts {
 /** Compile zones[0..n) into a new snapshot. The zones stay owned by the caller.
  * Returns 0, FDNS_ENOMEM, or FDNS_EEXIST (two zones with the same name). */
 int snapshot_build(snapshot_t **out, zone_data_t *const *zones, size_t n,
-		   const answer_opts_t *opts);
+                   const answer_opts_t *opts);
 void snapshot_free(snapshot_t *snap);
 
 /** A new snapshot that shares old's compiled zones, except that zones[0..n) are compiled
  * anew (replacing old's zones of the same name, or added). old may be NULL; it is not
  * changed and stays valid. Returns 0 or FDNS_E*. */
 int snapshot_update(snapshot_t **out, const snapshot_t *old, zone_data_t *const *zones, size_t n,
-		    const answer_opts_t *opts);
+                    const answer_opts_t *opts);
 
 /** Attach data that lives and dies with snap (the transfer data of its zones, src/xfr), before
  * snap is published: free_fn(data) runs when snap is freed. An earlier attachment is freed. */
@@ -52,8 +52,8 @@ size_t snapshot_name_count(const snapshot_t *snap);
  * (maxsize >= 512; UDP callers pass the negotiated size, TCP callers 65535).
  * Returns the response length, or 0 when the query must get no response.
  */
-size_t answer_respond(const snapshot_t *snap, const query_t *q, enum query_verdict v,
-		      uint8_t *out, size_t maxsize);
+size_t answer_respond(const snapshot_t *snap, const query_t *q, enum query_verdict v, uint8_t *out,
+                      size_t maxsize);
 
 /** The UDP size limit for q: client's EDNS size (or 512 without EDNS) capped by the server's. */
 size_t answer_udp_limit(const snapshot_t *snap, const query_t *q);

@@ -11,16 +11,16 @@
 #include <stddef.h>
 #include <sys/socket.h>
 
-#define CONF_DEFAULT_LISTEN "127.0.0.1:5353"
-#define CONF_DEFAULT_ZONE "fleet.internal"
-#define CONF_DEFAULT_UDP_SIZE 1232
-#define CONF_DEFAULT_TCP_IDLE_MS 10000
-#define CONF_DEFAULT_TCP_MAX_CLIENTS 1024
+#define CONF_DEFAULT_LISTEN             "127.0.0.1:5353"
+#define CONF_DEFAULT_ZONE               "fleet.internal"
+#define CONF_DEFAULT_UDP_SIZE           1232
+#define CONF_DEFAULT_TCP_IDLE_MS        10000
+#define CONF_DEFAULT_TCP_MAX_CLIENTS    1024
 #define CONF_DEFAULT_TCP_MAX_PER_CLIENT 32
-#define CONF_DEFAULT_ENGINE_URL "unix:///var/run/docker.sock"
-#define CONF_DEFAULT_ENGINE_TIMEOUT_MS 3000
-#define CONF_DEFAULT_FLEET_TTL 5
-#define CONF_DEFAULT_RESYNC_MS 60000
+#define CONF_DEFAULT_ENGINE_URL         "unix:///var/run/docker.sock"
+#define CONF_DEFAULT_ENGINE_TIMEOUT_MS  3000
+#define CONF_DEFAULT_FLEET_TTL          5
+#define CONF_DEFAULT_RESYNC_MS          60000
 
 typedef struct conf_listen {
 	struct sockaddr_storage addr; /* address and port, AF_INET or AF_INET6 */
@@ -39,7 +39,7 @@ typedef struct conf_key {
 typedef struct conf_acl {
 	struct sockaddr_storage addr; /* network address, AF_INET or AF_INET6 */
 	unsigned prefix;
-	char *key; /* name of a conf_key_t the request must be signed with, or NULL */
+	char *key;  /* name of a conf_key_t the request must be signed with, or NULL */
 	char *text; /* the address as written, for messages */
 } conf_acl_t;
 
@@ -52,9 +52,9 @@ typedef struct conf_notify {
 } conf_notify_t;
 
 typedef struct conf_zone {
-	char *name; /* zone origin as written, without trailing dot normalisation */
-	char *file; /* master file path; NULL: SOA and NS are made by fleetdns */
-	bool embedded; /* the built-in default zone (file is NULL) */
+	char *name;            /* zone origin as written, without trailing dot normalisation */
+	char *file;            /* master file path; NULL: SOA and NS are made by fleetdns */
+	bool embedded;         /* the built-in default zone (file is NULL) */
 	conf_notify_t *notify; /* secondaries told of every new serial (RFC 1996) */
 	size_t nnotify;
 	conf_acl_t *allow_transfer; /* who may AXFR/IXFR; none: nobody */
@@ -78,20 +78,21 @@ typedef struct conf_engine {
 	char *url;  /* unix:///path, tcp://host:port, or https://host:port / tcp with tls */
 	char *tls_ca, *tls_cert, *tls_key; /* all three, or none */
 	enum conf_address_mode address;
-	char *host_address; /* IPv4 or IPv6 literal; required with address: host */
-	char *network;      /* network whose IP is used (address: container); NULL: the first */
+	char *host_address;  /* IPv4 or IPv6 literal; required with address: host */
+	char *network;       /* network whose IP is used (address: container); NULL: the first */
 	unsigned timeout_ms; /* an engine silent for this long is withdrawn (default 3000) */
 } conf_engine_t;
 
 typedef struct conf_fleet {
-	char *zone;         /* zone the service names go in; NULL: the first configured zone */
-	unsigned ttl;       /* TTL of service records (default 5) */
-	unsigned max_answers; /* 0: all replicas (TC when they do not fit); else a rotating window */
+	char *zone;   /* zone the service names go in; NULL: the first configured zone */
+	unsigned ttl; /* TTL of service records (default 5) */
+	unsigned
+	    max_answers;     /* 0: all replicas (TC when they do not fit); else a rotating window */
 	bool serve_starting; /* serve replicas whose health is "starting" (default false) */
 	enum conf_unhealthy_policy unhealthy;
-	bool compose_labels; /* recognise com.docker.compose.service (default true) */
-	bool swarm_labels;   /* recognise com.docker.swarm.service.name (default true) */
-	unsigned resync_ms;  /* full re-listing of every engine (default 60000) */
+	bool compose_labels;  /* recognise com.docker.compose.service (default true) */
+	bool swarm_labels;    /* recognise com.docker.swarm.service.name (default true) */
+	unsigned resync_ms;   /* full re-listing of every engine (default 60000) */
 	char **reverse_zones; /* served zones in which PTR records for replicas are made */
 	size_t nreverse_zones;
 	char *state_file; /* where the last SOA serials are kept across restarts, or NULL */
@@ -101,10 +102,10 @@ typedef struct conf {
 	char *path; /* config file this came from, or NULL */
 	conf_listen_t *listen;
 	size_t nlisten;
-	unsigned workers; /* 0: one per CPU */
-	unsigned udp_size; /* largest UDP response sent (512..4096) */
-	unsigned tcp_idle_ms; /* close idle TCP connections after this */
-	unsigned tcp_max_clients; /* open TCP connections per worker */
+	unsigned workers;            /* 0: one per CPU */
+	unsigned udp_size;           /* largest UDP response sent (512..4096) */
+	unsigned tcp_idle_ms;        /* close idle TCP connections after this */
+	unsigned tcp_max_clients;    /* open TCP connections per worker */
 	unsigned tcp_max_per_client; /* open TCP connections per client address per worker */
 	conf_zone_t *zones;
 	size_t nzones;
@@ -120,14 +121,14 @@ typedef struct conf {
 /** What the command line said; the config file is read again on every reload. */
 typedef struct conf_cmdline {
 	char *conf_path; /* -c FILE, or NULL */
-	char **listen; /* --listen values, in order */
+	char **listen;   /* --listen values, in order */
 	size_t nlisten;
 	char **zones; /* --zone ORIGIN[=FILE] values, in order */
 	size_t nzones;
 	char **engines; /* --engine NAME=URL values, in order */
 	size_t nengines;
 	bool check_only; /* --check-config */
-	int verbosity; /* -v count minus -q count */
+	int verbosity;   /* -v count minus -q count */
 } conf_cmdline_t;
 
 /**

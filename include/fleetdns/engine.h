@@ -45,7 +45,7 @@ typedef struct engine_network {
 typedef struct engine_port {
 	uint16_t container_port;
 	bool udp;
-	uint16_t host_port; /* 0: not published */
+	uint16_t host_port;  /* 0: not published */
 	const char *host_ip; /* as published ("0.0.0.0", "::", or an address) */
 } engine_port_t;
 
@@ -79,7 +79,7 @@ typedef struct engine_callbacks {
 
 /** Create (not started). conf is copied. Returns NULL on allocation failure. */
 engine_t *engine_new(uv_loop_t *loop, const conf_engine_t *conf, const engine_callbacks_t *cb,
-		     void *ctx);
+                     void *ctx);
 /** Start connecting; returns 0 or a negative FDNS_E* code. */
 int engine_start(engine_t *e);
 /** Stop everything; on_closed (may be NULL) runs when the engine has been freed. No other

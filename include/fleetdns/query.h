@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #define DNS_HEADER_LEN 12
-#define DNS_NAME_MAX 255
+#define DNS_NAME_MAX   255
 #define DNS_LABELS_MAX 128
 
 enum dns_rcode {
@@ -50,10 +50,10 @@ enum dns_class { CLASS_IN = 1, CLASS_CH = 3, CLASS_ANY = 255 };
 
 /** What the reader concluded; the answer module turns it into a response (or none). */
 enum query_verdict {
-	QUERY_OK = 0,      /* a well-formed message with one question */
-	QUERY_DROP,        /* shorter than a header, or a response (QR=1): never answer */
-	QUERY_FORMERR,     /* malformed: answer FORMERR (question echoed if has_question) */
-	QUERY_NOTIMP,      /* an opcode we do not implement */
+	QUERY_OK = 0,  /* a well-formed message with one question */
+	QUERY_DROP,    /* shorter than a header, or a response (QR=1): never answer */
+	QUERY_FORMERR, /* malformed: answer FORMERR (question echoed if has_question) */
+	QUERY_NOTIMP,  /* an opcode we do not implement */
 };
 
 typedef struct query {
@@ -62,11 +62,11 @@ typedef struct query {
 	uint16_t id;
 	uint8_t opcode;
 	bool rd, cd;
-	bool has_question;         /* qname/qtype/qclass below are valid */
-	size_t question_end;       /* offset just past the question */
-	uint8_t qname[DNS_NAME_MAX]; /* lowercased wire format */
-	uint8_t qname_len;           /* bytes, including the root label */
-	uint8_t nlabels;             /* labels, not counting the root */
+	bool has_question;                 /* qname/qtype/qclass below are valid */
+	size_t question_end;               /* offset just past the question */
+	uint8_t qname[DNS_NAME_MAX];       /* lowercased wire format */
+	uint8_t qname_len;                 /* bytes, including the root label */
+	uint8_t nlabels;                   /* labels, not counting the root */
 	uint8_t label_off[DNS_LABELS_MAX]; /* offset of each label in qname */
 	uint16_t qtype;
 	uint16_t qclass;

@@ -63,7 +63,7 @@ void build_reset(build_t *b, const uint8_t *qname, size_t qname_len)
 		b->base = (uint16_t)(DNS_HEADER_LEN + qname_len + 4);
 		for (size_t off = 0; qname[off] != 0; off += 1u + qname[off])
 			dict_add(b, qname + off, qname_len - off, (uint16_t)(DNS_HEADER_LEN + off),
-				 false);
+			         false);
 	}
 }
 
@@ -161,13 +161,15 @@ static void put_rr(build_t *b, const ldns_rdf *owner, const ldns_rr *rr, uint32_
 	b->buf[rdlen_at + 1] = (uint8_t)rdlen;
 }
 
-void build_rrset(build_t *b, enum build_section sec, const ldns_rdf *owner,
-		 const ldns_rr_list *rrs, uint32_t ttl)
+void build_rrset(build_t *b, enum build_section sec, const ldns_rdf *owner, const ldns_rr_list *rrs,
+                 uint32_t ttl)
 {
 	size_t n = ldns_rr_list_rr_count(rrs);
 	for (size_t i = 0; i < n; i++)
 		put_rr(b, owner, ldns_rr_list_rr(rrs, i), ttl);
-	uint16_t *count = sec == SECTION_ANSWER ? &b->an : sec == SECTION_AUTHORITY ? &b->ns : &b->ar;
+	uint16_t *count = sec == SECTION_ANSWER      ? &b->an
+	                  : sec == SECTION_AUTHORITY ? &b->ns
+	                                             : &b->ar;
 	*count = (uint16_t)(*count + n);
 	if (b->ncuts >= BUILD_CUTS_MAX) {
 		b->overflow = true;
@@ -199,19 +201,19 @@ const ans_block_t *build_finish(build_t *b, arena_t *a, uint8_t rcode, bool aa)
 		if (b->cuts[i].ar == 0 && i + 1 > required)
 			required = i + 1;
 	*blk = (ans_block_t){
-		.rcode = rcode,
-		.aa = aa,
-		.movable = b->movable,
-		.an = b->an,
-		.ns = b->ns,
-		.ar = b->ar,
-		.len = (uint16_t)b->len,
-		.ncuts = (uint16_t)b->ncuts,
-		.nrequired = (uint16_t)required,
-		.nrelocs = (uint16_t)b->nrelocs,
-		.cuts = cuts,
-		.relocs = relocs,
-		.wire = wire,
+	    .rcode = rcode,
+	    .aa = aa,
+	    .movable = b->movable,
+	    .an = b->an,
+	    .ns = b->ns,
+	    .ar = b->ar,
+	    .len = (uint16_t)b->len,
+	    .ncuts = (uint16_t)b->ncuts,
+	    .nrequired = (uint16_t)required,
+	    .nrelocs = (uint16_t)b->nrelocs,
+	    .cuts = cuts,
+	    .relocs = relocs,
+	    .wire = wire,
 	};
 	return blk;
 }

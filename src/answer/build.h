@@ -11,10 +11,10 @@
 
 #include "answer/snapshot.h"
 
-#define BUILD_DICT_MAX 512
-#define BUILD_CUTS_MAX 1024
+#define BUILD_DICT_MAX   512
+#define BUILD_CUTS_MAX   1024
 #define BUILD_RELOCS_MAX 2048
-#define BUILD_MAX_LEN 65000
+#define BUILD_MAX_LEN    65000
 
 enum build_section { SECTION_ANSWER, SECTION_AUTHORITY, SECTION_ADDITIONAL };
 
@@ -28,9 +28,9 @@ typedef struct build_dict_entry {
 typedef struct build {
 	uint8_t buf[65536];
 	size_t len;
-	bool movable;   /* block start unknown until query time */
-	uint16_t base;  /* where the block starts in the response, when not movable */
-	bool overflow;  /* something did not fit; the block is unusable */
+	bool movable;  /* block start unknown until query time */
+	uint16_t base; /* where the block starts in the response, when not movable */
+	bool overflow; /* something did not fit; the block is unusable */
 	uint16_t an, ns, ar;
 	size_t ncuts, nrelocs, ndict, names_len;
 	size_t nrequired; /* RRsets (cuts) that must fit, or TC is set; see build_require() */
@@ -49,8 +49,8 @@ void build_reset(build_t *b, const uint8_t *qname, size_t qname_len);
 void build_question_suffix(build_t *b, const uint8_t *lc, size_t len);
 
 /** Write one RRset. owner NULL writes a pointer to the question name (offset 12). */
-void build_rrset(build_t *b, enum build_section sec, const ldns_rdf *owner,
-		 const ldns_rr_list *rrs, uint32_t ttl);
+void build_rrset(build_t *b, enum build_section sec, const ldns_rdf *owner, const ldns_rr_list *rrs,
+                 uint32_t ttl);
 
 /** Everything written so far must fit in a response, or it gets TC=1. Answer and
  * authority always must; additional records only up to this mark (RFC 9471 glue). */

@@ -39,7 +39,7 @@ static size_t write_head(const query_t *q, uint8_t *out, uint8_t rcode, bool aa,
 
 /* Append the OPT record when the query had one (RFC 6891 6.1.1), and count it. */
 static size_t write_opt(const snapshot_t *s, const query_t *q, uint8_t *out, size_t len,
-			uint8_t rcode)
+                        uint8_t rcode)
 {
 	if (!q->has_opt)
 		return len;
@@ -58,7 +58,7 @@ static size_t write_opt(const snapshot_t *s, const query_t *q, uint8_t *out, siz
 }
 
 static size_t respond_error(const snapshot_t *s, const query_t *q, uint8_t *out, uint8_t rcode,
-			    bool aa)
+                            bool aa)
 {
 	size_t len = write_head(q, out, rcode, aa, true);
 	return write_opt(s, q, out, len, rcode);
@@ -144,7 +144,7 @@ static const ans_zone_t *find_zone(const snapshot_t *s, const query_t *q)
 
 /* Copy a block after the question, keeping whole RRsets that fit in maxsize. */
 static size_t copy_block(const snapshot_t *s, const query_t *q, const ans_block_t *b, uint8_t *out,
-			 size_t maxsize)
+                         size_t maxsize)
 {
 	size_t len = write_head(q, out, b->rcode, b->aa, true);
 	size_t room = maxsize - len - (q->has_opt ? OPT_RR_LEN : 0);
@@ -180,7 +180,7 @@ static size_t copy_block(const snapshot_t *s, const query_t *q, const ans_block_
 }
 
 size_t answer_respond(const snapshot_t *s, const query_t *q, enum query_verdict v, uint8_t *out,
-		      size_t maxsize)
+                      size_t maxsize)
 {
 	switch (v) {
 	case QUERY_DROP:

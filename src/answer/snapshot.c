@@ -55,7 +55,7 @@ static bool replaced(const ans_zone_t *z, ans_zone_t *const *fresh, size_t n)
 }
 
 int snapshot_update(snapshot_t **out, const snapshot_t *old, zone_data_t *const *zones, size_t n,
-		    const answer_opts_t *opts)
+                    const answer_opts_t *opts)
 {
 	*out = NULL;
 	int ret = FDNS_ENOMEM;
@@ -64,9 +64,7 @@ int snapshot_update(snapshot_t **out, const snapshot_t *old, zone_data_t *const 
 	ans_zone_t **fresh = calloc(n ? n : 1, sizeof(*fresh));
 	if (!s || !b || !fresh)
 		goto fail;
-	s->udp_size = opts && opts->udp_size >= 512 ? opts->udp_size
-			: old			      ? old->udp_size
-						      : 1232;
+	s->udp_size = opts && opts->udp_size >= 512 ? opts->udp_size : old ? old->udp_size : 1232;
 	for (size_t i = 0; i < n; i++) {
 		ret = compile_zone(&fresh[i], zones[i], b);
 		if (ret < 0)
@@ -107,8 +105,7 @@ fail:
 	return ret;
 }
 
-int snapshot_build(snapshot_t **out, zone_data_t *const *zones, size_t n,
-		   const answer_opts_t *opts)
+int snapshot_build(snapshot_t **out, zone_data_t *const *zones, size_t n, const answer_opts_t *opts)
 {
 	return snapshot_update(out, NULL, zones, n, opts);
 }

@@ -18,7 +18,7 @@
 #include "fleetdns/answer.h"
 
 typedef struct ans_cut {
-	uint16_t end; /* block offset just past this RRset */
+	uint16_t end;        /* block offset just past this RRset */
 	uint16_t an, ns, ar; /* record counts up to here */
 } ans_cut_t;
 
@@ -54,14 +54,14 @@ struct ans_node {
 	uint8_t name_len;
 	uint8_t flags;
 	uint16_t ntypes;
-	const ans_type_t *types; /* sorted by type */
+	const ans_type_t *types;  /* sorted by type */
 	const ans_block_t *other; /* any type not in types: NODATA, or a CNAME chain's end */
 	const ans_block_t *any;
 	const ans_block_t *referral; /* NODE_DELEGATION: the referral to this cut */
-	const ans_node_t *cut; /* NODE_OCCLUDED: the delegation above */
-	const ans_node_t *wildcard; /* answers synthesised from "*.<this name>", or NULL */
+	const ans_node_t *cut;       /* NODE_OCCLUDED: the delegation above */
+	const ans_node_t *wildcard;  /* answers synthesised from "*.<this name>", or NULL */
 	uint32_t *rotation; /* queries so far, for round-robin (written with atomics), or NULL */
-	ans_node_t *next; /* hash chain */
+	ans_node_t *next;   /* hash chain */
 };
 
 typedef struct ans_zone ans_zone_t;

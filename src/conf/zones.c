@@ -115,8 +115,8 @@ static int parse_zone(struct build *b, const yaml_node_t *node)
 	free(path);
 	for (int k = 0; rc == 0 && k < 2; k++) /* allow-transfer first: notify keys refer to it */
 		if (xfr_keys[k] != NULL)
-			rc = conf__zone_xfr_parse(b, &b->conf.zones[b->conf.nzones - 1], xfr_keys[k],
-			                          xfr_vals[k]);
+			rc = conf__zone_xfr_parse(b, &b->conf.zones[b->conf.nzones - 1],
+			                          xfr_keys[k], xfr_vals[k]);
 	return rc;
 }
 

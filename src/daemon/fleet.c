@@ -136,8 +136,7 @@ static void publish(fleet_t *f)
 	for (size_t i = 0; i < n && ret == FDNS_OK; i++) {
 		serials[i] = next_serial(f->serials[i], f->cur.dynamic[i]->serial);
 		zones[i] = zone_data_clone(f->cur.dynamic[i], serials[i]);
-		ret = zones[i] ? registry_render(f->reg, zones[i], f->cur.fleet_apex)
-			       : FDNS_ENOMEM;
+		ret = zones[i] ? registry_render(f->reg, zones[i], f->cur.fleet_apex) : FDNS_ENOMEM;
 	}
 	snapshot_t *snap = NULL;
 	if (ret == FDNS_OK) {
@@ -156,12 +155,12 @@ static void publish(fleet_t *f)
 		if (n) {
 			size_t served, total = registry_replica_count(f->reg, &served);
 			log_info("published: %zu replicas, %zu served, serial %u", total, served,
-				 serials[0]);
+			         serials[0]);
 			state_save(f);
 		}
 	} else {
 		log_error("publishing fleet data failed: %s; still serving the previous data",
-			  fdns_strerror(ret));
+		          fdns_strerror(ret));
 	}
 	for (size_t i = 0; zones && i < n; i++)
 		zone_data_free(zones[i]);

@@ -14,7 +14,7 @@ static int load_one(zone_data_t **z, const conf_zone_t *cz, char *err, size_t er
 {
 	if (cz->embedded)
 		return zone_load_text(z, cz->name, zone_default_text,
-				      "(built-in " CONF_DEFAULT_ZONE " zone)", err, errlen);
+		                      "(built-in " CONF_DEFAULT_ZONE " zone)", err, errlen);
 	if (cz->file)
 		return zone_load_file(z, cz->name, cz->file, err, errlen);
 	return zone_make_empty(z, cz->name, (uint32_t)time(NULL), err, errlen);
@@ -49,9 +49,9 @@ static void decide_fleet(loaded_t *l)
 	    access(CONF_DEFAULT_ENGINE_URL + strlen("unix://"), R_OK | W_OK) == 0) {
 		l->fleet = true;
 		l->default_engine = (conf_engine_t){
-			.name = "local",
-			.url = CONF_DEFAULT_ENGINE_URL,
-			.timeout_ms = CONF_DEFAULT_ENGINE_TIMEOUT_MS,
+		    .name = "local",
+		    .url = CONF_DEFAULT_ENGINE_URL,
+		    .timeout_ms = CONF_DEFAULT_ENGINE_TIMEOUT_MS,
 		};
 	}
 	if (l->fleet && c->nzones > 0) {

@@ -43,7 +43,7 @@ static void reload_done(uv_work_t *req, int status)
 	if (d->reload_ret == FDNS_OK && !d->stopping) {
 		log_level_set((enum log_level)d->next.conf.log_level);
 		log_info("reloaded: %zu zones, %zu names", snapshot_zone_count(d->next.snap),
-			 snapshot_name_count(d->next.snap));
+		         snapshot_name_count(d->next.snap));
 		fleet_apply(d->fleet, &d->next);
 	} else if (d->reload_ret != FDNS_OK) {
 		log_error("reload failed, still serving the previous data: %s", d->reload_err);
@@ -128,7 +128,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < first.conf.nlisten; i++)
 		log_info("listening on %s (udp, tcp)", first.conf.listen[i].text);
 	log_info("serving %zu zones, %zu names", snapshot_zone_count(first.snap),
-		 snapshot_name_count(first.snap));
+	         snapshot_name_count(first.snap));
 
 	d.loop = uv_default_loop();
 	d.fleet = fleet_new(d.loop, d.server);

@@ -528,9 +528,9 @@ static void on_ping_tick(uv_timer_t *t)
 	/* A ping every timeout/4 that may take 3/4 of the timeout: an engine that stops
 	 * answering right after a good ping is noticed within the timeout. */
 	http_opts_t o = {
-		.timeout_ms = e->timeout_ms - e->timeout_ms / 4,
-		.connect_timeout_ms = e->timeout_ms - e->timeout_ms / 4,
-		.max_body = MAX_BODY,
+	    .timeout_ms = e->timeout_ms - e->timeout_ms / 4,
+	    .connect_timeout_ms = e->timeout_ms - e->timeout_ms / 4,
+	    .max_body = MAX_BODY,
 	};
 	int rc = http_get(e->http, &e->target, "/_ping", &o, on_ping, e, &e->req_ping);
 	if (rc)

@@ -75,7 +75,8 @@ static int know_service(registry_t *r, const char *service)
 static ssize_t find(const registry_t *r, const char *engine, const char *id)
 {
 	for (size_t i = 0; i < r->nreplicas; i++)
-		if (strcmp(r->replicas[i].id, id) == 0 && strcmp(r->replicas[i].engine, engine) == 0)
+		if (strcmp(r->replicas[i].id, id) == 0 &&
+		    strcmp(r->replicas[i].engine, engine) == 0)
 			return (ssize_t)i;
 	return -1;
 }
@@ -119,7 +120,7 @@ static int put(registry_t *r, replica_t *rep)
 }
 
 int registry_container_update(registry_t *r, const conf_engine_t *engine,
-			      const engine_container_t *c)
+                              const engine_container_t *c)
 {
 	replica_t rep;
 	int ret = replica_from_container(&rep, engine, &r->fleet, c);
@@ -147,7 +148,7 @@ void registry_engine_down(registry_t *r, const char *engine)
 }
 
 int registry_engine_sync(registry_t *r, const conf_engine_t *engine,
-			 const engine_container_t *const *list, size_t n)
+                         const engine_container_t *const *list, size_t n)
 {
 	/* Drop what the engine no longer lists, then update the rest. */
 	for (size_t i = r->nreplicas; i-- > 0;) {

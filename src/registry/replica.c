@@ -66,7 +66,7 @@ static unsigned label_uint(const engine_container_t *c, const char *key, unsigne
 	unsigned long n = strtoul(v, &end, 10);
 	if (*end || n > max) {
 		log_warning("container %s: label %s=%s is not a number up to %u; ignored", c->name,
-			    key, v, max);
+		            key, v, max);
 		return 0;
 	}
 	return (unsigned)n;
@@ -94,10 +94,12 @@ static void ports_from_label(replica_t *r, const engine_container_t *c, const ch
 		}
 		while (*item == ' ')
 			item++;
-		if (!colon || p.port == 0 || !registry_service_name_valid(item) || strchr(item, '.')) {
-			log_warning("container %s: fleetdns.port entry '%s' is not NAME:PORT[/udp]; "
-				    "skipped",
-				    c->name, item);
+		if (!colon || p.port == 0 || !registry_service_name_valid(item) ||
+		    strchr(item, '.')) {
+			log_warning(
+			    "container %s: fleetdns.port entry '%s' is not NAME:PORT[/udp]; "
+			    "skipped",
+			    c->name, item);
 			continue;
 		}
 		snprintf(p.name, sizeof(p.name), "%s", item);
@@ -118,7 +120,7 @@ static void pick_addresses(replica_t *r, const conf_engine_t *e, const engine_co
 	for (size_t i = 0; i < c->nnetworks; i++) {
 		const engine_network_t *n = &c->networks[i];
 		if (e->network ? strcmp(n->name, e->network) == 0
-			       : (!pick || strcmp(n->name, pick->name) < 0))
+		               : (!pick || strcmp(n->name, pick->name) < 0))
 			pick = n;
 	}
 	if (!pick)
@@ -156,7 +158,7 @@ static void pick_ports(replica_t *r, const conf_engine_t *e, const engine_contai
 		const engine_port_t *p = &c->ports[k];
 		uint16_t port = e->address == CONF_ADDRESS_HOST ? p->host_port : p->container_port;
 		if (port == 0 || (e->address == CONF_ADDRESS_HOST && p->host_ip &&
-				  strchr(p->host_ip, ':') && r->nports > 0))
+		                  strchr(p->host_ip, ':') && r->nports > 0))
 			continue;
 		bool dup = false;
 		for (size_t i = 0; i < r->nports && !dup; i++)
@@ -171,7 +173,7 @@ static void pick_ports(replica_t *r, const conf_engine_t *e, const engine_contai
 }
 
 int replica_from_container(replica_t *out, const conf_engine_t *e, const conf_fleet_t *fleet,
-			   const engine_container_t *c)
+                           const engine_container_t *c)
 {
 	memset(out, 0, sizeof(*out));
 	const char *service = label_get(c, "fleetdns.service");
@@ -183,8 +185,8 @@ int replica_from_container(replica_t *out, const conf_engine_t *e, const conf_fl
 		return 0;
 	if (!registry_service_name_valid(service)) {
 		log_warning("engine %s: container %s: service label '%s' is not a valid DNS name; "
-			    "skipped",
-			    e->name, c->name, service);
+		            "skipped",
+		            e->name, c->name, service);
 		return 0;
 	}
 	out->engine = strdup(e->name);
@@ -199,7 +201,7 @@ int replica_from_container(replica_t *out, const conf_engine_t *e, const conf_fl
 	make_label(out->label, c->name, e->name);
 	out->running = c->running && !c->paused;
 	bool healthy = c->health == HEALTH_NONE || c->health == HEALTH_HEALTHY ||
-		       (c->health == HEALTH_STARTING && fleet->serve_starting);
+	               (c->health == HEALTH_STARTING && fleet->serve_starting);
 	out->served = out->running && healthy;
 	out->ttl = label_uint(c, "fleetdns.ttl", 86400);
 	out->max_answers = label_uint(c, "fleetdns.max-answers", 1000);
@@ -220,7 +222,7 @@ bool replica_same(const replica_t *a, const replica_t *b)
 {
 	return strcmp(a->service, b->service) == 0 && strcmp(a->label, b->label) == 0 &&
 	       a->served == b->served && a->running == b->running &&
-	       strcmp(a->ipv4, b->ipv4) == 0 && strcmp(a->ipv6, b->ipv6) == 0 &&
-	       a->ttl == b->ttl && a->max_answers == b->max_answers && a->nports == b->nports &&
+	       strcmp(a->ipv4, b->ipv4) == 0 && strcmp(a->ipv6, b->ipv6) == 0 && a->ttl == b->ttl &&
+	       a->max_answers == b->max_answers && a->nports == b->nports &&
 	       memcmp(a->ports, b->ports, a->nports * sizeof(a->ports[0])) == 0;
 }

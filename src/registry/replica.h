@@ -19,9 +19,9 @@ typedef struct replica_port {
 #define REPLICA_PORTS_MAX 16
 
 typedef struct replica {
-	char *engine;  /* owned */
-	char *id;      /* owned */
-	char *service; /* owned, lowercased */
+	char *engine;   /* owned */
+	char *id;       /* owned */
+	char *service;  /* owned, lowercased */
 	char label[64]; /* the replica's own DNS label */
 	bool served;    /* running, not paused, healthy enough, engine up */
 	bool running;   /* running and not paused (the "all" policy serves these) */
@@ -38,7 +38,7 @@ typedef struct replica {
  * to a service, 0 when it does not (or its labels are invalid: logged), or FDNS_ENOMEM.
  */
 int replica_from_container(replica_t *out, const conf_engine_t *engine, const conf_fleet_t *fleet,
-			   const engine_container_t *c);
+                           const engine_container_t *c);
 void replica_clear(replica_t *r);
 /** Whether two replicas would produce the same records. */
 bool replica_same(const replica_t *a, const replica_t *b);

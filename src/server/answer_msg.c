@@ -5,7 +5,7 @@
 #include "xfr/xfr.h"
 
 size_t worker_answer(const snapshot_t *snap, const uint8_t *msg, size_t len, uint8_t *out,
-		     size_t outcap, bool tcp, const struct sockaddr *peer)
+                     size_t outcap, bool tcp, const struct sockaddr *peer)
 {
 	query_t q;
 	enum query_verdict v = query_parse(&q, msg, len);

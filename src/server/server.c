@@ -81,7 +81,7 @@ static int open_socket(const conf_listen_t *l, int type, char *err, size_t errle
 	return fd;
 fail:
 	snprintf(err, errlen, "listen %s (%s): %s", l->text, type == SOCK_DGRAM ? "udp" : "tcp",
-		 strerror(errno));
+	         strerror(errno));
 	if (fd >= 0)
 		close(fd);
 	return -1;
@@ -125,7 +125,7 @@ static void worker_free(worker_t *w)
 }
 
 static worker_t *worker_new(server_t *srv, unsigned id, const conf_t *conf, char *err,
-			    size_t errlen)
+                            size_t errlen)
 {
 	worker_t *w = calloc(1, sizeof(*w));
 	if (!w)

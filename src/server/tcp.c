@@ -16,8 +16,8 @@
 #include "xfr/xfr.h"
 
 #define TCP_MSG_MAX 65535
-#define TCP_RBUF (2 + TCP_MSG_MAX)
-#define TCP_WBUF (4 * (2 + TCP_MSG_MAX))
+#define TCP_RBUF    (2 + TCP_MSG_MAX)
+#define TCP_WBUF    (4 * (2 + TCP_MSG_MAX))
 
 struct tcp_conn {
 	uv_tcp_t handle;
@@ -84,7 +84,7 @@ static void conn_on_written(uv_write_t *req, int status)
 		return;
 	}
 	uv_timer_again(&c->idle); /* the client takes its answers: a long transfer is not idle */
-	conn_process(c); /* queries that waited for buffer space */
+	conn_process(c);          /* queries that waited for buffer space */
 	if (c->writing || c->closing_handles)
 		return;
 	if (c->eof) {
@@ -127,7 +127,7 @@ static void conn_process(tcp_conn_t *c)
 			}
 		}
 		out = worker_answer(snap, c->rbuf + pos + 2, mlen, c->wbuf + c->wlen + 2,
-				    TCP_MSG_MAX, true, (const struct sockaddr *)&c->peer);
+		                    TCP_MSG_MAX, true, (const struct sockaddr *)&c->peer);
 		if (out) {
 			c->wbuf[c->wlen] = (uint8_t)(out >> 8);
 			c->wbuf[c->wlen + 1] = (uint8_t)out;
@@ -177,7 +177,7 @@ static bool same_host(const struct sockaddr_storage *a, const struct sockaddr_st
 		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
 		       ((const struct sockaddr_in *)b)->sin_addr.s_addr;
 	return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
-		      &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0;
+	              &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0;
 }
 
 static unsigned conns_from(const worker_t *w, const struct sockaddr_storage *peer)

@@ -53,12 +53,12 @@ static void udp_prepare_rx(worker_t *w, const udp_sock_t *u)
 		w->rx_iov[i] = (struct iovec){w->rx_buf[i], UDP_RX_SIZE};
 		struct msghdr *h = &w->rx_msgs[i].msg_hdr;
 		*h = (struct msghdr){
-			.msg_name = &w->addrs[i],
-			.msg_namelen = sizeof(w->addrs[i]),
-			.msg_iov = &w->rx_iov[i],
-			.msg_iovlen = 1,
-			.msg_control = u->pktinfo ? w->rx_ctl[i] : NULL,
-			.msg_controllen = u->pktinfo ? sizeof(w->rx_ctl[i]) : 0,
+		    .msg_name = &w->addrs[i],
+		    .msg_namelen = sizeof(w->addrs[i]),
+		    .msg_iov = &w->rx_iov[i],
+		    .msg_iovlen = 1,
+		    .msg_control = u->pktinfo ? w->rx_ctl[i] : NULL,
+		    .msg_controllen = u->pktinfo ? sizeof(w->rx_ctl[i]) : 0,
 		};
 	}
 }
@@ -77,23 +77,23 @@ static int udp_batch(worker_t *w, udp_sock_t *u)
 		struct msghdr *rx = &w->rx_msgs[i].msg_hdr;
 		if (rx->msg_flags & MSG_TRUNC)
 			continue; /* larger than any query we accept */
-		size_t len = worker_answer(snap, w->rx_buf[i], w->rx_msgs[i].msg_len,
-					   w->tx_buf[out], UDP_TX_SIZE, false,
-					   (const struct sockaddr *)rx->msg_name);
+		size_t len =
+		    worker_answer(snap, w->rx_buf[i], w->rx_msgs[i].msg_len, w->tx_buf[out],
+		                  UDP_TX_SIZE, false, (const struct sockaddr *)rx->msg_name);
 		if (len == 0)
 			continue;
 		w->tx_iov[out] = (struct iovec){w->tx_buf[out], len};
 		struct msghdr *tx = &w->tx_msgs[out].msg_hdr;
 		*tx = (struct msghdr){
-			.msg_name = rx->msg_name,
-			.msg_namelen = rx->msg_namelen,
-			.msg_iov = &w->tx_iov[out],
-			.msg_iovlen = 1,
+		    .msg_name = rx->msg_name,
+		    .msg_namelen = rx->msg_namelen,
+		    .msg_iov = &w->tx_iov[out],
+		    .msg_iovlen = 1,
 		};
 		if (u->pktinfo) {
 			tx->msg_control = w->tx_ctl[out];
 			tx->msg_controllen =
-				reply_control(rx, w->tx_ctl[out], sizeof(w->tx_ctl[out]));
+			    reply_control(rx, w->tx_ctl[out], sizeof(w->tx_ctl[out]));
 			if (tx->msg_controllen == 0)
 				tx->msg_control = NULL;
 		}

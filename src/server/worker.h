@@ -9,7 +9,7 @@
 #include "fleetdns/answer.h"
 #include "fleetdns/conf.h"
 
-#define UDP_BATCH 64
+#define UDP_BATCH   64
 #define UDP_RX_SIZE 4096
 #define UDP_TX_SIZE 4096
 
@@ -57,7 +57,7 @@ const snapshot_t *server_snapshot(server_t *srv);
 
 /** Answer one message from peer; returns the response length (0: no response). */
 size_t worker_answer(const snapshot_t *snap, const uint8_t *msg, size_t len, uint8_t *out,
-		     size_t outcap, bool tcp, const struct sockaddr *peer);
+                     size_t outcap, bool tcp, const struct sockaddr *peer);
 
 int worker_udp_start(worker_t *w, udp_sock_t *u);
 int worker_tcp_start(worker_t *w, tcp_listener_t *l);

@@ -10,9 +10,9 @@ void log_level_set(enum log_level level);
 
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-#define log_error(...) log_msg(LOG_LVL_ERROR, __VA_ARGS__)
+#define log_error(...)   log_msg(LOG_LVL_ERROR, __VA_ARGS__)
 #define log_warning(...) log_msg(LOG_LVL_WARNING, __VA_ARGS__)
-#define log_info(...) log_msg(LOG_LVL_INFO, __VA_ARGS__)
-#define log_debug(...) log_msg(LOG_LVL_DEBUG, __VA_ARGS__)
+#define log_info(...)    log_msg(LOG_LVL_INFO, __VA_ARGS__)
+#define log_debug(...)   log_msg(LOG_LVL_DEBUG, __VA_ARGS__)
 
 #endif

@@ -39,12 +39,12 @@ static uint32_t hash_name(const uint8_t *name, size_t len)
 }
 
 static int fail(char *err, size_t errlen, const char *source, const int *lines, size_t i,
-		const ldns_rr *rr, const char *what)
+                const ldns_rr *rr, const char *what)
 {
 	char *owner = ldns_rdf2str(ldns_rr_owner(rr));
 	if (lines)
 		snprintf(err, errlen, "%s:%d:1: %s: %s", source, lines[i], owner ? owner : "?",
-			 what);
+		         what);
 	else
 		snprintf(err, errlen, "%s: %s: %s", source, owner ? owner : "?", what);
 	free(owner);
@@ -54,7 +54,7 @@ static int fail(char *err, size_t errlen, const char *source, const int *lines, 
 /* CNAME must be the only data at its name (RFC 1034 3.6.2, RFC 2181 10.1). The CNAME
  * owners go in a small hash table; every other record is looked up in it. */
 static int check_cname(const ldns_rr_list *rrs, const int *lines, const char *source, char *err,
-		       size_t errlen)
+                       size_t errlen)
 {
 	size_t n = ldns_rr_list_rr_count(rrs), ncname = 0;
 	for (size_t i = 0; i < n; i++)
@@ -79,7 +79,8 @@ static int check_cname(const ldns_rr_list *rrs, const int *lines, const char *so
 		for (; table[h]; h = (h + 1) & (slots - 1)) {
 			size_t blen = lower_owner(ldns_rr_list_rr(rrs, table[h] - 1), b);
 			if (blen == len && memcmp(a, b, len) == 0) {
-				ret = fail(err, errlen, source, lines, i, rr, "more than one CNAME");
+				ret =
+				    fail(err, errlen, source, lines, i, rr, "more than one CNAME");
 				break;
 			}
 		}
@@ -91,12 +92,13 @@ static int check_cname(const ldns_rr_list *rrs, const int *lines, const char *so
 		if (t == LDNS_RR_TYPE_CNAME || t == LDNS_RR_TYPE_RRSIG || t == LDNS_RR_TYPE_NSEC)
 			continue;
 		size_t len = lower_owner(rr, a);
-		for (size_t h = hash_name(a, len) & (slots - 1); table[h]; h = (h + 1) & (slots - 1)) {
+		for (size_t h = hash_name(a, len) & (slots - 1); table[h];
+		     h = (h + 1) & (slots - 1)) {
 			const ldns_rr *c = ldns_rr_list_rr(rrs, table[h] - 1);
 			size_t blen = lower_owner(c, b);
 			if (blen == len && memcmp(a, b, len) == 0) {
 				ret = fail(err, errlen, source, lines, table[h] - 1, c,
-					   "CNAME next to other data");
+				           "CNAME next to other data");
 				break;
 			}
 		}
@@ -105,8 +107,8 @@ static int check_cname(const ldns_rr_list *rrs, const int *lines, const char *so
 	return ret;
 }
 
-int zone_check(const ldns_rdf *apex, const ldns_rr_list *rrs, const int *lines,
-	       const char *source, uint32_t *serial, char *err, size_t errlen)
+int zone_check(const ldns_rdf *apex, const ldns_rr_list *rrs, const int *lines, const char *source,
+               uint32_t *serial, char *err, size_t errlen)
 {
 	size_t n = ldns_rr_list_rr_count(rrs), soa = 0, apex_ns = 0;
 	uint8_t apex_lc[LDNS_MAX_DOMAINLEN + 1];
@@ -128,18 +130,18 @@ int zone_check(const ldns_rdf *apex, const ldns_rr_list *rrs, const int *lines,
 		if (t == LDNS_RR_TYPE_SOA) {
 			if (!at_apex)
 				return fail(err, errlen, source, lines, i, rr,
-					    "SOA record not at the zone apex");
+				            "SOA record not at the zone apex");
 			if (++soa > 1)
 				return fail(err, errlen, source, lines, i, rr,
-					    "more than one SOA record");
+				            "more than one SOA record");
 			*serial = ldns_rdf2native_int32(ldns_rr_rdf(rr, 2));
 		} else if (t == LDNS_RR_TYPE_NS && at_apex) {
 			apex_ns++;
 		} else if (t == LDNS_RR_TYPE_OPT || t == LDNS_RR_TYPE_TSIG ||
-			   t == LDNS_RR_TYPE_AXFR || t == LDNS_RR_TYPE_IXFR ||
-			   t == LDNS_RR_TYPE_ANY) {
+		           t == LDNS_RR_TYPE_AXFR || t == LDNS_RR_TYPE_IXFR ||
+		           t == LDNS_RR_TYPE_ANY) {
 			return fail(err, errlen, source, lines, i, rr,
-				    "record type not allowed in a zone");
+			            "record type not allowed in a zone");
 		}
 	}
 	if (soa == 0) {

@@ -11,7 +11,7 @@
  * the line of rrs[i] (for messages) or NULL. Sets *serial from the SOA.
  * Returns 0 or FDNS_EZONE with "source:line:column: message" in err.
  */
-int zone_check(const ldns_rdf *apex, const ldns_rr_list *rrs, const int *lines,
-	       const char *source, uint32_t *serial, char *err, size_t errlen);
+int zone_check(const ldns_rdf *apex, const ldns_rr_list *rrs, const int *lines, const char *source,
+               uint32_t *serial, char *err, size_t errlen);
 
 #endif

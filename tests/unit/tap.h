@@ -71,7 +71,8 @@ is_str(const char *got, const char *want, const char *fmt, ...)
 	bool r = tap_vok(same, fmt, ap);
 	va_end(ap);
 	if (!r)
-		printf("#   got:  %s\n#   want: %s\n", got ? got : "(null)", want ? want : "(null)");
+		printf("#   got:  %s\n#   want: %s\n", got ? got : "(null)",
+		       want ? want : "(null)");
 	return r;
 }
 

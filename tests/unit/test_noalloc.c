@@ -34,15 +34,15 @@ void *__wrap_realloc(void *p, size_t n)
 }
 
 static const char *zone_text = "$TTL 60\n"
-			       "@ IN SOA ns hostmaster 1 60 10 3600 5\n"
-			       "@ IN NS ns\n"
-			       "ns IN A 192.0.2.53\n"
-			       "www IN A 192.0.2.1\n"
-			       "www IN A 192.0.2.2\n"
-			       "alias IN CNAME www\n"
-			       "*.wild IN TXT \"wildcard\"\n"
-			       "sub IN NS ns.sub\n"
-			       "ns.sub IN A 192.0.2.99\n";
+                               "@ IN SOA ns hostmaster 1 60 10 3600 5\n"
+                               "@ IN NS ns\n"
+                               "ns IN A 192.0.2.53\n"
+                               "www IN A 192.0.2.1\n"
+                               "www IN A 192.0.2.2\n"
+                               "alias IN CNAME www\n"
+                               "*.wild IN TXT \"wildcard\"\n"
+                               "sub IN NS ns.sub\n"
+                               "ns.sub IN A 192.0.2.99\n";
 
 int main(void)
 {
@@ -58,17 +58,18 @@ int main(void)
 	z->nrotations = 1;
 	snapshot_t *snap = NULL;
 	snapshot_build(&snap, &z, 1, NULL);
-	const char *names[] = {"www.example.test.", "WWW.Example.TEST.", "alias.example.test.",
-			       "x.y.wild.example.test.", "a.sub.example.test.",
-			       "nope.example.test.", "example.test.", "other.zone."};
+	const char *names[] = {"www.example.test.",   "WWW.Example.TEST.",
+	                       "alias.example.test.", "x.y.wild.example.test.",
+	                       "a.sub.example.test.", "nope.example.test.",
+	                       "example.test.",       "other.zone."};
 	ldns_rr_type types[] = {LDNS_RR_TYPE_A, LDNS_RR_TYPE_AAAA, LDNS_RR_TYPE_TXT,
-				LDNS_RR_TYPE_ANY, LDNS_RR_TYPE_SOA};
+	                        LDNS_RR_TYPE_ANY, LDNS_RR_TYPE_SOA};
 	uint8_t *wires[64];
 	size_t lens[64], n = 0;
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
 			ldns_pkt *p = ldns_pkt_query_new(ldns_dname_new_frm_str(names[i]), types[t],
-							 LDNS_RR_CLASS_IN, 0);
+			                                 LDNS_RR_CLASS_IN, 0);
 			if (t % 2)
 				ldns_pkt_set_edns_udp_size(p, 1232);
 			ldns_pkt2wire(&wires[n], p, &lens[n]);
