@@ -25,10 +25,10 @@ int registry_set_fleet(registry_t *r, const conf_fleet_t *fleet);
 
 /** The engine listed all its containers: they replace what it reported before. */
 int registry_engine_sync(registry_t *r, const conf_engine_t *engine,
-			 const engine_container_t *const *list, size_t n);
+                         const engine_container_t *const *list, size_t n);
 /** One container of engine was inspected anew. */
 int registry_container_update(registry_t *r, const conf_engine_t *engine,
-			      const engine_container_t *c);
+                              const engine_container_t *c);
 void registry_container_remove(registry_t *r, const char *engine, const char *id);
 /** The engine is unreachable (or no longer configured): withdraw all its replicas. */
 void registry_engine_down(registry_t *r, const char *engine);
@@ -41,9 +41,10 @@ size_t registry_replica_count(const registry_t *r, size_t *served);
 
 /**
  * Add the fleet's records to zone: when zone is the fleet zone (apex fleet_apex), service
- * names, replica names and SRV records (with rotation marks, and empty names for known
- * services with no served replica); for any other zone, PTR records of served replica
- * addresses inside it. Returns 0 or FDNS_ENOMEM.
+ * names, replica names and SRV records (with rotation marks), and for a known service with
+ * no served replica the one record _replicas.SERVICE TXT "0 served" (so the service name
+ * exists, as an empty non-terminal: NODATA); for any other zone, PTR records of served
+ * replica addresses inside it. Returns 0 or FDNS_ENOMEM.
  */
 int registry_render(const registry_t *r, zone_data_t *zone, const ldns_rdf *fleet_apex);
 

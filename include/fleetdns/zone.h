@@ -24,27 +24,25 @@ typedef struct zone_data {
 	uint32_t serial;   /* from the SOA */
 	char *source;      /* file name, or "(built-in)", for messages */
 	/* Set by the fleet when it adds service records; owned, freed by zone_data_free. */
-	ldns_rdf **empty_names; /* names that exist with no records (NODATA, not NXDOMAIN) */
-	size_t nempty_names;
 	zone_rotation_t *rotations;
 	size_t nrotations;
 } zone_data_t;
 
 /** Load and check a master file. origin is the zone name ("example.test" or "example.test."). */
 int zone_load_file(zone_data_t **out, const char *origin, const char *path, char *err,
-		   size_t errlen);
+                   size_t errlen);
 
 /** Same, from text in memory; source names it in messages. */
 int zone_load_text(zone_data_t **out, const char *origin, const char *text, const char *source,
-		   char *err, size_t errlen);
+                   char *err, size_t errlen);
 
 /** A zone with only the SOA and NS that fleetdns makes itself (serial: serial). */
 int zone_make_empty(zone_data_t **out, const char *origin, uint32_t serial, char *err,
-		    size_t errlen);
+                    size_t errlen);
 
 void zone_data_free(zone_data_t *zone);
 
-/** A deep copy of zone's apex and records (not its rotations or empty names), with the
+/** A deep copy of zone's apex and records (not its rotations), with the
  * SOA serial set to serial. NULL when out of memory. */
 zone_data_t *zone_data_clone(const zone_data_t *zone, uint32_t serial);
 

@@ -45,7 +45,7 @@ typedef struct cctx {
 	bnode_t *apex;
 	const ldns_rr_list *soa;
 	uint32_t neg_ttl;
-	const ans_block_t *nodata; /* the zone's NODATA block, shared by most names */
+	const ans_block_t *nodata;   /* the zone's NODATA block, shared by most names */
 	const ldns_rdf *targets[64]; /* names that want A/AAAA in additional */
 	size_t ntargets;
 	bnode_t *referral; /* the cut a CNAME chain led into, for its glue */
@@ -151,9 +151,6 @@ static int collect_names(cctx_t *c)
 		if (!n || bnode_add_rr(c, n, rr) < 0)
 			return FDNS_ENOMEM;
 	}
-	for (size_t i = 0; i < c->zone->nempty_names; i++)
-		if (!bnode_get(c, c->zone->empty_names[i]))
-			return FDNS_ENOMEM;
 	for (size_t i = 0; i < c->zone->nrotations; i++) {
 		const zone_rotation_t *r = &c->zone->rotations[i];
 		uint8_t lc[DNS_NAME_MAX], len;
@@ -320,11 +317,12 @@ static int emit_answer(cctx_t *c, bnode_t *n, const ldns_rdf *owner, uint16_t qt
 			case RESOLVE_CUT:
 				if (qtype == TYPE_DS)
 					break; /* parent-side data at the cut (RFC 4035 3.1.4.1) */
-				/* fall through */
+				               /* fall through */
 			case RESOLVE_REFERRAL:
 				/* RFC 1034 4.3.2 step 3b for the new name: the delegation's NS set
 				 * in authority and its glue in additional, as a referral would. */
-				write_set(c, SECTION_AUTHORITY, next->owner, bset_find(next, TYPE_NS));
+				write_set(c, SECTION_AUTHORITY, next->owner,
+				          bset_find(next, TYPE_NS));
 				c->referral = next;
 				return 0;
 			case RESOLVE_FOUND:
@@ -406,9 +404,8 @@ static const ans_block_t *compile_block(cctx_t *c, bnode_t *n, bool movable, uin
 	if (r & EMIT_NEED_SOA)
 		build_rrset(c->b, SECTION_AUTHORITY, c->apex->owner, c->soa, c->neg_ttl);
 	emit_additional(c, c->referral);
-	const ans_block_t *blk = build_finish(c->b, c->arena,
-					      (r & EMIT_NXDOMAIN) ? RCODE_NXDOMAIN : RCODE_NOERROR,
-					      true);
+	const ans_block_t *blk = build_finish(
+	    c->b, c->arena, (r & EMIT_NXDOMAIN) ? RCODE_NXDOMAIN : RCODE_NOERROR, true);
 	if (!blk)
 		c->err = FDNS_ENOMEM;
 	return blk;
@@ -495,7 +492,8 @@ static void compile_answers(cctx_t *c, bnode_t *n, ans_node_t *out, bool movable
 	for (int hop = 0; hop < 16 && bset_find(end, TYPE_CNAME); hop++) {
 		bnode_t *next;
 		const bset_t *cn = bset_find(end, TYPE_CNAME);
-		enum resolve_status r = resolve(c, ldns_rr_rdf(ldns_rr_list_rr(cn->rrs, 0), 0), &next);
+		enum resolve_status r =
+		    resolve(c, ldns_rr_rdf(ldns_rr_list_rr(cn->rrs, 0), 0), &next);
 		if (r == RESOLVE_CUT)
 			add_type(types, &ntypes, TYPE_DS); /* DS there, or NODATA; not a referral */
 		if (r != RESOLVE_FOUND)
@@ -624,7 +622,7 @@ int compile_zone(ans_zone_t **out, zone_data_t *zone, build_t *b)
 	arena_t arena_store, *arena = &arena_store;
 	arena_init(arena);
 	size_t nrr = ldns_rr_list_rr_count(zone->rrs), buckets = 64;
-	while (buckets < (nrr + zone->nempty_names) * 2)
+	while (buckets < nrr * 2)
 		buckets *= 2;
 	cctx_t c = {.zone = zone, .arena = arena, .b = b, .mask = buckets - 1};
 	c.buckets = calloc(buckets, sizeof(*c.buckets));

@@ -74,7 +74,7 @@ static int key_ref(struct build *b, const yaml_node_t *val, char **out)
 			*out = strdup(b->conf.keys[i].name);
 			return *out ? 0 : FDNS_ENOMEM;
 		}
-	return conf__fail_at(b, val, "unknown key '%s' (not in 'keys')", conf__node_text(val));
+	return conf__fail_at(b, val, "unknown TSIG key '%s' (not in 'keys')", conf__node_text(val));
 }
 
 static int parse_key(struct build *b, const yaml_node_t *node)
@@ -102,7 +102,11 @@ static int parse_key(struct build *b, const yaml_node_t *node)
 	if (rc != 0)
 		return rc;
 	if (name == NULL || alg == NULL || secret == NULL)
-		return conf__fail_at(b, node, "a key needs 'name', 'algorithm' and 'secret'");
+		return conf__fail_at(b, node,
+		                     "a key needs 'name', 'algorithm' and 'secret' (no '%s')",
+		                     !name  ? "name"
+		                     : !alg ? "algorithm"
+		                            : "secret");
 	if (name->type != YAML_SCALAR_NODE || conf__node_is_null(name))
 		return conf__fail_type(b, name, "name", "a key name");
 	char *canon = conf__zone_canon(conf__node_text(name));
@@ -111,7 +115,8 @@ static int parse_key(struct build *b, const yaml_node_t *node)
 		return conf__fail_at(b, name, "invalid key name '%s'", conf__node_text(name));
 	for (size_t i = 0; i < b->conf.nkeys; i++)
 		if (same_name(b->conf.keys[i].name, conf__node_text(name)))
-			return conf__fail_at(b, name, "duplicate key '%s'", conf__node_text(name));
+			return conf__fail_at(b, name, "duplicate TSIG key '%s'",
+			                     conf__node_text(name));
 	size_t a = 0;
 	while (alg->type == YAML_SCALAR_NODE && a < sizeof(algorithms) / sizeof(algorithms[0]) &&
 	       strcmp(conf__node_text(alg), algorithms[a]) != 0)
@@ -185,6 +190,22 @@ static int cidr_parse(const char *text, struct sockaddr_storage *ss, unsigned *p
 	return 0;
 }
 
+/* Whether addr has bits set past prefix ("192.0.2.1/24"): such an entry would silently
+ * allow the whole network. */
+static bool cidr_host_bits(const struct sockaddr_storage *ss, unsigned prefix)
+{
+	const uint8_t *a = ss->ss_family == AF_INET
+	                       ? (const uint8_t *)&((const struct sockaddr_in *)ss)->sin_addr
+	                       : ((const struct sockaddr_in6 *)ss)->sin6_addr.s6_addr;
+	unsigned n = ss->ss_family == AF_INET ? 4 : 16;
+	for (unsigned i = prefix / 8; i < n; i++) {
+		uint8_t mask = i == prefix / 8 ? (uint8_t)(0xFF >> (prefix % 8)) : 0xFF;
+		if (a[i] & mask)
+			return true;
+	}
+	return false;
+}
+
 /* "192.0.2.1", "192.0.2.1:5300", "2001:db8::1" or "[2001:db8::1]:5300"; port 53 by default. */
 static int target_parse(const char *text, struct sockaddr_storage *ss, socklen_t *len)
 {
@@ -234,7 +255,8 @@ static int entry_parse(struct build *b, const yaml_node_t *node, const char *wha
 		return conf__fail_at(b, node, "%s entry has no 'address'", what);
 	if ((*addr)->type != YAML_SCALAR_NODE || conf__node_is_null(*addr))
 		return conf__fail_type(b, *addr, "address", "an address");
-	return keyval && !conf__node_is_null(keyval) ? key_ref(b, keyval, key) : 0;
+	/* key: ~ is an error, not "no key": an empty template value must not open the zone */
+	return keyval ? key_ref(b, keyval, key) : 0;
 }
 
 static int parse_acl_entry(struct build *b, conf_zone_t *zone, const yaml_node_t *node)
@@ -247,6 +269,10 @@ static int parse_acl_entry(struct build *b, conf_zone_t *zone, const yaml_node_t
 	if (rc == 0 && cidr_parse(conf__node_text(addr), &item.addr, &item.prefix) != 0)
 		rc = conf__fail_type(b, addr, "allow-transfer address",
 		                     "an IPv4 or IPv6 address or ADDRESS/PREFIX");
+	else if (rc == 0 && cidr_host_bits(&item.addr, item.prefix))
+		rc = conf__fail_at(b, addr,
+		                   "allow-transfer address '%s' has bits set past its /%u prefix",
+		                   conf__node_text(addr), item.prefix);
 	conf_acl_t *grown =
 	    rc == 0 ? realloc(zone->allow_transfer, (zone->nallow_transfer + 1) * sizeof(*grown))
 	            : NULL;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* render.c -- replicas into records: service A/AAAA (rotated), replica names, SRV, PTR. */
+/* render.c -- replicas into records: service A/AAAA (rotated), replica names, SRV, PTR, and
+ * _replicas.SERVICE TXT "0 served" for a known service with nothing served. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,8 +43,7 @@ static void add_rotation(render_t *rd, const char *owner, uint16_t type, unsigne
 	ldns_rdf *name = NULL;
 	if (ldns_str2rdf_dname(&name, owner) != LDNS_STATUS_OK)
 		return;
-	zone_rotation_t *n =
-		realloc(rd->zone->rotations, (rd->zone->nrotations + 1) * sizeof(*n));
+	zone_rotation_t *n = realloc(rd->zone->rotations, (rd->zone->nrotations + 1) * sizeof(*n));
 	if (!n) {
 		ldns_rdf_deep_free(name);
 		rd->err = FDNS_ENOMEM;
@@ -51,21 +51,6 @@ static void add_rotation(render_t *rd, const char *owner, uint16_t type, unsigne
 	}
 	rd->zone->rotations = n;
 	n[rd->zone->nrotations++] = (zone_rotation_t){name, type, (uint16_t)window};
-}
-
-static void add_empty(render_t *rd, const char *owner)
-{
-	ldns_rdf *name = NULL;
-	if (ldns_str2rdf_dname(&name, owner) != LDNS_STATUS_OK)
-		return;
-	ldns_rdf **n = realloc(rd->zone->empty_names, (rd->zone->nempty_names + 1) * sizeof(*n));
-	if (!n) {
-		ldns_rdf_deep_free(name);
-		rd->err = FDNS_ENOMEM;
-		return;
-	}
-	rd->zone->empty_names = n;
-	n[rd->zone->nempty_names++] = name;
 }
 
 /* The replicas a service answers with: the served ones, or (policy "all") the running. */
@@ -84,8 +69,7 @@ static bool service_any_served(const registry_t *r, const char *service)
 	return false;
 }
 
-static void render_service(const registry_t *r, render_t *rd, const char *service,
-			   const char *apex)
+static void render_service(const registry_t *r, render_t *rd, const char *service, const char *apex)
 {
 	bool any = service_any_served(r, service);
 	/* Labels override the fleet's defaults; replicas that disagree: the smallest. */
@@ -125,7 +109,7 @@ static void render_service(const registry_t *r, render_t *rd, const char *servic
 		for (size_t k = 0; k < p->nports; k++) {
 			char srv[600];
 			snprintf(srv, sizeof(srv), "_%s._%s.%s", p->ports[k].name,
-				 p->ports[k].udp ? "udp" : "tcp", owner);
+			         p->ports[k].udp ? "udp" : "tcp", owner);
 			/* RFC 2782: equal priority, equal weight; the target has the addresses. */
 			add_rr(rd, "%s %u IN SRV 0 1 %u %s.%s", srv, ttl, p->ports[k].port,
 			       p->label, owner);
@@ -142,8 +126,11 @@ static void render_service(const registry_t *r, render_t *rd, const char *servic
 		add_rotation(rd, owner, TYPE_AAAA, window);
 	for (size_t s = 0; s < nsrv; s++)
 		add_rotation(rd, srv_owners[s], TYPE_SRV, window);
+	/* A known service with nothing served answers NODATA, not NXDOMAIN: one record below
+	 * it makes its name an empty non-terminal (RFC 8020), which exists in every copy of the
+	 * zone, so secondaries fed by AXFR/IXFR answer NODATA too. */
 	if (!v4 && !v6 && nsrv == 0)
-		add_empty(rd, owner); /* known service, nothing served: NODATA, not NXDOMAIN */
+		add_rr(rd, "_replicas.%s %u IN TXT \"0 served\"", owner, ttl);
 }
 
 static void render_ptr(const registry_t *r, render_t *rd, const char *fleet_apex)

@@ -344,7 +344,7 @@ static int load_text(zone_data_t **out, const char *origin, const char *text, si
 }
 
 int zone_load_file(zone_data_t **out, const char *origin, const char *path, char *err,
-		   size_t errlen)
+                   size_t errlen)
 {
 	*out = NULL;
 	FILE *fp = fopen(path, "r");
@@ -377,13 +377,13 @@ int zone_load_file(zone_data_t **out, const char *origin, const char *path, char
 }
 
 int zone_load_text(zone_data_t **out, const char *origin, const char *text, const char *source,
-		   char *err, size_t errlen)
+                   char *err, size_t errlen)
 {
 	return load_text(out, origin, text, strlen(text), source, err, errlen);
 }
 
 int zone_make_empty(zone_data_t **out, const char *origin, uint32_t serial, char *err,
-		    size_t errlen)
+                    size_t errlen)
 {
 	/* Short TTLs: this zone's content changes with the fleet. */
 	char name[512], text[2048];
@@ -392,10 +392,10 @@ int zone_make_empty(zone_data_t **out, const char *origin, uint32_t serial, char
 	if (nl > 1 && name[nl - 1] == '.')
 		name[nl - 1] = '\0';
 	snprintf(text, sizeof(text),
-		 "$TTL 5\n"
-		 "@ IN SOA ns.%s. hostmaster.%s. %u 60 10 3600 5\n"
-		 "@ 60 IN NS ns.%s.\n",
-		 name, name, serial, name);
+	         "$TTL 5\n"
+	         "@ IN SOA ns.%s. hostmaster.%s. %u 60 10 3600 5\n"
+	         "@ 60 IN NS ns.%s.\n",
+	         name, name, serial, name);
 	return zone_load_text(out, origin, text, "(generated)", err, errlen);
 }
 
@@ -405,9 +405,6 @@ void zone_data_free(zone_data_t *zone)
 		return;
 	ldns_rr_list_deep_free(zone->rrs);
 	ldns_rdf_deep_free(zone->apex);
-	for (size_t i = 0; i < zone->nempty_names; i++)
-		ldns_rdf_deep_free(zone->empty_names[i]);
-	free(zone->empty_names);
 	for (size_t i = 0; i < zone->nrotations; i++)
 		ldns_rdf_deep_free(zone->rotations[i].owner);
 	free(zone->rotations);

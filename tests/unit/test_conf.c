@@ -103,8 +103,8 @@ static bool conf_is_empty(const conf_t *c)
 
 	return c->path == NULL && c->listen == NULL && c->nlisten == 0 && c->zones == NULL &&
 	       c->nzones == 0 && c->workers == 0 && c->udp_size == 0 && c->log_level == 0 &&
-	       c->engines == NULL && c->nengines == 0 && !c->engines_default &&
-	       memcmp(&c->fleet, &zero_fleet, sizeof(zero_fleet)) == 0;
+	       c->engines == NULL && c->nengines == 0 && !c->engines_default && c->keys == NULL &&
+	       c->nkeys == 0 && memcmp(&c->fleet, &zero_fleet, sizeof(zero_fleet)) == 0;
 }
 
 static void test_addr(struct fixture *fx)
@@ -638,6 +638,174 @@ static void test_fleet(struct fixture *fx)
 	conf_free(&c);
 }
 
+/* keys:, zones[].notify and zones[].allow-transfer (src/conf/xfr.c). keys: comes last in the
+ * file on purpose: it is parsed before the zones that name its keys, wherever it is. */
+static const char xfr_conf[] = "zones:\n"
+                               "  - name: a.test\n"
+                               "    allow-transfer:\n"
+                               "      - 127.0.0.1\n"
+                               "      - 192.0.2.0/24\n"
+                               "      - \"2001:db8::/32\"\n"
+                               "      - \"::1\"\n"
+                               "      - { address: 10.0.0.0/8, key: XFR. }\n"
+                               "      - { address: 0.0.0.0/0, key: BIG.example }\n"
+                               "    notify:\n"
+                               "      - 192.0.2.53\n"
+                               "      - \"192.0.2.54:5300\"\n"
+                               "      - \"2001:db8::53\"\n"
+                               "      - \"[2001:db8::54]\"\n"
+                               "      - \"[2001:db8::55]:5301\"\n"
+                               "      - \"2001:db8::1:53\"\n"
+                               "      - { address: \"192.0.2.56:5302\", key: old }\n"
+                               "  - name: b.test\n"
+                               "    allow-transfer: ~\n"
+                               "    notify: []\n"
+                               "keys:\n"
+                               "  - { name: xfr, algorithm: hmac-sha256, secret: "
+                               "\"ZmxlZXRkbnMgdGVzdCBrZXkgZm9yIHRzaWcgMjU2IQ==\" }\n"
+                               "  - { name: big.example., algorithm: hmac-sha512, secret: YWJj }\n"
+                               "  - name: old\n"
+                               "    algorithm: hmac-sha1\n"
+                               "    secret: \"YWJj ZGVm\"\n";
+
+/* "ADDRESS#PORT" of a notify target, or "ADDRESS/PREFIX" of an ACL entry (port < 0). */
+static const char *sa_text(const struct sockaddr_storage *ss, int port, unsigned prefix, char *buf,
+                           size_t len)
+{
+	char host[INET6_ADDRSTRLEN] = "?";
+	const void *a = ss->ss_family == AF_INET
+	                    ? (const void *)&((const struct sockaddr_in *)ss)->sin_addr
+	                    : (const void *)&((const struct sockaddr_in6 *)ss)->sin6_addr;
+	inet_ntop(ss->ss_family, a, host, sizeof(host));
+	if (port >= 0)
+		snprintf(buf, len, "%s#%d", host, port);
+	else
+		snprintf(buf, len, "%s/%u", host, prefix);
+	return buf;
+}
+
+static int sa_port(const struct sockaddr_storage *ss)
+{
+	return ntohs(ss->ss_family == AF_INET ? ((const struct sockaddr_in *)ss)->sin_port
+	                                      : ((const struct sockaddr_in6 *)ss)->sin6_port);
+}
+
+static void test_xfr(struct fixture *fx)
+{
+	static const struct {
+		const char *text, *net, *key;
+	} acl_want[] = {
+	    {"127.0.0.1", "127.0.0.1/32", NULL},      {"192.0.2.0/24", "192.0.2.0/24", NULL},
+	    {"2001:db8::/32", "2001:db8::/32", NULL}, {"::1", "::1/128", NULL},
+	    {"10.0.0.0/8", "10.0.0.0/8", "xfr"},      {"0.0.0.0/0", "0.0.0.0/0", "big.example."},
+	};
+	static const struct {
+		const char *text, *addr, *key;
+		socklen_t len;
+	} notify_want[] = {
+	    {"192.0.2.53", "192.0.2.53#53", NULL, sizeof(struct sockaddr_in)},
+	    {"192.0.2.54:5300", "192.0.2.54#5300", NULL, sizeof(struct sockaddr_in)},
+	    {"2001:db8::53", "2001:db8::53#53", NULL, sizeof(struct sockaddr_in6)},
+	    {"[2001:db8::54]", "2001:db8::54#53", NULL, sizeof(struct sockaddr_in6)},
+	    {"[2001:db8::55]:5301", "2001:db8::55#5301", NULL, sizeof(struct sockaddr_in6)},
+	    /* a bare IPv6 address is all address: the port is 53, not the last group */
+	    {"2001:db8::1:53", "2001:db8::1:53#53", NULL, sizeof(struct sockaddr_in6)},
+	    {"192.0.2.56:5302", "192.0.2.56#5302", "old", sizeof(struct sockaddr_in)},
+	};
+	char err[512], path[PATH_MAX], want[PATH_MAX + 64], buf[128], desc[160];
+	conf_t c;
+	int rc;
+
+	write_file(fx, "xfr.conf", xfr_conf, path);
+	rc = build_args(&c, err, sizeof(err), "-c", path, NULL);
+	ok(fx, rc == 0, "xfr: builds (keys: after the zones that name its keys)");
+	if (rc != 0)
+		printf("#   %s\n", err);
+	is_int(fx, (long long)c.nkeys, 3, "xfr: three keys");
+	if (c.nkeys == 3) {
+		is_str(fx, c.keys[0].name, "xfr", "xfr: key 1 name as written");
+		is_str(fx, c.keys[0].algorithm, "hmac-sha256", "xfr: key 1 hmac-sha256");
+		is_str(fx, c.keys[0].secret, "ZmxlZXRkbnMgdGVzdCBrZXkgZm9yIHRzaWcgMjU2IQ==",
+		       "xfr: key 1 secret as written");
+		is_str(fx, c.keys[1].name, "big.example.", "xfr: key 2 name, absolute, as written");
+		is_str(fx, c.keys[1].algorithm, "hmac-sha512", "xfr: key 2 hmac-sha512");
+		is_str(fx, c.keys[2].algorithm, "hmac-sha1", "xfr: key 3 hmac-sha1");
+		is_str(fx, c.keys[2].secret, "YWJj ZGVm",
+		       "xfr: key 3 secret with a space (base64 may be split, as in BIND)");
+	}
+	is_int(fx, (long long)c.nzones, 2, "xfr: two zones");
+	if (c.nzones != 2) {
+		conf_free(&c);
+		return;
+	}
+	const conf_zone_t *z = &c.zones[0];
+	is_int(fx, (long long)z->nallow_transfer, 6, "xfr: a.test has 6 allow-transfer entries");
+	for (size_t i = 0; i < z->nallow_transfer && i < 6; i++) {
+		const conf_acl_t *a = &z->allow_transfer[i];
+		snprintf(desc, sizeof(desc), "xfr: allow-transfer '%s' is %s, key %s",
+		         acl_want[i].text, acl_want[i].net,
+		         acl_want[i].key ? acl_want[i].key : "none");
+		bool good = strcmp(a->text, acl_want[i].text) == 0 &&
+		            strcmp(sa_text(&a->addr, -1, a->prefix, buf, sizeof(buf)),
+		                   acl_want[i].net) == 0 &&
+		            ((a->key == NULL && acl_want[i].key == NULL) ||
+		             (a->key && acl_want[i].key && strcmp(a->key, acl_want[i].key) == 0));
+		ok(fx, good, "%s", desc);
+		if (!good)
+			printf("#   got %s key %s\n", buf, a->key ? a->key : "(none)");
+	}
+	is_int(fx, (long long)z->nnotify, 7, "xfr: a.test has 7 notify targets");
+	for (size_t i = 0; i < z->nnotify && i < 7; i++) {
+		const conf_notify_t *n = &z->notify[i];
+		snprintf(desc, sizeof(desc), "xfr: notify '%s' is %s, key %s", notify_want[i].text,
+		         notify_want[i].addr, notify_want[i].key ? notify_want[i].key : "none");
+		sa_text(&n->addr, sa_port(&n->addr), 0, buf, sizeof(buf));
+		bool good =
+		    strcmp(n->text, notify_want[i].text) == 0 &&
+		    strcmp(buf, notify_want[i].addr) == 0 && n->addrlen == notify_want[i].len &&
+		    ((n->key == NULL && notify_want[i].key == NULL) ||
+		     (n->key && notify_want[i].key && strcmp(n->key, notify_want[i].key) == 0));
+		ok(fx, good, "%s", desc);
+		if (!good)
+			printf("#   got %s key %s\n", buf, n->key ? n->key : "(none)");
+	}
+	ok(fx,
+	   c.zones[1].nallow_transfer == 0 && c.zones[1].allow_transfer == NULL &&
+	       c.zones[1].nnotify == 0 && c.zones[1].notify == NULL,
+	   "xfr: allow-transfer: ~ and notify: [] are none");
+	conf_free(&c);
+	ok(fx, conf_is_empty(&c) && c.keys == NULL, "xfr: conf_free leaves an empty conf");
+
+	/* The same key named by two zones, and a zone overridden on the command line. */
+	write_file(fx, "xfr2.conf",
+	           "keys: [{name: k, algorithm: hmac-sha256, secret: YWJj}]\n"
+	           "zones:\n"
+	           "  - {name: a.test, allow-transfer: [{address: 127.0.0.1, key: K.}]}\n"
+	           "  - {name: b.test, notify: [{address: 127.0.0.1, key: k}]}\n",
+	           path);
+	rc = build_args(&c, err, sizeof(err), "-c", path, NULL);
+	ok(fx,
+	   rc == 0 && c.nzones == 2 && c.zones[0].nallow_transfer == 1 &&
+	       strcmp(c.zones[0].allow_transfer[0].key, "k") == 0 && c.zones[1].nnotify == 1 &&
+	       strcmp(c.zones[1].notify[0].key, "k") == 0,
+	   "xfr: key names are matched as domain names (K. is k) and stored as keys: has them");
+	conf_free(&c);
+	rc = build_args(&c, err, sizeof(err), "-c", path, "--zone", "c.test", NULL);
+	ok(fx, rc == 0 && c.nkeys == 1 && c.nzones == 3 && c.zones[2].nallow_transfer == 0,
+	   "xfr: keys stay with a --zone added on the command line");
+	conf_free(&c);
+
+	/* Without a keys: list, any key name is an error. */
+	write_file(fx, "xfr3.conf",
+	           "zones:\n  - name: a.test\n    notify: [{address: 192.0.2.1, key: xfr}]\n",
+	           path);
+	rc = build_args(&c, err, sizeof(err), "-c", path, NULL);
+	snprintf(want, sizeof(want), "%s:3:40: unknown TSIG key 'xfr' (not in 'keys')", path);
+	ok(fx, rc == FDNS_EINVAL && conf_is_empty(&c), "xfr: a key name without keys: fails");
+	is_str(fx, err, want, "xfr: ... where the key is named");
+	conf_free(&c);
+}
+
 static const struct bad_conf {
 	const char *yaml;
 	int rc;
@@ -795,6 +963,172 @@ static const struct bad_conf {
      "11.in-addr.arpa]\n",
      FDNS_EINVAL, "4:36: reverse zone '11.in-addr.arpa' is not a configured zone"},
     {"fleet:\n  state-file: ''\n", FDNS_EINVAL, "2:15: 'state-file' must be a file name (got '')"},
+    /* keys: (src/conf/xfr.c) */
+    {"keys: x\n", FDNS_EINVAL, "1:7: 'keys' must be a list (got 'x')"},
+    {"keys: [x]\n", FDNS_EINVAL, "1:8: 'keys' must be a list of mappings (got 'x')"},
+    {"keys:\n  - {algorithm: hmac-sha256, secret: YWJj}\n", FDNS_EINVAL,
+     "2:5: a key needs 'name', 'algorithm' and 'secret' (no 'name')"},
+    {"keys:\n  - {name: xfr, secret: YWJj}\n", FDNS_EINVAL,
+     "2:5: a key needs 'name', 'algorithm' and 'secret' (no 'algorithm')"},
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha256}\n", FDNS_EINVAL,
+     "2:5: a key needs 'name', 'algorithm' and 'secret' (no 'secret')"},
+    {"keys:\n  - {name: xfr, algo: hmac-sha512, secret: YWJj}\n", FDNS_EINVAL,
+     "2:17: unknown key 'algo' in key"},
+    {"keys:\n  - {name: xfr, name: y, algorithm: hmac-sha512, secret: YWJj}\n", FDNS_EINVAL,
+     "2:17: duplicate key 'name' (first at line 2)"},
+    {"keys:\n  - {name: ~, algorithm: hmac-sha256, secret: YWJj}\n", FDNS_EINVAL,
+     "2:12: 'name' must be a key name (got nothing)"},
+    {"keys:\n  - {name: 'a..b', algorithm: hmac-sha512, secret: YWJj}\n", FDNS_EINVAL,
+     "2:12: invalid key name 'a..b'"},
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha512, secret: YWJj}\n"
+     "  - {name: XFR., algorithm: hmac-sha1, secret: YWJj}\n",
+     FDNS_EINVAL, "3:12: duplicate TSIG key 'XFR.'"},
+    {"keys:\n  - {name: xfr, algorithm: hmac-md5, secret: YWJj}\n", FDNS_EINVAL,
+     "2:28: 'algorithm' must be hmac-sha256, hmac-sha512 or hmac-sha1 (got 'hmac-md5')"},
+    {"keys:\n  - {name: xfr, algorithm: HMAC-SHA256, secret: YWJj}\n", FDNS_EINVAL,
+     "2:28: 'algorithm' must be hmac-sha256, hmac-sha512 or hmac-sha1 (got 'HMAC-SHA256')"},
+    {"keys:\n  - {name: xfr, algorithm: [hmac-sha256], secret: YWJj}\n", FDNS_EINVAL,
+     "2:28: 'algorithm' must be hmac-sha256, hmac-sha512 or hmac-sha1 (got a list)"},
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha512, secret: 'not base64!'}\n", FDNS_EINVAL,
+     "2:49: 'secret' must be a base64 string (got 'not base64!')"},
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha512, secret: YWJ}\n", FDNS_EINVAL,
+     "2:49: 'secret' must be a base64 string (got 'YWJ')"},
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha512, secret: 'YW=j'}\n", FDNS_EINVAL,
+     "2:49: 'secret' must be a base64 string (got 'YW=j')"},
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha512, secret: '===='}\n", FDNS_EINVAL,
+     "2:49: 'secret' must be a base64 string (got '====')"},
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha512, secret: ''}\n", FDNS_EINVAL,
+     "2:49: 'secret' must be a base64 string (got '')"},
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha512, secret: ~}\n", FDNS_EINVAL,
+     "2:49: 'secret' must be a base64 string (got nothing)"},
+    /* zones[].notify */
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: YWJj}\nzones:\n  - name: a.test\n"
+     "    notify: 192.0.2.1\n",
+     FDNS_EINVAL, "5:13: 'notify' must be a list (got '192.0.2.1')"},
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: YWJj}\nzones:\n  - name: a.test\n"
+     "    notify: ['192.0.2.1:0']\n",
+     FDNS_EINVAL,
+     "5:14: 'notify address' must be IPv4[:PORT], IPv6 or [IPv6]:PORT (got '192.0.2.1:0')"},
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: YWJj}\nzones:\n  - name: a.test\n"
+     "    notify: ['192.0.2.1:65536']\n",
+     FDNS_EINVAL,
+     "5:14: 'notify address' must be IPv4[:PORT], IPv6 or [IPv6]:PORT (got '192.0.2.1:65536')"},
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: YWJj}\nzones:\n  - name: a.test\n"
+     "    notify: ['192.0.2.1:']\n",
+     FDNS_EINVAL,
+     "5:14: 'notify address' must be IPv4[:PORT], IPv6 or [IPv6]:PORT (got '192.0.2.1:')"},
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: YWJj}\nzones:\n  - name: a.test\n"
+     "    notify: [ns1.example]\n",
+     FDNS_EINVAL,
+     "5:14: 'notify address' must be IPv4[:PORT], IPv6 or [IPv6]:PORT (got 'ns1.example')"},
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: YWJj}\nzones:\n  - name: a.test\n"
+     "    notify: [192.0.2.0/24]\n",
+     FDNS_EINVAL,
+     "5:14: 'notify address' must be IPv4[:PORT], IPv6 or [IPv6]:PORT (got '192.0.2.0/24')"},
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: YWJj}\nzones:\n  - name: a.test\n"
+     "    notify: ['[2001:db8::1']\n",
+     FDNS_EINVAL,
+     "5:14: 'notify address' must be IPv4[:PORT], IPv6 or [IPv6]:PORT (got '[2001:db8::1')"},
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: YWJj}\nzones:\n  - name: a.test\n"
+     "    notify: ['[2001:db8::1]:x']\n",
+     FDNS_EINVAL,
+     "5:14: 'notify address' must be IPv4[:PORT], IPv6 or [IPv6]:PORT (got '[2001:db8::1]:x')"},
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: YWJj}\nzones:\n  - name: a.test\n"
+     "    notify: ['[192.0.2.1]:53']\n",
+     FDNS_EINVAL,
+     "5:14: 'notify address' must be IPv4[:PORT], IPv6 or [IPv6]:PORT (got '[192.0.2.1]:53')"},
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: YWJj}\nzones:\n  - name: a.test\n"
+     "    notify: [[192.0.2.1]]\n",
+     FDNS_EINVAL, "5:14: 'notify' must be an address or {address, key} (got a list)"},
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: YWJj}\nzones:\n  - name: a.test\n"
+     "    notify: [~]\n",
+     FDNS_EINVAL, "5:14: 'notify' must be an address or {address, key} (got nothing)"},
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: YWJj}\nzones:\n  - name: a.test\n"
+     "    notify: [{key: xfr}]\n",
+     FDNS_EINVAL, "5:14: notify entry has no 'address'"},
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: YWJj}\nzones:\n  - name: a.test\n"
+     "    notify: [{address: ~}]\n",
+     FDNS_EINVAL, "5:24: 'address' must be an address (got nothing)"},
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: YWJj}\nzones:\n  - name: a.test\n"
+     "    notify: [{address: 192.0.2.1, port: 53}]\n",
+     FDNS_EINVAL, "5:35: unknown key 'port' in notify"},
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: YWJj}\nzones:\n  - name: a.test\n"
+     "    notify: [{address: 192.0.2.1, key: nokey}]\n",
+     FDNS_EINVAL, "5:40: unknown TSIG key 'nokey' (not in 'keys')"},
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: YWJj}\nzones:\n  - name: a.test\n"
+     "    notify: [{address: 192.0.2.1, key: ~}]\n",
+     FDNS_EINVAL, "5:40: 'key' must be a key name (got nothing)"},
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: YWJj}\nzones:\n  - name: a.test\n"
+     "    notify: [{address: 192.0.2.1, key: [xfr]}]\n",
+     FDNS_EINVAL, "5:40: 'key' must be a key name (got a list)"},
+    /* zones[].allow-transfer */
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: YWJj}\nzones:\n  - name: a.test\n"
+     "    allow-transfer: {address: 192.0.2.1}\n",
+     FDNS_EINVAL, "5:21: 'allow-transfer' must be a list (got a mapping)"},
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: YWJj}\nzones:\n  - name: a.test\n"
+     "    allow-transfer: [{address: 192.0.2.0/24, key: nokey}]\n",
+     FDNS_EINVAL, "5:51: unknown TSIG key 'nokey' (not in 'keys')"},
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: YWJj}\nzones:\n  - name: a.test\n"
+     "    allow-transfer: [{address: 0.0.0.0/0, key: ~}]\n",
+     FDNS_EINVAL, "5:48: 'key' must be a key name (got nothing)"},
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: YWJj}\nzones:\n  - name: a.test\n"
+     "    allow-transfer: [{address: 192.0.2.0/24, key: xfr, port: 1}]\n",
+     FDNS_EINVAL, "5:56: unknown key 'port' in allow-transfer"},
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: YWJj}\nzones:\n  - name: a.test\n"
+     "    allow-transfer: [{address: [a]}]\n",
+     FDNS_EINVAL, "5:32: 'address' must be an address (got a list)"},
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: YWJj}\nzones:\n  - name: a.test\n"
+     "    allow-transfer: [{key: xfr}]\n",
+     FDNS_EINVAL, "5:22: allow-transfer entry has no 'address'"},
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: YWJj}\nzones:\n  - name: a.test\n"
+     "    allow-transfer: [192.0.2.0/33]\n",
+     FDNS_EINVAL,
+     "5:22: 'allow-transfer address' must be an IPv4 or IPv6 address or ADDRESS/PREFIX (got "
+     "'192.0.2.0/33')"},
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: YWJj}\nzones:\n  - name: a.test\n"
+     "    allow-transfer: ['2001:db8::/129']\n",
+     FDNS_EINVAL,
+     "5:22: 'allow-transfer address' must be an IPv4 or IPv6 address or ADDRESS/PREFIX (got "
+     "'2001:db8::/129')"},
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: YWJj}\nzones:\n  - name: a.test\n"
+     "    allow-transfer: [192.0.2.0/]\n",
+     FDNS_EINVAL,
+     "5:22: 'allow-transfer address' must be an IPv4 or IPv6 address or ADDRESS/PREFIX (got "
+     "'192.0.2.0/')"},
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: YWJj}\nzones:\n  - name: a.test\n"
+     "    allow-transfer: [192.0.2.0/+8]\n",
+     FDNS_EINVAL,
+     "5:22: 'allow-transfer address' must be an IPv4 or IPv6 address or ADDRESS/PREFIX (got "
+     "'192.0.2.0/+8')"},
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: YWJj}\nzones:\n  - name: a.test\n"
+     "    allow-transfer: [192.0.2/24]\n",
+     FDNS_EINVAL,
+     "5:22: 'allow-transfer address' must be an IPv4 or IPv6 address or ADDRESS/PREFIX (got "
+     "'192.0.2/24')"},
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: YWJj}\nzones:\n  - name: a.test\n"
+     "    allow-transfer: ['127.0.0.1:53']\n",
+     FDNS_EINVAL,
+     "5:22: 'allow-transfer address' must be an IPv4 or IPv6 address or ADDRESS/PREFIX (got "
+     "'127.0.0.1:53')"},
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: YWJj}\nzones:\n  - name: a.test\n"
+     "    allow-transfer: ['[::1]']\n",
+     FDNS_EINVAL,
+     "5:22: 'allow-transfer address' must be an IPv4 or IPv6 address or ADDRESS/PREFIX (got "
+     "'[::1]')"},
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: YWJj}\nzones:\n  - name: a.test\n"
+     "    allow-transfer: [any]\n",
+     FDNS_EINVAL,
+     "5:22: 'allow-transfer address' must be an IPv4 or IPv6 address or ADDRESS/PREFIX (got "
+     "'any')"},
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: YWJj}\nzones:\n  - name: a.test\n"
+     "    allow-transfer: [192.0.2.1/24]\n",
+     FDNS_EINVAL, "5:22: allow-transfer address '192.0.2.1/24' has bits set past its /24 prefix"},
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: YWJj}\nzones:\n  - name: a.test\n"
+     "    allow-transfer: [192.0.2.128/25, 192.0.2.129/25]\n",
+     FDNS_EINVAL, "5:38: allow-transfer address '192.0.2.129/25' has bits set past its /25 prefix"},
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: YWJj}\nzones:\n  - name: a.test\n"
+     "    allow-transfer: ['2001:db8::1/64']\n",
+     FDNS_EINVAL, "5:22: allow-transfer address '2001:db8::1/64' has bits set past its /64 prefix"},
     {"server: {}\n---\nzones: []\n", FDNS_EINVAL, "3:1: only one YAML document is allowed"},
     {"server: [1, 2\n", FDNS_EPARSE,
      "2:1: did not find expected ',' or ']' (while parsing a flow sequence)"},
@@ -1049,6 +1383,7 @@ int main(void)
 	test_defaults(&fx);
 	test_full(&fx);
 	test_fleet(&fx);
+	test_xfr(&fx);
 	test_bad_files(&fx);
 	test_override(&fx);
 	test_override_engines(&fx);

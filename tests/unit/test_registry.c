@@ -8,9 +8,9 @@
 #include "tap.h"
 
 static const char *base_zone = "$TTL 60\n"
-			       "@ IN SOA ns hostmaster 1 60 10 3600 5\n"
-			       "@ IN NS ns\n"
-			       "ns IN A 192.0.2.53\n";
+                               "@ IN SOA ns hostmaster 1 60 10 3600 5\n"
+                               "@ IN NS ns\n"
+                               "ns IN A 192.0.2.53\n";
 
 typedef struct fake {
 	engine_container_t c;
@@ -20,19 +20,19 @@ typedef struct fake {
 } fake_t;
 
 static void fake_init(fake_t *f, const char *id, const char *name, const char *service,
-		      const char *ip, enum engine_health health)
+                      const char *ip, enum engine_health health)
 {
 	memset(f, 0, sizeof(*f));
 	f->labels[0] = (engine_label_t){"fleetdns.service", service};
 	f->net = (engine_network_t){"bridge", ip, ""};
 	f->c = (engine_container_t){.id = id,
-				    .name = name,
-				    .running = true,
-				    .health = health,
-				    .labels = f->labels,
-				    .nlabels = 1,
-				    .networks = &f->net,
-				    .nnetworks = 1};
+	                            .name = name,
+	                            .running = true,
+	                            .health = health,
+	                            .labels = f->labels,
+	                            .nlabels = 1,
+	                            .networks = &f->net,
+	                            .nnetworks = 1};
 }
 
 /* The rendered fleet zone as sorted "owner ttl type rdata" lines, without SOA/NS/ns. */
@@ -53,12 +53,14 @@ static char *render_text(registry_t *r)
 		ldns_rr *rr = ldns_rr_list_rr(z->rrs, i);
 		char *owner = ldns_rdf2str(ldns_rr_owner(rr));
 		ldns_rr_type t = ldns_rr_get_type(rr);
-		if (t == LDNS_RR_TYPE_SOA || t == LDNS_RR_TYPE_NS || strcmp(owner, "ns.fleet.test.") == 0) {
+		if (t == LDNS_RR_TYPE_SOA || t == LDNS_RR_TYPE_NS ||
+		    strcmp(owner, "ns.fleet.test.") == 0) {
 			free(owner);
 			continue;
 		}
 		char *type = ldns_rr_type2str(t);
-		len += (size_t)snprintf(out + len, cap - len, "%s %u %s", owner, ldns_rr_ttl(rr), type);
+		len += (size_t)snprintf(out + len, cap - len, "%s %u %s", owner, ldns_rr_ttl(rr),
+		                        type);
 		for (size_t k = 0; k < ldns_rr_rd_count(rr); k++) {
 			char *rd = ldns_rdf2str(ldns_rr_rdf(rr, k));
 			len += (size_t)snprintf(out + len, cap - len, " %s", rd);
@@ -68,11 +70,6 @@ static char *render_text(registry_t *r)
 		free(owner);
 		free(type);
 	}
-	for (size_t i = 0; i < z->nempty_names; i++) {
-		char *n = ldns_rdf2str(z->empty_names[i]);
-		len += (size_t)snprintf(out + len, cap - len, "empty %s\n", n);
-		free(n);
-	}
 	zone_data_free(z);
 	return out;
 }
@@ -80,10 +77,10 @@ static char *render_text(registry_t *r)
 static conf_engine_t engine1 = {.name = "node1", .url = "unix:///x", .timeout_ms = 1000};
 static conf_engine_t engine2 = {.name = "node2", .url = "unix:///y", .timeout_ms = 1000};
 static conf_engine_t host_engine = {.name = "node3",
-				    .url = "tcp://127.0.0.1:2375",
-				    .address = CONF_ADDRESS_HOST,
-				    .host_address = "198.51.100.7",
-				    .timeout_ms = 1000};
+                                    .url = "tcp://127.0.0.1:2375",
+                                    .address = CONF_ADDRESS_HOST,
+                                    .host_address = "198.51.100.7",
+                                    .timeout_ms = 1000};
 
 static conf_fleet_t default_fleet(void)
 {
@@ -113,13 +110,13 @@ static void test_services(void)
 	is_int((long long)total, 3, "three replicas known");
 	is_int((long long)served, 2, "two served (the unhealthy db is not)");
 	check_render(r,
-		     "web.fleet.test. 5 A 172.17.0.2\n"
-		     "web.fleet.test. 5 A 172.17.0.3\n"
-		     "web-1-node1.web.fleet.test. 5 A 172.17.0.2\n"
-		     "web-2-node2.web.fleet.test. 5 A 172.17.0.3\n"
-		     "empty db.fleet.test.\n",
-		     "service and replica names; a known service with nothing healthy is an "
-		     "empty name (NODATA)");
+	             "_replicas.db.fleet.test. 5 TXT \"0 served\"\n"
+	             "web.fleet.test. 5 A 172.17.0.2\n"
+	             "web.fleet.test. 5 A 172.17.0.3\n"
+	             "web-1-node1.web.fleet.test. 5 A 172.17.0.2\n"
+	             "web-2-node2.web.fleet.test. 5 A 172.17.0.3\n",
+	             "service and replica names; a known service with nothing healthy has only "
+	             "_replicas TXT \"0 served\" (an empty non-terminal: NODATA)");
 
 	uint64_t gen = registry_generation(r);
 	registry_container_update(r, &engine1, &a.c);
@@ -129,22 +126,24 @@ static void test_services(void)
 	registry_container_update(r, &engine1, &a.c);
 	ok(registry_generation(r) != gen, "pausing a replica is a change");
 	check_render(r,
-		     "web.fleet.test. 5 A 172.17.0.3\n"
-		     "web-2-node2.web.fleet.test. 5 A 172.17.0.3\n"
-		     "empty db.fleet.test.\n",
-		     "a paused replica is not served");
+	             "_replicas.db.fleet.test. 5 TXT \"0 served\"\n"
+	             "web.fleet.test. 5 A 172.17.0.3\n"
+	             "web-2-node2.web.fleet.test. 5 A 172.17.0.3\n",
+	             "a paused replica is not served");
 	a.c.paused = false;
 	a.c.health = HEALTH_STARTING;
 	registry_container_update(r, &engine1, &a.c);
 	check_render(r,
-		     "web.fleet.test. 5 A 172.17.0.3\n"
-		     "web-2-node2.web.fleet.test. 5 A 172.17.0.3\n"
-		     "empty db.fleet.test.\n",
-		     "a starting replica is not served by default");
+	             "_replicas.db.fleet.test. 5 TXT \"0 served\"\n"
+	             "web.fleet.test. 5 A 172.17.0.3\n"
+	             "web-2-node2.web.fleet.test. 5 A 172.17.0.3\n",
+	             "a starting replica is not served by default");
 
 	registry_engine_down(r, "node2");
-	check_render(r, "empty web.fleet.test.\nempty db.fleet.test.\n",
-		     "an engine down withdraws its replicas; the services stay known (NODATA)");
+	check_render(r,
+	             "_replicas.db.fleet.test. 5 TXT \"0 served\"\n"
+	             "_replicas.web.fleet.test. 5 TXT \"0 served\"\n",
+	             "an engine down withdraws its replicas; the services stay known (NODATA)");
 	const engine_container_t *none[] = {NULL};
 	registry_engine_sync(r, &engine1, none, 0);
 	is_int((long long)registry_replica_count(r, NULL), 0,
@@ -175,20 +174,20 @@ static void test_policy_and_labels(void)
 	const engine_container_t *list[] = {&a.c, &b.c, &c.c, &d.c, &e.c, &g.c};
 	registry_engine_sync(r, &engine1, list, 6);
 	check_render(r,
-		     "api.fleet.test. 2 A 10.0.0.1\n"
-		     "api.fleet.test. 2 A 10.0.0.2\n"
-		     "api-1-node1.api.fleet.test. 2 A 10.0.0.1\n"
-		     "api-2-node1.api.fleet.test. 2 A 10.0.0.2\n"
-		     "cache.fleet.test. 5 A 10.0.0.3\n"
-		     "proj-cache-1-node1.cache.fleet.test. 5 A 10.0.0.3\n"
-		     "slow.fleet.test. 60 A 10.0.0.6\n"
-		     "slow-1-node1.slow.fleet.test. 60 A 10.0.0.6\n",
-		     "policy all serves unhealthy replicas; fleetdns.ttl overrides the default, "
-		     "the smallest wins; compose label recognised; swarm label switched off; "
-		     "invalid name skipped");
+	             "api.fleet.test. 2 A 10.0.0.1\n"
+	             "api.fleet.test. 2 A 10.0.0.2\n"
+	             "api-1-node1.api.fleet.test. 2 A 10.0.0.1\n"
+	             "api-2-node1.api.fleet.test. 2 A 10.0.0.2\n"
+	             "cache.fleet.test. 5 A 10.0.0.3\n"
+	             "proj-cache-1-node1.cache.fleet.test. 5 A 10.0.0.3\n"
+	             "slow.fleet.test. 60 A 10.0.0.6\n"
+	             "slow-1-node1.slow.fleet.test. 60 A 10.0.0.6\n",
+	             "policy all serves unhealthy replicas; fleetdns.ttl overrides the default, "
+	             "the smallest wins; compose label recognised; swarm label switched off; "
+	             "invalid name skipped");
 	ok(registry_service_name_valid("blue.web") && !registry_service_name_valid("-web") &&
-		   !registry_service_name_valid("web-") && !registry_service_name_valid("a..b") &&
-		   !registry_service_name_valid(""),
+	       !registry_service_name_valid("web-") && !registry_service_name_valid("a..b") &&
+	       !registry_service_name_valid(""),
 	   "service name validation");
 	registry_free(r);
 }
@@ -210,15 +209,16 @@ static void test_srv_and_host_mode(void)
 	const engine_container_t *l3[] = {&h.c};
 	registry_engine_sync(r, &engine1, l1, 1);
 	registry_engine_sync(r, &host_engine, l3, 1);
-	check_render(r,
-		     "web.fleet.test. 5 A 172.17.0.2\n"
-		     "web.fleet.test. 5 A 198.51.100.7\n"
-		     "_8080._tcp.web.fleet.test. 5 SRV 0 1 32768 web-9-node3.web.fleet.test.\n"
-		     "_http._tcp.web.fleet.test. 5 SRV 0 1 8080 web-1-node1.web.fleet.test.\n"
-		     "_dns._udp.web.fleet.test. 5 SRV 0 1 53 web-1-node1.web.fleet.test.\n"
-		     "web-1-node1.web.fleet.test. 5 A 172.17.0.2\n"
-		     "web-9-node3.web.fleet.test. 5 A 198.51.100.7\n",
-		     "SRV from fleetdns.port; host mode uses host-address and published ports only");
+	check_render(
+	    r,
+	    "web.fleet.test. 5 A 172.17.0.2\n"
+	    "web.fleet.test. 5 A 198.51.100.7\n"
+	    "_8080._tcp.web.fleet.test. 5 SRV 0 1 32768 web-9-node3.web.fleet.test.\n"
+	    "_http._tcp.web.fleet.test. 5 SRV 0 1 8080 web-1-node1.web.fleet.test.\n"
+	    "_dns._udp.web.fleet.test. 5 SRV 0 1 53 web-1-node1.web.fleet.test.\n"
+	    "web-1-node1.web.fleet.test. 5 A 172.17.0.2\n"
+	    "web-9-node3.web.fleet.test. 5 A 198.51.100.7\n",
+	    "SRV from fleetdns.port; host mode uses host-address and published ports only");
 	registry_free(r);
 }
 
@@ -233,9 +233,9 @@ static void test_ptr(void)
 	zone_data_t *z = NULL, *fz = NULL;
 	char err[256];
 	zone_load_text(&z, "17.172.in-addr.arpa",
-		       "@ 60 IN SOA ns.fleet.test. h.fleet.test. 1 60 10 3600 5\n"
-		       "@ 60 IN NS ns.fleet.test.\n",
-		       "rev", err, sizeof(err));
+	               "@ 60 IN SOA ns.fleet.test. h.fleet.test. 1 60 10 3600 5\n"
+	               "@ 60 IN NS ns.fleet.test.\n",
+	               "rev", err, sizeof(err));
 	zone_load_text(&fz, "fleet.test", base_zone, "base", err, sizeof(err));
 	registry_render(r, z, fz->apex);
 	char *last = ldns_rr2str(ldns_rr_list_rr(z->rrs, ldns_rr_list_rr_count(z->rrs) - 1));
@@ -249,7 +249,7 @@ static void test_ptr(void)
 
 /* Build a query for name/type, answer it from snap, return the first answer's rdata. */
 static char *first_answer(const snapshot_t *snap, const char *name, ldns_rr_type type,
-			  size_t *count)
+                          size_t *count)
 {
 	ldns_pkt *qp = ldns_pkt_query_new(ldns_dname_new_frm_str(name), type, LDNS_RR_CLASS_IN, 0);
 	uint8_t *wire;
@@ -312,12 +312,74 @@ static void test_rotation(void)
 		   window, firsts[0], firsts[1], firsts[2], firsts[3]);
 		ok(counts_ok, "max-answers %d: every answer has %d records", window,
 		   window ? window : 4);
-		char *one = first_answer(snap, "web-2-node1.web.fleet.test.", LDNS_RR_TYPE_A, &count);
+		char *one =
+		    first_answer(snap, "web-2-node1.web.fleet.test.", LDNS_RR_TYPE_A, &count);
 		is_str(one, "10.1.0.3", "the replica name answers that replica");
 		free(one);
 		snapshot_free(snap);
 		zone_data_free(z);
 	}
+	registry_free(r);
+}
+
+/* rcode, answer count and whether the authority section has the SOA, for name/type. */
+static void answer_shape(const snapshot_t *snap, const char *name, ldns_rr_type type, char *out,
+                         size_t cap)
+{
+	ldns_pkt *qp = ldns_pkt_query_new(ldns_dname_new_frm_str(name), type, LDNS_RR_CLASS_IN, 0);
+	uint8_t *wire, buf[4096];
+	size_t wlen;
+	ldns_pkt2wire(&wire, qp, &wlen);
+	ldns_pkt_free(qp);
+	query_t q;
+	enum query_verdict v = query_parse(&q, wire, wlen);
+	size_t olen = answer_respond(snap, &q, v, buf, sizeof(buf));
+	free(wire);
+	ldns_pkt *rp = NULL;
+	if (ldns_wire2pkt(&rp, buf, olen) != LDNS_STATUS_OK) {
+		snprintf(out, cap, "unparsable");
+		return;
+	}
+	ldns_rr_list *ns = ldns_pkt_authority(rp);
+	bool soa = ldns_rr_list_rr_count(ns) == 1 &&
+	           ldns_rr_get_type(ldns_rr_list_rr(ns, 0)) == LDNS_RR_TYPE_SOA;
+	char *rc = ldns_pkt_rcode2str(ldns_pkt_get_rcode(rp));
+	snprintf(out, cap, "%s an=%zu%s", rc, ldns_rr_list_rr_count(ldns_pkt_answer(rp)),
+	         soa ? " soa" : "");
+	free(rc);
+	ldns_pkt_free(rp);
+}
+
+/* A known service with nothing served: its name is an empty non-terminal (NODATA for every
+ * type, never NXDOMAIN) above _replicas TXT "0 served"; names below it do not exist. */
+static void test_unserved(void)
+{
+	conf_fleet_t fleet = default_fleet();
+	registry_t *r = registry_new(&fleet);
+	fake_t a;
+	fake_init(&a, "aaa", "db-1", "db", "172.17.0.9", HEALTH_UNHEALTHY);
+	const engine_container_t *list[] = {&a.c};
+	registry_engine_sync(r, &engine1, list, 1);
+	zone_data_t *z = NULL;
+	char err[256], got[128];
+	zone_load_text(&z, "fleet.test", base_zone, "base", err, sizeof(err));
+	registry_render(r, z, z->apex);
+	snapshot_t *snap = NULL;
+	snapshot_build(&snap, &z, 1, NULL);
+	answer_shape(snap, "db.fleet.test.", LDNS_RR_TYPE_A, got, sizeof(got));
+	is_str(got, "NOERROR an=0 soa", "unserved: db A is NODATA with the SOA");
+	answer_shape(snap, "db.fleet.test.", LDNS_RR_TYPE_TXT, got, sizeof(got));
+	is_str(got, "NOERROR an=0 soa", "unserved: db TXT is NODATA too (the TXT is below it)");
+	answer_shape(snap, "_replicas.db.fleet.test.", LDNS_RR_TYPE_TXT, got, sizeof(got));
+	is_str(got, "NOERROR an=1", "unserved: _replicas.db TXT answers");
+	size_t count = 0;
+	char *txt = first_answer(snap, "_replicas.db.fleet.test.", LDNS_RR_TYPE_TXT, &count);
+	is_str(txt, "\"0 served\"", "unserved: ... with \"0 served\"");
+	free(txt);
+	answer_shape(snap, "db-1-node1.db.fleet.test.", LDNS_RR_TYPE_A, got, sizeof(got));
+	is_str(got, "NXDOMAIN an=0 soa", "unserved: the unserved replica's name is NXDOMAIN");
+	snapshot_free(snap);
+	zone_data_free(z);
 	registry_free(r);
 }
 
@@ -328,5 +390,6 @@ int main(void)
 	test_srv_and_host_mode();
 	test_ptr();
 	test_rotation();
+	test_unserved();
 	return done_testing();
 }

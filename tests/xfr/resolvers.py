@@ -6,6 +6,10 @@
 # SPDX-License-Identifier: MIT
 # Runs in a network namespace of its own (unshare -n): a delegation cannot name a port, so
 # the delegated servers listen on port 53 there, invisible to the rest of the machine.
+# Starts its own private Docker Engine inside that namespace (tests/lib/fleet.py: engine
+# xr1, image fdt-busybox, everything removed at exit); needs root, dockerd and
+# busybox-static like the fleet tests. Replicas keep the image's 1 s health check and
+# are not waited for: latencies count from the docker command, health check included.
 import os
 import subprocess
 import sys
@@ -21,7 +25,10 @@ if os.environ.get("FDT_XFR_NETNS") != "1":
                         sys.executable, *sys.argv], env=env)
     sys.exit(r.returncode)
 
-sys.path.insert(0, os.path.join(os.environ.get("TOP_SRCDIR", "."), "tests", "xfr"))
+TOP = os.environ.get("TOP_SRCDIR", ".")
+sys.path.insert(0, os.path.join(TOP, "tests", "lib"))
+sys.path.insert(0, os.path.join(TOP, "tests", "xfr"))
+import fleet  # noqa: E402
 import xfrlib as X  # noqa: E402
 import peers  # noqa: E402
 from xfrlib import ok, is_, diag  # noqa: E402
@@ -31,29 +38,21 @@ import dns.query  # noqa: E402
 import dns.rcode  # noqa: E402
 import dns.rdatatype  # noqa: E402
 
-ENGINE = os.environ.get("FDT_XFR_ENGINE", "unix:///run/fleet-e1.sock")
-DOCKER = X.need("docker")
 for prog in ("unbound", "dnsmasq", "knotd"):
     X.need(prog)
+# fleetdns and the peers stop before the engine goes (fleet.py tears engines down last).
+fleet.at_cleanup(X._stop_all)
+e = fleet.engine_start("xr1")
+ENGINE = e.url
 SERVICE = f"xfrr{os.getpid()}"
 NEG = f"xfrn{os.getpid()}"
-mine = []
-
-
-def docker(*args, check=True):
-    return subprocess.run([DOCKER, "-H", ENGINE, *args], capture_output=True, text=True,
-                          timeout=120, check=check).stdout.strip()
 
 
 def run(service, n):
-    name = f"fdt-xfrr-{os.getpid()}-{n}"
-    mine.append(name)
-    docker("run", "-d", "--name", name, "--label", f"fleetdns.service={service}",
-           "--label", "fdt.test=xfr", "fleet-test")
-    return docker("inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", name)
+    """A replica of service on the test's engine; returns its IPv4 address."""
+    return fleet.run_replica(e, service, wait=None,
+                             name=f"fdt-xfrr-{os.getpid()}-{n}").ip
 
-
-X.atexit.register(lambda: [docker("rm", "-f", n, check=False) for n in mine])
 
 FLEETDNS_IP, P = "127.0.0.21", 53      # the delegated server, as the parent's glue says
 PARENT_IP = "127.0.0.20"               # Knot with the parent zone test.
@@ -71,7 +70,7 @@ srv = X.fleetdns(f"""server:
   listen: ["{FLEETDNS_IP}:{P}", "127.0.0.1:{P}"]
   workers: 1
 engines:
-  - {{ name: e1, url: "{ENGINE}" }}
+  - {{ name: {e.name}, url: "{ENGINE}" }}
 fleet:
   zone: fleet.test
   ttl: {TTL}

@@ -3,58 +3,45 @@
 # initial transfer, then containers start and stop on a real Docker Engine and every
 # secondary serves the new answer within seconds, through NOTIFY and IXFR (shown from
 # fleetdns's log and BIND's and Knot's own logs). Prints "# latency ..." per secondary.
+# When the last replica goes, every secondary answers NODATA for the service, as fleetdns.
 # SPDX-License-Identifier: MIT
-# Needs the Docker Engine at unix:///run/fleet-e1.sock with the image fleet-test (kept
-# running between tests; this test only adds and removes its own containers).
-import atexit
+# Starts its own private Docker Engine (tests/lib/fleet.py: engine xs1, image fdt-busybox,
+# everything removed at exit); needs root, dockerd and busybox-static like the fleet tests.
+# Replicas keep the image's 1 s health check and are not waited for: latencies count from
+# the docker command, health check included.
 import os
 import re
-import subprocess
 import sys
 import time
 
-sys.path.insert(0, os.path.join(os.environ.get("TOP_SRCDIR", "."), "tests", "xfr"))
+TOP = os.environ.get("TOP_SRCDIR", ".")
+sys.path.insert(0, os.path.join(TOP, "tests", "lib"))
+sys.path.insert(0, os.path.join(TOP, "tests", "xfr"))
+import fleet  # noqa: E402
 import xfrlib as X  # noqa: E402
 import peers  # noqa: E402
 from xfrlib import ok, is_, diag  # noqa: E402
 
-ENGINE = os.environ.get("FDT_XFR_ENGINE", "unix:///run/fleet-e1.sock")
-IMAGE = "fleet-test"
-DOCKER = X.need("docker")
+import dns.rcode  # noqa: E402
+import dns.rdatatype  # noqa: E402
+
 for prog in ("named", "knotd", "nsd", "dig"):
     X.need(prog)
-if not os.path.exists(ENGINE[len("unix://"):]):
-    X.bail(f"no Docker Engine at {ENGINE}")
+# fleetdns and the peers stop before the engine goes (fleet.py tears engines down last).
+fleet.at_cleanup(X._stop_all)
+e = fleet.engine_start("xs1")
+ENGINE = e.url
 
 SERVICE = f"xfr{os.getpid()}"
 ZONE = "fleet.test"
 NAME = f"{SERVICE}.{ZONE}"
-mine = []
-
-
-def docker(*args, check=True):
-    return subprocess.run([DOCKER, "-H", ENGINE, *args], capture_output=True, text=True,
-                          timeout=120, check=check).stdout.strip()
 
 
 def run(n):
-    name = f"fdt-xfr-{os.getpid()}-{n}"
-    mine.append(name)
-    docker("run", "-d", "--name", name, "--label", f"fleetdns.service={SERVICE}",
-           "--label", "fdt.test=xfr", IMAGE)
-    return name
+    """A replica of SERVICE on the test's engine; returns it (its .name, .id, .ip)."""
+    return fleet.run_replica(e, SERVICE, name=f"fdt-xfr-{os.getpid()}-{n}",
+                             wait=None)
 
-
-def address(name):
-    return docker("inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", name)
-
-
-def cleanup():
-    for name in mine:
-        docker("rm", "-f", name, check=False)
-
-
-atexit.register(cleanup)
 
 P = X.free_port()
 BIND_SRC = "127.0.0.10"
@@ -68,7 +55,7 @@ srv = X.fleetdns(f"""server:
 keys:
   - {{ name: xfr, algorithm: hmac-sha256, secret: "{X.SECRET}" }}
 engines:
-  - {{ name: e1, url: "{ENGINE}" }}
+  - {{ name: {e.name}, url: "{ENGINE}" }}
 fleet:
   zone: {ZONE}
   ttl: 5
@@ -78,9 +65,9 @@ zones:
     notify: ["{BIND[0]}:{BIND[1]}", "{KNOT[0]}:{KNOT[1]}", "{NSD[0]}:{NSD[1]}"]
 """, wait_zone=ZONE, port=P)
 
-a1 = address(c1)
+a1 = c1.ip
 got, t = X.wait_for(lambda: X.answer_set(P, NAME) == [a1], 15)
-ok(got, f"fleetdns serves {NAME} A {a1} (container {c1})")
+ok(got, f"fleetdns serves {NAME} A {a1} (container {c1.name})")
 
 named = peers.bind_secondary(BIND_SRC, BIND[1], P, ZONE)
 knot = peers.knot_secondary(*KNOT, P, ZONE)
@@ -130,11 +117,11 @@ def follow(desc, want, t0):
 
 t0 = time.monotonic()
 c2 = run(2)
-a2 = address(c2)
-s2 = follow(f"container {c2} started", sorted([a1, a2]), t0)
+a2 = c2.ip
+s2 = follow(f"container {c2.name} started", sorted([a1, a2]), t0)
 t0 = time.monotonic()
-docker("kill", c1)
-s3 = follow(f"container {c1} killed", [a2], t0)
+e.docker("kill", c1.id)
+s3 = follow(f"container {c1.name} killed", [a2], t0)
 
 for label, (addr, _) in (("BIND", (BIND_SRC, 0)), ("Knot", KNOT)):
     ok(X.log_has(srv, rf"IXFR of {ZONE}\. {s2} -> {s3} to {re.escape(addr)}#\d+: incremental"),
@@ -158,6 +145,30 @@ ok(re.search(rf"\[{ZONE}\.\] notify, incoming, remote 127\.0\.0\.1@\d+.*TSIG 'xf
 ok(re.search(r"(?i)notify", nsd.text()) or X.log_has(srv, rf"notify: {ZONE}\. serial {s3} to "
                                                           rf"{re.escape(NSD[0])}:{NSD[1]} answered"),
    "NSD answered fleetdns's NOTIFY")
+
+
+# The last replica goes: the service stays known, NODATA on fleetdns (its only record is
+# _replicas.SERVICE TXT "0 served", docs/fleet.md), and so on every secondary, not NXDOMAIN.
+def shape(port, name, addr="127.0.0.1"):
+    r = X.query(port, name, "A", addr=addr)
+    if r is None:
+        return None
+    return (dns.rcode.to_text(r.rcode()), len(r.answer),
+            [rrset.rdtype for rrset in r.authority] == [dns.rdatatype.SOA])
+
+
+NODATA = ("NOERROR", 0, True)
+e.docker("kill", c2.id)
+got, _ = X.wait_for(lambda: shape(P, NAME) == NODATA, 15)
+ok(got, f"{NAME} without a served replica: fleetdns answers NODATA with the SOA",
+   shape(P, NAME))
+s4 = X.soa_serial(P, ZONE)
+for label, _, (addr, port) in secondaries:
+    got, lat = X.wait_for(lambda: shape(port, NAME, addr=addr) == NODATA, 5)
+    ok(got, f"{label} answers NODATA (not NXDOMAIN) for {NAME}, serial {s4}",
+       f"{shape(port, NAME, addr=addr)} serial {serial_of((addr, port))}")
+    r = X.answer_set(port, f"_replicas.{NAME}", "TXT", addr=addr)
+    is_(r, ['"0 served"'], f"{label} has _replicas.{NAME} TXT \"0 served\"")
 for label, proc, _ in secondaries:
     ok(proc.alive(), f"{label} is still running")
 diag("\n".join(line for line in knot.text().splitlines() if "XFR" in line)[-3000:])
