@@ -26,8 +26,8 @@ static int parse_root(struct build *b, const yaml_node_t *root)
 		return 0; /* an empty file: all defaults */
 	if (root->type != YAML_MAPPING_NODE)
 		return conf__fail_at(b, root,
-		                     "expected a mapping of 'server', 'zones', 'engines' and "
-		                     "'fleet' at the top");
+		                     "expected a mapping of 'server', 'zones', 'engines', "
+		                     "'fleet' and 'keys' at the top");
 	rc = conf__mapping_check(b, root, "top level");
 	for (yaml_node_pair_t *p = root->data.mapping.pairs.start;
 	     rc == 0 && p < root->data.mapping.pairs.top; p++)
