@@ -6,10 +6,29 @@
 #include "fleetdns/error.h"
 #include "registry/registry_internal.h"
 
+static size_t hash_str2(const char *a, const char *b)
+{
+	size_t h = 14695981039346656037u;
+	for (; *a; a++)
+		h = (h ^ (unsigned char)*a) * 1099511628211u;
+	h = (h ^ 0xff) * 1099511628211u;
+	for (; *b; b++)
+		h = (h ^ (unsigned char)*b) * 1099511628211u;
+	return h;
+}
+
 registry_t *registry_new(const conf_fleet_t *fleet)
 {
 	registry_t *r = calloc(1, sizeof(*r));
-	if (!r || registry_set_fleet(r, fleet) < 0) {
+	if (!r)
+		return NULL;
+	r->nbuckets = 1024;
+	r->buckets = calloc(r->nbuckets, sizeof(*r->buckets));
+	r->known_slots = 64;
+	r->known_set = calloc(r->known_slots, sizeof(*r->known_set));
+	if (!r->buckets || !r->known_set || registry_set_fleet(r, fleet) < 0) {
+		free(r->buckets);
+		free(r->known_set);
 		free(r);
 		return NULL;
 	}
@@ -20,12 +39,22 @@ void registry_free(registry_t *r)
 {
 	if (!r)
 		return;
-	for (size_t i = 0; i < r->nreplicas; i++)
-		replica_clear(&r->replicas[i]);
-	free(r->replicas);
+	for (size_t e = 0; e < r->nengines; e++) {
+		rep_node_t *n = r->engines[e].head;
+		while (n) {
+			rep_node_t *next = n->enext;
+			replica_clear(&n->rep);
+			free(n);
+			n = next;
+		}
+		free(r->engines[e].name);
+	}
+	free(r->engines);
+	free(r->buckets);
 	for (size_t i = 0; i < r->nknown; i++)
 		free(r->known[i]);
 	free(r->known);
+	free(r->known_set);
 	free(r);
 }
 
@@ -48,79 +77,182 @@ uint64_t registry_generation(const registry_t *r)
 
 size_t registry_replica_count(const registry_t *r, size_t *served)
 {
-	size_t s = 0;
-	for (size_t i = 0; i < r->nreplicas; i++)
-		s += r->replicas[i].served;
 	if (served)
-		*served = s;
+		*served = r->nserved;
 	return r->nreplicas;
+}
+
+rep_node_t *registry__first(const registry_t *r)
+{
+	for (size_t e = 0; e < r->nengines; e++)
+		if (r->engines[e].head)
+			return r->engines[e].head;
+	return NULL;
+}
+
+rep_node_t *registry__next(const registry_t *r, const rep_node_t *n)
+{
+	if (n->enext)
+		return n->enext;
+	for (size_t e = n->engine + 1; e < r->nengines; e++)
+		if (r->engines[e].head)
+			return r->engines[e].head;
+	return NULL;
+}
+
+/* --- services ever seen ------------------------------------------------------------------ */
+
+static char **known_slot(const registry_t *r, const char *service)
+{
+	size_t i = hash_str2(service, "") & (r->known_slots - 1);
+	while (r->known_set[i] && strcmp(r->known_set[i], service) != 0)
+		i = (i + 1) & (r->known_slots - 1);
+	return &r->known_set[i];
 }
 
 static int know_service(registry_t *r, const char *service)
 {
-	for (size_t i = 0; i < r->nknown; i++)
-		if (strcmp(r->known[i], service) == 0)
-			return FDNS_OK;
+	if (*known_slot(r, service))
+		return FDNS_OK;
+	if ((r->nknown + 1) * 2 > r->known_slots) {
+		size_t slots = r->known_slots * 2;
+		char **set = calloc(slots, sizeof(*set));
+		if (!set)
+			return FDNS_ENOMEM;
+		free(r->known_set);
+		r->known_set = set;
+		r->known_slots = slots;
+		for (size_t i = 0; i < r->nknown; i++)
+			*known_slot(r, r->known[i]) = r->known[i];
+	}
 	char **k = realloc(r->known, (r->nknown + 1) * sizeof(*k));
 	if (!k)
 		return FDNS_ENOMEM;
 	r->known = k;
 	if (!(k[r->nknown] = strdup(service)))
 		return FDNS_ENOMEM;
+	*known_slot(r, service) = k[r->nknown];
 	r->nknown++;
 	r->generation++;
 	return FDNS_OK;
 }
 
-static ssize_t find(const registry_t *r, const char *engine, const char *id)
+/* --- replicas by (engine, id) ------------------------------------------------------------ */
+
+static reg_engine_t *engine_get(registry_t *r, const char *name, bool create)
 {
-	for (size_t i = 0; i < r->nreplicas; i++)
-		if (strcmp(r->replicas[i].id, id) == 0 &&
-		    strcmp(r->replicas[i].engine, engine) == 0)
-			return (ssize_t)i;
-	return -1;
+	for (size_t e = 0; e < r->nengines; e++)
+		if (strcmp(r->engines[e].name, name) == 0)
+			return &r->engines[e];
+	if (!create)
+		return NULL;
+	reg_engine_t *n = realloc(r->engines, (r->nengines + 1) * sizeof(*n));
+	if (!n)
+		return NULL;
+	r->engines = n;
+	n[r->nengines] = (reg_engine_t){.name = strdup(name)};
+	if (!n[r->nengines].name)
+		return NULL;
+	return &n[r->nengines++];
 }
 
-static void remove_at(registry_t *r, size_t i)
+static rep_node_t **find_slot(const registry_t *r, const char *engine, const char *id)
 {
-	replica_clear(&r->replicas[i]);
-	r->replicas[i] = r->replicas[--r->nreplicas];
+	rep_node_t **p = &r->buckets[hash_str2(engine, id) & (r->nbuckets - 1)];
+	while (*p && (strcmp((*p)->rep.id, id) != 0 || strcmp((*p)->rep.engine, engine) != 0))
+		p = &(*p)->hnext;
+	return p;
+}
+
+static void grow(registry_t *r)
+{
+	size_t nb = r->nbuckets * 2;
+	rep_node_t **b = calloc(nb, sizeof(*b));
+	if (!b)
+		return; /* longer chains, still correct */
+	for (size_t i = 0; i < r->nbuckets; i++) {
+		rep_node_t *n = r->buckets[i];
+		while (n) {
+			rep_node_t *next = n->hnext;
+			size_t h = hash_str2(n->rep.engine, n->rep.id) & (nb - 1);
+			n->hnext = b[h];
+			b[h] = n;
+			n = next;
+		}
+	}
+	free(r->buckets);
+	r->buckets = b;
+	r->nbuckets = nb;
+}
+
+static void remove_node(registry_t *r, rep_node_t **slot)
+{
+	rep_node_t *n = *slot;
+	*slot = n->hnext;
+	reg_engine_t *e = &r->engines[n->engine];
+	if (n->eprev)
+		n->eprev->enext = n->enext;
+	else
+		e->head = n->enext;
+	if (n->enext)
+		n->enext->eprev = n->eprev;
+	r->nreplicas--;
+	r->nserved -= n->rep.served;
+	replica_clear(&n->rep);
+	free(n);
 	r->generation++;
 }
 
 /* Insert or replace; takes ownership of rep's strings. */
-static int put(registry_t *r, replica_t *rep)
+static int put(registry_t *r, replica_t *rep, unsigned stamp)
 {
 	int ret = know_service(r, rep->service);
 	if (ret < 0) {
 		replica_clear(rep);
 		return ret;
 	}
-	ssize_t i = find(r, rep->engine, rep->id);
-	if (i >= 0) {
-		if (!replica_same(&r->replicas[i], rep))
+	rep_node_t **slot = find_slot(r, rep->engine, rep->id);
+	if (*slot) {
+		rep_node_t *n = *slot;
+		if (!replica_same(&n->rep, rep))
 			r->generation++;
-		replica_clear(&r->replicas[i]);
-		r->replicas[i] = *rep;
+		r->nserved += (size_t)rep->served - (size_t)n->rep.served;
+		/* Keep the node's own engine and id strings; take the rest. */
+		free(rep->engine);
+		free(rep->id);
+		rep->engine = n->rep.engine;
+		rep->id = n->rep.id;
+		n->rep.engine = n->rep.id = NULL;
+		replica_clear(&n->rep);
+		n->rep = *rep;
+		n->seen = stamp;
 		return FDNS_OK;
 	}
-	if (r->nreplicas == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 64;
-		replica_t *n = realloc(r->replicas, cap * sizeof(*n));
-		if (!n) {
-			replica_clear(rep);
-			return FDNS_ENOMEM;
-		}
-		r->replicas = n;
-		r->cap = cap;
+	reg_engine_t *e = engine_get(r, rep->engine, true);
+	rep_node_t *n = e ? calloc(1, sizeof(*n)) : NULL;
+	if (!n) {
+		replica_clear(rep);
+		return FDNS_ENOMEM;
 	}
-	r->replicas[r->nreplicas++] = *rep;
+	n->rep = *rep;
+	n->seen = stamp;
+	n->engine = (size_t)(e - r->engines);
+	n->hnext = NULL;
+	*slot = n;
+	n->enext = e->head;
+	if (e->head)
+		e->head->eprev = n;
+	e->head = n;
+	r->nreplicas++;
+	r->nserved += rep->served;
 	r->generation++;
+	if (r->nreplicas > r->nbuckets)
+		grow(r);
 	return FDNS_OK;
 }
 
-int registry_container_update(registry_t *r, const conf_engine_t *engine,
-                              const engine_container_t *c)
+static int update(registry_t *r, const conf_engine_t *engine, const engine_container_t *c,
+                  unsigned stamp)
 {
 	replica_t rep;
 	int ret = replica_from_container(&rep, engine, &r->fleet, c);
@@ -130,40 +262,45 @@ int registry_container_update(registry_t *r, const conf_engine_t *engine,
 		registry_container_remove(r, engine->name, c->id);
 		return FDNS_OK;
 	}
-	return put(r, &rep);
+	return put(r, &rep, stamp);
+}
+
+int registry_container_update(registry_t *r, const conf_engine_t *engine,
+                              const engine_container_t *c)
+{
+	return update(r, engine, c, 0);
 }
 
 void registry_container_remove(registry_t *r, const char *engine, const char *id)
 {
-	ssize_t i = find(r, engine, id);
-	if (i >= 0)
-		remove_at(r, (size_t)i);
+	rep_node_t **slot = find_slot(r, engine, id);
+	if (*slot)
+		remove_node(r, slot);
 }
 
 void registry_engine_down(registry_t *r, const char *engine)
 {
-	for (size_t i = r->nreplicas; i-- > 0;)
-		if (strcmp(r->replicas[i].engine, engine) == 0)
-			remove_at(r, i);
+	reg_engine_t *e = engine_get(r, engine, false);
+	while (e && e->head)
+		registry_container_remove(r, engine, e->head->rep.id);
 }
 
 int registry_engine_sync(registry_t *r, const conf_engine_t *engine,
                          const engine_container_t *const *list, size_t n)
 {
-	/* Drop what the engine no longer lists, then update the rest. */
-	for (size_t i = r->nreplicas; i-- > 0;) {
-		if (strcmp(r->replicas[i].engine, engine->name) != 0)
-			continue;
-		bool listed = false;
-		for (size_t k = 0; k < n && !listed; k++)
-			listed = strcmp(list[k]->id, r->replicas[i].id) == 0;
-		if (!listed)
-			remove_at(r, i);
-	}
+	/* Update what is listed (stamped), then drop this engine's replicas left unstamped. */
+	unsigned stamp = ++r->stamp ? r->stamp : ++r->stamp;
 	for (size_t k = 0; k < n; k++) {
-		int ret = registry_container_update(r, engine, list[k]);
+		int ret = update(r, engine, list[k], stamp);
 		if (ret < 0)
 			return ret;
+	}
+	reg_engine_t *e = engine_get(r, engine->name, false);
+	for (rep_node_t *p = e ? e->head : NULL; p;) {
+		rep_node_t *next = p->enext;
+		if (p->seen != stamp)
+			registry_container_remove(r, engine->name, p->rep.id);
+		p = next;
 	}
 	return FDNS_OK;
 }

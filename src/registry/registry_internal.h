@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* registry_internal.h -- the registry's state, shared by its files. */
+/* registry_internal.h -- the registry's state, shared by its files.
+ *
+ * Replicas are found by (engine, container id) through a hash table and listed per engine,
+ * so an event, a removal and an engine's full re-listing cost what they touch, not the
+ * size of the fleet. Services ever seen are a hash set too.
+ */
 #ifndef FDNS_REGISTRY_INTERNAL_H
 #define FDNS_REGISTRY_INTERNAL_H
 
@@ -8,13 +13,36 @@
 #include "fleetdns/registry.h"
 #include "registry/replica.h"
 
+typedef struct rep_node rep_node_t;
+struct rep_node {
+	replica_t rep;
+	rep_node_t *hnext;         /* hash chain on (engine, id) */
+	rep_node_t *enext, *eprev; /* the engine's replicas */
+	unsigned seen;             /* stamp of the last listing that had it */
+	size_t engine;             /* index in registry.engines */
+};
+
+typedef struct reg_engine {
+	char *name;
+	rep_node_t *head;
+} reg_engine_t;
+
 struct registry {
 	conf_fleet_t fleet; /* scalar settings only */
-	replica_t *replicas;
-	size_t nreplicas, cap;
-	char **known; /* every service seen since start: never NXDOMAIN for these */
+	rep_node_t **buckets;
+	size_t nbuckets, nreplicas, nserved;
+	reg_engine_t *engines;
+	size_t nengines;
+	char **known; /* every service seen since start, in order: never NXDOMAIN for these */
 	size_t nknown;
+	char **known_set; /* open addressing over known[] strings */
+	size_t known_slots;
+	unsigned stamp;
 	uint64_t generation;
 };
+
+/** Every replica, engine by engine; for (rep_node_t *n = first; n; n = next(r, n)). */
+rep_node_t *registry__first(const registry_t *r);
+rep_node_t *registry__next(const registry_t *r, const rep_node_t *n);
 
 #endif

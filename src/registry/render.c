@@ -61,22 +61,55 @@ static bool chosen(const registry_t *r, const replica_t *rep, bool any_served)
 	return rep->running;
 }
 
-static bool service_any_served(const registry_t *r, const char *service)
+/* A service's replicas: a run of the replicas sorted by service name. */
+typedef struct group {
+	const replica_t *const *rep;
+	size_t n;
+} group_t;
+
+static bool group_any_served(const group_t *g)
 {
-	for (size_t i = 0; i < r->nreplicas; i++)
-		if (r->replicas[i].served && strcmp(r->replicas[i].service, service) == 0)
+	for (size_t i = 0; i < g->n; i++)
+		if (g->rep[i]->served)
 			return true;
 	return false;
 }
 
-static void render_service(const registry_t *r, render_t *rd, const char *service, const char *apex)
+static int cmp_service(const void *a, const void *b)
 {
-	bool any = service_any_served(r, service);
+	const replica_t *x = *(const replica_t *const *)a, *y = *(const replica_t *const *)b;
+	int c = strcmp(x->service, y->service);
+	/* Then by engine and id: the order of the records does not depend on arrival. */
+	if (!c)
+		c = strcmp(x->engine, y->engine);
+	return c ? c : strcmp(x->id, y->id);
+}
+
+static group_t find_group(const replica_t *const *sorted, size_t n, const char *service)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(sorted[mid]->service, service) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	size_t end = lo;
+	while (end < n && strcmp(sorted[end]->service, service) == 0)
+		end++;
+	return (group_t){sorted + lo, end - lo};
+}
+
+static void render_service(const registry_t *r, render_t *rd, const char *service, const group_t *g,
+                           const char *apex)
+{
+	bool any = group_any_served(g);
 	/* Labels override the fleet's defaults; replicas that disagree: the smallest. */
 	unsigned ttl = 0, window = 0;
-	for (size_t i = 0; i < r->nreplicas; i++) {
-		const replica_t *p = &r->replicas[i];
-		if (strcmp(p->service, service) != 0 || !chosen(r, p, any))
+	for (size_t i = 0; i < g->n; i++) {
+		const replica_t *p = g->rep[i];
+		if (!chosen(r, p, any))
 			continue;
 		if (p->ttl && (!ttl || p->ttl < ttl))
 			ttl = p->ttl;
@@ -92,9 +125,9 @@ static void render_service(const registry_t *r, render_t *rd, const char *servic
 	bool v4 = false, v6 = false;
 	char srv_owners[REPLICA_PORTS_MAX * 4][600];
 	size_t nsrv = 0;
-	for (size_t i = 0; i < r->nreplicas; i++) {
-		const replica_t *p = &r->replicas[i];
-		if (strcmp(p->service, service) != 0 || !chosen(r, p, any))
+	for (size_t i = 0; i < g->n; i++) {
+		const replica_t *p = g->rep[i];
+		if (!chosen(r, p, any))
 			continue;
 		if (p->ipv4[0]) {
 			add_rr(rd, "%s %u IN A %s", owner, ttl, p->ipv4);
@@ -135,8 +168,8 @@ static void render_service(const registry_t *r, render_t *rd, const char *servic
 
 static void render_ptr(const registry_t *r, render_t *rd, const char *fleet_apex)
 {
-	for (size_t i = 0; i < r->nreplicas; i++) {
-		const replica_t *p = &r->replicas[i];
+	for (const rep_node_t *n = registry__first(r); n; n = registry__next(r, n)) {
+		const replica_t *p = &n->rep;
 		if (!p->served)
 			continue;
 		const char *addrs[2] = {p->ipv4, p->ipv6};
@@ -170,8 +203,23 @@ int registry_render(const registry_t *r, zone_data_t *zone, const ldns_rdf *flee
 	if (!apex)
 		return FDNS_ENOMEM;
 	if (ldns_dname_compare(zone->apex, fleet_apex) == 0) {
-		for (size_t i = 0; i < r->nknown && !rd.err; i++)
-			render_service(r, &rd, r->known[i], apex);
+		/* Sorted by service once, so each service finds its replicas by binary search:
+		 * O(n log n) for the whole fleet instead of services x replicas. */
+		const replica_t **sorted =
+		    malloc((r->nreplicas ? r->nreplicas : 1) * sizeof(*sorted));
+		if (!sorted) {
+			free(apex);
+			return FDNS_ENOMEM;
+		}
+		size_t k = 0;
+		for (const rep_node_t *n = registry__first(r); n; n = registry__next(r, n))
+			sorted[k++] = &n->rep;
+		qsort(sorted, r->nreplicas, sizeof(*sorted), cmp_service);
+		for (size_t i = 0; i < r->nknown && !rd.err; i++) {
+			group_t g = find_group(sorted, r->nreplicas, r->known[i]);
+			render_service(r, &rd, r->known[i], &g, apex);
+		}
+		free(sorted);
 	} else {
 		render_ptr(r, &rd, apex);
 	}
