@@ -12,7 +12,10 @@
 #include "util/log.h"
 #include "xfr/xfr.h"
 
-#define PUBLISH_INTERVAL_MS 1000
+/* Answers follow a change after a short pause that gathers a burst of events; the zones'
+ * serials (and what secondaries can transfer) advance at most once a second. */
+#define ANSWER_DELAY_MS    20
+#define SERIAL_INTERVAL_MS 1000
 
 typedef struct engine_slot {
 	struct fleet *fleet;
@@ -27,10 +30,13 @@ struct fleet {
 	registry_t *reg;
 	engine_slot_t *slots;
 	size_t nslots;
-	size_t closing; /* engines still closing */
-	uv_timer_t timer;
-	uint64_t last_publish_ms;
-	uint64_t published_gen;
+	size_t closing;          /* engines still closing */
+	uv_timer_t timer;        /* publishes answers */
+	uv_timer_t serial_timer; /* raises the serials of what answers already show */
+	int open_timers;
+	uint64_t last_serial_ms; /* when the serials last went up */
+	uint64_t published_gen;  /* registry generation the answers show */
+	uint64_t serial_gen;     /* registry generation the current serials stand for */
 	bool published_once;
 	uint32_t *serials; /* last serial of each dynamic zone */
 	xfr_t *xfr;        /* transfer data and NOTIFY */
@@ -126,15 +132,19 @@ static void state_save(const fleet_t *f)
 		log_warning("state file %s: cannot write", path);
 }
 
-/* Compile the dynamic zones on top of the file zones and hand the result to the workers. */
-static void publish(fleet_t *f)
+/* Compile the dynamic zones on top of the file zones and hand the result to the workers.
+ * With bump, the dynamic zones get new serials and new transfer data (and secondaries a
+ * NOTIFY); without, the answers change under the serials they have. */
+static void publish(fleet_t *f, bool bump)
 {
 	size_t n = f->reg ? f->cur.ndynamic : 0;
 	zone_data_t **zones = calloc(n ? n : 1, sizeof(*zones));
 	uint32_t *serials = calloc(n ? n : 1, sizeof(*serials));
 	int ret = zones && serials ? FDNS_OK : FDNS_ENOMEM;
 	for (size_t i = 0; i < n && ret == FDNS_OK; i++) {
-		serials[i] = next_serial(f->serials[i], f->cur.dynamic[i]->serial);
+		serials[i] = bump || !f->serials[i]
+		                 ? next_serial(f->serials[i], f->cur.dynamic[i]->serial)
+		                 : f->serials[i];
 		zones[i] = zone_data_clone(f->cur.dynamic[i], serials[i]);
 		ret = zones[i] ? registry_render(f->reg, zones[i], f->cur.fleet_apex) : FDNS_ENOMEM;
 	}
@@ -143,16 +153,22 @@ static void publish(fleet_t *f)
 		answer_opts_t opts = {.udp_size = (uint16_t)f->cur.conf.udp_size};
 		ret = snapshot_update(&snap, f->cur.snap, zones, n, &opts);
 	}
-	if (ret == FDNS_OK && (ret = xfr_prepare(f->xfr, snap, zones, n)) < 0)
-		snapshot_free(snap);
+	if (ret == FDNS_OK) {
+		ret = bump ? xfr_prepare(f->xfr, snap, zones, n) : xfr_reattach(f->xfr, snap);
+		if (ret < 0)
+			snapshot_free(snap);
+	}
 	if (ret == FDNS_OK) {
 		server_publish(f->srv, snap);
-		xfr_published(f->xfr, snap);
-		memcpy(f->serials, serials, n * sizeof(*serials));
 		f->published_gen = f->reg ? registry_generation(f->reg) : 0;
 		f->published_once = true;
-		f->last_publish_ms = uv_now(f->loop);
-		if (n) {
+		if (bump) {
+			xfr_published(f->xfr, snap);
+			memcpy(f->serials, serials, n * sizeof(*serials));
+			f->serial_gen = f->published_gen;
+			f->last_serial_ms = uv_now(f->loop);
+		}
+		if (n && bump) {
 			size_t served, total = registry_replica_count(f->reg, &served);
 			log_info("published: %zu replicas, %zu served, serial %u", total, served,
 			         serials[0]);
@@ -168,20 +184,34 @@ static void publish(fleet_t *f)
 	free(serials);
 }
 
+static void on_serial_timer(uv_timer_t *t)
+{
+	fleet_t *f = t->data;
+	if (f->reg && registry_generation(f->reg) != f->serial_gen)
+		publish(f, true);
+}
+
 static void on_timer(uv_timer_t *t)
 {
 	fleet_t *f = t->data;
-	if (f->reg && registry_generation(f->reg) != f->published_gen)
-		publish(f);
+	if (!f->reg || registry_generation(f->reg) == f->published_gen)
+		return;
+	uint64_t now = uv_now(f->loop), due = f->last_serial_ms + SERIAL_INTERVAL_MS;
+	if (now >= due) {
+		publish(f, true);
+		return;
+	}
+	/* The serials went up less than a second ago: show the change now, and raise the
+	 * serials (with transfer data and NOTIFY) once the second is over. */
+	publish(f, false);
+	if (!uv_is_active((uv_handle_t *)&f->serial_timer))
+		uv_timer_start(&f->serial_timer, on_serial_timer, due - now, 0);
 }
 
-/* Publish now if the last publication is a second old, else when it will be. */
 static void schedule(fleet_t *f)
 {
-	if (uv_is_active((uv_handle_t *)&f->timer))
-		return;
-	uint64_t now = uv_now(f->loop), due = f->last_publish_ms + PUBLISH_INTERVAL_MS;
-	uv_timer_start(&f->timer, on_timer, due > now ? due - now : 0, 0);
+	if (!uv_is_active((uv_handle_t *)&f->timer))
+		uv_timer_start(&f->timer, on_timer, ANSWER_DELAY_MS, 0);
 }
 
 fleet_t *fleet_new(uv_loop_t *loop, server_t *srv)
@@ -196,14 +226,19 @@ fleet_t *fleet_new(uv_loop_t *loop, server_t *srv)
 		return NULL;
 	}
 	uv_timer_init(loop, &f->timer);
-	f->timer.data = f;
+	uv_timer_init(loop, &f->serial_timer);
+	f->timer.data = f->serial_timer.data = f;
+	f->open_timers = 2;
 	return f;
 }
 
-/* The last step of fleet_close(): the timer handle is closed, f may go (libuv's rule). */
+/* The last step of fleet_close(): once both timer handles are closed, f may go (libuv's
+ * rule). */
 static void fleet_freed(uv_handle_t *h)
 {
 	fleet_t *f = h->data;
+	if (--f->open_timers > 0)
+		return;
 	void (*cb)(void *) = f->on_closed;
 	void *cb_arg = f->on_closed_arg;
 	free(f->slots);
@@ -220,6 +255,7 @@ static void engine_closed(void *arg)
 		daemon_loaded_free(&f->cur);
 		free(f->serials);
 		uv_close((uv_handle_t *)&f->timer, fleet_freed);
+		uv_close((uv_handle_t *)&f->serial_timer, fleet_freed);
 	}
 }
 
@@ -282,7 +318,7 @@ void fleet_apply(fleet_t *f, loaded_t *l)
 			registry_set_fleet(f->reg, &f->cur.conf.fleet);
 		engines_start(f);
 	}
-	publish(f);
+	publish(f, true);
 	/* engine_close() promises no callback after it returns, and engines copy their
 	 * configuration, so the old slots and data can go now. */
 	daemon_loaded_free(&old);
@@ -294,6 +330,7 @@ void fleet_close(fleet_t *f, void (*on_closed)(void *arg), void *arg)
 	f->on_closed = on_closed;
 	f->on_closed_arg = arg;
 	uv_timer_stop(&f->timer);
+	uv_timer_stop(&f->serial_timer);
 	engines_stop(f);
 	f->closing++; /* ours, released below */
 	engine_closed(f);

@@ -337,6 +337,31 @@ int xfr_prepare(xfr_t *x, snapshot_t *snap, zone_data_t *const *zones, size_t n)
 	return FDNS_OK;
 }
 
+static xfr_set_t *set_copy(const xfr_set_t *set)
+{
+	xfr_set_t *copy = calloc(1, sizeof(*copy));
+	if (!copy || !(copy->zones = calloc(set->n ? set->n : 1, sizeof(*copy->zones)))) {
+		free(copy);
+		return NULL;
+	}
+	for (size_t i = 0; i < set->n; i++) {
+		xfr__zone_ref(set->zones[i]);
+		copy->zones[copy->n++] = set->zones[i];
+	}
+	return copy;
+}
+
+int xfr_reattach(xfr_t *x, snapshot_t *snap)
+{
+	if (!x->last)
+		return FDNS_OK;
+	xfr_set_t *copy = set_copy(x->last);
+	if (!copy)
+		return FDNS_ENOMEM;
+	snapshot_attach(snap, copy, set_free_cb);
+	return FDNS_OK;
+}
+
 void xfr_published(xfr_t *x, const snapshot_t *snap)
 {
 	xfr_set_t *set = x->pending, *copy = calloc(1, sizeof(*copy));

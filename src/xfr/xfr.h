@@ -82,6 +82,9 @@ void xfr_apply(xfr_t *x, xfr_set_t *base, const conf_t *conf);
 int xfr_prepare(xfr_t *x, snapshot_t *snap, zone_data_t *const *zones, size_t n);
 /** snap (prepared above) has been published: NOTIFY every zone whose serial changed. */
 void xfr_published(xfr_t *x, const snapshot_t *snap);
+/** Attach the transfer data last published to snap, unchanged: for a snapshot whose
+ * answers changed while its zones keep their serial (see src/daemon/fleet.c). */
+int xfr_reattach(xfr_t *x, snapshot_t *snap);
 /** Stop notifying; on_closed runs once every handle is closed and x is freed. */
 void xfr_close(xfr_t *x, void (*on_closed)(void *arg), void *arg);
 

@@ -54,7 +54,7 @@ t1 = now()
 fleet.expect_change(P, WEB, addrs_are(ips(w + new)), "scale_up_2_to_5", 4.0, t1,
                     events=[(e, ev_container("health_status: healthy", r.id)) for r in new],
                     ev_since=t0)
-s1 = serial()
+s1 = fleet.serial_raised(P, s0)
 ok(s0 is not None and s1 is not None and s1 > s0, "SOA serial increased with the scale-up",
    f"{s0} -> {s1}")
 

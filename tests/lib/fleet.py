@@ -947,6 +947,18 @@ def soa_serial(port, zone=ZONE):
     return a.soa_serial if a is not None else None
 
 
+def serial_raised(port, before, timeout=1.5, zone=ZONE):
+    """The zone's serial once it is above before: answers change at once, serials at most
+    once a second (docs/fleet.md), so a change raises the serial within about a second.
+    Returns the last serial seen (not above before when it did not rise in time)."""
+    deadline = now() + timeout
+    s = soa_serial(port, zone)
+    while (s is None or before is None or s <= before) and now() < deadline:
+        time.sleep(0.05)
+        s = soa_serial(port, zone)
+    return s
+
+
 class SerialWatch:
     """Samples the zone's SOA serial every 100 ms in a thread; check() says whether it ever
     went back."""

@@ -89,13 +89,17 @@ ok(X.log_has(srv, rf"AXFR of {ZONE}\. serial \d+ to {re.escape(KNOT[0])}#") or
    "the initial transfers were full zones")
 
 
-def follow(desc, want, t0):
+def follow(desc, want, t0, before):
     """Wait for fleetdns and then every secondary to answer want; report latencies counted
-    from t0, the moment the docker command that changes the container was issued."""
+    from t0, the moment the docker command that changes the container was issued. before
+    is fleetdns's serial before the change: answers change at once, the serial within a
+    second (docs/fleet.md), and secondaries follow the serial."""
     got, t_primary = X.wait_for(lambda: X.answer_set(P, NAME) == want, 15, step=0.02)
     ok(got, f"{desc}: fleetdns answers {want}")
     diag(f"latency fleetdns {desc}: {t_primary * 1000:.0f} ms")
+    raised, _ = X.wait_for(lambda: X.soa_serial(P, ZONE) not in (None, before), 3, step=0.02)
     serial = X.soa_serial(P, ZONE)
+    ok(raised, f"{desc}: fleetdns's serial went up from {before} to {serial}")
     pending = {label: (addr, port) for label, _, (addr, port) in secondaries}
     done = {}
     while pending and time.monotonic() - t0 < 15:
@@ -115,13 +119,14 @@ def follow(desc, want, t0):
     return serial
 
 
+s1 = X.soa_serial(P, ZONE)
 t0 = time.monotonic()
 c2 = run(2)
 a2 = c2.ip
-s2 = follow(f"container {c2.name} started", sorted([a1, a2]), t0)
+s2 = follow(f"container {c2.name} started", sorted([a1, a2]), t0, s1)
 t0 = time.monotonic()
 e.docker("kill", c1.id)
-s3 = follow(f"container {c1.name} killed", [a2], t0)
+s3 = follow(f"container {c1.name} killed", [a2], t0, s2)
 
 for label, (addr, _) in (("BIND", (BIND_SRC, 0)), ("Knot", KNOT)):
     ok(X.log_has(srv, rf"IXFR of {ZONE}\. {s2} -> {s3} to {re.escape(addr)}#\d+: incremental"),
