@@ -111,6 +111,17 @@ def tcp_read_msg(s):
     return recv_exact(s, struct.unpack("!H", head)[0])
 
 
+def stop_process(proc, grace=10):
+    """SIGTERM, then SIGKILL after grace seconds; waits either way."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(grace)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 class Server:
     """A fleetdns process on a fresh port; stopped at exit."""
 
@@ -139,12 +150,6 @@ class Server:
         return self.proc.poll() is None
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
         shutil.rmtree(self.tmp, ignore_errors=True)
         return self.proc.returncode

@@ -59,13 +59,7 @@ class Proc:
         return self.proc.poll() is None
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        fdnstest.stop_process(self.proc)
 
     def text(self):
         try:
