@@ -37,6 +37,7 @@ struct fleet {
 	uint64_t last_serial_ms; /* when the serials last went up */
 	uint64_t published_gen;  /* registry generation the answers show */
 	uint64_t serial_gen;     /* registry generation the current serials stand for */
+	uint64_t last_cost_ms;   /* how long the last publication took */
 	bool published_once;
 	uint32_t *serials; /* last serial of each dynamic zone */
 	xfr_t *xfr;        /* transfer data and NOTIFY */
@@ -137,6 +138,7 @@ static void state_save(const fleet_t *f)
  * NOTIFY); without, the answers change under the serials they have. */
 static void publish(fleet_t *f, bool bump)
 {
+	uint64_t start_ns = uv_hrtime();
 	size_t n = f->reg ? f->cur.ndynamic : 0;
 	zone_data_t **zones = calloc(n ? n : 1, sizeof(*zones));
 	uint32_t *serials = calloc(n ? n : 1, sizeof(*serials));
@@ -182,6 +184,7 @@ static void publish(fleet_t *f, bool bump)
 		zone_data_free(zones[i]);
 	free(zones);
 	free(serials);
+	f->last_cost_ms = (uv_hrtime() - start_ns) / 1000000;
 }
 
 static void on_serial_timer(uv_timer_t *t)
@@ -208,10 +211,15 @@ static void on_timer(uv_timer_t *t)
 		uv_timer_start(&f->serial_timer, on_serial_timer, due - now, 0);
 }
 
+/* A publication costs time in proportion to the fleet zone; waiting at least as long as
+ * the last one took keeps the control thread at most half busy under constant churn, so
+ * engines keep being served (events, pings) while answers follow at twice that cost. */
 static void schedule(fleet_t *f)
 {
-	if (!uv_is_active((uv_handle_t *)&f->timer))
-		uv_timer_start(&f->timer, on_timer, ANSWER_DELAY_MS, 0);
+	if (uv_is_active((uv_handle_t *)&f->timer))
+		return;
+	uint64_t delay = f->last_cost_ms > ANSWER_DELAY_MS ? f->last_cost_ms : ANSWER_DELAY_MS;
+	uv_timer_start(&f->timer, on_timer, delay, 0);
 }
 
 fleet_t *fleet_new(uv_loop_t *loop, server_t *srv)

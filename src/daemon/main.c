@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include "daemon/fleet.h"
@@ -123,6 +125,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	srand((unsigned)time(NULL) ^ (unsigned)getpid()); /* spreads engine re-listings */
 	if (server_start(&d.server, &first.conf, err, sizeof(err)) < 0)
 		return fail(&d, &first, err, 1);
 	for (size_t i = 0; i < first.conf.nlisten; i++)

@@ -262,7 +262,10 @@ static void finish_sync(engine_t *e)
 	if (e->closing)
 		return;
 	sync_reset(e);
-	uv_timer_start(&e->resync_timer, on_resync, e->resync_ms, 0);
+	/* Spread re-listings over +-25% of the interval: engines that started together must
+	 * not all re-list (and re-inspect every container) in the same second. */
+	uint64_t jitter = (uint64_t)e->resync_ms / 2 * (uint64_t)(rand() % 1001) / 1000;
+	uv_timer_start(&e->resync_timer, on_resync, e->resync_ms - e->resync_ms / 4 + jitter, 0);
 	pump(e);
 }
 
