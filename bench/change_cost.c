@@ -40,7 +40,7 @@
 
 enum { P_UPDATE, P_RENDER, P_COMPILE, P_ZFREE, P_TOTAL, P_SFREE, NPHASES };
 static const char *const phase_names[NPHASES] = {"update", "render", "compile",
-						 "zfree",  "total",  "sfree"};
+                                                 "zfree",  "total",  "sfree"};
 
 typedef struct fake {
 	engine_container_t c;
@@ -142,7 +142,7 @@ static int run_size(const opts_t *o, size_t n)
 	rng_state = o->seed * 1000003ull + n;
 	fake_t *fakes = calloc(n, sizeof(*fakes));
 	conf_engine_t *engines = calloc(nengines, sizeof(*engines));
-	char (*engine_names)[24] = calloc(nengines, sizeof(*engine_names));
+	char(*engine_names)[24] = calloc(nengines, sizeof(*engine_names));
 	const engine_container_t **list = calloc(o->per_engine, sizeof(*list));
 	if (!fakes || !engines || !engine_names || !list) {
 		fprintf(stderr, "change_cost: out of memory\n");
@@ -150,30 +150,31 @@ static int run_size(const opts_t *o, size_t n)
 	}
 	for (size_t e = 0; e < nengines; e++) {
 		snprintf(engine_names[e], sizeof(engine_names[e]), "e%zu", e);
-		engines[e] = (conf_engine_t){.name = engine_names[e], .url = "unix:///nonexistent",
-					     .timeout_ms = 3000};
+		engines[e] = (conf_engine_t){
+		    .name = engine_names[e], .url = "unix:///nonexistent", .timeout_ms = 3000};
 	}
 	/* Container j of engine e is replica number g = j * nengines + e: the replicas of a
 	 * service (g / service_size) sit on different engines, as they would in a fleet. */
 	for (size_t i = 0; i < n; i++) {
 		fake_t *f = &fakes[i];
 		size_t e = i / o->per_engine, j = i % o->per_engine, g = j * nengines + e;
-		snprintf(f->id, sizeof(f->id), "%016" PRIx64 "%016" PRIx64 "%016" PRIx64 "%016" PRIx64,
-			 rng(), rng(), rng(), (uint64_t)i);
+		snprintf(f->id, sizeof(f->id),
+		         "%016" PRIx64 "%016" PRIx64 "%016" PRIx64 "%016" PRIx64, rng(), rng(),
+		         rng(), (uint64_t)i);
 		snprintf(f->name, sizeof(f->name), "c%zu", j);
 		snprintf(f->service, sizeof(f->service), "s%zu", g / o->service_size % nservices);
 		snprintf(f->ip, sizeof(f->ip), "10.%zu.%zu.%zu", (i >> 16) & 255, (i >> 8) & 255,
-			 i & 255);
+		         i & 255);
 		f->label = (engine_label_t){"fleetdns.service", f->service};
 		f->net = (engine_network_t){"bridge", f->ip, ""};
 		f->c = (engine_container_t){.id = f->id,
-					    .name = f->name,
-					    .running = true,
-					    .health = HEALTH_HEALTHY,
-					    .labels = &f->label,
-					    .nlabels = 1,
-					    .networks = &f->net,
-					    .nnetworks = 1};
+		                            .name = f->name,
+		                            .running = true,
+		                            .health = HEALTH_HEALTHY,
+		                            .labels = &f->label,
+		                            .nlabels = 1,
+		                            .networks = &f->net,
+		                            .nnetworks = 1};
 	}
 
 	zone_data_t *base = NULL;
@@ -225,7 +226,7 @@ static int run_size(const opts_t *o, size_t n)
 	size_t total = registry_replica_count(reg, &served);
 	if (total != n || served != n) {
 		fprintf(stderr, "change_cost: %zu replicas, %zu served; expected %zu\n", total,
-			served, n);
+		        served, n);
 		return 1;
 	}
 
@@ -270,7 +271,8 @@ static int run_size(const opts_t *o, size_t n)
 		snap = next;
 		registry_replica_count(reg, &served);
 		if (registry_generation(reg) == gen || served != (k % 2 == 0 ? n - 1 : n)) {
-			fprintf(stderr, "change_cost: change %zu was not seen by the registry\n", k);
+			fprintf(stderr, "change_cost: change %zu was not seen by the registry\n",
+			        k);
 			return 1;
 		}
 		for (int p = P_UPDATE; p <= P_ZFREE; p++) {
@@ -306,12 +308,12 @@ static int run_size(const opts_t *o, size_t n)
 	/* One machine-readable line per size, for the summary table. */
 	char line[512];
 	int len = snprintf(line, sizeof(line), "ROW %zu %ld %.0f %.0f %.0f", n, rss1 - rss0,
-			   (double)(rss1 - rss0) * 1024.0 / (double)n, (double)heap_reg / (double)n,
-			   (double)heap_snap / (double)n);
+	                   (double)(rss1 - rss0) * 1024.0 / (double)n, (double)heap_reg / (double)n,
+	                   (double)heap_snap / (double)n);
 	for (int p = 0; p < NPHASES; p++)
 		len += snprintf(line + len, sizeof(line) - (size_t)len, " %.0f %.0f %.0f %.0f",
-				pct(w[p], nc, 50), pct(w[p], nc, 99), pct(c[p], nc, 50),
-				pct(c[p], nc, 99));
+		                pct(w[p], nc, 50), pct(w[p], nc, 99), pct(c[p], nc, 50),
+		                pct(c[p], nc, 99));
 	fprintf(stderr, "%s\n", line);
 	fflush(stdout);
 
@@ -324,11 +326,11 @@ static int run_size(const opts_t *o, size_t n)
 static int parse_args(opts_t *o, int argc, char **argv)
 {
 	*o = (opts_t){.nsizes = 3,
-		      .sizes = {1000, 10000, 100000},
-		      .changes = 50,
-		      .service_size = 10,
-		      .per_engine = 50,
-		      .seed = 1};
+	              .sizes = {1000, 10000, 100000},
+	              .changes = 50,
+	              .service_size = 10,
+	              .per_engine = 50,
+	              .seed = 1};
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!strcmp(a, "-h") || !strcmp(a, "--help"))
@@ -374,9 +376,9 @@ int main(int argc, char **argv)
 	int rc = parse_args(&o, argc, argv);
 	if (rc) {
 		fprintf(rc > 0 ? stdout : stderr,
-			"usage: %s [--sizes 1000,10000,100000] [--changes 50] [--service-size 10] "
-			"[--per-engine 50] [--seed 1]\n",
-			argv[0]);
+		        "usage: %s [--sizes 1000,10000,100000] [--changes 50] [--service-size 10] "
+		        "[--per-engine 50] [--seed 1]\n",
+		        argv[0]);
 		return rc > 0 ? 0 : 2;
 	}
 	if (o.changes < 2)
