@@ -206,7 +206,20 @@ int replica_from_container(replica_t *out, const conf_engine_t *e, const conf_fl
 	out->ttl = label_uint(c, "fleetdns.ttl", 86400);
 	out->max_answers = label_uint(c, "fleetdns.max-answers", 1000);
 	pick_addresses(out, e, c);
+	/* Ports are picked into scratch space, then kept at their exact size: most replicas
+	 * have none or one, and a replica is held for every container of the fleet. */
+	replica_port_t scratch[REPLICA_PORTS_MAX];
+	out->ports = scratch;
 	pick_ports(out, e, c);
+	out->ports = NULL;
+	if (out->nports) {
+		out->ports = malloc(out->nports * sizeof(*out->ports));
+		if (!out->ports) {
+			replica_clear(out);
+			return FDNS_ENOMEM;
+		}
+		memcpy(out->ports, scratch, out->nports * sizeof(*out->ports));
+	}
 	return 1;
 }
 
@@ -215,6 +228,7 @@ void replica_clear(replica_t *r)
 	free(r->engine);
 	free(r->id);
 	free(r->service);
+	free(r->ports);
 	memset(r, 0, sizeof(*r));
 }
 

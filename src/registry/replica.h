@@ -30,7 +30,7 @@ typedef struct replica {
 	unsigned ttl;         /* from fleetdns.ttl, 0: the fleet default */
 	unsigned max_answers; /* from fleetdns.max-answers, 0: the fleet default */
 	size_t nports;
-	replica_port_t ports[REPLICA_PORTS_MAX];
+	replica_port_t *ports; /* owned; exactly nports (at most REPLICA_PORTS_MAX) */
 } replica_t;
 
 /**
