@@ -60,6 +60,7 @@ class DigLoop:
     def __init__(self, port, name):
         self.port, self.name = port, name
         self.results = []     # (time, status or 'timeout', addresses)
+        self.first_bad = ""
         self._stop = threading.Event()
         self._th = threading.Thread(target=self._run, daemon=True)
         self._th.start()
@@ -73,6 +74,8 @@ class DigLoop:
                                capture_output=True, text=True)
             d = fleet_dig(r.stdout)
             self.results.append((t, d[0], d[1]))
+            if (d[0] != "NOERROR" or not d[1]) and not self.first_bad:
+                self.first_bad = r.stdout  # shown when the check fails
             self._stop.wait(0.02)
 
     def stop(self):
@@ -162,7 +165,7 @@ loop.stop()
 fails = loop.failures()
 n = len(loop.results)
 ok(n > 50 and not fails, f"dig loop: all {n} queries answered NOERROR with addresses "
-   "(+tries=1 +time=1)", f"{len(fails)} failures, first: {fails[:8]}")
+   "(+tries=1 +time=1)", f"{len(fails)} failures, first: {fails[:8]}\n{loop.first_bad}")
 timeouts = sum(1 for _, st, _ in loop.results if st == "timeout")
 is_(timeouts, 0, "dig loop: no timeouts")
 
