@@ -238,5 +238,5 @@ bool replica_same(const replica_t *a, const replica_t *b)
 	       a->served == b->served && a->running == b->running &&
 	       strcmp(a->ipv4, b->ipv4) == 0 && strcmp(a->ipv6, b->ipv6) == 0 && a->ttl == b->ttl &&
 	       a->max_answers == b->max_answers && a->nports == b->nports &&
-	       memcmp(a->ports, b->ports, a->nports * sizeof(a->ports[0])) == 0;
+	       (a->nports == 0 || memcmp(a->ports, b->ports, a->nports * sizeof(a->ports[0])) == 0);
 }
