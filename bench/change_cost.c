@@ -4,16 +4,18 @@
  * For each fleet size N (replicas), in a child process of its own (so that peak memory
  * and allocator state do not carry over): N containers in memory (services of S replicas,
  * engines of E containers, one IPv4 address each, the label fleetdns.service), given to a
- * registry with registry_engine_sync() per engine, rendered into a clone of the fleet zone
- * and compiled into a first snapshot. Then, for each change, one random replica becomes
- * unhealthy (and on the next change healthy again), and the steps src/daemon/fleet.c runs
- * for a publication are timed, each with wall time (CLOCK_MONOTONIC) and CPU time of the
- * thread (CLOCK_THREAD_CPUTIME_ID):
+ * registry with registry_engine_sync() per engine, rendered and compiled into a first
+ * snapshot (every service a part of the fleet zone). Then, for each change, one random
+ * replica becomes unhealthy (and on the next change healthy again), and the steps
+ * src/daemon/fleet.c runs for a publication that also raises the serial are timed, each
+ * with wall time (CLOCK_MONOTONIC) and CPU time of the thread (CLOCK_THREAD_CPUTIME_ID):
  *
  *   update   registry_container_update()
- *   render   zone_data_clone() + registry_render()
- *   compile  snapshot_update() with the previous snapshot (only the fleet zone is compiled)
- *   zfree    zone_data_free() of the rendered zone (publish() does it on the control thread)
+ *   render   zone_data_clone() of the zone's own data (new serial) + fleet_zone_parts():
+ *            the records of the services that changed
+ *   compile  snapshot_patch() of the previous snapshot: the zone's own data and the
+ *            changed services compiled, every other name shared
+ *   zfree    freeing the rendered records (publish() does it on the control thread)
  *   total    the four above: the control thread's cost of one publication
  *   sfree    snapshot_free() of the previous snapshot (the server does it in call_rcu,
  *            on liburcu's thread, once no worker reads it; not on the control thread)
@@ -34,6 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "daemon/fleet_zone.h"
 #include "fleetdns/answer.h"
 #include "fleetdns/registry.h"
 #include "fleetdns/zone.h"
@@ -202,25 +205,32 @@ static int run_size(const opts_t *o, size_t n)
 	stamp_t s1 = stamp();
 	size_t heap_reg = heap_used() - heap0;
 
-	/* First publication. */
+	/* First publication: every service. */
 	answer_opts_t aopts = {.udp_size = 1232};
 	uint32_t serial = 2;
-	zone_data_t *z = zone_data_clone(base, serial++);
+	fleet_zone_t fz = {0};
+	fleet_zone_init(&fz, base);
+	zone_patch_t patch = {.apex = base->apex, .reset = true};
 	snapshot_t *snap = NULL;
-	if (!z || registry_render(reg, z, base->apex) < 0) {
+	patch.base = zone_data_clone(base, serial++);
+	if (!patch.base || fleet_zone_parts(&fz, &patch, reg, base->apex, true) < 0) {
 		fprintf(stderr, "change_cost: render failed\n");
 		return 1;
 	}
 	stamp_t s2 = stamp();
 	size_t heap_before_snap = heap_used();
-	if (snapshot_update(&snap, NULL, &z, 1, &aopts) < 0) {
-		fprintf(stderr, "change_cost: snapshot_update failed\n");
+	if (snapshot_patch(&snap, NULL, &patch, 1, &aopts) < 0) {
+		fprintf(stderr, "change_cost: snapshot_patch failed\n");
 		return 1;
 	}
 	stamp_t s3 = stamp();
 	size_t heap_snap = heap_used() - heap_before_snap;
-	size_t nrecords = ldns_rr_list_rr_count(z->rrs);
-	zone_data_free(z);
+	size_t nrecords = 0;
+	for (size_t i = 0; i < patch.nparts; i++)
+		nrecords += ldns_rr_list_rr_count(patch.parts[i]->rrs);
+	fleet_zone_parts_free(&fz);
+	zone_data_free(patch.base);
+	registry_changes_clear(reg);
 	long rss1 = status_kb("VmRSS");
 	size_t served;
 	size_t total = registry_replica_count(reg, &served);
@@ -252,19 +262,21 @@ static int run_size(const opts_t *o, size_t n)
 		t[0] = stamp();
 		registry_container_update(reg, &engines[e], &cur->c);
 		t[1] = stamp();
-		z = zone_data_clone(base, serial++);
-		if (!z || registry_render(reg, z, base->apex) < 0) {
+		patch = (zone_patch_t){.apex = base->apex, .base = zone_data_clone(base, serial++)};
+		if (!patch.base || fleet_zone_parts(&fz, &patch, reg, base->apex, false) < 0) {
 			fprintf(stderr, "change_cost: render failed\n");
 			return 1;
 		}
 		t[2] = stamp();
 		snapshot_t *next = NULL;
-		if (snapshot_update(&next, snap, &z, 1, &aopts) < 0) {
-			fprintf(stderr, "change_cost: snapshot_update failed\n");
+		if (snapshot_patch(&next, snap, &patch, 1, &aopts) < 0) {
+			fprintf(stderr, "change_cost: snapshot_patch failed\n");
 			return 1;
 		}
 		t[3] = stamp();
-		zone_data_free(z);
+		fleet_zone_parts_free(&fz);
+		zone_data_free(patch.base);
+		registry_changes_clear(reg);
 		t[4] = stamp();
 		snapshot_free(snap);
 		t[5] = stamp();
@@ -318,6 +330,7 @@ static int run_size(const opts_t *o, size_t n)
 	fflush(stdout);
 
 	snapshot_free(snap);
+	fleet_zone_clear(&fz);
 	registry_free(reg);
 	zone_data_free(base);
 	return 0;

@@ -101,8 +101,9 @@ status_kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status" 2>/dev/nul
 pct() { awk -v a="$1" -v b="$2" -v hz="$HZ" -v s="$3" 'BEGIN { printf "%.1f", (b - a) / hz / s * 100 }'; }
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+# Below the kernel's ephemeral ports, which dig may share with SO_REUSEPORT.
 free_port() {
-	"$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+	PYTHONPATH="$script_dir/../tests/lib" "$PY" -c 'import fdnstest; print(fdnstest.free_port())'
 }
 count_lines() { grep -c "$1" "$2" 2>/dev/null || true; }
 

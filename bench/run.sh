@@ -155,11 +155,12 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # ---------------------------------------------------------------- helpers
-# A port free for both UDP and TCP on loopback, in 20000..59999.
+# A port free for both UDP and TCP on loopback, in 10000..32767: below the kernel's
+# ephemeral ports, which dig may share with SO_REUSEPORT (tests/lib/fdnstest.py).
 pick_port() {
 	local p
 	for _ in $(seq 1 200); do
-		p=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+		p=$((10000 + RANDOM % 22768))
 		if [ -z "$(ss -Hltun "( sport = :$p )" 2>/dev/null)" ]; then
 			echo "$p"
 			return 0

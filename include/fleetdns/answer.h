@@ -10,6 +10,7 @@
 #ifndef FLEETDNS_ANSWER_H
 #define FLEETDNS_ANSWER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,6 +34,26 @@ void snapshot_free(snapshot_t *snap);
  * changed and stays valid. Returns 0 or FDNS_E*. */
 int snapshot_update(snapshot_t **out, const snapshot_t *old, zone_data_t *const *zones, size_t n,
                     const answer_opts_t *opts);
+
+/** A change to one zone, compiled incrementally. A zone is its base (the zone's own data,
+ * SOA included) and numbered parts: subtrees whose answers depend on nothing outside them,
+ * such as one fleet service's names. A patch recompiles what it names, nothing else. */
+typedef struct zone_patch {
+	const ldns_rdf *apex;
+	bool reset;        /* start from nothing: no part of the old zone is kept */
+	zone_data_t *base; /* the zone's own data anew, or NULL: kept (required with reset) */
+	size_t nparts;
+	const size_t *part_ids;       /* the parts that change, by number */
+	const ldns_rdf *const *roots; /* each one's subtree: all its names are at or below */
+	zone_data_t *const *parts;    /* each one's records; NULL or none: the part goes away.
+	                               * No CNAME, DNAME, NS, SOA or wildcard (FDNS_EINVAL). */
+} zone_patch_t;
+
+/** A new snapshot: old (may be NULL; not changed, stays valid) with patches[0..n) applied.
+ * A name of a part that another part or the base already has fails with FDNS_EEXIST (the
+ * caller then compiles the zone whole). Returns 0 or FDNS_E*. */
+int snapshot_patch(snapshot_t **out, const snapshot_t *old, const zone_patch_t *patches, size_t n,
+                   const answer_opts_t *opts);
 
 /** Attach data that lives and dies with snap (the transfer data of its zones, src/xfr), before
  * snap is published: free_fn(data) runs when snap is freed. An earlier attachment is freed. */

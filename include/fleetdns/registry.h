@@ -48,6 +48,20 @@ size_t registry_replica_count(const registry_t *r, size_t *served);
  */
 int registry_render(const registry_t *r, zone_data_t *zone, const ldns_rdf *fleet_apex);
 
+/* Services are numbered in the order they were first seen (and never forgotten), so a
+ * publication can render and compile only the services that changed. */
+size_t registry_service_count(const registry_t *r);
+/** The name of service id (lowercased), or NULL. */
+const char *registry_service_name(const registry_t *r, size_t id);
+/** The services whose records changed since registry_changes_clear(): *ids[0..return).
+ * *all: the fleet settings changed, every service renders anew. */
+size_t registry_changed(const registry_t *r, const size_t **ids, bool *all);
+void registry_changes_clear(registry_t *r);
+/** The records registry_render() makes for service id alone (all at or below
+ * id's name in the fleet zone), added to zone. Returns 0 or FDNS_E*. */
+int registry_render_service(const registry_t *r, zone_data_t *zone, size_t id,
+                            const ldns_rdf *fleet_apex);
+
 /** Whether text is a valid service name (one or more letter-digit-hyphen labels). */
 bool registry_service_name_valid(const char *text);
 

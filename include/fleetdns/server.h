@@ -22,6 +22,11 @@ int server_start(server_t **out, const conf_t *conf, char *err, size_t errlen);
 /** Make snap the data every worker answers from; the server owns it from now on. */
 void server_publish(server_t *srv, snapshot_t *snap);
 
+/** The current snapshot, NULL before the first publish. Workers call it between
+ * rcu_read_lock() and rcu_read_unlock(); the publishing thread may use it until its next
+ * server_publish(), as only that replaces it. */
+const snapshot_t *server_snapshot(server_t *srv);
+
 /** Stop the workers, close the sockets, free everything. */
 void server_stop(server_t *srv);
 

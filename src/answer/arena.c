@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* arena.c -- chunked bump allocator; big requests get a chunk of their own. */
+/* arena.c -- chunked bump allocator; big requests get a chunk of their own. Chunks start
+ * small and double: a fleet service compiles into an arena of its own, often a few KiB. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "answer/arena.h"
 
-#define CHUNK_SIZE (256 * 1024)
+#define CHUNK_MIN (4 * 1024)
+#define CHUNK_MAX (256 * 1024)
 
 struct arena_chunk {
 	arena_chunk_t *next;
@@ -24,7 +26,10 @@ void *arena_alloc(arena_t *a, size_t size)
 {
 	size = (size + 7) & ~(size_t)7;
 	if (!a->head || a->used + size > a->head->size) {
-		size_t csize = size > CHUNK_SIZE / 4 ? size : CHUNK_SIZE;
+		size_t next = a->head ? a->head->size * 2 : CHUNK_MIN;
+		if (next > CHUNK_MAX)
+			next = CHUNK_MAX;
+		size_t csize = size > next / 4 ? size : next;
 		arena_chunk_t *c = malloc(sizeof(*c) + csize);
 		if (!c)
 			return NULL;

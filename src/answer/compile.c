@@ -37,15 +37,16 @@ struct bnode {
 
 typedef struct cctx {
 	zone_data_t *zone;
+	const ldns_rdf *root; /* the zone apex, or a part's root */
 	arena_t *arena;
 	build_t *b;
 	bnode_t **buckets;
 	size_t mask;
 	bnode_t *first, *last;
-	bnode_t *apex;
+	bnode_t *apex; /* the zone apex, or a part's root */
+	bool part;     /* compiling a part: no SOA, no negative answers of its own */
 	const ldns_rr_list *soa;
 	uint32_t neg_ttl;
-	const ans_block_t *nodata;   /* the zone's NODATA block, shared by most names */
 	const ldns_rdf *targets[64]; /* names that want A/AAAA in additional */
 	size_t ntargets;
 	bnode_t *referral; /* the cut a CNAME chain led into, for its glue */
@@ -162,7 +163,7 @@ static int collect_names(cctx_t *c)
 			s->window = r->window;
 		}
 	}
-	size_t apex_len = ldns_rdf_size(c->zone->apex);
+	size_t apex_len = ldns_rdf_size(c->root);
 	for (bnode_t *n = c->first; n; n = n->lnext) {
 		if (n->len <= apex_len)
 			continue;
@@ -175,8 +176,10 @@ static int collect_names(cctx_t *c)
 			return c->err;
 	}
 	uint8_t lc[DNS_NAME_MAX], len;
-	lower_name(c->zone->apex, lc, &len);
+	lower_name(c->root, lc, &len);
 	c->apex = bnode_find(c, lc, len);
+	if (c->part)
+		return c->apex ? FDNS_OK : FDNS_EINVAL;
 	bset_t *soa = c->apex ? bset_find(c->apex, TYPE_SOA) : NULL;
 	if (!soa)
 		return FDNS_EZONE;
@@ -401,7 +404,7 @@ static const ans_block_t *compile_block(cctx_t *c, bnode_t *n, bool movable, uin
 	c->ntargets = 0;
 	c->referral = NULL;
 	int r = emit_answer(c, n, NULL, qtype);
-	if (r & EMIT_NEED_SOA)
+	if ((r & EMIT_NEED_SOA) && c->soa) /* a part has no CNAME: never without its SOA */
 		build_rrset(c->b, SECTION_AUTHORITY, c->apex->owner, c->soa, c->neg_ttl);
 	emit_additional(c, c->referral);
 	const ans_block_t *blk = build_finish(
@@ -525,9 +528,9 @@ static void compile_answers(cctx_t *c, bnode_t *n, ans_node_t *out, bool movable
 	/* Most names share blocks instead of holding copies: any type they lack is the zone's
 	 * NODATA, and ANY at a name with one RRset is that RRset's answer. */
 	bool cname = bset_find(n, TYPE_CNAME) != NULL;
-	out->other = cname ? compile_block(c, n, movable, 0) : c->nodata;
+	out->other = cname ? compile_block(c, n, movable, 0) : NULL;
 	if (n->nsets == 0) {
-		out->any = c->nodata;
+		out->any = NULL;
 	} else if (n->nsets == 1) {
 		for (size_t i = 0; i < ntypes; i++)
 			if (t[i].type == n->sets[0].type)
@@ -557,15 +560,12 @@ static bool is_wildcard(const bnode_t *n)
 	return n->lc[0] == 1 && n->lc[1] == '*';
 }
 
-static void compile_nodes(cctx_t *c, ans_zone_t *z)
+static void compile_nodes(cctx_t *c, ans_part_t *part)
 {
 	for (bnode_t *n = c->first; n && !c->err; n = n->lnext)
-		n->out = new_node(c, n);
+		part->nodes[part->nnodes++] = n->out = new_node(c, n);
 	for (bnode_t *n = c->first; n && !c->err; n = n->lnext) {
 		ans_node_t *a = n->out;
-		size_t h = name_hash(n->lc, n->len) & z->mask;
-		a->next = z->buckets[h];
-		z->buckets[h] = a;
 		if (n->flags & NODE_OCCLUDED) {
 			a->cut = n->cut->out;
 			continue;
@@ -616,56 +616,71 @@ static void free_bnodes(cctx_t *c)
 	free(c->buckets);
 }
 
-int compile_zone(ans_zone_t **out, zone_data_t *zone, build_t *b)
+/* A part holds names at or below its root, with nothing that reaches outside: no CNAME,
+ * DNAME, NS or wildcard (see snapshot.h). */
+static int check_part(const zone_data_t *zone, const ldns_rdf *root)
+{
+	for (size_t i = 0; i < ldns_rr_list_rr_count(zone->rrs); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(zone->rrs, i);
+		ldns_rr_type t = ldns_rr_get_type(rr);
+		if (t == LDNS_RR_TYPE_CNAME || t == LDNS_RR_TYPE_DNAME || t == LDNS_RR_TYPE_NS ||
+		    t == LDNS_RR_TYPE_SOA || ldns_dname_is_wildcard(ldns_rr_owner(rr)))
+			return FDNS_EINVAL;
+		if (ldns_dname_compare(ldns_rr_owner(rr), root) != 0 &&
+		    !ldns_dname_is_subdomain(ldns_rr_owner(rr), root))
+			return FDNS_EINVAL;
+	}
+	return FDNS_OK;
+}
+
+int compile_part(ans_part_t **out, zone_data_t *zone, const ldns_rdf *root, build_t *b)
 {
 	*out = NULL;
-	arena_t arena_store, *arena = &arena_store;
-	arena_init(arena);
-	size_t nrr = ldns_rr_list_rr_count(zone->rrs), buckets = 64;
+	size_t nrr = ldns_rr_list_rr_count(zone->rrs), buckets = 16;
+	if (root) {
+		int ret = check_part(zone, root);
+		if (ret < 0 || nrr == 0)
+			return ret; /* an empty part is no part */
+	}
 	while (buckets < nrr * 2)
 		buckets *= 2;
-	cctx_t c = {.zone = zone, .arena = arena, .b = b, .mask = buckets - 1};
+	cctx_t c = {.zone = zone,
+	            .root = root ? root : zone->apex,
+	            .part = root != NULL,
+	            .b = b,
+	            .mask = buckets - 1};
+	ans_part_t *part = calloc(1, sizeof(*part));
 	c.buckets = calloc(buckets, sizeof(*c.buckets));
-	if (!c.buckets)
-		return FDNS_ENOMEM;
-	int ret = collect_names(&c);
+	int ret = part && c.buckets ? collect_names(&c) : FDNS_ENOMEM;
 	if (ret < 0)
 		goto done;
+	arena_init(&part->arena);
+	c.arena = &part->arena;
 	mark_cuts(&c);
 	size_t nnodes = 0;
 	for (bnode_t *n = c.first; n; n = n->lnext)
 		nnodes++;
-	size_t zb = 64;
-	while (zb < nnodes * 2)
-		zb *= 2;
-	ans_zone_t *z = arena_alloc(arena, sizeof(*z));
-	ans_node_t **zbuckets = arena_alloc(arena, zb * sizeof(*zbuckets));
-	uint8_t *apex = arena_alloc(arena, c.apex->len);
-	if (!z || !zbuckets || !apex) {
+	part->nodes = arena_alloc(c.arena, nnodes * sizeof(*part->nodes));
+	if (!part->nodes) {
 		ret = FDNS_ENOMEM;
 		goto done;
 	}
-	memcpy(apex, c.apex->lc, c.apex->len);
-	z->apex = apex;
-	z->apex_len = c.apex->len;
-	z->apex_labels = (uint8_t)ldns_dname_label_count(zone->apex);
-	z->nnodes = nnodes;
-	z->mask = zb - 1;
-	z->buckets = zbuckets;
-	z->serial = zone->serial;
-	z->nodata = compile_negative(&c, RCODE_NOERROR);
-	c.nodata = z->nodata;
-	z->nxdomain = compile_negative(&c, RCODE_NXDOMAIN);
-	compile_nodes(&c, z);
-	ret = c.err;
-	if (ret == FDNS_OK) {
-		z->refs = 1;
-		z->arena = *arena; /* from here on the zone owns the arena it lives in */
-		*out = z;
+	if (!c.part) {
+		part->serial = zone->serial;
+		part->apex_labels = (uint8_t)ldns_dname_label_count(zone->apex);
+		part->nodata = compile_negative(&c, RCODE_NOERROR);
+		part->nxdomain = compile_negative(&c, RCODE_NXDOMAIN);
 	}
+	compile_nodes(&c, part);
+	ret = c.err;
 done:
 	free_bnodes(&c);
-	if (ret != FDNS_OK)
-		arena_free_all(arena);
+	if (ret == FDNS_OK) {
+		part->refs = 1;
+		*out = part;
+	} else if (part) {
+		arena_free_all(&part->arena);
+		free(part);
+	}
 	return ret;
 }

@@ -91,9 +91,11 @@ static const ans_block_t *node_block(const ans_zone_t *z, const ans_node_t *n, u
 		return b ? b : z->nodata;
 	}
 	if (qtype == TYPE_ANY)
-		return n->any;
+		return n->any ? n->any : z->nodata;
 	const ans_block_t *b = type_block(n, qtype);
-	return b ? b : n->other;
+	if (b)
+		return b;
+	return n->other ? n->other : z->nodata;
 }
 
 /* RFC 1034 4.3.2 step 3, over compiled data. */

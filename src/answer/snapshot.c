@@ -7,14 +7,6 @@
 #include "answer/snapshot.h"
 #include "fleetdns/error.h"
 
-const ans_node_t *ans_zone_find(const ans_zone_t *z, const uint8_t *name, size_t len)
-{
-	for (const ans_node_t *n = z->buckets[name_hash(name, len) & z->mask]; n; n = n->next)
-		if (n->name_len == len && memcmp(n->name, name, len) == 0)
-			return n;
-	return NULL;
-}
-
 const ans_zone_t *snapshot_find_zone(const snapshot_t *s, const uint8_t *name, size_t len)
 {
 	for (size_t i = name_hash(name, len) & s->zmask;; i = (i + 1) & s->zmask) {
@@ -26,11 +18,26 @@ const ans_zone_t *snapshot_find_zone(const snapshot_t *s, const uint8_t *name, s
 	}
 }
 
+void part_ref(ans_part_t *p)
+{
+	__atomic_add_fetch(&p->refs, 1, __ATOMIC_RELAXED);
+}
+
+void part_unref(ans_part_t *p)
+{
+	if (p && __atomic_sub_fetch(&p->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+		arena_free_all(&p->arena);
+		free(p);
+	}
+}
+
 static void zone_unref(ans_zone_t *z)
 {
-	if (__atomic_sub_fetch(&z->refs, 1, __ATOMIC_ACQ_REL) == 0) {
-		arena_t a = z->arena; /* z lives in its own arena */
-		arena_free_all(&a);
+	if (z && __atomic_sub_fetch(&z->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+		table_release(&z->names);
+		vec_release(&z->parts);
+		part_unref(z->base);
+		free(z);
 	}
 }
 
@@ -42,7 +49,7 @@ static void zone_insert(snapshot_t *s, ans_zone_t *z)
 	s->ztable[i] = z;
 	__atomic_add_fetch(&z->refs, 1, __ATOMIC_ACQ_REL);
 	s->nzones++;
-	s->nnames += z->nnodes;
+	s->nnames += z->names.count;
 }
 
 static bool replaced(const ans_zone_t *z, ans_zone_t *const *fresh, size_t n)
@@ -54,8 +61,92 @@ static bool replaced(const ans_zone_t *z, ans_zone_t *const *fresh, size_t n)
 	return false;
 }
 
-int snapshot_update(snapshot_t **out, const snapshot_t *old, zone_data_t *const *zones, size_t n,
-                    const answer_opts_t *opts)
+static int part_insert(ans_zone_t *z, const ans_part_t *p)
+{
+	int ret = FDNS_OK;
+	for (size_t i = 0; p && i < p->nnodes && ret == FDNS_OK; i++)
+		ret = table_insert(&z->names, p->nodes[i]);
+	return ret;
+}
+
+static int part_remove(ans_zone_t *z, const ans_part_t *p)
+{
+	int ret = FDNS_OK;
+	for (size_t i = 0; p && i < p->nnodes && ret == FDNS_OK; i++)
+		ret = table_remove(&z->names, p->nodes[i]->name, p->nodes[i]->name_len);
+	return ret;
+}
+
+/* The parts of a new version: each one's old names out, its new names in. */
+static int patch_parts(ans_zone_t *z, const zone_patch_t *p, build_t *b)
+{
+	for (size_t i = 0; i < p->nparts; i++) {
+		ans_part_t *fresh = NULL;
+		int ret = p->parts[i] ? compile_part(&fresh, p->parts[i], p->roots[i], b) : FDNS_OK;
+		if (ret == FDNS_OK)
+			ret = part_remove(z, vec_get(&z->parts, p->part_ids[i]));
+		if (ret == FDNS_OK)
+			ret = part_insert(z, fresh);
+		if (ret == FDNS_OK)
+			ret = vec_set(&z->parts, p->part_ids[i], fresh);
+		part_unref(fresh); /* the version holds it now, or nobody */
+		if (ret < 0)
+			return ret;
+	}
+	return FDNS_OK;
+}
+
+/* A new version of a zone: old's names and parts shared, the patch applied. */
+static int zone_patch(ans_zone_t **out, const ans_zone_t *old, const zone_patch_t *p, build_t *b)
+{
+	ans_zone_t *z = calloc(1, sizeof(*z));
+	if (!z)
+		return FDNS_ENOMEM;
+	z->refs = 1;
+	int ret;
+	if (old && !p->reset) {
+		ret = table_clone(&z->names, &old->names);
+		if (ret == FDNS_OK)
+			ret = vec_clone(&z->parts, &old->parts);
+		z->base = old->base;
+		part_ref(z->base);
+	} else {
+		ret = table_init(&z->names, p->base ? ldns_rr_list_rr_count(p->base->rrs) : 0);
+	}
+	if (ret == FDNS_OK && p->base) {
+		ans_part_t *base = NULL;
+		ret = compile_part(&base, p->base, NULL, b);
+		if (ret == FDNS_OK)
+			ret = part_remove(z, z->base);
+		part_unref(z->base);
+		z->base = base;
+		if (ret == FDNS_OK)
+			ret = part_insert(z, base);
+	}
+	if (ret == FDNS_OK && !z->base)
+		ret = FDNS_EINVAL; /* a new zone needs its own data */
+	if (ret == FDNS_OK)
+		ret = patch_parts(z, p, b);
+	if (ret == FDNS_OK)
+		ret = table_rebalance(&z->names);
+	if (ret < 0) {
+		zone_unref(z);
+		return ret;
+	}
+	const uint8_t *d = ldns_rdf_data(p->apex);
+	z->apex_len = (uint8_t)ldns_rdf_size(p->apex);
+	for (size_t i = 0; i < z->apex_len; i++)
+		z->apex[i] = (d[i] >= 'A' && d[i] <= 'Z') ? (uint8_t)(d[i] + 32) : d[i];
+	z->apex_labels = z->base->apex_labels;
+	z->nodata = z->base->nodata;
+	z->nxdomain = z->base->nxdomain;
+	z->serial = z->base->serial;
+	*out = z;
+	return FDNS_OK;
+}
+
+int snapshot_patch(snapshot_t **out, const snapshot_t *old, const zone_patch_t *patches, size_t n,
+                   const answer_opts_t *opts)
 {
 	*out = NULL;
 	int ret = FDNS_ENOMEM;
@@ -66,14 +157,20 @@ int snapshot_update(snapshot_t **out, const snapshot_t *old, zone_data_t *const 
 		goto fail;
 	s->udp_size = opts && opts->udp_size >= 512 ? opts->udp_size : old ? old->udp_size : 1232;
 	for (size_t i = 0; i < n; i++) {
-		ret = compile_zone(&fresh[i], zones[i], b);
+		const uint8_t *apex = ldns_rdf_data(patches[i].apex);
+		size_t len = ldns_rdf_size(patches[i].apex);
+		uint8_t lc[DNS_NAME_MAX];
+		for (size_t k = 0; k < len; k++)
+			lc[k] =
+			    (apex[k] >= 'A' && apex[k] <= 'Z') ? (uint8_t)(apex[k] + 32) : apex[k];
+		const ans_zone_t *prev = old ? snapshot_find_zone(old, lc, len) : NULL;
+		ret = zone_patch(&fresh[i], prev, &patches[i], b);
 		if (ret < 0)
 			goto fail;
-		for (size_t j = 0; j < i; j++)
-			if (replaced(fresh[i], fresh, j)) {
-				ret = FDNS_EEXIST;
-				goto fail;
-			}
+		if (replaced(fresh[i], fresh, i)) {
+			ret = FDNS_EEXIST;
+			goto fail;
+		}
 	}
 	size_t total = n + (old ? old->nzones : 0), slots = 16;
 	while (slots < total * 2)
@@ -97,11 +194,23 @@ int snapshot_update(snapshot_t **out, const snapshot_t *old, zone_data_t *const 
 	return FDNS_OK;
 fail:
 	for (size_t i = 0; fresh && i < n; i++)
-		if (fresh[i])
-			zone_unref(fresh[i]);
+		zone_unref(fresh[i]);
 	free(fresh);
 	free(b);
 	snapshot_free(s);
+	return ret;
+}
+
+int snapshot_update(snapshot_t **out, const snapshot_t *old, zone_data_t *const *zones, size_t n,
+                    const answer_opts_t *opts)
+{
+	zone_patch_t *p = calloc(n ? n : 1, sizeof(*p));
+	if (!p)
+		return FDNS_ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		p[i] = (zone_patch_t){.apex = zones[i]->apex, .reset = true, .base = zones[i]};
+	int ret = snapshot_patch(out, old, p, n, opts);
+	free(p);
 	return ret;
 }
 

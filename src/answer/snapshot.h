@@ -13,8 +13,10 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "answer/arena.h"
+#include "answer/table.h"
 #include "fleetdns/answer.h"
 
 typedef struct ans_cut {
@@ -54,29 +56,45 @@ struct ans_node {
 	uint8_t name_len;
 	uint8_t flags;
 	uint16_t ntypes;
-	const ans_type_t *types;  /* sorted by type */
-	const ans_block_t *other; /* any type not in types: NODATA, or a CNAME chain's end */
-	const ans_block_t *any;
+	const ans_type_t *types;     /* sorted by type */
+	const ans_block_t *other;    /* any type not in types: a CNAME chain's end; NULL: the
+	                              * zone's NODATA (looked up at query time, so that a new
+	                              * serial does not touch every name) */
+	const ans_block_t *any;      /* NULL: the zone's NODATA */
 	const ans_block_t *referral; /* NODE_DELEGATION: the referral to this cut */
 	const ans_node_t *cut;       /* NODE_OCCLUDED: the delegation above */
 	const ans_node_t *wildcard;  /* answers synthesised from "*.<this name>", or NULL */
 	uint32_t *rotation; /* queries so far, for round-robin (written with atomics), or NULL */
-	ans_node_t *next;   /* hash chain */
+};
+
+/* Compiled names with their own memory. A zone is its base (the zone's own data: SOA,
+ * negative answers, everything loaded from its file) plus numbered parts, each a subtree
+ * whose answers depend on nothing outside it (a fleet service: its name, replica names and
+ * SRV records), so a change to one service compiles that service only. */
+struct ans_part {
+	unsigned refs; /* atomic */
+	const ans_node_t **nodes;
+	size_t nnodes;
+	/* The base only: */
+	const ans_block_t *nodata;
+	const ans_block_t *nxdomain;
+	uint32_t serial;
+	uint8_t apex_labels;
+	arena_t arena; /* everything the part holds, nodes[] included */
 };
 
 typedef struct ans_zone ans_zone_t;
 struct ans_zone {
-	const uint8_t *apex; /* lowercased wire format */
+	uint8_t apex[DNS_NAME_MAX]; /* lowercased wire format */
 	uint8_t apex_len;
 	uint8_t apex_labels;
-	size_t nnodes;
-	size_t mask; /* buckets - 1 */
-	ans_node_t **buckets;
-	const ans_block_t *nodata;
+	ans_table_t names; /* every node of the base and the parts */
+	ans_part_t *base;
+	ans_vec_t parts;
+	const ans_block_t *nodata; /* the base's */
 	const ans_block_t *nxdomain;
 	uint32_t serial;
-	unsigned refs; /* snapshots sharing this zone (atomic) */
-	arena_t arena; /* everything above lives here, this struct included */
+	unsigned refs; /* snapshots sharing this version of the zone (atomic) */
 };
 
 /* Zones are compiled one by one and shared between successive snapshots, so a change to
@@ -90,16 +108,26 @@ struct snapshot {
 	void (*attachment_free)(void *);
 };
 
-/** FNV-1a over a lowercased wire name. */
-static inline uint32_t name_hash(const uint8_t *name, size_t len)
+/* The query path's lookup: the page by the top bits of the hash, then linear probing. */
+static inline const ans_node_t *table_find(const ans_table_t *t, const uint8_t *name, size_t len)
 {
-	uint32_t h = 2166136261u;
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ name[i]) * 16777619u;
-	return h;
+	uint32_t h = name_hash(name, len);
+	const ans_page_t *p = t->pages[(uint64_t)h >> t->shift];
+	if (!p)
+		return NULL;
+	for (uint32_t i = h & p->mask;; i = (i + 1) & p->mask) {
+		const ans_node_t *n = p->slot[i];
+		if (!n)
+			return NULL;
+		if (n->name_len == len && memcmp(n->name, name, len) == 0)
+			return n;
+	}
 }
 
-const ans_node_t *ans_zone_find(const ans_zone_t *z, const uint8_t *name, size_t len);
+static inline const ans_node_t *ans_zone_find(const ans_zone_t *z, const uint8_t *name, size_t len)
+{
+	return table_find(&z->names, name, len);
+}
 const ans_zone_t *snapshot_find_zone(const snapshot_t *s, const uint8_t *name, size_t len);
 
 #endif

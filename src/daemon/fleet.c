@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "daemon/fleet.h"
+#include "daemon/fleet_zone.h"
 #include "fleetdns/engine.h"
 #include "fleetdns/error.h"
 #include "fleetdns/registry.h"
@@ -40,6 +41,8 @@ struct fleet {
 	uint64_t last_cost_ms;   /* how long the last publication took */
 	bool published_once;
 	uint32_t *serials; /* last serial of each dynamic zone */
+	bool reloaded;     /* the next publication starts from the files' snapshot */
+	fleet_zone_t zone; /* the fleet zone, compiled in parts */
 	xfr_t *xfr;        /* transfer data and NOTIFY */
 	void (*on_closed)(void *);
 	void *on_closed_arg;
@@ -133,37 +136,90 @@ static void state_save(const fleet_t *f)
 		log_warning("state file %s: cannot write", path);
 }
 
+/* Whether secondaries may transfer the zone: then its transfer data needs every record. */
+static bool zone_transfers(const fleet_t *f, const ldns_rdf *apex)
+{
+	for (size_t i = 0; i < f->cur.conf.nzones; i++) {
+		const conf_zone_t *z = &f->cur.conf.zones[i];
+		ldns_rdf *name = NULL;
+		if (ldns_str2rdf_dname(&name, z->name) != LDNS_STATUS_OK)
+			continue;
+		bool same = ldns_dname_compare(name, apex) == 0;
+		ldns_rdf_deep_free(name);
+		if (same)
+			return z->nallow_transfer > 0 || z->nnotify > 0;
+	}
+	return false;
+}
+
+/* Dynamic zone i whole: its file data and everything the registry renders into it. */
+static zone_data_t *render_whole(fleet_t *f, size_t i, uint32_t serial)
+{
+	zone_data_t *z = zone_data_clone(f->cur.dynamic[i], serial);
+	if (z && f->reg && registry_render(f->reg, z, f->cur.fleet_apex) < 0) {
+		zone_data_free(z);
+		return NULL;
+	}
+	return z;
+}
+
 /* Compile the dynamic zones on top of the file zones and hand the result to the workers.
+ * The fleet zone is patched: its changed services, and its own data when the serial moves.
  * With bump, the dynamic zones get new serials and new transfer data (and secondaries a
  * NOTIFY); without, the answers change under the serials they have. */
-static void publish(fleet_t *f, bool bump)
+static int publish_try(fleet_t *f, bool bump)
 {
-	uint64_t start_ns = uv_hrtime();
 	size_t n = f->reg ? f->cur.ndynamic : 0;
-	zone_data_t **zones = calloc(n ? n : 1, sizeof(*zones));
+	zone_patch_t *patches = calloc(n ? n : 1, sizeof(*patches));
+	zone_data_t **whole = calloc(n ? n : 1, sizeof(*whole)); /* for transfer data */
 	uint32_t *serials = calloc(n ? n : 1, sizeof(*serials));
-	int ret = zones && serials ? FDNS_OK : FDNS_ENOMEM;
+	int ret = patches && whole && serials ? FDNS_OK : FDNS_ENOMEM;
+	/* After a reload the files' snapshot is the base; then what we published last. */
+	const snapshot_t *old = f->reloaded ? f->cur.snap : server_snapshot(f->srv);
 	for (size_t i = 0; i < n && ret == FDNS_OK; i++) {
-		serials[i] = bump || !f->serials[i]
-		                 ? next_serial(f->serials[i], f->cur.dynamic[i]->serial)
-		                 : f->serials[i];
-		zones[i] = zone_data_clone(f->cur.dynamic[i], serials[i]);
-		ret = zones[i] ? registry_render(f->reg, zones[i], f->cur.fleet_apex) : FDNS_ENOMEM;
+		const zone_data_t *zd = f->cur.dynamic[i];
+		serials[i] =
+		    bump || !f->serials[i] ? next_serial(f->serials[i], zd->serial) : f->serials[i];
+		zone_patch_t *p = &patches[i];
+		p->apex = zd->apex;
+		bool fleet_zone = ldns_dname_compare(zd->apex, f->cur.fleet_apex) == 0;
+		if (fleet_zone && !f->zone.whole) {
+			p->reset = f->reloaded;
+			if (bump || p->reset)
+				p->base = zone_data_clone(zd, serials[i]);
+			ret = (bump || p->reset) && !p->base
+			          ? FDNS_ENOMEM
+			          : fleet_zone_parts(&f->zone, p, f->reg, zd->apex, p->reset);
+			if (bump && ret == FDNS_OK)
+				whole[i] = zone_transfers(f, zd->apex)
+				               ? render_whole(f, i, serials[i])
+				               : zone_data_clone(p->base, serials[i]);
+		} else {
+			p->reset = true;
+			whole[i] = p->base = render_whole(f, i, serials[i]);
+		}
+		if (ret == FDNS_OK && ((bump && !whole[i]) || (p->reset && !p->base)))
+			ret = FDNS_ENOMEM;
 	}
 	snapshot_t *snap = NULL;
 	if (ret == FDNS_OK) {
 		answer_opts_t opts = {.udp_size = (uint16_t)f->cur.conf.udp_size};
-		ret = snapshot_update(&snap, f->cur.snap, zones, n, &opts);
+		ret = snapshot_patch(&snap, old, patches, n, &opts);
+		if (ret == FDNS_EEXIST)
+			f->zone.whole = true;
 	}
 	if (ret == FDNS_OK) {
-		ret = bump ? xfr_prepare(f->xfr, snap, zones, n) : xfr_reattach(f->xfr, snap);
+		ret = bump ? xfr_prepare(f->xfr, snap, whole, n) : xfr_reattach(f->xfr, snap);
 		if (ret < 0)
 			snapshot_free(snap);
 	}
 	if (ret == FDNS_OK) {
 		server_publish(f->srv, snap);
+		f->reloaded = false;
 		f->published_gen = f->reg ? registry_generation(f->reg) : 0;
 		f->published_once = true;
+		if (f->reg)
+			registry_changes_clear(f->reg);
 		if (bump) {
 			xfr_published(f->xfr, snap);
 			memcpy(f->serials, serials, n * sizeof(*serials));
@@ -176,14 +232,36 @@ static void publish(fleet_t *f, bool bump)
 			         serials[0]);
 			state_save(f);
 		}
-	} else {
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (whole && whole[i] != patches[i].base)
+			zone_data_free(whole[i]);
+		if (patches)
+			zone_data_free(patches[i].base);
+	}
+	fleet_zone_parts_free(&f->zone);
+	free(patches);
+	free(whole);
+	free(serials);
+	return ret;
+}
+
+static void publish(fleet_t *f, bool bump)
+{
+	uint64_t start_ns = uv_hrtime();
+	bool was_whole = f->zone.whole;
+	int ret = publish_try(f, bump);
+	if (ret == FDNS_EEXIST && f->zone.whole && !was_whole) {
+		log_info("fleet zone: a service's names meet the zone file's; compiling the zone "
+		         "whole until the next reload");
+		ret = publish_try(f, bump);
+	}
+	if (ret < 0) {
+		/* Nothing was published: the next publication renders every service again. */
+		f->reloaded = f->reloaded || !f->published_once;
 		log_error("publishing fleet data failed: %s; still serving the previous data",
 		          fdns_strerror(ret));
 	}
-	for (size_t i = 0; zones && i < n; i++)
-		zone_data_free(zones[i]);
-	free(zones);
-	free(serials);
 	f->last_cost_ms = (uv_hrtime() - start_ns) / 1000000;
 }
 
@@ -261,6 +339,7 @@ static void engine_closed(void *arg)
 		xfr_close(f->xfr, NULL, NULL);
 		registry_free(f->reg);
 		daemon_loaded_free(&f->cur);
+		fleet_zone_clear(&f->zone);
 		free(f->serials);
 		uv_close((uv_handle_t *)&f->timer, fleet_freed);
 		uv_close((uv_handle_t *)&f->serial_timer, fleet_freed);
@@ -319,6 +398,11 @@ void fleet_apply(fleet_t *f, loaded_t *l)
 	free(f->serials);
 	f->serials = calloc(f->cur.ndynamic ? f->cur.ndynamic : 1, sizeof(*f->serials));
 	state_load(f);
+	f->reloaded = true;
+	fleet_zone_clear(&f->zone);
+	for (size_t i = 0; i < f->cur.ndynamic; i++)
+		if (ldns_dname_compare(f->cur.dynamic[i]->apex, f->cur.fleet_apex) == 0)
+			fleet_zone_init(&f->zone, f->cur.dynamic[i]);
 	if (f->cur.fleet) {
 		if (!f->reg)
 			f->reg = registry_new(&f->cur.conf.fleet);

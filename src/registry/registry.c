@@ -55,6 +55,9 @@ void registry_free(registry_t *r)
 		free(r->known[i]);
 	free(r->known);
 	free(r->known_set);
+	free(r->service_head);
+	free(r->changed);
+	free(r->changed_ids);
 	free(r);
 }
 
@@ -66,6 +69,7 @@ int registry_set_fleet(registry_t *r, const conf_fleet_t *fleet)
 	r->fleet.reverse_zones = NULL;
 	r->fleet.nreverse_zones = 0;
 	r->fleet.state_file = NULL;
+	r->all_changed = true; /* TTL, policies: every service renders differently */
 	r->generation++;
 	return FDNS_OK;
 }
@@ -102,37 +106,87 @@ rep_node_t *registry__next(const registry_t *r, const rep_node_t *n)
 
 /* --- services ever seen ------------------------------------------------------------------ */
 
-static char **known_slot(const registry_t *r, const char *service)
+/* The set's slot for service: 0 when free, else the service's index in known[] plus one. */
+static size_t *known_slot(const registry_t *r, const char *service)
 {
 	size_t i = hash_str2(service, "") & (r->known_slots - 1);
-	while (r->known_set[i] && strcmp(r->known_set[i], service) != 0)
+	while (r->known_set[i] && strcmp(r->known[r->known_set[i] - 1], service) != 0)
 		i = (i + 1) & (r->known_slots - 1);
 	return &r->known_set[i];
 }
 
-static int know_service(registry_t *r, const char *service)
+static void mark_changed(registry_t *r, size_t service)
 {
-	if (*known_slot(r, service))
+	if (!r->changed[service]) {
+		r->changed[service] = true;
+		r->changed_ids[r->nchanged++] = service;
+	}
+}
+
+size_t registry_changed(const registry_t *r, const size_t **ids, bool *all)
+{
+	*ids = r->changed_ids;
+	*all = r->all_changed;
+	return r->nchanged;
+}
+
+void registry_changes_clear(registry_t *r)
+{
+	for (size_t i = 0; i < r->nchanged; i++)
+		r->changed[r->changed_ids[i]] = false;
+	r->nchanged = 0;
+	r->all_changed = false;
+}
+
+size_t registry_service_count(const registry_t *r)
+{
+	return r->nknown;
+}
+
+const char *registry_service_name(const registry_t *r, size_t id)
+{
+	return id < r->nknown ? r->known[id] : NULL;
+}
+
+/* The service's index in known[], added (as a change) if new. */
+static int know_service(registry_t *r, const char *service, size_t *index)
+{
+	size_t *slot = known_slot(r, service);
+	if (*slot) {
+		*index = *slot - 1;
 		return FDNS_OK;
+	}
 	if ((r->nknown + 1) * 2 > r->known_slots) {
 		size_t slots = r->known_slots * 2;
-		char **set = calloc(slots, sizeof(*set));
+		size_t *set = calloc(slots, sizeof(*set));
 		if (!set)
 			return FDNS_ENOMEM;
 		free(r->known_set);
 		r->known_set = set;
 		r->known_slots = slots;
 		for (size_t i = 0; i < r->nknown; i++)
-			*known_slot(r, r->known[i]) = r->known[i];
+			*known_slot(r, r->known[i]) = i + 1;
 	}
-	char **k = realloc(r->known, (r->nknown + 1) * sizeof(*k));
-	if (!k)
+	size_t n = r->nknown + 1;
+	char **k = realloc(r->known, n * sizeof(*k));
+	if (k)
+		r->known = k;
+	rep_node_t **heads = k ? realloc(r->service_head, n * sizeof(*heads)) : NULL;
+	if (heads)
+		r->service_head = heads;
+	bool *changed = heads ? realloc(r->changed, n * sizeof(*changed)) : NULL;
+	if (changed)
+		r->changed = changed;
+	size_t *ids = changed ? realloc(r->changed_ids, n * sizeof(*ids)) : NULL;
+	if (ids)
+		r->changed_ids = ids;
+	if (!ids || !(k[r->nknown] = strdup(service)))
 		return FDNS_ENOMEM;
-	r->known = k;
-	if (!(k[r->nknown] = strdup(service)))
-		return FDNS_ENOMEM;
-	*known_slot(r, service) = k[r->nknown];
-	r->nknown++;
+	*known_slot(r, service) = r->nknown + 1;
+	heads[r->nknown] = NULL;
+	changed[r->nknown] = false;
+	*index = r->nknown++;
+	mark_changed(r, *index); /* it exists from now on */
 	r->generation++;
 	return FDNS_OK;
 }
@@ -185,10 +239,33 @@ static void grow(registry_t *r)
 	r->nbuckets = nb;
 }
 
+static void service_link(registry_t *r, rep_node_t *n, size_t service)
+{
+	n->service = service;
+	n->sprev = NULL;
+	n->snext = r->service_head[service];
+	if (n->snext)
+		n->snext->sprev = n;
+	r->service_head[service] = n;
+	mark_changed(r, service);
+}
+
+static void service_unlink(registry_t *r, rep_node_t *n)
+{
+	if (n->sprev)
+		n->sprev->snext = n->snext;
+	else
+		r->service_head[n->service] = n->snext;
+	if (n->snext)
+		n->snext->sprev = n->sprev;
+	mark_changed(r, n->service);
+}
+
 static void remove_node(registry_t *r, rep_node_t **slot)
 {
 	rep_node_t *n = *slot;
 	*slot = n->hnext;
+	service_unlink(r, n);
 	reg_engine_t *e = &r->engines[n->engine];
 	if (n->eprev)
 		n->eprev->enext = n->enext;
@@ -206,7 +283,8 @@ static void remove_node(registry_t *r, rep_node_t **slot)
 /* Insert or replace; takes ownership of rep's strings. */
 static int put(registry_t *r, replica_t *rep, unsigned stamp)
 {
-	int ret = know_service(r, rep->service);
+	size_t service;
+	int ret = know_service(r, rep->service, &service);
 	if (ret < 0) {
 		replica_clear(rep);
 		return ret;
@@ -214,8 +292,11 @@ static int put(registry_t *r, replica_t *rep, unsigned stamp)
 	rep_node_t **slot = find_slot(r, rep->engine, rep->id);
 	if (*slot) {
 		rep_node_t *n = *slot;
-		if (!replica_same(&n->rep, rep))
+		if (!replica_same(&n->rep, rep)) {
 			r->generation++;
+			service_unlink(r, n); /* marks the old service changed */
+			service_link(r, n, service);
+		}
 		r->nserved += (size_t)rep->served - (size_t)n->rep.served;
 		/* Keep the node's own engine and id strings; take the rest. */
 		free(rep->engine);
@@ -239,6 +320,7 @@ static int put(registry_t *r, replica_t *rep, unsigned stamp)
 	n->engine = (size_t)(e - r->engines);
 	n->hnext = NULL;
 	*slot = n;
+	service_link(r, n, service);
 	n->enext = e->head;
 	if (e->head)
 		e->head->eprev = n;

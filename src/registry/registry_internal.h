@@ -18,8 +18,10 @@ struct rep_node {
 	replica_t rep;
 	rep_node_t *hnext;         /* hash chain on (engine, id) */
 	rep_node_t *enext, *eprev; /* the engine's replicas */
+	rep_node_t *snext, *sprev; /* the service's replicas */
 	unsigned seen;             /* stamp of the last listing that had it */
 	size_t engine;             /* index in registry.engines */
+	size_t service;            /* index in registry.known */
 };
 
 typedef struct reg_engine {
@@ -35,8 +37,15 @@ struct registry {
 	size_t nengines;
 	char **known; /* every service seen since start, in order: never NXDOMAIN for these */
 	size_t nknown;
-	char **known_set; /* open addressing over known[] strings */
+	size_t *known_set; /* open addressing: index in known[] + 1, 0 when free */
 	size_t known_slots;
+	rep_node_t **service_head; /* each known service's replicas, by index in known[] */
+	/* Services whose records changed since registry_changes_clear(), so a publication
+	 * renders and compiles those only. */
+	bool *changed; /* by index in known[] */
+	size_t *changed_ids;
+	size_t nchanged;
+	bool all_changed; /* the settings changed: every service */
 	unsigned stamp;
 	uint64_t generation;
 };

@@ -128,30 +128,12 @@ static bool group_any_served(const group_t *g)
 	return false;
 }
 
-static int cmp_service(const void *a, const void *b)
+/* By engine and id: the order of the records does not depend on arrival. */
+static int cmp_replica(const void *a, const void *b)
 {
 	const replica_t *x = *(const replica_t *const *)a, *y = *(const replica_t *const *)b;
-	int c = strcmp(x->service, y->service);
-	/* Then by engine and id: the order of the records does not depend on arrival. */
-	if (!c)
-		c = strcmp(x->engine, y->engine);
+	int c = strcmp(x->engine, y->engine);
 	return c ? c : strcmp(x->id, y->id);
-}
-
-static group_t find_group(const replica_t *const *sorted, size_t n, const char *service)
-{
-	size_t lo = 0, hi = n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (strcmp(sorted[mid]->service, service) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	size_t end = lo;
-	while (end < n && strcmp(sorted[end]->service, service) == 0)
-		end++;
-	return (group_t){sorted + lo, end - lo};
 }
 
 static void render_service(const registry_t *r, render_t *rd, const char *service, const group_t *g,
@@ -266,6 +248,40 @@ static void render_ptr(const registry_t *r, render_t *rd, const char *fleet_apex
 	}
 }
 
+/* One service's records, from its own list of replicas. */
+static void render_one(const registry_t *r, render_t *rd, size_t id, const char *apex)
+{
+	size_t n = 0;
+	for (const rep_node_t *p = r->service_head[id]; p; p = p->snext)
+		n++;
+	const replica_t **rep = malloc((n ? n : 1) * sizeof(*rep));
+	if (!rep) {
+		rd->err = FDNS_ENOMEM;
+		return;
+	}
+	n = 0;
+	for (const rep_node_t *p = r->service_head[id]; p; p = p->snext)
+		rep[n++] = &p->rep;
+	qsort(rep, n, sizeof(*rep), cmp_replica);
+	group_t g = {rep, n};
+	render_service(r, rd, r->known[id], &g, apex);
+	free(rep);
+}
+
+int registry_render_service(const registry_t *r, zone_data_t *zone, size_t id,
+                            const ldns_rdf *fleet_apex)
+{
+	if (id >= r->nknown)
+		return FDNS_EINVAL;
+	render_t rd = {.zone = zone};
+	char *apex = ldns_rdf2str(fleet_apex);
+	if (!apex)
+		return FDNS_ENOMEM;
+	render_one(r, &rd, id, apex);
+	free(apex);
+	return rd.err;
+}
+
 int registry_render(const registry_t *r, zone_data_t *zone, const ldns_rdf *fleet_apex)
 {
 	render_t rd = {.zone = zone};
@@ -273,23 +289,8 @@ int registry_render(const registry_t *r, zone_data_t *zone, const ldns_rdf *flee
 	if (!apex)
 		return FDNS_ENOMEM;
 	if (ldns_dname_compare(zone->apex, fleet_apex) == 0) {
-		/* Sorted by service once, so each service finds its replicas by binary search:
-		 * O(n log n) for the whole fleet instead of services x replicas. */
-		const replica_t **sorted =
-		    malloc((r->nreplicas ? r->nreplicas : 1) * sizeof(*sorted));
-		if (!sorted) {
-			free(apex);
-			return FDNS_ENOMEM;
-		}
-		size_t k = 0;
-		for (const rep_node_t *n = registry__first(r); n; n = registry__next(r, n))
-			sorted[k++] = &n->rep;
-		qsort(sorted, r->nreplicas, sizeof(*sorted), cmp_service);
-		for (size_t i = 0; i < r->nknown && !rd.err; i++) {
-			group_t g = find_group(sorted, r->nreplicas, r->known[i]);
-			render_service(r, &rd, r->known[i], &g, apex);
-		}
-		free(sorted);
+		for (size_t i = 0; i < r->nknown && !rd.err; i++)
+			render_one(r, &rd, i, apex);
 	} else {
 		render_ptr(r, &rd, apex);
 	}

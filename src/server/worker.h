@@ -8,6 +8,7 @@
 
 #include "fleetdns/answer.h"
 #include "fleetdns/conf.h"
+#include "fleetdns/server.h"
 
 #define UDP_BATCH   64
 #define UDP_RX_SIZE 4096
@@ -50,10 +51,6 @@ struct worker {
 	uint8_t rx_buf[UDP_BATCH][UDP_RX_SIZE];
 	uint8_t tx_buf[UDP_BATCH][UDP_TX_SIZE];
 };
-
-/** The current snapshot; call between rcu_read_lock() and rcu_read_unlock(). NULL before
- * the first publish. */
-const snapshot_t *server_snapshot(server_t *srv);
 
 /** Answer one message from peer; returns the response length (0: no response). */
 size_t worker_answer(const snapshot_t *snap, const uint8_t *msg, size_t len, uint8_t *out,

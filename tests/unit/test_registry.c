@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "fleetdns/answer.h"
+#include "fleetdns/error.h"
 #include "fleetdns/registry.h"
 #include "tap.h"
 
@@ -35,14 +36,20 @@ static void fake_init(fake_t *f, const char *id, const char *name, const char *s
 	                            .nnetworks = 1};
 }
 
-/* The rendered fleet zone as sorted "owner ttl type rdata" lines, without SOA/NS/ns. */
-static char *render_text(registry_t *r)
+/* The rendered fleet zone as sorted "owner ttl type rdata" lines, without SOA/NS/ns; with
+ * by_service, rendered service by service (registry_render_service) instead of whole. */
+static char *render_text_as(registry_t *r, bool by_service)
 {
 	zone_data_t *z = NULL;
 	char err[256];
 	if (zone_load_text(&z, "fleet.test", base_zone, "base", err, sizeof(err)) < 0)
 		return strdup(err);
-	if (registry_render(r, z, z->apex) < 0) {
+	int ret = FDNS_OK;
+	if (!by_service)
+		ret = registry_render(r, z, z->apex);
+	for (size_t i = 0; by_service && i < registry_service_count(r) && ret == FDNS_OK; i++)
+		ret = registry_render_service(r, z, i, z->apex);
+	if (ret < 0) {
 		zone_data_free(z);
 		return strdup("render failed");
 	}
@@ -72,6 +79,11 @@ static char *render_text(registry_t *r)
 	}
 	zone_data_free(z);
 	return out;
+}
+
+static char *render_text(registry_t *r)
+{
+	return render_text_as(r, false);
 }
 
 static conf_engine_t engine1 = {.name = "node1", .url = "unix:///x", .timeout_ms = 1000};
@@ -383,8 +395,67 @@ static void test_unserved(void)
 	registry_free(r);
 }
 
+/* The changed services since the last clear, as "name,name" in change order. */
+static const char *changed_text(registry_t *r)
+{
+	static char buf[256];
+	const size_t *ids;
+	bool all;
+	size_t n = registry_changed(r, &ids, &all);
+	size_t len = (size_t)snprintf(buf, sizeof(buf), "%s", all ? "ALL " : "");
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s", i ? "," : "",
+		                        registry_service_name(r, ids[i]));
+	registry_changes_clear(r);
+	return buf;
+}
+
+static void test_changes(void)
+{
+	conf_fleet_t fleet = default_fleet();
+	registry_t *r = registry_new(&fleet);
+	is_str(changed_text(r), "ALL ", "a new registry: every service (settings are new)");
+	fake_t web1, web2, api1;
+	fake_init(&web1, "w1", "web-1", "web", "10.0.0.1", HEALTH_HEALTHY);
+	fake_init(&web2, "w2", "web-2", "web", "10.0.0.2", HEALTH_HEALTHY);
+	fake_init(&api1, "a1", "api-1", "api", "10.0.1.1", HEALTH_HEALTHY);
+	const engine_container_t *list1[] = {&web1.c, &api1.c}, *list2[] = {&web2.c};
+	registry_engine_sync(r, &engine1, list1, 2);
+	registry_engine_sync(r, &engine2, list2, 1);
+	is_str(changed_text(r), "web,api", "first listings: both services changed");
+	is_str(changed_text(r), "", "cleared: nothing changed");
+	registry_engine_sync(r, &engine1, list1, 2);
+	is_str(changed_text(r), "", "the same listing again: nothing changed");
+	web1.c.health = HEALTH_UNHEALTHY;
+	registry_container_update(r, &engine1, &web1.c);
+	is_str(changed_text(r), "web", "one replica unhealthy: its service only");
+	web1.labels[0].value = "api";
+	registry_container_update(r, &engine1, &web1.c);
+	is_str(changed_text(r), "web,api", "a replica moves to another service: both");
+	registry_container_remove(r, "node2", "w2");
+	is_str(changed_text(r), "web", "a replica removed: its service");
+	registry_engine_down(r, "node1");
+	is_str(changed_text(r), "api", "engine down: the services of its replicas");
+	/* Service by service renders exactly what the whole render does. */
+	web1.labels[0].value = "web";
+	web1.c.health = HEALTH_HEALTHY;
+	const engine_container_t *list3[] = {&web1.c, &api1.c, &web2.c};
+	registry_engine_sync(r, &engine1, list3, 3);
+	char *whole = render_text_as(r, false), *parts = render_text_as(r, true);
+	is_str(parts, whole, "every service rendered alone = the fleet rendered whole");
+	ok(strstr(whole, "web.fleet.test. 5 A 10.0.0.2") != NULL, "(the render is not empty)");
+	free(whole);
+	free(parts);
+	is_int(registry_render_service(r, NULL, 99, NULL), FDNS_EINVAL, "no such service: EINVAL");
+	fleet.ttl = 30;
+	registry_set_fleet(r, &fleet);
+	is_str(changed_text(r), "ALL web,api", "new settings: every service");
+	registry_free(r);
+}
+
 int main(void)
 {
+	test_changes();
 	test_services();
 	test_policy_and_labels();
 	test_srv_and_host_mode();
