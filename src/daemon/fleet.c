@@ -43,6 +43,8 @@ struct fleet {
 	uint32_t *serials; /* last serial of each dynamic zone */
 	bool reloaded;     /* the next publication starts from the files' snapshot */
 	fleet_zone_t zone; /* the fleet zone, compiled in parts */
+	size_t parts_since; /* services compiled since the serials went up, for the log */
+	bool whole_since;   /* ... or the fleet zone was compiled whole */
 	xfr_t *xfr;        /* transfer data and NOTIFY */
 	void (*on_closed)(void *);
 	void *on_closed_arg;
@@ -174,6 +176,7 @@ static int publish_try(fleet_t *f, bool bump)
 	zone_data_t **whole = calloc(n ? n : 1, sizeof(*whole)); /* for transfer data */
 	uint32_t *serials = calloc(n ? n : 1, sizeof(*serials));
 	int ret = patches && whole && serials ? FDNS_OK : FDNS_ENOMEM;
+	bool compiled_whole = true;
 	/* After a reload the files' snapshot is the base; then what we published last. */
 	const snapshot_t *old = f->reloaded ? f->cur.snap : server_snapshot(f->srv);
 	for (size_t i = 0; i < n && ret == FDNS_OK; i++) {
@@ -184,6 +187,7 @@ static int publish_try(fleet_t *f, bool bump)
 		p->apex = zd->apex;
 		bool fleet_zone = ldns_dname_compare(zd->apex, f->cur.fleet_apex) == 0;
 		if (fleet_zone && !f->zone.whole) {
+			compiled_whole = f->reloaded;
 			p->reset = f->reloaded;
 			if (bump || p->reset)
 				p->base = zone_data_clone(zd, serials[i]);
@@ -220,6 +224,8 @@ static int publish_try(fleet_t *f, bool bump)
 		f->published_once = true;
 		if (f->reg)
 			registry_changes_clear(f->reg);
+		f->parts_since += f->zone.nparts;
+		f->whole_since = f->whole_since || compiled_whole;
 		if (bump) {
 			xfr_published(f->xfr, snap);
 			memcpy(f->serials, serials, n * sizeof(*serials));
@@ -228,8 +234,16 @@ static int publish_try(fleet_t *f, bool bump)
 		}
 		if (n && bump) {
 			size_t served, total = registry_replica_count(f->reg, &served);
-			log_info("published: %zu replicas, %zu served, serial %u", total, served,
-			         serials[0]);
+			char how[96];
+			if (f->whole_since)
+				snprintf(how, sizeof(how), "compiled whole");
+			else
+				snprintf(how, sizeof(how), "%zu of %zu services compiled", f->parts_since,
+				         registry_service_count(f->reg));
+			log_info("published: %zu replicas, %zu served, serial %u; fleet zone %s", total,
+			         served, serials[0], how);
+			f->parts_since = 0;
+			f->whole_since = false;
 			state_save(f);
 		}
 	}

@@ -5,6 +5,7 @@
 # Prints '# latency SCENARIO MS'.
 # SPDX-License-Identifier: MIT
 import os
+import re
 import time
 import sys
 
@@ -64,8 +65,22 @@ a = fleet.query(P, f"up-case-1-{e.name}.uppercase.{Z}")
 ok(a is not None and a.order == [up.ip],
    "replica name: container name lowercased, other characters replaced by '-'",
    a.summary() if a else None)
+# So far every service was a part of its own: a change compiled the services it touched.
+time.sleep(1.2)  # the serial (and its log line) follows within a second
+parts = [tuple(int(x) for x in m) for m in
+         re.findall(r"fleet zone (\d+) of (\d+) services compiled", open(srv.log).read())]
+ok(any(1 <= k < n for k, n in parts),
+   "log: a publication compiled only the services that changed (k of n, k < n)", parts)
 dot = fleet.run_replica(e, "blue.web", name="blue-1")
 answer_is(P, f"blue.web.{Z}", "A", [dot.ip], "dotted service name blue.web")
+# A dotted service cannot be a part of its own (web.Z must exist as an empty
+# non-terminal): the fleet zone is compiled whole from then on, and says so.
+a = fleet.query(P, f"web.{Z}")
+ok(a is not None and a.rcode == "NOERROR" and not a.order,
+   f"web.{Z} (above blue.web) is NODATA, not NXDOMAIN", a.summary() if a else None)
+log = open(srv.log).read()
+ok("compiling the zone whole until the next reload" in log,
+   "the log says the fleet zone is compiled whole from the dotted service on", log[-600:])
 
 # An invalid service label is skipped (and logged).
 bad = fleet.run_replica(e, "we b", name="bad-1")
