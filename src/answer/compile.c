@@ -410,7 +410,7 @@ static const ans_block_t *compile_block(cctx_t *c, bnode_t *n, bool movable, uin
 	const ans_block_t *blk = build_finish(
 	    c->b, c->arena, (r & EMIT_NXDOMAIN) ? RCODE_NXDOMAIN : RCODE_NOERROR, true);
 	if (!blk)
-		c->err = FDNS_ENOMEM;
+		c->err = c->b->overflow ? FDNS_ESPACE : FDNS_ENOMEM;
 	return blk;
 }
 
@@ -423,7 +423,7 @@ static const ans_block_t *compile_referral(cctx_t *c, bnode_t *cut)
 	emit_additional(c, cut);
 	const ans_block_t *blk = build_finish(c->b, c->arena, RCODE_NOERROR, false);
 	if (!blk)
-		c->err = FDNS_ENOMEM;
+		c->err = c->b->overflow ? FDNS_ESPACE : FDNS_ENOMEM;
 	return blk;
 }
 
@@ -434,14 +434,16 @@ static const ans_block_t *compile_negative(cctx_t *c, uint8_t rcode)
 	build_rrset(c->b, SECTION_AUTHORITY, c->apex->owner, c->soa, c->neg_ttl);
 	const ans_block_t *blk = build_finish(c->b, c->arena, rcode, true);
 	if (!blk)
-		c->err = FDNS_ENOMEM;
+		c->err = c->b->overflow ? FDNS_ESPACE : FDNS_ENOMEM;
 	return blk;
 }
 
 #define ROTATIONS_MAX 64
 
 /* Blocks for a rotated RRset: rotation i starts at record i*n/count and holds window (or
- * all) records. The set's record list is swapped for each rotation while it compiles. */
+ * all) records. The set's record list is swapped for each rotation while it compiles. A
+ * window that does not fit in a message (thousands of replicas, no max-answers) is
+ * halved until it does: each answer then carries as many records as a message can. */
 static void compile_rotations(cctx_t *c, bnode_t *n, bool movable, bset_t *s, ans_type_t *t)
 {
 	size_t count = ldns_rr_list_rr_count(s->rrs);
@@ -462,6 +464,11 @@ static void compile_rotations(cctx_t *c, bnode_t *n, bool movable, bset_t *s, an
 		s->rrs = part;
 		rot[i] = compile_block(c, n, movable, s->type);
 		s->rrs = all;
+		if (c->err == FDNS_ESPACE && i == 0 && take > 1) {
+			c->err = FDNS_OK;
+			take /= 2;
+			i--; /* rotation 0 again, with the smaller window */
+		}
 	}
 	ldns_rr_list_free(part);
 	t->rotations = rot;

@@ -79,10 +79,16 @@ struct engine {
 	struct inspect_slot slots[MAX_INSPECTS];
 
 	bool syncing, listed;
-	char **sync_ids;
-	size_t sync_nids, sync_next;
+	char **sync_ids; /* listed ids, those to inspect first */
+	char **sync_summaries;
+	size_t sync_nids, sync_ninspect, sync_next;
 	engine_container_t **found;
 	size_t nfound;
+	/* The last inspect of every running container, sorted by id: a re-listing inspects
+	 * only the containers whose listed state differs from it (engine_parse_list_summaries),
+	 * so the periodic safety net costs one listing, not an inspect per container. */
+	engine_container_t **known;
+	size_t nknown, known_cap;
 
 	engine_events_t *events;
 	char events_err[256];
@@ -127,15 +133,93 @@ void engine_set_resync(engine_t *e, unsigned resync_ms)
 	e->resync_ms = resync_ms ? resync_ms : CONF_DEFAULT_RESYNC_MS;
 }
 
+/* ---- the last inspect of each container ---- */
+
+static size_t known_pos(const engine_t *e, const char *id, bool *found)
+{
+	size_t lo = 0, hi = e->nknown;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(e->known[mid]->id, id);
+		if (c == 0) {
+			*found = true;
+			return mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = false;
+	return lo;
+}
+
+/* Remove and return the container with id, or NULL. */
+static engine_container_t *known_take(engine_t *e, const char *id)
+{
+	bool found;
+	size_t i = known_pos(e, id, &found);
+	if (!found)
+		return NULL;
+	engine_container_t *c = e->known[i];
+	memmove(&e->known[i], &e->known[i + 1], (e->nknown - i - 1) * sizeof(*e->known));
+	e->nknown--;
+	return c;
+}
+
+/* Keep c (taken over) as the last inspect of its container. Without memory it is dropped:
+ * the next re-listing then inspects that container again. */
+static void known_put(engine_t *e, engine_container_t *c)
+{
+	free(known_take(e, c->id));
+	if (e->nknown == e->known_cap) {
+		size_t cap = e->known_cap ? e->known_cap * 2 : 64;
+		engine_container_t **k = realloc(e->known, cap * sizeof(*k));
+		if (!k) {
+			free(c);
+			return;
+		}
+		e->known = k;
+		e->known_cap = cap;
+	}
+	bool found;
+	size_t i = known_pos(e, c->id, &found);
+	memmove(&e->known[i + 1], &e->known[i], (e->nknown - i) * sizeof(*e->known));
+	e->known[i] = c;
+	e->nknown++;
+}
+
+static void known_clear(engine_t *e)
+{
+	for (size_t i = 0; i < e->nknown; i++)
+		free(e->known[i]);
+	e->nknown = 0;
+}
+
+/* Whether the listing shows container id as its last inspect did. */
+static bool known_same(engine_t *e, const char *id, const char *summary)
+{
+	bool found;
+	size_t i = known_pos(e, id, &found);
+	if (!found || !summary)
+		return false;
+	char *mine = engine_container_summary(e->known[i]);
+	bool same = mine && strcmp(mine, summary) == 0;
+	free(mine);
+	return same;
+}
+
 static void sync_reset(engine_t *e)
 {
 	engine_parse_ids_free(e->sync_ids, e->sync_nids);
+	engine_parse_ids_free(e->sync_summaries, e->sync_nids);
+	e->sync_summaries = NULL;
 	for (size_t i = 0; i < e->nfound; i++)
 		free(e->found[i]);
 	free(e->found);
 	e->sync_ids = NULL;
 	e->found = NULL;
-	e->sync_nids = e->sync_next = e->nfound = 0;
+	e->sync_nids = e->sync_ninspect = e->sync_next = e->nfound = 0;
 	e->syncing = e->listed = false;
 }
 
@@ -187,6 +271,7 @@ static void __attribute__((format(printf, 2, 3))) fail(engine_t *e, const char *
 		         e->backoff_ms);
 	session_stop(e);
 	sync_reset(e);
+	known_clear(e); /* the registry withdraws everything: the next listing inspects all */
 	e->npending = 0;
 	engine_events_reset(e->events);
 	e->up = false;
@@ -261,6 +346,12 @@ static void finish_sync(engine_t *e)
 	e->cb.synced(e->ctx, e, (const engine_container_t *const *)e->found, e->nfound);
 	if (e->closing)
 		return;
+	/* What was found is what runs now: it replaces the last inspects (those not listed
+	 * are gone). */
+	known_clear(e);
+	for (size_t i = 0; i < e->nfound; i++)
+		known_put(e, e->found[i]);
+	e->nfound = 0;
 	sync_reset(e);
 	/* Spread re-listings over +-25% of the interval: engines that started together must
 	 * not all re-list (and re-inspect every container) in the same second. */
@@ -299,6 +390,7 @@ static void on_inspect(void *arg, const http_result_t *res)
 	snprintf(what, sizeof(what), "GET %s/containers/%.12s/json", e->api, id);
 	if (res->err == 0 && res->status == 404) {
 		/* Gone between the event (or the listing) and the inspect. */
+		free(known_take(e, id));
 		if (!for_sync) {
 			pending_done(e, id);
 			e->cb.removed(e->ctx, e, id);
@@ -332,7 +424,10 @@ static void on_inspect(void *arg, const http_result_t *res)
 			e->cb.updated(e->ctx, e, c);
 		else
 			e->cb.removed(e->ctx, e, id);
-		free(c);
+		if (alive)
+			known_put(e, c);
+		else
+			free(known_take(e, id)), free(c);
 		if (e->closing)
 			return;
 	}
@@ -374,7 +469,7 @@ static void pump(engine_t *e)
 		return;
 	while ((s = free_slot(e))) {
 		if (e->syncing) {
-			if (!e->listed || e->sync_next >= e->sync_nids)
+			if (!e->listed || e->sync_next >= e->sync_ninspect)
 				break;
 			if (start_inspect(e, s, e->sync_ids[e->sync_next++], true))
 				return;
@@ -390,7 +485,8 @@ static void pump(engine_t *e)
 		if (start_inspect(e, s, p->id, false))
 			return;
 	}
-	if (e->syncing && e->listed && e->sync_next >= e->sync_nids && !sync_inspects_running(e))
+	if (e->syncing && e->listed && e->sync_next >= e->sync_ninspect &&
+	    !sync_inspects_running(e))
 		finish_sync(e);
 }
 
@@ -403,7 +499,8 @@ static void on_list(void *arg, const http_result_t *res)
 	snprintf(what, sizeof(what), "GET %s/containers/json", e->api);
 	if (!response_ok(e, res, what))
 		return;
-	if (engine_parse_list(res->body, res->len, &e->sync_ids, &e->sync_nids, err, sizeof(err))) {
+	if (engine_parse_list_summaries(res->body, res->len, &e->sync_ids, &e->sync_summaries,
+	                                &e->sync_nids, err, sizeof(err))) {
 		fail(e, "%s: %s", what, err);
 		return;
 	}
@@ -412,6 +509,21 @@ static void on_list(void *arg, const http_result_t *res)
 		return;
 	}
 	e->sync_next = e->nfound = 0;
+	/* Containers listed as their last inspect saw them are found without a new inspect;
+	 * the others move to the front of sync_ids, to be inspected. */
+	e->sync_ninspect = 0;
+	for (size_t i = 0; i < e->sync_nids; i++) {
+		const char *id = e->sync_ids[i];
+		if (known_same(e, id, e->sync_summaries[i])) {
+			e->found[e->nfound++] = known_take(e, id);
+			continue;
+		}
+		char *tmp = e->sync_ids[e->sync_ninspect];
+		e->sync_ids[e->sync_ninspect++] = e->sync_ids[i];
+		e->sync_ids[i] = tmp;
+	}
+	log_debug("engine %s: listed %zu containers, %zu to inspect", e->conf.name, e->sync_nids,
+	          e->sync_ninspect);
 	e->listed = true;
 	pump(e);
 }
@@ -676,6 +788,8 @@ static void engine_free_now(engine_t *e)
 	void *arg = e->closed_arg;
 
 	sync_reset(e);
+	known_clear(e);
+	free(e->known);
 	free(e->pending);
 	engine_events_free(e->events);
 	http_target_free(&e->target);

@@ -177,12 +177,96 @@ void engine_parse_ids_free(char **ids, size_t n)
 	free(ids);
 }
 
-int engine_parse_list(const char *body, size_t len, char ***ids_out, size_t *n_out, char *err,
-                      size_t errlen)
+static int cmp_network(const void *a, const void *b)
+{
+	return strcmp(((const engine_network_t *)a)->name, ((const engine_network_t *)b)->name);
+}
+
+/* The summary text: one line each for the name, the state, the health and every network
+ * (sorted by name) with its addresses. */
+static char *summary_format(const char *name, bool running, bool paused, enum engine_health h,
+                            const engine_network_t *nets, size_t n)
+{
+	engine_network_t *sorted = calloc(n ? n : 1, sizeof(*sorted));
+	if (!sorted)
+		return NULL;
+	memcpy(sorted, nets, n * sizeof(*sorted));
+	qsort(sorted, n, sizeof(*sorted), cmp_network);
+	size_t len = strlen(name) + 32;
+	for (size_t i = 0; i < n; i++)
+		len += strlen(sorted[i].name) + strlen(sorted[i].ipv4) + strlen(sorted[i].ipv6) + 4;
+	char *out = malloc(len);
+	size_t at = 0;
+	if (out) {
+		at += (size_t)snprintf(out, len, "%s\n%s\n%s\n", name,
+		                       paused    ? "paused"
+		                       : running ? "running"
+		                                 : "stopped",
+		                       engine_health_name(h));
+		for (size_t i = 0; i < n; i++)
+			at += (size_t)snprintf(out + at, len - at, "%s %s %s\n", sorted[i].name,
+			                       sorted[i].ipv4, sorted[i].ipv6);
+	}
+	free(sorted);
+	return out;
+}
+
+char *engine_container_summary(const engine_container_t *c)
+{
+	return summary_format(c->name, c->running, c->paused, c->health, c->networks, c->nnetworks);
+}
+
+/* Health as the listing's Status shows it: "Up 3 minutes (healthy)". */
+static enum engine_health health_in_status(const char *status)
+{
+	if (strstr(status, "(healthy)"))
+		return HEALTH_HEALTHY;
+	if (strstr(status, "(unhealthy)"))
+		return HEALTH_UNHEALTHY;
+	if (strstr(status, "(health: starting)"))
+		return HEALTH_STARTING;
+	return HEALTH_NONE;
+}
+
+#define SUMMARY_NETS_MAX 16
+
+/* The summary of one listed container, or NULL when the entry does not say enough. */
+static char *list_summary(json_object *item)
+{
+	json_object *names = member(item, "Names"),
+	            *nets = member(member(item, "NetworkSettings"), "Networks");
+	const char *state, *status, *name;
+	if (!names || !json_object_is_type(names, json_type_array) ||
+	    json_object_array_length(names) < 1 || !nets ||
+	    !json_object_is_type(nets, json_type_object) ||
+	    !member_str(item, "State", NULL, &state) || !state ||
+	    !member_str(item, "Status", NULL, &status) || !status)
+		return NULL;
+	json_object *first = json_object_array_get_idx(names, 0);
+	if (!json_object_is_type(first, json_type_string))
+		return NULL;
+	name = json_object_get_string(first);
+	name += *name == '/';
+	engine_network_t net[SUMMARY_NETS_MAX];
+	size_t n = 0;
+	json_object_object_foreach(nets, key, val)
+	{
+		if (n == SUMMARY_NETS_MAX || !member_str(val, "IPAddress", "", &net[n].ipv4) ||
+		    !member_str(val, "GlobalIPv6Address", "", &net[n].ipv6))
+			return NULL;
+		net[n++].name = key;
+	}
+	bool paused = strcmp(state, "paused") == 0;
+	bool running = paused || strcmp(state, "running") == 0;
+	return summary_format(name, running, paused, health_in_status(status), net, n);
+}
+
+int engine_parse_list_summaries(const char *body, size_t len, char ***ids_out,
+                                char ***summaries_out, size_t *n_out, char *err, size_t errlen)
 {
 	json_object *root;
 	int rc = json_body(body, len, json_type_array, &root, err, errlen);
-	char **ids = NULL;
+	char **ids = NULL, **sums = NULL;
 	size_t n = 0;
 
 	if (rc)
@@ -190,7 +274,8 @@ int engine_parse_list(const char *body, size_t len, char ***ids_out, size_t *n_o
 	size_t count = json_object_array_length(root);
 	if (count > 0) {
 		ids = calloc(count, sizeof(*ids));
-		if (!ids) {
+		sums = summaries_out ? calloc(count, sizeof(*sums)) : NULL;
+		if (!ids || (summaries_out && !sums)) {
 			snprintf(err, errlen, "out of memory");
 			rc = FDNS_ENOMEM;
 			goto out;
@@ -198,8 +283,8 @@ int engine_parse_list(const char *body, size_t len, char ***ids_out, size_t *n_o
 	}
 	for (size_t i = 0; i < count; i++) {
 		const char *id;
-		if (!member_str(json_object_array_get_idx(root, i), "Id", NULL, &id) || !id ||
-		    !engine_id_valid(id)) {
+		json_object *item = json_object_array_get_idx(root, i);
+		if (!member_str(item, "Id", NULL, &id) || !id || !engine_id_valid(id)) {
 			snprintf(err, errlen, "item %zu has no valid Id", i);
 			rc = FDNS_EPARSE;
 			goto out;
@@ -209,16 +294,27 @@ int engine_parse_list(const char *body, size_t len, char ***ids_out, size_t *n_o
 			rc = FDNS_ENOMEM;
 			goto out;
 		}
+		if (sums)
+			sums[n] = list_summary(item); /* NULL (no summary) is not an error */
 		n++;
 	}
 	*ids_out = ids;
+	if (summaries_out)
+		*summaries_out = sums;
 	*n_out = n;
-	ids = NULL;
+	ids = sums = NULL;
 	n = 0;
 out:
 	engine_parse_ids_free(ids, n);
+	engine_parse_ids_free(sums, n);
 	json_object_put(root);
 	return rc;
+}
+
+int engine_parse_list(const char *body, size_t len, char ***ids_out, size_t *n_out, char *err,
+                      size_t errlen)
+{
+	return engine_parse_list_summaries(body, len, ids_out, NULL, n_out, err, errlen);
 }
 
 /* The two passes over an inspect object: measure (c == NULL), then fill. */

@@ -41,6 +41,17 @@ int engine_parse_list(const char *body, size_t len, char ***ids, size_t *n, char
 void engine_parse_ids_free(char **ids, size_t n);
 
 /**
+ * The same, with a summary of each listed container in *summaries (parallel to *ids, freed
+ * the same way): its name, state, health and addresses as the listing shows them, or NULL
+ * when the entry does not show them all. A container whose summary equals
+ * engine_container_summary() of its last inspect has nothing new to inspect.
+ */
+int engine_parse_list_summaries(const char *body, size_t len, char ***ids, char ***summaries,
+                                size_t *n, char *err, size_t errlen);
+/** The summary of an inspected container (see above); NULL when out of memory. */
+char *engine_container_summary(const engine_container_t *c);
+
+/**
  * GET /containers/ID/json. *out is one allocation holding the container, its arrays and
  * all its strings: release it with free(). Required: Id (a full id), State.Running.
  */

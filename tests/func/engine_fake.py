@@ -73,8 +73,20 @@ class Container:
         return d
 
     def listed(self):
+        """As GET /containers/json shows it (tests/unit/data/engine_list_h7.json)."""
+        if self.paused:
+            status = "Up 9 seconds (Paused)"
+        elif self.health in ("healthy", "unhealthy"):
+            status = f"Up 9 seconds ({self.health})"
+        elif self.health == "starting":
+            status = "Up 1 second (health: starting)"
+        else:
+            status = "Up 9 seconds"
         return {"Id": self.id, "Names": ["/" + self.name], "Image": "fleet-test",
-                "State": "paused" if self.paused else "running", "Labels": self.labels}
+                "State": "paused" if self.paused else "running", "Status": status,
+                "Labels": self.labels,
+                "NetworkSettings": {"Networks": {"bridge": {"IPAddress": self.ip,
+                                                            "GlobalIPv6Address": ""}}}}
 
 
 def event(c, action):
@@ -516,6 +528,9 @@ def test_faults():
     ]
     for pattern, kind, reason, desc in cases:
         fake.arm(pattern, kind)
+        if "/containers/json" not in pattern:
+            # A re-listing inspects only a container it shows changed: change c1.
+            c1.health = "unhealthy" if c1.health == "healthy" else "healthy"
         down = p.prefix("down ", 4)
         ok(down is not None and reason in down, desc + " -> down", down)
         ok(p.synced(3) is not None, desc + " -> synced again after the backoff")
@@ -633,6 +648,26 @@ def test_resync_and_limits():
     dt = time.monotonic() - t0
     ok(items is not None and len(items) == 9 and cs[0].id not in items,
        "the periodic resync lists again and drops the stopped container", (dt, items))
+    # A re-listing inspects only what it shows differently from the last inspect.
+    with fake.lock:
+        before = dict(fake.inspects)
+    items = p.synced(3)
+    with fake.lock:
+        again = {k: v - before.get(k, 0) for k, v in fake.inspects.items() if v != before.get(k, 0)}
+    ok(items is not None and len(items) == 9 and not again,
+       "a re-listing with nothing changed: the same 9 containers, no inspect", (items, again))
+    cs[1].health = "unhealthy"  # no event: the listing shows it
+    cs[2].ip = "10.9.4.99"
+    with fake.lock:
+        before = dict(fake.inspects)
+    items = p.synced(3)
+    with fake.lock:
+        again = {k: v - before.get(k, 0) for k, v in fake.inspects.items() if v != before.get(k, 0)}
+    is_(sorted(again), sorted([cs[1].id, cs[2].id]),
+        "a re-listing inspects exactly the containers whose health or address changed")
+    ok(items is not None and " unhealthy" in items.get(cs[1].id, "") and
+       "10.9.4.99" in items.get(cs[2].id, "") and len(items) == 9,
+       "... and reports their new state with the 7 others", items)
     ok(not any(ln.startswith("down") for ln in p.lines), "... without going down")
     stopped_cleanly(p, "resync")
     fake.stop()

@@ -782,7 +782,27 @@ def start_fleetdns(engines=(), args=(), config=None, port=None, zone=ZONE):
     srv = fdnstest.Server(a, zone, port=port)
     srv.args = a
     at_cleanup(srv.stop)
+    _servers[port] = srv
+    stop = srv.stop
+
+    def stopped():
+        _servers.pop(port, None)  # stopped on purpose: queries may time out now
+        return stop()
+    srv.stop = stopped
     return srv
+
+
+# fleetdns servers started here and not stopped, by port: a query that gets no answer
+# checks whether fleetdns died, and then the scenario stops at once with its log instead
+# of waiting out every query that follows.
+_servers = {}
+
+
+def _check_alive(port):
+    srv = _servers.get(port)
+    if srv is not None and not srv.alive():
+        fleetdns_log(srv)
+        bail(f"fleetdns on port {port} exited (status {srv.proc.returncode})")
 
 
 def fleetdns_log(srv, lines=40):
@@ -846,6 +866,7 @@ def query(port, name, rdtype="A", timeout=1.0, tcp=False, addr="127.0.0.1"):
         else:
             m = dns.query.udp(q, addr, port=port, timeout=timeout)
     except (dns.exception.Timeout, OSError, dns.exception.DNSException):
+        _check_alive(port)
         return None
     return Answer(m)
 

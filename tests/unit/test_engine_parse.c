@@ -465,8 +465,75 @@ static void test_urls(void)
 	}
 }
 
+/* A listing's summaries against the inspects of the same containers, both captured from a
+ * real engine (tests/unit/data): equal where the listing shows everything, different for
+ * the paused container (a listing does not show a paused container's health). */
+static void test_summaries(void)
+{
+	size_t len, n = 0;
+	char *body = slurp("engine_list_h7.json", &len), err[256] = "";
+	char **ids = NULL, **sums = NULL;
+	is_int(engine_parse_list_summaries(body, len, &ids, &sums, &n, err, sizeof(err)), 0,
+	       "the h7 list parses with summaries");
+	free(body);
+	const struct {
+		const char *file;
+		bool same;
+	} want[] = {{"engine_inspect_web3.json", true},
+	            {"engine_inspect_nohc.json", true},
+	            {"engine_inspect_web2.json", false},
+	            {"engine_inspect_web1.json", true}};
+	for (size_t i = 0; i < n && i < 4; i++) {
+		engine_container_t *c = inspect_file(want[i].file);
+		char *mine = c ? engine_container_summary(c) : NULL;
+		ok(mine && sums[i] && (strcmp(mine, sums[i]) == 0) == want[i].same,
+		   "%s: the listing %s its inspect", want[i].file,
+		   want[i].same ? "shows the state of" : "differs from");
+		if (mine && sums[i] && (strcmp(mine, sums[i]) == 0) != want[i].same)
+			diag("list:\n%s\ninspect:\n%s", sums[i], mine);
+		free(mine);
+		free(c);
+	}
+	/* Any difference that matters shows: health, state, an address, the name. */
+	engine_container_t *c = inspect_file("engine_inspect_web1.json");
+	char *base = engine_container_summary(c);
+	enum engine_health h = c->health;
+	c->health = HEALTH_UNHEALTHY;
+	char *other = engine_container_summary(c);
+	ok(strcmp(base, other) != 0, "a health change changes the summary");
+	free(other);
+	c->health = h;
+	c->paused = true;
+	other = engine_container_summary(c);
+	ok(strcmp(base, other) != 0, "pausing changes the summary");
+	free(other);
+	c->paused = false;
+	engine_network_t *net = (engine_network_t *)&c->networks[1];
+	const char *ip = net->ipv4;
+	net->ipv4 = "172.31.246.99";
+	other = engine_container_summary(c);
+	ok(strcmp(base, other) != 0, "a new address on the second network changes the summary");
+	free(other);
+	net->ipv4 = ip;
+	other = engine_container_summary(c);
+	is_str(other, base, "back to the same state: the same summary");
+	free(other);
+	free(base);
+	free(c);
+	engine_parse_ids_free(ids, n);
+	engine_parse_ids_free(sums, n);
+	const char *partial = "[{\"Id\":\"" E1_ID "\",\"State\":\"running\"}]";
+	is_int(engine_parse_list_summaries(partial, strlen(partial), &ids, &sums, &n, err,
+	                                   sizeof(err)),
+	       0, "a listing without Names or networks parses");
+	ok(n == 1 && sums[0] == NULL, "... with no summary: that container is inspected");
+	engine_parse_ids_free(ids, n);
+	engine_parse_ids_free(sums, n);
+}
+
 int main(void)
 {
+	test_summaries();
 	test_ids();
 	test_version();
 	test_list();

@@ -401,8 +401,48 @@ static void test_rotation_kept(void)
 	ldns_rdf_deep_free(apex);
 }
 
+/* 5,000 replicas and no max-answers: 80 KB of A records cannot be one answer. The
+ * service still compiles, each answer carrying as many records as a message holds. */
+static void test_huge_service(void)
+{
+	memset(svc, 0, sizeof(svc));
+	svc[5].big = 5000;
+	ldns_rdf *apex = dname("fleet.test."), *root = dname("s5.fleet.test.");
+	zone_data_t *part = part_zone(5), *base = base_zone();
+	zone_rotation_t rot = {dname("s5.fleet.test."), 1, 0};
+	part->rotations = &rot;
+	part->nrotations = 1;
+	size_t id = 5;
+	zone_patch_t p = {.apex = apex, .reset = true, .base = base, .nparts = 1, .part_ids = &id,
+	                  .roots = (const ldns_rdf *const *)&root, .parts = &part};
+	snapshot_t *snap = NULL;
+	is_int(snapshot_patch(&snap, NULL, &p, 1, NULL), FDNS_OK,
+	       "a service of 5,000 replicas compiles");
+	part->rotations = NULL;
+	part->nrotations = 0;
+	static uint8_t out[65536];
+	msgbuf_t m = {.len = 0};
+	mb_query(&m, 1, "s5.fleet.test", 1, 65535, false);
+	query_t q;
+	enum query_verdict v = query_parse(&q, m.b, m.len);
+	size_t len = snap ? answer_respond(snap, &q, v, out, 65535) : 0;
+	unsigned an = len ? (unsigned)(out[6] << 8 | out[7]) : 0;
+	ok(len > 0 && an >= 2000 && an <= 4096 && !(out[2] & 0x02),
+	   "over TCP: one message with as many A records as fit (%u, %zu bytes), no TC", an, len);
+	const char *bad = len ? wire_check(out, len) : "no answer";
+	ok(bad == NULL, "the message is well formed (%s)", bad ? bad : "ok");
+	snapshot_free(snap);
+	zone_data_free(part);
+	zone_data_free(base);
+	ldns_rdf_deep_free(rot.owner);
+	ldns_rdf_deep_free(apex);
+	ldns_rdf_deep_free(root);
+	memset(svc, 0, sizeof(svc));
+}
+
 int main(void)
 {
+	test_huge_service();
 	test_random_changes();
 	test_refusals();
 	test_rotation_kept();
