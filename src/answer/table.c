@@ -53,14 +53,25 @@ static uint32_t pbits_for(size_t count)
 	return bits;
 }
 
-int table_init(ans_table_t *t, size_t expected)
+int table_init(ans_table_t *t, size_t expected, bool paged)
 {
-	uint32_t bits = pbits_for(expected);
+	uint32_t bits = paged ? pbits_for(expected) : 0;
 	t->shift = 32 - bits;
 	t->npages = 1u << bits;
 	t->count = 0;
 	t->pages = calloc(t->npages, sizeof(*t->pages));
-	return t->pages ? FDNS_OK : FDNS_ENOMEM;
+	if (!t->pages)
+		return FDNS_ENOMEM;
+	if (!paged && expected > PAGE_TARGET) {
+		uint32_t slots = 8;
+		while (slots < expected * 2)
+			slots *= 2;
+		if (!(t->pages[0] = page_new(slots))) {
+			free(t->pages);
+			return FDNS_ENOMEM;
+		}
+	}
+	return FDNS_OK;
 }
 
 int table_clone(ans_table_t *dst, const ans_table_t *src)
@@ -182,7 +193,7 @@ int table_rebalance(ans_table_t *t)
 	if (!too_big && !too_small)
 		return FDNS_OK;
 	ans_table_t n;
-	if (table_init(&n, t->count) < 0)
+	if (table_init(&n, t->count, true) < 0)
 		return FDNS_ENOMEM;
 	for (uint32_t i = 0; i < t->npages; i++)
 		for (uint32_t s = 0; t->pages[i] && s <= t->pages[i]->mask; s++)

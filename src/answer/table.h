@@ -11,6 +11,7 @@
 #ifndef FDNS_ANSWER_TABLE_H
 #define FDNS_ANSWER_TABLE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -51,8 +52,10 @@ static inline uint32_t name_hash(const uint8_t *name, size_t len)
 	return h;
 }
 
-/** An empty table sized for about expected names. Returns 0 or FDNS_ENOMEM. */
-int table_init(ans_table_t *t, size_t expected);
+/** An empty table sized for about expected names: with paged, cut into pages; without,
+ * one page, whose lookups skip a cache miss (a zone compiled whole, as from a file, is
+ * one page until its first patch re-cuts it). Returns 0 or FDNS_ENOMEM. */
+int table_init(ans_table_t *t, size_t expected, bool paged);
 /** dst shares every page of src. Returns 0 or FDNS_ENOMEM (dst then empty). */
 int table_clone(ans_table_t *dst, const ans_table_t *src);
 /** Add n (its name must not be there: FDNS_EEXIST). Returns 0 or FDNS_E*. */
