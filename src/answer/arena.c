@@ -6,7 +6,7 @@
 
 #include "answer/arena.h"
 
-#define CHUNK_MIN (4 * 1024)
+#define CHUNK_MIN (2 * 1024)
 #define CHUNK_MAX (256 * 1024)
 
 struct arena_chunk {
