@@ -247,11 +247,10 @@ static int publish_try(fleet_t *f, bool bump)
 			state_save(f);
 		}
 	}
-	for (size_t i = 0; i < n; i++) {
-		if (whole && whole[i] != patches[i].base)
+	for (size_t i = 0; patches && whole && i < n; i++) {
+		if (whole[i] != patches[i].base)
 			zone_data_free(whole[i]);
-		if (patches)
-			zone_data_free(patches[i].base);
+		zone_data_free(patches[i].base);
 	}
 	fleet_zone_parts_free(&f->zone);
 	free(patches);
