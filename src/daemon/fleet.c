@@ -187,7 +187,7 @@ static int publish_try(fleet_t *f, bool bump)
 		p->apex = zd->apex;
 		bool fleet_zone = ldns_dname_compare(zd->apex, f->cur.fleet_apex) == 0;
 		if (fleet_zone && !f->zone.whole) {
-			compiled_whole = f->reloaded;
+			compiled_whole = false; /* after a reload: every service, as parts */
 			p->reset = f->reloaded;
 			if (bump || p->reset)
 				p->base = zone_data_clone(zd, serials[i]);

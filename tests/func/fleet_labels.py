@@ -2,12 +2,16 @@
 # Compose labels (set by hand), label precedence, lower-casing, invalid names, dotted
 # service names, AAAA, fleetdns.ttl, SRV with named and unnamed ports in container mode,
 # and host mode (address: host, host-address: 127.0.0.1) with published ports in SRV.
+# How the fleet zone is compiled: service by service (the log says k of n services), whole
+# once a dotted service or a service named like a record of the zone file appears.
 # Prints '# latency SCENARIO MS'.
 # SPDX-License-Identifier: MIT
 import os
 import re
 import time
 import sys
+
+import yaml
 
 sys.path.insert(0, os.path.join(os.environ.get("TOP_SRCDIR", "."), "tests", "lib"))
 import fleet  # noqa: E402
@@ -143,7 +147,37 @@ ok(a is not None and not a.answer,
 # the container-mode server still gives the container's own address for the host-mode service
 answer_is(P, f"hweb.{Z}", "A", [h1.ip], "container mode: the same replica's container address")
 
-ok(srv.alive() and srvh.alive(), "fleetdns instances still running")
+# A zone file that uses a service's name: that service's names meet the file's, so the
+# fleet zone is compiled whole (and says so), and the name answers the file's record and
+# the replica's address together.
+zfile = os.path.join(fleet.TMP, "fleet-file.zone")
+with open(zfile, "w") as f:
+    f.write(f"$ORIGIN {Z}.\n$TTL 60\n@ IN SOA ns hostmaster 1 60 10 3600 5\n@ IN NS ns\n"
+            "ns IN A 127.0.0.1\nshared IN A 192.0.2.80\nstatic IN A 192.0.2.81\n")
+cfg3 = fleet.write_config(os.path.join(fleet.TMP, "file.yaml"),
+                          engines=[{"name": e.name, "url": e.url}], fleet={"zone": Z})
+with open(cfg3) as f:
+    doc = yaml.safe_load(f)
+doc["zones"] = [{"name": Z, "file": zfile}]
+with open(cfg3, "w") as f:
+    yaml.safe_dump(doc, f)
+e.docker("rm", "-f", dot.id)  # the dotted service would make it whole by itself
+srvf = fleet.start_fleetdns(config=cfg3)
+answer_is(srvf.port, f"pref.{Z}", "A", [pre.ip],
+          "zone file + engine: a service the file does not use answers its replica")
+time.sleep(1.2)  # the serial's log line
+log = open(srvf.log).read()
+ok("whole" not in log and re.search(r"fleet zone \d+ of \d+ services compiled", log),
+   "... compiled in parts so far", log[-600:])
+shared = fleet.run_replica(e, "shared", name="shared-1")
+answer_is(srvf.port, f"shared.{Z}", "A", ["192.0.2.80", shared.ip],
+          "a service named like a file record: the file's address and the replica's together")
+answer_is(srvf.port, f"static.{Z}", "A", ["192.0.2.81"], "the file's other records stay")
+log = open(srvf.log).read()
+ok("compiling the zone whole until the next reload" in log,
+   "the log says the fleet zone is compiled whole because of the file's name", log[-600:])
+
+ok(srv.alive() and srvh.alive() and srvf.alive(), "fleetdns instances still running")
 if fleet.fdnstest._failed:
     fleet.fleetdns_log(srv)
     fleet.fleetdns_log(srvh)
