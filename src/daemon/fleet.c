@@ -40,12 +40,12 @@ struct fleet {
 	uint64_t serial_gen;     /* registry generation the current serials stand for */
 	uint64_t last_cost_ms;   /* how long the last publication took */
 	bool published_once;
-	uint32_t *serials; /* last serial of each dynamic zone */
-	bool reloaded;     /* the next publication starts from the files' snapshot */
-	fleet_zone_t zone; /* the fleet zone, compiled in parts */
+	uint32_t *serials;  /* last serial of each dynamic zone */
+	bool reloaded;      /* the next publication starts from the files' snapshot */
+	fleet_zone_t zone;  /* the fleet zone, compiled in parts */
 	size_t parts_since; /* services compiled since the serials went up, for the log */
 	bool whole_since;   /* ... or the fleet zone was compiled whole */
-	xfr_t *xfr;        /* transfer data and NOTIFY */
+	xfr_t *xfr;         /* transfer data and NOTIFY */
 	void (*on_closed)(void *);
 	void *on_closed_arg;
 };
@@ -238,10 +238,10 @@ static int publish_try(fleet_t *f, bool bump)
 			if (f->whole_since)
 				snprintf(how, sizeof(how), "compiled whole");
 			else
-				snprintf(how, sizeof(how), "%zu of %zu services compiled", f->parts_since,
-				         registry_service_count(f->reg));
-			log_info("published: %zu replicas, %zu served, serial %u; fleet zone %s", total,
-			         served, serials[0], how);
+				snprintf(how, sizeof(how), "%zu of %zu services compiled",
+				         f->parts_since, registry_service_count(f->reg));
+			log_info("published: %zu replicas, %zu served, serial %u; fleet zone %s",
+			         total, served, serials[0], how);
 			f->parts_since = 0;
 			f->whole_since = false;
 			state_save(f);

@@ -413,8 +413,13 @@ static void test_huge_service(void)
 	part->rotations = &rot;
 	part->nrotations = 1;
 	size_t id = 5;
-	zone_patch_t p = {.apex = apex, .reset = true, .base = base, .nparts = 1, .part_ids = &id,
-	                  .roots = (const ldns_rdf *const *)&root, .parts = &part};
+	zone_patch_t p = {.apex = apex,
+	                  .reset = true,
+	                  .base = base,
+	                  .nparts = 1,
+	                  .part_ids = &id,
+	                  .roots = (const ldns_rdf *const *)&root,
+	                  .parts = &part};
 	snapshot_t *snap = NULL;
 	is_int(snapshot_patch(&snap, NULL, &p, 1, NULL), FDNS_OK,
 	       "a service of 5,000 replicas compiles");
