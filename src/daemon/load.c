@@ -65,6 +65,29 @@ static void decide_fleet(loaded_t *l)
 	}
 }
 
+/* A zone with an RRset too big for any DNS message (64 KiB) cannot be served: say which,
+ * by compiling the zones one at a time (only on this error path). */
+static void name_oversized_zone(zone_data_t *const *zones, size_t n, const answer_opts_t *opts,
+                                char *err, size_t errlen)
+{
+	for (size_t i = 0; i < n; i++) {
+		snapshot_t *one = NULL;
+		if (!zones[i] || snapshot_build(&one, &zones[i], 1, opts) != FDNS_ESPACE) {
+			snapshot_free(one);
+			continue;
+		}
+		char *name = ldns_rdf2str(zones[i]->apex);
+		snprintf(
+		    err, errlen,
+		    "%s: zone %s: the records of one name and type do not fit in a DNS message "
+		    "(64 KiB); split the RRset",
+		    zones[i]->source, name ? name : "?");
+		free(name);
+		return;
+	}
+	snprintf(err, errlen, "compiling zones: %s", fdns_strerror(FDNS_ESPACE));
+}
+
 int daemon_load(loaded_t *l, const conf_cmdline_t *cl, char *err, size_t errlen)
 {
 	memset(l, 0, sizeof(*l));
@@ -85,7 +108,9 @@ int daemon_load(loaded_t *l, const conf_cmdline_t *cl, char *err, size_t errlen)
 	if (ret == FDNS_OK) {
 		answer_opts_t opts = {.udp_size = (uint16_t)c->udp_size};
 		ret = snapshot_build(&l->snap, zones, c->nzones, &opts);
-		if (ret < 0)
+		if (ret == FDNS_ESPACE)
+			name_oversized_zone(zones, c->nzones, &opts, err, errlen);
+		else if (ret < 0)
 			snprintf(err, errlen, "compiling zones: %s", fdns_strerror(ret));
 	}
 	if (ret == FDNS_OK && (ret = xfr_set_build(&l->xfr, c, zones, c->nzones)) < 0)

@@ -37,6 +37,15 @@ out=$("$FLEETDNS" --check-config -c "$TEST_TMP/bad.conf" 2>&1); rc=$?
 is "$rc" 1 "--check-config on a config with an unknown key exits 1"
 like "$out" "bad.conf:3:3: " "the config error names file, line and column"
 
+# An RRset no DNS message can carry (5,000 A records, 80 KB) is a zone error, named.
+B="$TEST_TMP/big.zone"
+{ printf '$ORIGIN big.test.\n$TTL 60\n@ SOA ns hostmaster 1 60 10 3600 5\n@ NS ns\nns A 192.0.2.1\n'
+  for i in $(seq 0 4999); do printf 'many A 10.0.%d.%d\n' $((i / 250)) $((i % 250)); done; } > "$B"
+out=$("$FLEETDNS" --check-config --zone "big.test=$B" 2>&1); rc=$?
+is "$rc" 1 "--check-config on a zone with an 80 KB RRset exits 1"
+is "$out" "fleetdns: $B: zone big.test.: the records of one name and type do not fit in a DNS message (64 KiB); split the RRset" \
+    "the message names the file and the zone and says what to do"
+
 # --- SIGHUP ----------------------------------------------------------------------------------------
 write_zone 1 192.0.2.1
 start_fleetdns reload.test --zone "reload.test=$Z"
