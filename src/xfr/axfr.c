@@ -160,6 +160,12 @@ static uint8_t access_check(const xfr_zone_t *z, ldns_pkt *req, const uint8_t *m
 	xfr__addr_text(peer, who, sizeof(who));
 	*tsig_error = 0;
 	enum xfr_tsig_result t = xfr__tsig_verify(z, req, msg, len, key);
+	if (t == TSIG_FORMERR) {
+		*key = NULL;
+		log_warning("xfr: %s of %s from %s refused: TSIG record malformed", type_name(qtype),
+		            z->name, who);
+		return RCODE_FORMERR;
+	}
 	if (t == TSIG_BADKEY || t == TSIG_BADSIG || t == TSIG_BADTIME) {
 		*tsig_error = (uint16_t)t;
 		*key = NULL;
@@ -453,17 +459,22 @@ size_t xfr_answer_signed(const snapshot_t *snap, const query_t *q, const struct 
 	if (ldns_wire2pkt(&req, q->msg, q->len) != LDNS_STATUS_OK)
 		return bare_response(q->msg, q->len, RCODE_FORMERR, question, qlen, out);
 	const xfr_zone_t *z = zone_enclosing(snapshot_attachment(snap), q);
-	enum xfr_tsig_result t = z ? xfr__tsig_verify(z, req, q->msg, q->len, &key) : TSIG_BADKEY;
+	enum xfr_tsig_result t = xfr__tsig_verify(z, req, q->msg, q->len, &key);
 	if (t != TSIG_OK) {
 		char who[80];
 		xfr__addr_text(peer, who, sizeof(who));
 		log_warning("xfr: signed query from %s refused: TSIG %s", who,
-		            t == TSIG_BADSIG    ? "BADSIG"
+		            t == TSIG_FORMERR   ? "malformed"
+		            : t == TSIG_BADSIG  ? "BADSIG"
 		            : t == TSIG_BADTIME ? "BADTIME"
 		                                : "BADKEY");
-		n = single_response(
-		    req, RCODE_NOTAUTH, false, NULL, NULL,
-		    t == TSIG_BADSIG || t == TSIG_BADTIME ? (uint16_t)t : TSIG_BADKEY, out, max);
+		if (t == TSIG_FORMERR) /* RFC 8945 5.2: FORMERR, no TSIG in the response */
+			n = single_response(req, RCODE_FORMERR, false, NULL, NULL, 0, out, max);
+		else
+			n = single_response(req, RCODE_NOTAUTH, false, NULL, NULL,
+			                    t == TSIG_BADSIG || t == TSIG_BADTIME ? (uint16_t)t
+			                                                          : TSIG_BADKEY,
+			                    out, max);
 		ldns_pkt_free(req);
 		return n;
 	}

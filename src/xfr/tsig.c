@@ -15,7 +15,7 @@
 
 static const xfr_key_t *key_find(const xfr_zone_t *z, const ldns_rdf *name)
 {
-	for (size_t i = 0; i < z->nacl; i++)
+	for (size_t i = 0; z && i < z->nacl; i++)
 		if (z->acl[i].key && ldns_dname_compare(z->acl[i].key->dname, name) == 0)
 			return z->acl[i].key;
 	return NULL;
@@ -39,8 +39,8 @@ enum xfr_tsig_result xfr__tsig_verify(const xfr_zone_t *z, ldns_pkt *request, co
 	*key = NULL;
 	if (!t)
 		return TSIG_NONE;
-	if (ldns_rr_rd_count(t) < 7)
-		return TSIG_BADSIG;
+	if (ldns_rr_rd_count(t) < 7) /* RFC 8945 5.2: a TSIG that cannot be read is FORMERR */
+		return TSIG_FORMERR;
 	ldns_rdf *name = ldns_rdf_clone(ldns_rr_owner(t));
 	ldns_rdf *alg = ldns_rdf_clone(ldns_rr_rdf(t, 0));
 	enum xfr_tsig_result r = TSIG_BADKEY;
@@ -55,7 +55,11 @@ enum xfr_tsig_result xfr__tsig_verify(const xfr_zone_t *z, ldns_pkt *request, co
 	if (!ldns_pkt_tsig_verify(request, wire, len, k->name, k->secret, NULL))
 		goto done;
 	int64_t now = (int64_t)time(NULL), signed_at = (int64_t)tsig_time(ldns_rr_rdf(t, 1));
+	/* The client's fudge, but never more than ours (BIND's cap): a request signed hours ago
+	 * and claiming a fudge of 65535 s must not be accepted (replays). */
 	int64_t fudge = ldns_rdf2native_int16(ldns_rr_rdf(t, 2));
+	if (fudge > XFR_TSIG_FUDGE)
+		fudge = XFR_TSIG_FUDGE;
 	r = (now - signed_at > fudge || signed_at - now > fudge) ? TSIG_BADTIME : TSIG_OK;
 	*key = k;
 done:
@@ -96,6 +100,17 @@ done:
 	return ret;
 }
 
+/* Put rdf at pos of t; rdf is freed when t has no such field (ldns then does not take it). */
+static void rdf_replace(ldns_rr *t, ldns_rdf *rdf, size_t pos)
+{
+	if (!rdf)
+		return;
+	if (pos < ldns_rr_rd_count(t))
+		ldns_rdf_deep_free(ldns_rr_set_rdf(t, rdf, pos));
+	else
+		ldns_rdf_deep_free(rdf);
+}
+
 size_t xfr__tsig_error_wire(ldns_pkt *pkt, const ldns_pkt *request, uint16_t error, uint8_t *out,
                             size_t cap)
 {
@@ -106,10 +121,9 @@ size_t xfr__tsig_error_wire(ldns_pkt *pkt, const ldns_pkt *request, uint16_t err
 		ldns_rr *t = ldns_rr_clone(rt);
 		if (!t)
 			return 0;
-		ldns_rdf_deep_free(ldns_rr_set_rdf(t, ldns_native2rdf_int16_data(0, NULL), 3));
-		ldns_rdf_deep_free(
-		    ldns_rr_set_rdf(t, ldns_native2rdf_int16(LDNS_RDF_TYPE_INT16, error), 5));
-		ldns_rdf_deep_free(ldns_rr_set_rdf(t, ldns_native2rdf_int16_data(0, NULL), 6));
+		rdf_replace(t, ldns_native2rdf_int16_data(0, NULL), 3);
+		rdf_replace(t, ldns_native2rdf_int16(LDNS_RDF_TYPE_INT16, error), 5);
+		rdf_replace(t, ldns_native2rdf_int16_data(0, NULL), 6);
 		ldns_pkt_set_tsig(pkt, t);
 	}
 	if (ldns_pkt2wire(&w, pkt, &wlen) != LDNS_STATUS_OK || wlen > cap)

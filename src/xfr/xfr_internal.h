@@ -109,9 +109,10 @@ enum xfr_tsig_result {
 	TSIG_BADKEY = 17,
 	TSIG_BADSIG = 16,
 	TSIG_BADTIME = 18,
+	TSIG_FORMERR = 0x1001, /* not a TSIG error code: the TSIG record cannot be read */
 };
-/** Check the TSIG of request (its wire form: wire, len) against z's keys. *key is the key
- * used (for TSIG_OK). */
+/** Check the TSIG of request (its wire form: wire, len) against z's keys (z NULL: no keys,
+ * so a readable TSIG is BADKEY). *key is the key used (for TSIG_OK). */
 enum xfr_tsig_result xfr__tsig_verify(const xfr_zone_t *z, ldns_pkt *request, const uint8_t *wire,
                                       size_t len, const xfr_key_t **key);
 /** Sign msg (wire, *len bytes, capacity cap) in place. prev_mac: the request's MAC for the
