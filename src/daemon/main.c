@@ -93,6 +93,7 @@ static void on_stop_signal(uv_signal_t *h, int sig)
 
 static int fail(daemon_t *d, loaded_t *l, const char *err, int code)
 {
+	log_stop();
 	fprintf(stderr, "fleetdns: %s\n", err);
 	daemon_loaded_free(l);
 	conf_cmdline_free(&d->cmdline);
@@ -125,6 +126,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	if (log_start() < 0) /* from here on no thread waits for stderr */
+		log_warning("cannot start the logging thread; logging straight to stderr");
 	srand((unsigned)time(NULL) ^ (unsigned)getpid()); /* spreads engine re-listings */
 	if (server_start(&d.server, &first.conf, err, sizeof(err)) < 0)
 		return fail(&d, &first, err, 1);
@@ -151,5 +154,6 @@ int main(int argc, char **argv)
 	uv_loop_close(d.loop);
 	conf_cmdline_free(&d.cmdline);
 	log_info("stopped");
+	log_stop();
 	return 0;
 }
