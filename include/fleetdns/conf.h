@@ -17,6 +17,13 @@
 #define CONF_DEFAULT_TCP_IDLE_MS        10000
 #define CONF_DEFAULT_TCP_MAX_CLIENTS    1024
 #define CONF_DEFAULT_TCP_MAX_PER_CLIENT 32
+#define CONF_DEFAULT_TCP_IO_MS          500 /* Knot's tcp-io-timeout */
+#define CONF_DEFAULT_TCP_MAX_QUERIES    10000
+#define CONF_DEFAULT_RRL_RATE           200 /* NSD's rrl-ratelimit */
+#define CONF_DEFAULT_RRL_SLIP           2
+#define CONF_DEFAULT_RRL_IPV4_PREFIX    24
+#define CONF_DEFAULT_RRL_IPV6_PREFIX    56
+#define CONF_DEFAULT_RRL_TABLE_SIZE     65536
 #define CONF_DEFAULT_ENGINE_URL         "unix:///var/run/docker.sock"
 #define CONF_DEFAULT_ENGINE_TIMEOUT_MS  3000
 #define CONF_DEFAULT_FLEET_TTL          5
@@ -98,6 +105,24 @@ typedef struct conf_fleet {
 	char *state_file; /* where the last SOA serials are kept across restarts, or NULL */
 } conf_fleet_t;
 
+/** An address block: addr/prefix, no bits set past the prefix. */
+typedef struct conf_prefix {
+	struct sockaddr_storage addr; /* AF_INET or AF_INET6 */
+	unsigned prefix;
+} conf_prefix_t;
+
+/** Response rate limiting (server: rate-limit:), per worker, UDP only. */
+typedef struct conf_rrl {
+	unsigned rate;  /* responses per second per client prefix, class and name; 0: off */
+	unsigned burst; /* responses allowed at once above the rate (default: rate) */
+	unsigned slip;  /* every slip-th limited response goes out truncated; 0: none */
+	unsigned ipv4_prefix, ipv6_prefix; /* client addresses counted together */
+	unsigned table_size;               /* buckets per worker */
+	conf_prefix_t *exempt; /* clients never limited (default: loopback) */
+	size_t nexempt;
+	bool exempt_set; /* exempt: was given (even empty): no default */
+} conf_rrl_t;
+
 typedef struct conf {
 	char *path; /* config file this came from, or NULL */
 	conf_listen_t *listen;
@@ -107,6 +132,9 @@ typedef struct conf {
 	unsigned tcp_idle_ms;        /* close idle TCP connections after this */
 	unsigned tcp_max_clients;    /* open TCP connections per worker */
 	unsigned tcp_max_per_client; /* open TCP connections per client address per worker */
+	unsigned tcp_io_ms;          /* a whole message must arrive within this of its first byte */
+	unsigned tcp_max_queries;    /* queries per connection; then it closes after its answers */
+	conf_rrl_t rrl;
 	conf_zone_t *zones;
 	size_t nzones;
 	int log_level; /* 0 error .. 3 debug; default 2 */

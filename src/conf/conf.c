@@ -198,9 +198,10 @@ static int apply_defaults(struct build *b, const conf_cmdline_t *cl)
 	}
 	/* No engine anywhere and no file: the daemon watches the local socket if it exists. */
 	b->conf.engines_default = b->conf.nengines == 0 && cl->conf_path == NULL;
-	if (b->conf.nlisten == 0)
-		return conf__listen_add(&b->conf, CONF_DEFAULT_LISTEN);
-	return 0;
+	int rc = conf__rrl_defaults(&b->conf.rrl);
+	if (rc == 0 && b->conf.nlisten == 0)
+		rc = conf__listen_add(&b->conf, CONF_DEFAULT_LISTEN);
+	return rc;
 }
 
 int conf_build(conf_t *out, const conf_cmdline_t *cl, char *err, size_t errlen)
@@ -211,6 +212,13 @@ int conf_build(conf_t *out, const conf_cmdline_t *cl, char *err, size_t errlen)
 	             .tcp_idle_ms = CONF_DEFAULT_TCP_IDLE_MS,
 	             .tcp_max_clients = CONF_DEFAULT_TCP_MAX_CLIENTS,
 	             .tcp_max_per_client = CONF_DEFAULT_TCP_MAX_PER_CLIENT,
+	             .tcp_io_ms = CONF_DEFAULT_TCP_IO_MS,
+	             .tcp_max_queries = CONF_DEFAULT_TCP_MAX_QUERIES,
+	             .rrl = {.rate = CONF_DEFAULT_RRL_RATE,
+	                     .slip = CONF_DEFAULT_RRL_SLIP,
+	                     .ipv4_prefix = CONF_DEFAULT_RRL_IPV4_PREFIX,
+	                     .ipv6_prefix = CONF_DEFAULT_RRL_IPV6_PREFIX,
+	                     .table_size = CONF_DEFAULT_RRL_TABLE_SIZE},
 	             .log_level = 2,
 	             .fleet = {.ttl = CONF_DEFAULT_FLEET_TTL,
 	                       .compose_labels = true,
@@ -265,6 +273,7 @@ void conf_free(conf_t *conf)
 	conf__engines_free(conf);
 	conf__fleet_free(&conf->fleet);
 	conf__keys_free(conf);
+	free(conf->rrl.exempt);
 	free(conf->path);
 	memset(conf, 0, sizeof(*conf));
 }

@@ -81,6 +81,15 @@ void conf__listen_clear(conf_t *conf);
 /* A decimal port 1..65535, in network byte order. Returns 0 or FDNS_EADDR. */
 int conf__port_parse(const char *text, in_port_t *port);
 
+/* server: rate-limit: (rrl.c). Defaults that depend on what was given (burst, exempt). */
+int conf__rrl_parse(struct build *b, const yaml_node_t *node);
+int conf__rrl_defaults(conf_rrl_t *rrl);
+/* ADDRESS[/PREFIX] (cidr.c): 0, or FDNS_EADDR when text is not one. The prefix defaults to
+ * the whole address. */
+int conf__cidr_parse(const char *text, struct sockaddr_storage *ss, unsigned *prefix);
+/* Whether ss has bits set past prefix ("192.0.2.1/24", almost surely a mistake). */
+bool conf__cidr_host_bits(const struct sockaddr_storage *ss, unsigned prefix);
+
 /* zones: and --zone (zones.c). */
 int conf__zones_parse(struct build *b, const yaml_node_t *node);
 int conf__zone_arg_apply(struct build *b, const char *arg);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* server.c -- the server: section (listen addresses, workers, limits, log level) and the
- * parser of IPv4:PORT / [IPv6]:PORT socket addresses. */
+/* server.c -- the server: section (listen addresses, workers, limits, log level; rate-limit:
+ * is in rrl.c) and the parser of IPv4:PORT / [IPv6]:PORT socket addresses. */
 #include "config.h"
 
 #include "conf/conf_internal.h"
@@ -179,6 +179,8 @@ static const struct uint_key {
     {"tcp-idle-timeout", offsetof(conf_t, tcp_idle_ms), 100, 3600000},
     {"tcp-max-clients", offsetof(conf_t, tcp_max_clients), 1, 65535},
     {"tcp-max-per-client", offsetof(conf_t, tcp_max_per_client), 1, 65535},
+    {"tcp-io-timeout", offsetof(conf_t, tcp_io_ms), 10, 60000},
+    {"tcp-max-queries", offsetof(conf_t, tcp_max_queries), 1, 100000000},
 };
 
 static int parse_server_key(struct build *b, const yaml_node_t *key, const yaml_node_t *val)
@@ -189,6 +191,8 @@ static int parse_server_key(struct build *b, const yaml_node_t *key, const yaml_
 		return parse_listen(b, val);
 	if (strcmp(name, "log-level") == 0)
 		return parse_log_level(b, val);
+	if (strcmp(name, "rate-limit") == 0)
+		return conf__rrl_parse(b, val);
 	for (size_t i = 0; i < sizeof(uint_keys) / sizeof(uint_keys[0]); i++) {
 		const struct uint_key *k = &uint_keys[i];
 		if (strcmp(name, k->name) == 0)

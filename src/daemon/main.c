@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* main.c -- the fleetdns daemon: configuration, signals, reloads; workers do the serving
  * and the fleet (engines, registry, publishing) runs on this thread's loop. */
+#include <malloc.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,6 +93,20 @@ static void on_stop_signal(uv_signal_t *h, int sig)
 	fleet_close(d->fleet, fleet_closed, d);
 }
 
+/* What the process needs before any thread starts: every TCP slot needs a file descriptor
+ * (the soft limit, often 1024, goes up to the hard one), and buffers of a whole TCP message
+ * (64 KiB) or more are mapped on their own, so that memory a burst of big messages took is
+ * given back when they are done instead of staying in the allocator's arenas. */
+static void process_limits_set(void)
+{
+	struct rlimit fds;
+	if (getrlimit(RLIMIT_NOFILE, &fds) == 0 && fds.rlim_cur < fds.rlim_max) {
+		fds.rlim_cur = fds.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &fds);
+	}
+	mallopt(M_MMAP_THRESHOLD, 64 * 1024);
+}
+
 static int fail(daemon_t *d, loaded_t *l, const char *err, int code)
 {
 	log_stop();
@@ -126,6 +142,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	process_limits_set();
 	if (log_start() < 0) /* from here on no thread waits for stderr */
 		log_warning("cannot start the logging thread; logging straight to stderr");
 	srand((unsigned)time(NULL) ^ (unsigned)getpid()); /* spreads engine re-listings */

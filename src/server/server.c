@@ -124,6 +124,8 @@ static void worker_free(worker_t *w)
 		close(w->udp[i].fd);
 	free(w->udp);
 	free(w->tcp); /* uv_close closed the tcp fds */
+	free(w->tcp_out);
+	rrl_free(&w->rrl);
 	free(w);
 }
 
@@ -138,11 +140,17 @@ static worker_t *worker_new(server_t *srv, unsigned id, const conf_t *conf, char
 	w->max_conns = conf->tcp_max_clients;
 	w->max_per_client = conf->tcp_max_per_client;
 	w->idle_ms = conf->tcp_idle_ms;
+	w->io_ms = conf->tcp_io_ms;
+	w->max_queries = conf->tcp_max_queries;
 	w->udp = calloc(conf->nlisten, sizeof(*w->udp));
 	w->tcp = calloc(conf->nlisten, sizeof(*w->tcp));
-	if (!w->udp || !w->tcp || uv_loop_init(&w->loop) < 0) {
+	w->tcp_out = malloc(TCP_OUT_SIZE);
+	if (!w->udp || !w->tcp || !w->tcp_out || rrl_init(&w->rrl, &conf->rrl) < 0 ||
+	    uv_loop_init(&w->loop) < 0) {
 		free(w->udp);
 		free(w->tcp);
+		free(w->tcp_out);
+		rrl_free(&w->rrl);
 		free(w);
 		return NULL;
 	}

@@ -71,6 +71,7 @@ static int udp_batch(worker_t *w, udp_sock_t *u)
 	if (n <= 0)
 		return 0;
 	int out = 0;
+	uint64_t now_ms = uv_now(&w->loop); /* the loop's clock: no system call per query */
 	rcu_read_lock();
 	const snapshot_t *snap = server_snapshot(w->srv);
 	for (int i = 0; i < n; i++) {
@@ -82,6 +83,15 @@ static int udp_batch(worker_t *w, udp_sock_t *u)
 		                  UDP_TX_SIZE, false, (const struct sockaddr *)rx->msg_name);
 		if (len == 0)
 			continue;
+		switch (rrl_check(&w->rrl, rx->msg_name, w->tx_buf[out], len, now_ms)) {
+		case RRL_DROP:
+			continue;
+		case RRL_SLIP:
+			len = rrl_slip(w->tx_buf[out], len);
+			break;
+		case RRL_SEND:
+			break;
+		}
 		w->tx_iov[out] = (struct iovec){w->tx_buf[out], len};
 		struct msghdr *tx = &w->tx_msgs[out].msg_hdr;
 		*tx = (struct msghdr){

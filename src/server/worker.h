@@ -9,10 +9,13 @@
 #include "fleetdns/answer.h"
 #include "fleetdns/conf.h"
 #include "fleetdns/server.h"
+#include "server/rrl.h"
 
 #define UDP_BATCH   64
 #define UDP_RX_SIZE 4096
 #define UDP_TX_SIZE 4096
+#define TCP_MSG_MAX  65535
+#define TCP_OUT_SIZE (2 + TCP_MSG_MAX)
 
 typedef struct server server_t;
 typedef struct worker worker_t;
@@ -40,9 +43,13 @@ struct worker {
 	size_t nudp, ntcp;
 	udp_sock_t *udp;
 	tcp_listener_t *tcp;
-	tcp_conn_t *conns; /* open TCP connections */
+	/* Open TCP connections, least recently active first (the first to yield when all
+	 * slots are taken). */
+	tcp_conn_t *conns, *conns_last;
 	unsigned nconns;
-	unsigned max_conns, max_per_client, idle_ms;
+	unsigned max_conns, max_per_client, idle_ms, io_ms, max_queries;
+	uint8_t *tcp_out; /* one TCP answer (length prefix first), allocated once */
+	rrl_t rrl;
 	/* UDP batch buffers, allocated once. */
 	struct mmsghdr rx_msgs[UDP_BATCH], tx_msgs[UDP_BATCH];
 	struct iovec rx_iov[UDP_BATCH], tx_iov[UDP_BATCH];

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: MIT */
+/* rrl.c -- server: rate-limit: (response rate limiting, see docs/configuration.md). */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf/conf_internal.h"
+#include "fleetdns/error.h"
+
+static const struct rrl_uint_key {
+	const char *name;
+	size_t offset; /* of the unsigned in conf_rrl_t */
+	unsigned min, max;
+} rrl_keys[] = {
+    {"responses-per-second", offsetof(conf_rrl_t, rate), 0, 1000000},
+    {"burst", offsetof(conf_rrl_t, burst), 1, 10000000},
+    {"slip", offsetof(conf_rrl_t, slip), 0, 10},
+    {"ipv4-prefix", offsetof(conf_rrl_t, ipv4_prefix), 8, 32},
+    {"ipv6-prefix", offsetof(conf_rrl_t, ipv6_prefix), 16, 128},
+    {"table-size", offsetof(conf_rrl_t, table_size), 1024, 16777216},
+};
+
+static int exempt_add(conf_rrl_t *rrl, const struct sockaddr_storage *ss, unsigned prefix)
+{
+	conf_prefix_t *n = realloc(rrl->exempt, (rrl->nexempt + 1) * sizeof(*n));
+	if (!n)
+		return FDNS_ENOMEM;
+	rrl->exempt = n;
+	n[rrl->nexempt++] = (conf_prefix_t){.addr = *ss, .prefix = prefix};
+	return 0;
+}
+
+static int parse_exempt(struct build *b, conf_rrl_t *rrl, const yaml_node_t *val)
+{
+	rrl->exempt_set = true;
+	if (conf__node_is_null(val))
+		return 0;
+	if (val->type != YAML_SEQUENCE_NODE)
+		return conf__fail_type(b, val, "exempt", "a list of ADDRESS[/PREFIX]");
+	for (yaml_node_item_t *it = val->data.sequence.items.start;
+	     it < val->data.sequence.items.top; it++) {
+		const yaml_node_t *item = conf__node_get(b, *it);
+		struct sockaddr_storage ss;
+		unsigned prefix;
+		if (item->type != YAML_SCALAR_NODE)
+			return conf__fail_type(b, item, "exempt", "a list of ADDRESS[/PREFIX]");
+		const char *text = conf__node_text(item);
+		if (conf__cidr_parse(text, &ss, &prefix) != 0)
+			return conf__fail_at(b, item, "invalid exempt address '%s' (ADDRESS[/PREFIX])",
+			                     text);
+		if (conf__cidr_host_bits(&ss, prefix))
+			return conf__fail_at(b, item, "exempt address '%s' has bits set past its /%u prefix",
+			                     text, prefix);
+		int rc = exempt_add(rrl, &ss, prefix);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int parse_key(struct build *b, const yaml_node_t *key, const yaml_node_t *val)
+{
+	conf_rrl_t *rrl = &b->conf.rrl;
+	const char *name = conf__node_text(key);
+	if (strcmp(name, "exempt") == 0)
+		return parse_exempt(b, rrl, val);
+	for (size_t i = 0; i < sizeof(rrl_keys) / sizeof(rrl_keys[0]); i++) {
+		const struct rrl_uint_key *k = &rrl_keys[i];
+		if (strcmp(name, k->name) == 0)
+			return conf__uint_parse(b, val, k->name, k->min, k->max,
+			                        (unsigned *)((char *)rrl + k->offset));
+	}
+	return conf__fail_at(b, key, "unknown key '%s' in 'rate-limit'", name);
+}
+
+int conf__rrl_parse(struct build *b, const yaml_node_t *node)
+{
+	if (conf__node_is_null(node))
+		return 0;
+	int rc = conf__mapping_check(b, node, "rate-limit");
+	for (yaml_node_pair_t *p = node->data.mapping.pairs.start;
+	     rc == 0 && p < node->data.mapping.pairs.top; p++)
+		rc = parse_key(b, conf__node_get(b, p->key), conf__node_get(b, p->value));
+	return rc;
+}
+
+int conf__rrl_defaults(conf_rrl_t *rrl)
+{
+	if (rrl->burst == 0)
+		rrl->burst = rrl->rate ? rrl->rate : 1;
+	if (rrl->exempt_set)
+		return 0;
+	/* Loopback sources cannot be spoofed from the network, which is what rate limiting is
+	 * against, and they are the host's own tools and resolver. */
+	struct sockaddr_storage v4 = {.ss_family = AF_INET}, v6 = {.ss_family = AF_INET6};
+	inet_pton(AF_INET, "127.0.0.0", &((struct sockaddr_in *)&v4)->sin_addr);
+	inet_pton(AF_INET6, "::1", &((struct sockaddr_in6 *)&v6)->sin6_addr);
+	int rc = exempt_add(rrl, &v4, 8);
+	return rc ? rc : exempt_add(rrl, &v6, 128);
+}

@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: MIT */
+/* rrl.c -- response rate limiting: classes, keys and token buckets (see rrl.h). */
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "fleetdns/error.h"
+#include "fleetdns/query.h"
+#include "server/rrl.h"
+
+#define DNS_HEADER_BYTES 12
+#define MILLI            1000
+
+int rrl_init(rrl_t *r, const conf_rrl_t *c)
+{
+	memset(r, 0, sizeof(*r));
+	if (c->rate == 0)
+		return 0;
+	size_t n = 1024;
+	while (n < c->table_size)
+		n <<= 1;
+	r->table = calloc(n, sizeof(*r->table));
+	r->exempt = c->nexempt ? malloc(c->nexempt * sizeof(*r->exempt)) : NULL;
+	if (!r->table || (c->nexempt && !r->exempt)) {
+		rrl_free(r);
+		return FDNS_ENOMEM;
+	}
+	memcpy(r->exempt, c->exempt, c->nexempt * sizeof(*r->exempt));
+	r->nexempt = c->nexempt;
+	r->mask = n - 1;
+	r->rate = c->rate;
+	r->burst = c->burst;
+	r->slip = c->slip;
+	r->v4_prefix = c->ipv4_prefix;
+	r->v6_prefix = c->ipv6_prefix;
+	/* A secret seed: nobody outside can aim different clients at one bucket. */
+	if (getrandom(&r->seed, sizeof(r->seed), GRND_NONBLOCK) != sizeof(r->seed))
+		r->seed = (uint64_t)time(NULL) * 0x9E3779B97F4A7C15ull ^ (uintptr_t)r;
+	return 0;
+}
+
+void rrl_free(rrl_t *r)
+{
+	free(r->table);
+	free(r->exempt);
+	memset(r, 0, sizeof(*r));
+}
+
+static uint16_t rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+enum rrl_class rrl_classify(const uint8_t *resp, size_t len)
+{
+	uint8_t rcode = resp[3] & 0x0F;
+	if (rcode == RCODE_NXDOMAIN)
+		return RRL_NXDOMAIN;
+	if (rcode != 0)
+		return RRL_ERROR;
+	if (rd16(resp + 6) > 0)
+		return RRL_POSITIVE;
+	bool aa = resp[2] & 0x04;
+	return !aa && rd16(resp + 8) > 0 ? RRL_REFERRAL : RRL_NODATA;
+}
+
+/* The bytes of peer's address and their count. */
+static const uint8_t *addr_bytes(const struct sockaddr *peer, size_t *n)
+{
+	if (peer->sa_family == AF_INET) {
+		*n = 4;
+		return (const uint8_t *)&((const struct sockaddr_in *)peer)->sin_addr;
+	}
+	*n = 16;
+	return ((const struct sockaddr_in6 *)peer)->sin6_addr.s6_addr;
+}
+
+static bool prefix_match(const uint8_t *a, const uint8_t *net, unsigned bits)
+{
+	unsigned whole = bits / 8, rest = bits % 8;
+	if (memcmp(a, net, whole) != 0)
+		return false;
+	return rest == 0 || ((a[whole] ^ net[whole]) & (uint8_t)(0xFF << (8 - rest))) == 0;
+}
+
+static bool exempt(const rrl_t *r, const struct sockaddr *peer)
+{
+	size_t n;
+	const uint8_t *a = addr_bytes(peer, &n);
+	for (size_t i = 0; i < r->nexempt; i++) {
+		const conf_prefix_t *e = &r->exempt[i];
+		if (e->addr.ss_family != peer->sa_family)
+			continue;
+		size_t m;
+		if (prefix_match(a, addr_bytes((const struct sockaddr *)&e->addr, &m), e->prefix))
+			return true;
+	}
+	return false;
+}
+
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+	h ^= v;
+	h *= 0xFF51AFD7ED558CCDull;
+	return h ^ (h >> 32);
+}
+
+/* The key of (client prefix, class, name). Names hash lowercased: 0x20 case randomisation
+ * must not make one name many. */
+static uint64_t bucket_key(const rrl_t *r, const struct sockaddr *peer, enum rrl_class cls,
+                           const uint8_t *resp, size_t len)
+{
+	size_t n;
+	const uint8_t *a = addr_bytes(peer, &n);
+	unsigned bits = n == 4 ? r->v4_prefix : r->v6_prefix;
+	uint64_t h = mix(r->seed, (uint64_t)cls << 8 | n);
+	for (size_t i = 0; i < n && bits > 0; i++, bits = bits > 8 ? bits - 8 : 0) {
+		uint8_t mask = bits >= 8 ? 0xFF : (uint8_t)(0xFF << (8 - bits));
+		h = mix(h, a[i] & mask);
+	}
+	if (cls == RRL_NXDOMAIN || cls == RRL_ERROR)
+		return h | 1; /* never 0, the unused bucket's key */
+	/* The question's name: uncompressed, right after the header. */
+	for (size_t i = DNS_HEADER_BYTES; i < len && resp[i] != 0; i++) {
+		uint8_t c = resp[i];
+		h = mix(h, c >= 'A' && c <= 'Z' ? c + 32 : c);
+	}
+	return h | 1;
+}
+
+enum rrl_action rrl_check(rrl_t *r, const struct sockaddr *peer, const uint8_t *resp, size_t len,
+                          uint64_t now_ms)
+{
+	if (!r->table || len < DNS_HEADER_BYTES ||
+	    (peer->sa_family != AF_INET && peer->sa_family != AF_INET6) || exempt(r, peer))
+		return RRL_SEND;
+	enum rrl_class cls = rrl_classify(resp, len);
+	uint64_t key = bucket_key(r, peer, cls, resp, len);
+	rrl_bucket_t *b = &r->table[(key >> 17) & r->mask];
+	int64_t full = (int64_t)r->burst * MILLI;
+	if (b->key != key) {
+		*b = (rrl_bucket_t){.key = key, .stamp_ms = now_ms, .tokens = full};
+	} else if (now_ms > b->stamp_ms) {
+		int64_t gained = (int64_t)(now_ms - b->stamp_ms) * r->rate;
+		b->tokens = b->tokens + gained > full ? full : b->tokens + gained;
+		b->stamp_ms = now_ms;
+	}
+	if (b->tokens >= MILLI) {
+		b->tokens -= MILLI;
+		b->limited = 0;
+		return RRL_SEND;
+	}
+	b->limited++;
+	if (r->slip && b->limited % r->slip == 0) {
+		r->stats.slipped[cls]++;
+		return RRL_SLIP;
+	}
+	r->stats.dropped[cls]++;
+	return RRL_DROP;
+}
+
+size_t rrl_slip(uint8_t *resp, size_t len)
+{
+	size_t end = DNS_HEADER_BYTES;
+	if (rd16(resp + 4) == 1) {
+		while (end < len && resp[end] != 0)
+			end += 1 + resp[end];
+		end += 1 + 4; /* the root label, QTYPE and QCLASS */
+		if (end > len)
+			end = DNS_HEADER_BYTES;
+	}
+	resp[2] |= 0x02; /* TC */
+	if (end == DNS_HEADER_BYTES)
+		resp[4] = resp[5] = 0;
+	memset(resp + 6, 0, 6); /* no answer, authority or additional records */
+	return end;
+}
