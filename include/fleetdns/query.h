@@ -76,6 +76,7 @@ typedef struct query {
 	uint8_t edns_version;
 	uint16_t udp_size; /* client's payload size, already raised to at least 512 */
 	bool has_tsig;     /* the last record is a TSIG (RFC 8945): answered by src/xfr */
+	bool tcp;          /* set by the transport, not the reader: the query came over TCP */
 } query_t;
 
 /** Read msg[0..len) into *q. Returns a query_verdict; q is filled as far as it was read. */

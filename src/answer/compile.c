@@ -536,6 +536,10 @@ static void compile_answers(cctx_t *c, bnode_t *n, ans_node_t *out, bool movable
 	 * NODATA, and ANY at a name with one RRset is that RRset's answer. */
 	bool cname = bset_find(n, TYPE_CNAME) != NULL;
 	out->other = cname ? compile_block(c, n, movable, 0) : NULL;
+	out->any_udp_type = 0;
+	for (size_t i = 0; n->nsets > 1 && i < n->nsets; i++) /* the lowest type: stable */
+		if (!out->any_udp_type || n->sets[i].type < out->any_udp_type)
+			out->any_udp_type = n->sets[i].type;
 	if (n->nsets == 0) {
 		out->any = NULL;
 	} else if (n->nsets == 1) {
@@ -556,6 +560,7 @@ static ans_node_t *new_node(cctx_t *c, const bnode_t *n)
 		return NULL;
 	}
 	memcpy(name, n->lc, n->len);
+	memset(a, 0, sizeof(*a));
 	a->name = name;
 	a->name_len = n->len;
 	a->flags = n->flags;

@@ -79,9 +79,19 @@ static const ans_block_t *type_block(const ans_node_t *n, uint16_t qtype)
 	return NULL;
 }
 
-/* The block for qtype at a name that exists (or is synthesised from a wildcard). */
-static const ans_block_t *node_block(const ans_zone_t *z, const ans_node_t *n, uint16_t qtype)
+/* ANY: over UDP one RRset, the lowest type's (RFC 8482 4.2; Knot picks one at random), so a
+ * spoofed ANY cannot fetch everything a name holds toward its victim; over TCP, where the
+ * client's address is real, every RRset. */
+static const ans_block_t *any_block(const ans_zone_t *z, const ans_node_t *n, bool tcp)
 {
+	const ans_block_t *b = !tcp && n->any_udp_type ? type_block(n, n->any_udp_type) : NULL;
+	return b ? b : n->any ? n->any : z->nodata;
+}
+
+/* The block for q's type at a name that exists (or is synthesised from a wildcard). */
+static const ans_block_t *node_block(const ans_zone_t *z, const ans_node_t *n, const query_t *q)
+{
+	uint16_t qtype = q->qtype;
 	if (n->flags & NODE_OCCLUDED)
 		return n->cut->referral;
 	if (n->flags & NODE_DELEGATION) {
@@ -91,7 +101,7 @@ static const ans_block_t *node_block(const ans_zone_t *z, const ans_node_t *n, u
 		return b ? b : z->nodata;
 	}
 	if (qtype == TYPE_ANY)
-		return n->any ? n->any : z->nodata;
+		return any_block(z, n, q->tcp);
 	const ans_block_t *b = type_block(n, qtype);
 	if (b)
 		return b;
@@ -103,7 +113,7 @@ static const ans_block_t *lookup(const ans_zone_t *z, const query_t *q)
 {
 	const ans_node_t *n = ans_zone_find(z, q->qname, q->qname_len);
 	if (n)
-		return node_block(z, n, q->qtype);
+		return node_block(z, n, q);
 	/* The closest encloser: the longest existing ancestor (the apex always exists). */
 	unsigned last = q->nlabels - z->apex_labels;
 	for (unsigned i = 1; i <= last; i++) {
@@ -116,7 +126,7 @@ static const ans_block_t *lookup(const ans_zone_t *z, const query_t *q)
 		if (ce->flags & NODE_DELEGATION)
 			return ce->referral;
 		if (ce->wildcard)
-			return node_block(z, ce->wildcard, q->qtype);
+			return node_block(z, ce->wildcard, q);
 		return z->nxdomain;
 	}
 	return z->nxdomain;

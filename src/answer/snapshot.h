@@ -56,6 +56,8 @@ struct ans_node {
 	uint8_t name_len;
 	uint8_t flags;
 	uint16_t ntypes;
+	uint16_t any_udp_type;       /* ANY over UDP answers this type's RRset only (RFC 8482
+	                              * 4.2); 0: the name has one RRset, ANY is that */
 	const ans_type_t *types;     /* sorted by type */
 	const ans_block_t *other;    /* any type not in types: a CNAME chain's end; NULL: the
 	                              * zone's NODATA (looked up at query time, so that a new

@@ -11,6 +11,7 @@ size_t worker_answer(const snapshot_t *snap, const uint8_t *msg, size_t len, uin
 	enum query_verdict v = query_parse(&q, msg, len);
 	if (v == QUERY_DROP || !snap)
 		return 0;
+	q.tcp = tcp;
 	size_t max = tcp ? 65535 : answer_udp_limit(snap, &q);
 	if (max > outcap)
 		max = outcap;

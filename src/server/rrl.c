@@ -1,52 +1,14 @@
 /* SPDX-License-Identifier: MIT */
-/* rrl.c -- response rate limiting: classes, keys and token buckets (see rrl.h). */
+/* rrl.c -- response rate limiting on the query path: classes, keys and token buckets (see
+ * rrl.h). No allocation here (tests/unit/hotpath_symbols.sh checks); rrl_table.c sets up. */
 #include <netinet/in.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <time.h>
 
-#include "fleetdns/error.h"
 #include "fleetdns/query.h"
 #include "server/rrl.h"
 
 #define DNS_HEADER_BYTES 12
 #define MILLI            1000
-
-int rrl_init(rrl_t *r, const conf_rrl_t *c)
-{
-	memset(r, 0, sizeof(*r));
-	if (c->rate == 0)
-		return 0;
-	size_t n = 1024;
-	while (n < c->table_size)
-		n <<= 1;
-	r->table = calloc(n, sizeof(*r->table));
-	r->exempt = c->nexempt ? malloc(c->nexempt * sizeof(*r->exempt)) : NULL;
-	if (!r->table || (c->nexempt && !r->exempt)) {
-		rrl_free(r);
-		return FDNS_ENOMEM;
-	}
-	memcpy(r->exempt, c->exempt, c->nexempt * sizeof(*r->exempt));
-	r->nexempt = c->nexempt;
-	r->mask = n - 1;
-	r->rate = c->rate;
-	r->burst = c->burst;
-	r->slip = c->slip;
-	r->v4_prefix = c->ipv4_prefix;
-	r->v6_prefix = c->ipv6_prefix;
-	/* A secret seed: nobody outside can aim different clients at one bucket. */
-	if (getrandom(&r->seed, sizeof(r->seed), GRND_NONBLOCK) != sizeof(r->seed))
-		r->seed = (uint64_t)time(NULL) * 0x9E3779B97F4A7C15ull ^ (uintptr_t)r;
-	return 0;
-}
-
-void rrl_free(rrl_t *r)
-{
-	free(r->table);
-	free(r->exempt);
-	memset(r, 0, sizeof(*r));
-}
 
 static uint16_t rd16(const uint8_t *p)
 {

@@ -139,6 +139,7 @@ enum query_verdict query_parse(query_t *q, const uint8_t *msg, size_t len)
 	q->has_question = false;
 	q->has_opt = false;
 	q->has_tsig = false;
+	q->tcp = false; /* the transport sets it after reading */
 	q->do_bit = false;
 	q->edns_version = 0;
 	q->udp_size = 512;

@@ -64,9 +64,9 @@ def rule(name, comment):
     return wrap
 
 
-@rule("any-minimal", "Knot (since 3.1) answers ANY with one RRset picked at random, an RFC 8482 "
-      "4.2 minimal answer; fleetdns returns every RRset at the name, which RFC 8482 also "
-      "allows. Checked: Knot's RRset is one whole RRset of fleetdns's answer and its "
+@rule("any-minimal", "Knot (since 3.1) answers ANY with one RRset, an RFC 8482 4.2 minimal "
+      "answer; fleetdns does too over UDP (the lowest type's) and returns every RRset over "
+      "TCP, which RFC 8482 also allows. Checked: Knot's RRset is one whole RRset of fleetdns's answer and its "
       "additional records are among fleetdns's; the rest of fleetdns's answer and "
       "additional section is then set aside")
 def rule_any_minimal(q, k, f):

@@ -2,7 +2,8 @@
 # function: checked on the compiled objects themselves, so it holds for every query kind.
 # SPDX-License-Identifier: MIT
 . "$TOP_SRCDIR/tests/lib/tap.sh"
-for obj in src/wire/query.o src/answer/respond.o src/server/answer_msg.o src/server/udp.o; do
+for obj in src/wire/query.o src/answer/respond.o src/server/answer_msg.o src/server/udp.o \
+	src/server/rrl.o src/server/tcp_frame.o; do
     path="$TOP_BUILDDIR/$obj"
     if [ ! -f "$path" ]; then
         ok 1 "$obj exists"

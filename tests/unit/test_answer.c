@@ -111,10 +111,13 @@ static const char *section(const ldns_pkt *pkt, ldns_pkt_section s)
 /* Answer the query in m within maxsize and check the response is well formed and matches
  * the query (ID, opcode, RD, CD and question copied; QR set; RA, Z and AD clear). Returns
  * the parsed packet, or NULL (counted as a failure) when there is none. */
+static bool ask_tcp; /* the transport ask() pretends the query came over */
+
 static ldns_pkt *ask(const snapshot_t *s, const msgbuf_t *m, size_t maxsize, const char *what)
 {
 	query_t q;
 	enum query_verdict v = query_parse(&q, m->b, m->len);
+	q.tcp = ask_tcp;
 	memset(resp, 0xEE, sizeof(resp));
 	resp_len = answer_respond(s, &q, v, resp, maxsize);
 	const char *e = resp_len ? wire_check(resp, resp_len) : "no response";
@@ -180,9 +183,19 @@ static void test_positive(const snapshot_t *s)
 	       "WwW.ExAmPlE.TeSt.\t3600\tIN\tAAAA\t2001:db8::10\n", "", "");
 
 	mb_query(&m, 2, "www.example.test", TYPE_ANY, 0, false);
-	ldns_pkt *pkt = ask(s, &m, 65535, "ANY");
+	ask_tcp = true;
+	ldns_pkt *pkt = ask(s, &m, 65535, "ANY over TCP");
+	ask_tcp = false;
 	ok(pkt && ldns_pkt_get_rcode(pkt) == LDNS_RCODE_NOERROR && ldns_pkt_ancount(pkt) == 4,
-	   "ANY: the full set (A, A, AAAA, TYPE65000)");
+	   "ANY over TCP: the full set (A, A, AAAA, TYPE65000)");
+	ldns_pkt_free(pkt);
+	/* RFC 8482 4.2: over UDP one RRset, here the lowest type's. */
+	expect(s, &m, 65535, "ANY over UDP", "NOERROR aa an=2 ns=0 ar=0", WWW_A, "", "");
+	mb_query(&m, 2, "alias.example.test", TYPE_ANY, 0, false);
+	pkt = ask(s, &m, 65535, "ANY at a CNAME over UDP");
+	ok(pkt && ldns_pkt_ancount(pkt) == 1 &&
+	       ldns_rr_get_type(ldns_rr_list_rr(ldns_pkt_answer(pkt), 0)) == LDNS_RR_TYPE_CNAME,
+	   "ANY at a CNAME over UDP: the CNAME alone, not the chain");
 	ldns_pkt_free(pkt);
 
 	mb_query(&m, 3, "www.example.test", 65000, 0, false);
