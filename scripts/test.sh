@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # test.sh -- install what is missing, build, and run the whole test suite twice: a normal
-# build and an ASan+UBSan build. Ends with "N passed, N failed" over every check that ran.
+# build and an ASan+UBSan build; then a ThreadSanitizer build under load (scripts/tsan.sh).
+# Ends with "N passed, N failed" over every check that ran.
 # SPDX-License-Identifier: MIT
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -30,5 +31,10 @@ run_suite "$top/build"
 # LeakSanitizer needs ptrace, which containers often forbid; leaks are checked by valgrind.
 export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1
 run_suite "$top/build-san" --enable-sanitizers
+# ThreadSanitizer build, then fleetdns under load, reloads and container churn (scripts/tsan.sh)
+out=$("$top/scripts/tsan.sh" "$top/build-tsan" 2>&1); read -r tp _ tf _ <<<"${out##*$'\n'}"
+echo "$top/build-tsan: ${tp:-0} passed, ${tf:-1} failed (TSan)"
+[ "${tf:-1}" = 0 ] || { status=1; grep -E '^(not ok|#   |Bail out|# tsan|build failed)' <<<"$out" | head -50; }
+passed=$((passed + ${tp:-0})); failed=$((failed + ${tf:-1}))
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && exit "$status" || exit 1

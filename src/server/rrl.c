@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* rrl.c -- response rate limiting on the query path: classes, keys and token buckets (see
  * rrl.h). No allocation here (tests/unit/hotpath_symbols.sh checks); rrl_table.c sets up. */
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <string.h>
 
 #include "fleetdns/query.h"
 #include "server/rrl.h"
+#include "util/log.h"
 
 #define DNS_HEADER_BYTES 12
 #define MILLI            1000
@@ -92,6 +94,22 @@ static uint64_t bucket_key(const rrl_t *r, const struct sockaddr *peer, enum rrl
 	return h | 1;
 }
 
+/* One line when a bucket starts limiting (repeats are summarised by the logger). */
+static void limiting_logged(const rrl_t *r, const struct sockaddr *peer, enum rrl_class cls)
+{
+	static const char *names[] = {"positive", "nodata", "nxdomain", "referral", "error"};
+	uint8_t net[16] = {0};
+	size_t n;
+	const uint8_t *a = addr_bytes(peer, &n);
+	unsigned bits = n == 4 ? r->v4_prefix : r->v6_prefix;
+	for (size_t i = 0; i < n && i * 8 < bits; i++)
+		net[i] = bits - i * 8 >= 8 ? a[i] : a[i] & (uint8_t)(0xFF << (8 - (bits - i * 8)));
+	char text[INET6_ADDRSTRLEN];
+	if (!inet_ntop(peer->sa_family, net, text, sizeof(text)))
+		text[0] = '\0';
+	log_info("rate limit: %s responses to %s/%u limited", names[cls], text, bits);
+}
+
 enum rrl_action rrl_check(rrl_t *r, const struct sockaddr *peer, const uint8_t *resp, size_t len,
                           uint64_t now_ms)
 {
@@ -114,7 +132,8 @@ enum rrl_action rrl_check(rrl_t *r, const struct sockaddr *peer, const uint8_t *
 		b->limited = 0;
 		return RRL_SEND;
 	}
-	b->limited++;
+	if (b->limited++ == 0)
+		limiting_logged(r, peer, cls);
 	if (r->slip && b->limited % r->slip == 0) {
 		r->stats.slipped[cls]++;
 		return RRL_SLIP;

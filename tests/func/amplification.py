@@ -4,6 +4,7 @@
 # SPDX-License-Identifier: MIT
 import atexit
 import os
+import re
 import shutil
 import socket
 import struct
@@ -166,5 +167,10 @@ full, took = paced(srv2.port, 400)
 ok(200 <= full <= 200 + int(took * 200) + 1,
    f"default rate 200/s (burst 200) with no exemption: {full} of 400 answered in full "
    f"in {took:.2f} s")
+log = open(srv.log).read()
+is_(sorted(set(re.findall(r"info: rate limit: (\w+) responses to ([\d./]+) limited", log))),
+    [("nxdomain", "127.0.2.0/24"), ("positive", "127.0.0.0/24"), ("positive", "127.0.1.0/24"),
+     ("positive", "127.0.2.0/24"), ("positive", "127.0.3.0/24"), ("positive", "127.0.4.0/24")],
+    "the log names each prefix and class when limiting starts")
 ok(srv.alive() and dflt.alive() and srv2.alive(), "servers still running")
 done_testing()
