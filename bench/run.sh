@@ -5,7 +5,8 @@
 #
 # usage: bench/run.sh [--sizes 1000,100000] [--seconds 10] [--workers N]
 #                     [--records R] [--proto udp,tcp]
-#                     [--servers fleetdns,knot,nsd,floor] [--fleetdns PATH] [--keep]
+#                     [--servers fleetdns,knot,nsd,floor] [--fleetdns PATH]
+#                     [--baseline PATH] [--keep]
 set -euo pipefail
 
 usage() {
@@ -16,8 +17,12 @@ usage: bench/run.sh [options]
   --workers N       workers/threads for every server (default 1)
   --records R       A records per name (default 4)
   --proto LIST      udp,tcp (default both)
-  --servers LIST    fleetdns,knot,nsd,floor (default all, in that order)
+  --servers LIST    fleetdns,fleetdns-rrl,baseline,knot,nsd,floor (default: fleetdns,
+                    fleetdns-rrl, baseline when --baseline is given, knot, nsd, floor)
+                    fleetdns-rrl: the same binary with every UDP response going through
+                    response rate limiting (a rate no query reaches, nothing exempt)
   --fleetdns PATH   fleetdns binary (default ./fleetdns, or $FLEETDNS)
+  --baseline PATH   another fleetdns binary (an earlier build) to compare with
   --keep            keep the temporary work dir (configs, logs) for debugging
 Environment: BENCH_START_TIMEOUT (seconds to wait for a server to answer;
 default max(60, names/5000)), FLEETDNS_SHARED (path to shared/bench).
@@ -29,8 +34,9 @@ seconds=10
 workers=1
 records=4
 protos="udp,tcp"
-servers="fleetdns,knot,nsd,floor"
+servers=""
 fleetdns_bin="${FLEETDNS:-./fleetdns}"
+baseline_bin=""
 keep=0
 
 while [ $# -gt 0 ]; do
@@ -42,6 +48,7 @@ while [ $# -gt 0 ]; do
 	--proto) protos="$2"; shift 2 ;;
 	--servers) servers="$2"; shift 2 ;;
 	--fleetdns) fleetdns_bin="$2"; shift 2 ;;
+	--baseline) baseline_bin="$2"; shift 2 ;;
 	--keep) keep=1; shift ;;
 	-h | --help) usage; exit 0 ;;
 	*) echo "run.sh: unknown option: $1" >&2; usage >&2; exit 2 ;;
@@ -53,6 +60,7 @@ for v in "$seconds" "$workers" "$records"; do
 done
 IFS=, read -r -a size_list <<<"$sizes"
 IFS=, read -r -a proto_list <<<"$protos"
+[ -n "$servers" ] || servers="fleetdns,fleetdns-rrl${baseline_bin:+,baseline},knot,nsd,floor"
 IFS=, read -r -a server_list <<<"$servers"
 for n in "${size_list[@]}"; do
 	[[ "$n" =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: bad size '$n'" >&2; exit 2; }
@@ -61,7 +69,7 @@ for p in "${proto_list[@]}"; do
 	[[ "$p" == udp || "$p" == tcp ]] || { echo "run.sh: bad proto '$p'" >&2; exit 2; }
 done
 for s in "${server_list[@]}"; do
-	[[ "$s" =~ ^(fleetdns|knot|nsd|floor)$ ]] || { echo "run.sh: bad server '$s'" >&2; exit 2; }
+	[[ "$s" =~ ^(fleetdns|fleetdns-rrl|baseline|knot|nsd|floor)$ ]] || { echo "run.sh: bad server '$s'" >&2; exit 2; }
 done
 
 log() { echo "bench: $*" >&2; }
@@ -293,16 +301,26 @@ measure() { # SERVER NAMES PROTO PORT QUERYFILE
 # Each start_* writes its config into DIR and launches the server in the
 # foreground as our child, setting server_pid. All output goes to DIR/out.log.
 
-start_fleetdns() { # DIR ZONEFILE PORT
-	local dir=$1 zf=$2 port=$3
+start_fleetdns() { # DIR ZONEFILE PORT [BINARY] [MORE SERVER SETTINGS]
+	local dir=$1 zf=$2 port=$3 bin=${4:-$fleetdns_bin} more=${5:-}
 	cat >"$dir/fleetdns.yaml" <<EOF
-server: { listen: ["127.0.0.1:$port"], workers: $workers }
+server: { listen: ["127.0.0.1:$port"], workers: $workers $more}
 zones:
   - name: svc.test
     file: $zf
 EOF
-	"$fleetdns_bin" -c "$dir/fleetdns.yaml" >"$dir/out.log" 2>&1 &
+	"$bin" -c "$dir/fleetdns.yaml" >"$dir/out.log" 2>&1 &
 	server_pid=$!
+}
+
+# Every response through a rate limiting bucket (loopback is exempt by default), none limited.
+start_fleetdns-rrl() {
+	start_fleetdns "$1" "$2" "$3" "$fleetdns_bin" \
+		', rate-limit: { responses-per-second: 1000000, burst: 1000000, exempt: [] } '
+}
+
+start_baseline() {
+	start_fleetdns "$1" "$2" "$3" "$baseline_bin"
 }
 
 start_knot() {
@@ -378,7 +396,8 @@ start_floor() {
 # Why a server cannot run at all (empty if it can).
 unavailable() {
 	case "$1" in
-	fleetdns) [ -x "$fleetdns_bin" ] || echo "fleetdns: not built" ;;
+	fleetdns | fleetdns-rrl) [ -x "$fleetdns_bin" ] || echo "fleetdns: not built" ;;
+	baseline) [ -x "$baseline_bin" ] || echo "baseline: no binary '$baseline_bin'" ;;
 	knot) command -v knotd >/dev/null || echo "knot: knotd not installed" ;;
 	nsd) command -v nsd >/dev/null || echo "nsd: not installed" ;;
 	floor) [ -n "$reflector_bin" ] || echo "floor: reflector not built" ;;
@@ -388,7 +407,8 @@ unavailable() {
 version_of() {
 	case "$1" in
 	# Not "fleetdns --version": a daemon that ignores the flag would start serving.
-	fleetdns) if [ -x "$fleetdns_bin" ]; then echo "$fleetdns_bin (built $(date -u -r "$fleetdns_bin" '+%Y-%m-%d %H:%M UTC'))"; fi ;;
+	fleetdns | fleetdns-rrl) if [ -x "$fleetdns_bin" ]; then echo "$fleetdns_bin (built $(date -u -r "$fleetdns_bin" '+%Y-%m-%d %H:%M UTC'))"; fi ;;
+	baseline) if [ -x "$baseline_bin" ]; then echo "$baseline_bin (built $(date -u -r "$baseline_bin" '+%Y-%m-%d %H:%M UTC'))"; fi ;;
 	knot) knotd --version 2>/dev/null | head -n 1 || true ;;
 	nsd) nsd -v 2>&1 | head -n 1 || true ;;
 	floor) echo "shared/bench/reflector.c, gcc -O2" ;;
@@ -487,27 +507,28 @@ for n in "${size_list[@]}"; do
 			fi
 		done
 		f="${r_us[fleetdns|$n|$p]:-}"
-		ratio_rows+=("$n|$p|$(ratio "$f" "${r_us[knot|$n|$p]:-}")|$(ratio "$f" "${r_us[nsd|$n|$p]:-}")|$(ratio "$f" "${r_us[floor|$n|$p]:-}")")
+		ratio_rows+=("$n|$p|$(ratio "$f" "${r_us[knot|$n|$p]:-}")|$(ratio "$f" "${r_us[nsd|$n|$p]:-}")|$(ratio "$f" "${r_us[floor|$n|$p]:-}")|$(ratio "${r_us[fleetdns-rrl|$n|$p]:-}" "$f")|$(ratio "$f" "${r_us[baseline|$n|$p]:-}")")
 	done
 done
 
 print_text() {
 	local row a
-	printf '%-9s %8s %5s %10s %8s %9s %12s  %s\n' server names proto qps lost us/query "peak RSS" notes
+	printf '%-12s %8s %5s %10s %8s %9s %12s  %s\n' server names proto qps lost us/query "peak RSS" notes
 	for row in "${rows[@]}"; do
 		IFS='|' read -r -a a <<<"$row"
 		if [ "${a[4]}" = - ] && [ "${a[5]}" = - ]; then # unavailable: message instead of numbers
-			printf '%-9s %8s %5s   %s\n' "${a[0]}" "${a[1]}" "${a[2]}" "${a[3]}"
+			printf '%-12s %8s %5s   %s\n' "${a[0]}" "${a[1]}" "${a[2]}" "${a[3]}"
 		else
-			printf '%-9s %8s %5s %10s %8s %9s %12s  %s\n' "${a[@]:0:7}" "${a[7]:-}"
+			printf '%-12s %8s %5s %10s %8s %9s %12s  %s\n' "${a[@]:0:7}" "${a[7]:-}"
 		fi
 	done
 	echo
 	echo "us/query ratios (lower is better for fleetdns):"
-	printf '%8s %5s %14s %13s %15s\n' names proto fleetdns/knot fleetdns/nsd fleetdns/floor
+	printf '%8s %5s %14s %13s %15s %14s %18s\n' names proto fleetdns/knot fleetdns/nsd fleetdns/floor \
+		rrl/fleetdns fleetdns/baseline
 	for row in "${ratio_rows[@]}"; do
 		IFS='|' read -r -a a <<<"$row"
-		printf '%8s %5s %14s %13s %15s\n' "${a[@]}"
+		printf '%8s %5s %14s %13s %15s %14s %18s\n' "${a[@]}"
 	done
 }
 
@@ -533,11 +554,11 @@ print_markdown() {
 	echo
 	echo "us/query ratios (server CPU per answered query; below 1.00 means fleetdns uses less):"
 	echo
-	echo "| names | proto | fleetdns/knot | fleetdns/nsd | fleetdns/floor |"
-	echo "|---:|---|---:|---:|---:|"
+	echo "| names | proto | fleetdns/knot | fleetdns/nsd | fleetdns/floor | fleetdns-rrl/fleetdns | fleetdns/baseline |"
+	echo "|---:|---|---:|---:|---:|---:|---:|"
 	for row in "${ratio_rows[@]}"; do
 		IFS='|' read -r -a a <<<"$row"
-		echo "| ${a[0]} | ${a[1]} | ${a[2]} | ${a[3]} | ${a[4]} |"
+		echo "| ${a[0]} | ${a[1]} | ${a[2]} | ${a[3]} | ${a[4]} | ${a[5]} | ${a[6]} |"
 	done
 }
 

@@ -18,7 +18,7 @@
 #define CONF_DEFAULT_TCP_MAX_CLIENTS    1024
 #define CONF_DEFAULT_TCP_MAX_PER_CLIENT 32
 #define CONF_DEFAULT_TCP_IO_MS          500 /* Knot's tcp-io-timeout */
-#define CONF_DEFAULT_TCP_MAX_QUERIES    10000
+#define CONF_DEFAULT_TCP_MAX_QUERIES    0 /* no limit, as Knot and NSD */
 #define CONF_DEFAULT_RRL_RATE           200 /* NSD's rrl-ratelimit */
 #define CONF_DEFAULT_RRL_SLIP           2
 #define CONF_DEFAULT_RRL_IPV4_PREFIX    24
@@ -133,7 +133,7 @@ typedef struct conf {
 	unsigned tcp_max_clients;    /* open TCP connections per worker */
 	unsigned tcp_max_per_client; /* open TCP connections per client address per worker */
 	unsigned tcp_io_ms;          /* a whole message must arrive within this of its first byte */
-	unsigned tcp_max_queries;    /* queries per connection; then it closes after its answers */
+	unsigned tcp_max_queries;    /* queries per connection, then it closes; 0: no limit */
 	conf_rrl_t rrl;
 	conf_zone_t *zones;
 	size_t nzones;

@@ -180,7 +180,7 @@ static const struct uint_key {
     {"tcp-max-clients", offsetof(conf_t, tcp_max_clients), 1, 65535},
     {"tcp-max-per-client", offsetof(conf_t, tcp_max_per_client), 1, 65535},
     {"tcp-io-timeout", offsetof(conf_t, tcp_io_ms), 10, 60000},
-    {"tcp-max-queries", offsetof(conf_t, tcp_max_queries), 1, 100000000},
+    {"tcp-max-queries", offsetof(conf_t, tcp_max_queries), 0, 100000000},
 };
 
 static int parse_server_key(struct build *b, const yaml_node_t *key, const yaml_node_t *val)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* server.c -- sockets, worker threads and the published snapshot. */
 #include <errno.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -141,7 +142,7 @@ static worker_t *worker_new(server_t *srv, unsigned id, const conf_t *conf, char
 	w->max_per_client = conf->tcp_max_per_client;
 	w->idle_ms = conf->tcp_idle_ms;
 	w->io_ms = conf->tcp_io_ms;
-	w->max_queries = conf->tcp_max_queries;
+	w->max_queries = conf->tcp_max_queries ? conf->tcp_max_queries : UINT_MAX;
 	w->udp = calloc(conf->nlisten, sizeof(*w->udp));
 	w->tcp = calloc(conf->nlisten, sizeof(*w->tcp));
 	w->tcp_out = malloc(TCP_OUT_SIZE);
