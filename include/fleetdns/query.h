@@ -46,6 +46,8 @@ enum dns_type {
 	TYPE_ANY = 255,
 };
 
+enum { EDNS_COOKIE = 10 }; /* EDNS option codes (RFC 7873) */
+
 enum dns_class { CLASS_IN = 1, CLASS_CH = 3, CLASS_ANY = 255 };
 
 /** What the reader concluded; the answer module turns it into a response (or none). */
@@ -76,6 +78,8 @@ typedef struct query {
 	uint8_t edns_version;
 	uint16_t udp_size; /* client's payload size, already raised to at least 512 */
 	bool has_tsig;     /* the last record is a TSIG (RFC 8945): answered by src/xfr */
+	const uint8_t *cookie; /* the COOKIE option's data (in msg), or NULL (RFC 7873) */
+	uint8_t cookie_len;    /* 8: a client cookie alone; 16..40: with a server cookie */
 	bool tcp;          /* set by the transport, not the reader: the query came over TCP */
 } query_t;
 

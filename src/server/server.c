@@ -24,6 +24,7 @@ struct server {
 	published_t *current; /* RCU-protected */
 	unsigned nworkers;
 	worker_t **workers;
+	uint8_t cookie_secret[COOKIE_SECRET_LEN]; /* made at start: cookies end with the process */
 };
 
 const snapshot_t *server_snapshot(server_t *srv)
@@ -138,6 +139,7 @@ static worker_t *worker_new(server_t *srv, unsigned id, const conf_t *conf, char
 		return NULL;
 	w->srv = srv;
 	w->id = id;
+	memcpy(w->cookie_secret, srv->cookie_secret, sizeof(w->cookie_secret));
 	w->max_conns = conf->tcp_max_clients;
 	w->max_per_client = conf->tcp_max_per_client;
 	w->idle_ms = conf->tcp_idle_ms;
@@ -191,7 +193,8 @@ int server_start(server_t **out, const conf_t *conf, char *err, size_t errlen)
 		n = cpus > 0 ? (unsigned)cpus : 1;
 	}
 	srv->workers = calloc(n, sizeof(*srv->workers));
-	if (!srv->workers) {
+	if (!srv->workers || cookie_secret_new(srv->cookie_secret) < 0) {
+		free(srv->workers);
 		free(srv);
 		return FDNS_ENOMEM;
 	}

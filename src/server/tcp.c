@@ -234,8 +234,13 @@ static ssize_t conn_answer(tcp_conn_t *c)
 			if (c->xfr)
 				continue;
 		}
-		out = worker_answer(snap, msg, mlen, w->tcp_out + 2, TCP_MSG_MAX, true,
-		                    (const struct sockaddr *)&c->peer);
+		exchange_t x = {.msg = msg,
+		                .len = mlen,
+		                .peer = (const struct sockaddr *)&c->peer,
+		                .tcp = true,
+		                .out = w->tcp_out + 2,
+		                .outcap = TCP_MSG_MAX};
+		out = worker_answer(w, snap, &x);
 		if (out && !wbuf_append(c, out))
 			goto fail;
 	}

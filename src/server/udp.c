@@ -78,12 +78,17 @@ static int udp_batch(worker_t *w, udp_sock_t *u)
 		struct msghdr *rx = &w->rx_msgs[i].msg_hdr;
 		if (rx->msg_flags & MSG_TRUNC)
 			continue; /* larger than any query we accept */
-		size_t len =
-		    worker_answer(snap, w->rx_buf[i], w->rx_msgs[i].msg_len, w->tx_buf[out],
-		                  UDP_TX_SIZE, false, (const struct sockaddr *)rx->msg_name);
+		exchange_t x = {.msg = w->rx_buf[i],
+		                .len = w->rx_msgs[i].msg_len,
+		                .peer = (const struct sockaddr *)rx->msg_name,
+		                .out = w->tx_buf[out],
+		                .outcap = UDP_TX_SIZE};
+		size_t len = worker_answer(w, snap, &x);
 		if (len == 0)
 			continue;
-		switch (rrl_check(&w->rrl, rx->msg_name, w->tx_buf[out], len, now_ms)) {
+		/* A valid server cookie proves the address: never limited (RFC 7873 5.3). */
+		switch (x.cookie_valid ? RRL_SEND
+		                       : rrl_check(&w->rrl, rx->msg_name, w->tx_buf[out], len, now_ms)) {
 		case RRL_DROP:
 			continue;
 		case RRL_SLIP:

@@ -9,6 +9,7 @@
 #include "fleetdns/answer.h"
 #include "fleetdns/conf.h"
 #include "fleetdns/server.h"
+#include "server/cookie.h"
 #include "server/rrl.h"
 
 #define UDP_BATCH   64
@@ -50,6 +51,7 @@ struct worker {
 	unsigned max_conns, max_per_client, idle_ms, io_ms, max_queries;
 	uint8_t *tcp_out; /* one TCP answer (length prefix first), allocated once */
 	rrl_t rrl;
+	uint8_t cookie_secret[COOKIE_SECRET_LEN]; /* the server's, the same in every worker */
 	/* UDP batch buffers, allocated once. */
 	struct mmsghdr rx_msgs[UDP_BATCH], tx_msgs[UDP_BATCH];
 	struct iovec rx_iov[UDP_BATCH], tx_iov[UDP_BATCH];
@@ -59,9 +61,20 @@ struct worker {
 	uint8_t tx_buf[UDP_BATCH][UDP_TX_SIZE];
 };
 
-/** Answer one message from peer; returns the response length (0: no response). */
-size_t worker_answer(const snapshot_t *snap, const uint8_t *msg, size_t len, uint8_t *out,
-                     size_t outcap, bool tcp, const struct sockaddr *peer);
+/** One query and its response, as a transport hands them to worker_answer(). */
+typedef struct exchange {
+	const uint8_t *msg; /* the query as received (the transport's buffer) */
+	size_t len;
+	const struct sockaddr *peer; /* the client; NULL (tests): no transfers, no cookies */
+	bool tcp;
+	uint8_t *out; /* the response, at most outcap bytes */
+	size_t outcap;
+	bool cookie_valid; /* set: the query brought back a server cookie we made for it */
+} exchange_t;
+
+/** Answer x->msg into x->out; returns the response length (0: no response). w gives the
+ * cookie secret; NULL answers without cookies. */
+size_t worker_answer(const worker_t *w, const snapshot_t *snap, exchange_t *x);
 
 int worker_udp_start(worker_t *w, udp_sock_t *u);
 int worker_tcp_start(worker_t *w, tcp_listener_t *l);

@@ -73,16 +73,25 @@ static int skip_name(const uint8_t *msg, size_t len, size_t *pos, bool *is_root)
 	return 0;
 }
 
-/* Check the OPT RDATA is a well-formed list of options. */
-static int check_opt_rdata(const uint8_t *rd, size_t rdlen)
+/* Check the OPT RDATA is a well-formed list of options, and note a COOKIE (RFC 7873 4):
+ * a client cookie of 8 bytes, then nothing or a server cookie of 8 to 32; any other length
+ * is FORMERR (RFC 7873 5.2.2). */
+static int read_opt_rdata(query_t *q, const uint8_t *rd, size_t rdlen)
 {
 	size_t p = 0;
 	while (p < rdlen) {
 		if (p + 4 > rdlen)
 			return -1;
+		uint16_t code = rd16(rd + p);
 		size_t olen = rd16(rd + p + 2);
 		if (p + 4 + olen > rdlen)
 			return -1;
+		if (code == EDNS_COOKIE) {
+			if (olen != 8 && (olen < 16 || olen > 40))
+				return -1;
+			q->cookie = rd + p + 4;
+			q->cookie_len = (uint8_t)olen;
+		}
 		p += 4 + olen;
 	}
 	return 0;
@@ -118,7 +127,7 @@ static enum query_verdict read_records(query_t *q, size_t pos)
 			/* Only one OPT, only in additional, only at the root (RFC 6891 6.1.1). */
 			if (again || i < an + ns || !root)
 				return QUERY_FORMERR;
-			if (check_opt_rdata(m + rdata, rdlen) < 0)
+			if (read_opt_rdata(q, m + rdata, rdlen) < 0)
 				return QUERY_FORMERR;
 			uint16_t size = rd16(m + pos + 2);
 			q->udp_size = size < 512 ? 512 : size;
@@ -140,6 +149,8 @@ enum query_verdict query_parse(query_t *q, const uint8_t *msg, size_t len)
 	q->has_opt = false;
 	q->has_tsig = false;
 	q->tcp = false; /* the transport sets it after reading */
+	q->cookie = NULL;
+	q->cookie_len = 0;
 	q->do_bit = false;
 	q->edns_version = 0;
 	q->udp_size = 512;

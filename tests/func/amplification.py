@@ -1,6 +1,7 @@
 # amplification.py -- what a spoofed UDP query can make fleetdns send (issue 10): response rate
 # limiting (per client prefix, class and name; slip; exemptions; TCP never limited) and ANY
-# answered with one RRset over UDP (RFC 8482 4.2), every RRset over TCP.
+# answered with one RRset over UDP (RFC 8482 4.2), every RRset over TCP; server cookies
+# (RFC 7873, RFC 9018) and the exemption they give.
 # SPDX-License-Identifier: MIT
 import atexit
 import os
@@ -108,6 +109,78 @@ expect(burst("127.0.2.2", ["ns1.example.test"] * 20), 20,
 expect(burst("127.0.3.2", ["www.example.test", "WWW.EXAMPLE.TEST"] * 10), 20,
        "a name in other cases is the same name (0x20 does not multiply buckets)")
 
+# --- cookies (RFC 7873; server cookies as RFC 9018) ------------------------------------------
+
+
+def cookie_query(cookie, qid=0):
+    opt = F.opt_rr(payload=1232, rdata=struct.pack("!HH", 10, len(cookie)) + cookie)
+    return F.raw_query("www.example.test", 1, qid=qid, opts=[opt])
+
+
+def cookie_of(wire):
+    """The COOKIE option's data in a response, or None."""
+    for o in (dns.message.from_wire(wire).options if wire else []):
+        if o.otype == 10:
+            return o.client + o.server if hasattr(o, "client") else o.data
+    return None
+
+
+CLIENT = bytes.fromhex("0123456789abcdef")
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.5.2", 0))
+s.settimeout(1)
+s.sendto(cookie_query(CLIENT), ("127.0.0.1", P))
+got = cookie_of(s.recv(4096))
+now = int(time.time())
+ok(got is not None and len(got) == 24 and got[:8] == CLIENT and got[8] == 1 and
+   got[9:12] == b"\0\0\0" and abs(struct.unpack("!I", got[12:16])[0] - now) <= 5,
+   "a client cookie gets it back with a server cookie: version 1, reserved 0, the time now "
+   "(RFC 9018 4)", got and got.hex())
+for i in range(40):
+    s.sendto(cookie_query(got, qid=i), ("127.0.0.1", P))
+full = tc = 0
+try:
+    while True:
+        r = s.recv(4096)
+        tc += bool(r[2] & 2)
+        full += not r[2] & 2
+except socket.timeout:
+    pass
+is_((full, tc), (40, 0), "40 queries bringing back that server cookie: all answered (the "
+    "address is proven, never limited)")
+forged = got[:12] + struct.pack("!I", now) + bytes(8)
+s.close()
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.6.2", 0))
+s.settimeout(0.5)
+for i in range(20):
+    s.sendto(cookie_query(forged, qid=i), ("127.0.0.1", P))
+full = 0
+try:
+    while True:
+        full += not s.recv(4096)[2] & 2
+except socket.timeout:
+    pass
+is_(full, RATE, "a forged server cookie (wrong hash) proves nothing: limited as usual")
+s.close()
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.7.2", 0))
+s.settimeout(0.5)
+for i in range(20):  # the cookie was made for 127.0.5.2
+    s.sendto(cookie_query(got, qid=i), ("127.0.0.1", P))
+full = 0
+try:
+    while True:
+        full += not s.recv(4096)[2] & 2
+except socket.timeout:
+    pass
+is_(full, RATE, "another address with 127.0.5.2's cookie: limited as usual")
+s.close()
+for bad in (b"1234567", CLIENT + b"12345678"[:7], CLIENT + bytes(33)):
+    r = F.parse(F.udp(P, cookie_query(bad)))
+    ok(r is not None and r.rcode() == 1, f"a COOKIE option of {len(bad)} bytes: FORMERR "
+       "(RFC 7873 5.2.2)")
+
 # TCP is never limited: its source address is real.
 q = F.raw_query("www.example.test", 1)
 answered = 0
@@ -170,7 +243,8 @@ ok(200 <= full <= 200 + int(took * 200) + 1,
 log = open(srv.log).read()
 is_(sorted(set(re.findall(r"info: rate limit: (\w+) responses to ([\d./]+) limited", log))),
     [("nxdomain", "127.0.2.0/24"), ("positive", "127.0.0.0/24"), ("positive", "127.0.1.0/24"),
-     ("positive", "127.0.2.0/24"), ("positive", "127.0.3.0/24"), ("positive", "127.0.4.0/24")],
+     ("positive", "127.0.2.0/24"), ("positive", "127.0.3.0/24"), ("positive", "127.0.4.0/24"),
+     ("positive", "127.0.6.0/24"), ("positive", "127.0.7.0/24")],
     "the log names each prefix and class when limiting starts")
 ok(srv.alive() and dflt.alive() and srv2.alive(), "servers still running")
 done_testing()
