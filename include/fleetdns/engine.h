@@ -7,9 +7,16 @@
  * (GET /containers/json), inspect each (GET /containers/ID/json), follow GET /events for
  * container events (parsed incrementally with json_tokener), ping (GET /_ping) every
  * timeout/4, each allowed 3/4 of the timeout, so that an engine that accepts connections
- * but never answers is noticed within the timeout,
+ * but never answers is noticed within the timeout (a ping counts as unanswered only when
+ * nothing at all came from the engine meanwhile, and only once what had arrived was read:
+ * our own lateness never makes an engine down),
  * reconnect with backoff after any failure, and re-list everything after any gap and
  * every resync interval.
+ *
+ * Engines on one loop share it fairly: each parses at most a bounded batch of events per
+ * loop turn, buffers a bounded amount of its stream (then reading pauses), uses at most a
+ * fixed share of the loop's time, and queues a bounded number of containers to inspect
+ * (beyond it, it re-lists). A flooding engine slows only itself.
  *
  * Ownership: containers passed to callbacks are valid only during the call; copy what you
  * keep. An engine_t is freed by engine_close(), whose callback runs once every handle and

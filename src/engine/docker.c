@@ -3,17 +3,39 @@
  *
  * A session is: GET /version (pick the API version), then at once GET /events (replaying
  * from a second before, so nothing between the listing and the stream is lost), GET /_ping
- * every timeout/2, and a sync: GET /containers/json and GET /containers/ID/json for each,
+ * every timeout/4, and a sync: GET /containers/json and GET /containers/ID/json for each,
  * a few at a time, ending in synced(). Events only queue container ids (coalesced); the
  * ids are inspected when no sync is running, so an update never precedes the listing it
  * refines. Any failed, refused or timed-out request ends the session: down() once,
  * everything cancelled, and a new session after a backoff of 250 ms doubling to 5 s.
  *
+ * One engine cannot starve the others that share the control loop (docs/fleet.md, "Engine
+ * health"):
+ * - Bounded work per loop turn. The event stream's bytes go into a buffer of at most
+ *   EVENTS_BUF_HIGH unparsed bytes (then the transfer is paused: libcurl stops reading the
+ *   socket and TCP makes the engine wait); a uv_idle_t parses at most EVENTS_PER_TURN
+ *   events per loop turn from it, so every other socket is polled between two batches.
+ * - A bounded share. Each engine may use 1/ENGINE_SHARE_DIV of the control thread's time,
+ *   counted as the time spent in its libcurl transfers and callbacks (http_client_busy_ns)
+ *   plus its event batches, with a burst allowance of CREDIT_MAX_NS. Past it, its events
+ *   wait (and its stream is paused) until its share has built up again; its pings and
+ *   inspects go on.
+ * - Bounded memory. At most MAX_PENDING container ids wait to be inspected; an event that
+ *   would queue one more drops the queue and re-lists the engine instead (one listing,
+ *   which inspects only what changed), so a flood never takes the engine down.
+ * - Pings are judged by the engine, not by our lateness: a deadline is only checked after
+ *   the engine's sockets have been read (http.c), and a ping that is not answered in time
+ *   still does not count while anything else arrives from the engine (bytes are evidence
+ *   that it is alive). Only an engine that sent nothing at all since the ping went out is
+ *   down.
+ *
  * Memory: user callbacks may call engine_close(); after each one the code checks
  * e->closing and returns. engine_close() only cancels; memory goes in the last close
  * callback, so nothing the caller still holds is freed under it.
  */
+#include <inttypes.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,10 +52,16 @@
 #define API_MAX_MINOR  41
 #define API_MIN_MINOR  24   /* the oldest 1.x API this client speaks */
 #define MAX_INSPECTS   4    /* inspects in flight at once */
-#define MAX_PENDING    4096 /* queued event ids before the stream counts as broken */
+#define MAX_PENDING    4096 /* queued event ids; one more and the engine is re-listed */
 #define BACKOFF_MIN_MS 250
 #define BACKOFF_MAX_MS 5000
 #define MAX_BODY       (16u * 1024 * 1024)
+
+#define EVENTS_PER_TURN  256                /* events parsed per engine and loop turn */
+#define EVENTS_BUF_HIGH  (64u * 1024)       /* unparsed event bytes before reading pauses */
+#define ENGINE_SHARE_DIV 4                  /* an engine may use 1/4 of the control thread */
+#define CREDIT_MAX_NS    INT64_C(100000000) /* ... in bursts of up to 100 ms */
+#define STATS_WINDOW_MS  10000              /* how often a busy stream is logged */
 
 /* {"status":["running","paused"]} and the container event filter, URL-encoded. */
 #define LIST_QUERY "?filters=%7B%22status%22%3A%5B%22running%22%2C%22paused%22%5D%7D"
@@ -73,7 +101,8 @@ struct engine {
 	char api[16]; /* "/v1.41" */
 	enum engine_state state;
 	bool up, down_reported, closing;
-	uv_timer_t retry_timer, resync_timer, ping_timer, kick_timer;
+	uv_timer_t retry_timer, resync_timer, ping_timer, share_timer;
+	uv_idle_t batch_idle; /* parses one batch of buffered events per loop turn */
 	int handles_open;
 	http_req_t *req_version, *req_list, *req_events, *req_ping;
 	struct inspect_slot slots[MAX_INSPECTS];
@@ -94,6 +123,22 @@ struct engine {
 	char events_err[256];
 	struct pending_id *pending;
 	size_t npending, pending_cap;
+	bool relist_again; /* the queue overflowed during a sync: list once more after it */
+
+	/* Event stream bytes not parsed yet: evbuf[evoff..evlen). */
+	char *evbuf;
+	size_t evoff, evlen, evcap;
+	bool stream_paused;            /* the data callback paused the transfer: resume it */
+	bool over_share;               /* waiting on share_timer */
+	int64_t credit_ns;             /* control-thread time this engine may still use */
+	uint64_t credit_at, busy_seen; /* uv_hrtime() and http busy time at the last update */
+
+	/* Since stats_from: how the stream was paced (logged when it was). */
+	uint64_t stats_from, stats_events;
+	size_t stats_max_batch;
+	unsigned stats_full, stats_pauses, stats_throttled, stats_relists;
+
+	uint64_t ping_sent_ms, ping_rx; /* when the ping in flight left, rx bytes then */
 
 	void (*on_closed)(void *arg);
 	void *closed_arg;
@@ -102,6 +147,12 @@ struct engine {
 static void session_begin(engine_t *e);
 static void pump(engine_t *e);
 static void on_resync(uv_timer_t *t);
+static void sync_start(engine_t *e);
+
+static uint64_t now_ms(void)
+{
+	return uv_hrtime() / 1000000;
+}
 
 const char *engine_health_name(enum engine_health h)
 {
@@ -242,9 +293,21 @@ static void session_stop(engine_t *e)
 		cancel_req(&e->slots[i].req);
 	uv_timer_stop(&e->ping_timer);
 	uv_timer_stop(&e->resync_timer);
-	uv_timer_stop(&e->kick_timer);
+	uv_timer_stop(&e->share_timer);
 	uv_timer_stop(&e->retry_timer);
+	uv_idle_stop(&e->batch_idle);
+	e->over_share = false;
 	e->syncing = e->listed = false;
+}
+
+/* A new stream (or none): nothing buffered, nothing paused. */
+static void stream_reset(engine_t *e)
+{
+	e->evoff = e->evlen = 0;
+	e->stream_paused = false;
+	e->relist_again = false;
+	e->events_err[0] = '\0';
+	engine_events_reset(e->events);
 }
 
 static void on_retry(uv_timer_t *t)
@@ -273,7 +336,7 @@ static void __attribute__((format(printf, 2, 3))) fail(engine_t *e, const char *
 	sync_reset(e);
 	known_clear(e); /* the registry withdraws everything: the next listing inspects all */
 	e->npending = 0;
-	engine_events_reset(e->events);
+	stream_reset(e);
 	e->up = false;
 	e->down_reported = true;
 	e->state = ST_BACKOFF;
@@ -357,6 +420,13 @@ static void finish_sync(engine_t *e)
 	 * not all re-list (and re-inspect every container) in the same second. */
 	uint64_t jitter = (uint64_t)e->resync_ms / 2 * (uint64_t)(rand() % 1001) / 1000;
 	uv_timer_start(&e->resync_timer, on_resync, e->resync_ms - e->resync_ms / 4 + jitter, 0);
+	if (e->relist_again) {
+		/* Events were dropped during this sync (see pending_overflow): they may be newer
+		 * than its listing. */
+		e->relist_again = false;
+		sync_start(e);
+		return;
+	}
 	pump(e);
 }
 
@@ -546,11 +616,6 @@ static void on_resync(uv_timer_t *t)
 		sync_start(e);
 }
 
-static void on_kick(uv_timer_t *t)
-{
-	pump(t->data);
-}
-
 static int pending_add(engine_t *e, const char *id)
 {
 	for (size_t i = 0; i < e->npending; i++) {
@@ -576,7 +641,29 @@ static int pending_add(engine_t *e, const char *id)
 	return 0;
 }
 
-/* Runs inside libcurl (see http.h): only queue, never start or cancel transfers here. */
+/* The queue of ids to inspect is full: a listing tells more for less. Ids being inspected
+ * stay (their answers look them up); the others go. */
+static void pending_overflow(engine_t *e)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < e->npending; i++)
+		if (e->pending[i].inflight) {
+			e->pending[k] = e->pending[i];
+			e->pending[k++].again = false;
+		}
+	e->npending = k;
+	if (e->stats_relists++ == 0)
+		log_info("engine %s: events name over %d containers not inspected yet; dropping "
+		         "them and re-listing the engine instead",
+		         e->conf.name, MAX_PENDING);
+	if (e->syncing)
+		e->relist_again = true;
+	else
+		sync_start(e);
+}
+
+/* Runs from on_batch (outside libcurl). Nonzero stops the batch: the session ended. */
 static int on_event(void *arg, const engine_event_t *ev)
 {
 	engine_t *e = arg;
@@ -590,27 +677,163 @@ static int on_event(void *arg, const engine_event_t *ev)
 	}
 	log_debug("engine %s: event %s %.12s", e->conf.name, ev->action, ev->id);
 	if (pending_add(e, ev->id)) {
-		snprintf(e->events_err, sizeof(e->events_err), "over %d queued events",
-		         MAX_PENDING);
-		return 1;
+		pending_overflow(e);
+		return e->closing || e->state != ST_RUNNING;
 	}
 	/* die, pause and destroy settle it: withdraw the replica now instead of after the
 	 * inspect round trip; the inspect queued above confirms (and "start" or "unpause"
-	 * brings it back). Only removed() is called here, which starts no transfer. */
+	 * brings it back). */
 	if (e->up && !e->syncing &&
 	    (!strcmp(ev->action, "die") || !strcmp(ev->action, "destroy") ||
 	     !strcmp(ev->action, "pause")))
 		e->cb.removed(e->ctx, e, ev->id);
-	uv_timer_start(&e->kick_timer, on_kick, 0, 0);
-	return 0;
+	return e->closing || e->state != ST_RUNNING;
 }
 
+/* ---- the share of the control thread ---- */
+
+/* Credit grows with time at 1/ENGINE_SHARE_DIV and shrinks with what the engine cost: its
+ * transfers (measured by http.c) and its event batches (charged by on_batch). */
+static void credit_update(engine_t *e)
+{
+	uint64_t now = uv_hrtime(), busy = http_client_busy_ns(e->http);
+
+	e->credit_ns += (int64_t)((now - e->credit_at) / ENGINE_SHARE_DIV);
+	e->credit_ns -= (int64_t)(busy - e->busy_seen);
+	e->credit_at = now;
+	e->busy_seen = busy;
+	if (e->credit_ns > CREDIT_MAX_NS)
+		e->credit_ns = CREDIT_MAX_NS;
+	if (e->credit_ns < -CREDIT_MAX_NS)
+		e->credit_ns = -CREDIT_MAX_NS; /* the longest wait: 400 ms */
+}
+
+/* Take the stream's bytes again once what is buffered has shrunk and the share allows. */
+static void stream_resume(engine_t *e)
+{
+	if (!e->stream_paused || e->over_share || !e->req_events ||
+	    e->evlen - e->evoff > EVENTS_BUF_HIGH / 2)
+		return;
+	e->stream_paused = false;
+	http_resume(e->req_events); /* on_events_data may run (and pause again) in here */
+}
+
+static void on_batch(uv_idle_t *h);
+
+static void on_share(uv_timer_t *t)
+{
+	engine_t *e = t->data;
+
+	e->over_share = false;
+	if (e->state != ST_RUNNING)
+		return;
+	if (e->evoff != e->evlen)
+		uv_idle_start(&e->batch_idle, on_batch);
+	stream_resume(e);
+}
+
+static void stats_log(engine_t *e, uint64_t now)
+{
+	if (e->stats_full || e->stats_pauses || e->stats_throttled || e->stats_relists)
+		log_info("engine %s: busy event stream: %" PRIu64 " events in %.1f s, at most %zu "
+		         "per loop turn (%u turns full); reading paused %u times (%u KiB waiting) "
+		         "and %u times (over 1/%d of the control thread); %u re-listings (over %d "
+		         "containers queued)",
+		         e->conf.name, e->stats_events, (double)(now - e->stats_from) / 1000.0,
+		         e->stats_max_batch, e->stats_full, e->stats_pauses, EVENTS_BUF_HIGH / 1024,
+		         e->stats_throttled, ENGINE_SHARE_DIV, e->stats_relists, MAX_PENDING);
+	e->stats_from = now;
+	e->stats_events = 0;
+	e->stats_max_batch = 0;
+	e->stats_full = e->stats_pauses = e->stats_throttled = e->stats_relists = 0;
+}
+
+/* One batch of the buffered events per loop turn (an idle handle runs once per turn,
+ * between two polls of every socket). */
+static void on_batch(uv_idle_t *h)
+{
+	engine_t *e = h->data;
+	char err[256];
+	size_t used, n;
+
+	if (e->closing || e->state != ST_RUNNING || e->evoff == e->evlen) {
+		uv_idle_stop(h);
+		if (!e->closing && e->state == ST_RUNNING)
+			stream_resume(e);
+		return;
+	}
+	credit_update(e);
+	if (e->credit_ns < 0) {
+		uv_idle_stop(h);
+		e->over_share = true;
+		e->stats_throttled++;
+		uint64_t wait_ms = (uint64_t)(-e->credit_ns) * ENGINE_SHARE_DIV / 1000000 + 1;
+		uv_timer_start(&e->share_timer, on_share, wait_ms, 0);
+		return;
+	}
+	uint64_t t0 = uv_hrtime();
+	int rc = engine_events_feed_max(e->events, e->evbuf + e->evoff, e->evlen - e->evoff,
+	                                EVENTS_PER_TURN, &used, &n, on_event, e, err, sizeof(err));
+	if (e->closing || e->state != ST_RUNNING)
+		return; /* a callback closed the engine, or the session failed */
+	if (rc) {
+		fail(e, "GET %s/events: %s", e->api, err);
+		return;
+	}
+	e->evoff += used;
+	if (e->evoff == e->evlen)
+		e->evoff = e->evlen = 0;
+	e->stats_events += n;
+	if (n > e->stats_max_batch)
+		e->stats_max_batch = n;
+	if (n == EVENTS_PER_TURN)
+		e->stats_full++;
+	pump(e); /* inspect what the events queued */
+	if (e->closing || e->state != ST_RUNNING)
+		return;
+	e->credit_ns -= (int64_t)(uv_hrtime() - t0);
+	if (e->evoff == e->evlen)
+		uv_idle_stop(h);
+	stream_resume(e);
+	uint64_t now = uv_now(e->loop);
+	if (!e->stats_from)
+		e->stats_from = now;
+	else if (now - e->stats_from >= STATS_WINDOW_MS)
+		stats_log(e, now);
+}
+
+/* Runs inside libcurl (see http.h): only buffer, never start or cancel transfers here. */
 static int on_events_data(void *arg, const char *data, size_t len)
 {
 	engine_t *e = arg;
 
-	return engine_events_feed(e->events, data, len, on_event, e, e->events_err,
-	                          sizeof(e->events_err));
+	if (e->over_share || e->evlen - e->evoff >= EVENTS_BUF_HIGH) {
+		if (!e->over_share)
+			e->stats_pauses++;
+		e->stream_paused = true;
+		return HTTP_DATA_PAUSE; /* libcurl keeps these bytes until stream_resume() */
+	}
+	if (e->evoff) {
+		memmove(e->evbuf, e->evbuf + e->evoff, e->evlen - e->evoff);
+		e->evlen -= e->evoff;
+		e->evoff = 0;
+	}
+	if (e->evlen + len > e->evcap) {
+		size_t cap = e->evcap ? e->evcap : 16 * 1024;
+		while (cap < e->evlen + len)
+			cap *= 2;
+		char *b = realloc(e->evbuf, cap);
+		if (!b) {
+			snprintf(e->events_err, sizeof(e->events_err), "out of memory");
+			return 1;
+		}
+		e->evbuf = b;
+		e->evcap = cap;
+	}
+	memcpy(e->evbuf + e->evlen, data, len);
+	e->evlen += len;
+	uv_idle_start(&e->batch_idle, on_batch);
+	return 0;
 }
 
 static void on_events_done(void *arg, const http_result_t *res)
@@ -629,9 +852,23 @@ static void on_events_done(void *arg, const http_result_t *res)
 static void on_ping(void *arg, const http_result_t *res)
 {
 	engine_t *e = arg;
+	uint64_t took = now_ms() - e->ping_sent_ms;
+	uint64_t rx = http_client_rx_bytes(e->http) - e->ping_rx;
 
 	e->req_ping = NULL;
-	response_ok(e, res, "GET /_ping");
+	/* Anything that came from the engine meanwhile (events, other answers, part of this
+	 * one) shows it alive: only silence since the ping went out makes it down. */
+	if (res->err && res->timed_out && rx > 0) {
+		log_info("engine %s: ping not answered within %" PRIu64 " ms, but %" PRIu64
+		         " bytes came from the engine meanwhile; still up",
+		         e->conf.name, took, rx);
+		return;
+	}
+	if (!response_ok(e, res, "GET /_ping"))
+		return;
+	if (took > e->timeout_ms / 4)
+		log_info("engine %s: ping answered after %" PRIu64 " ms (pings go every %u ms)",
+		         e->conf.name, took, e->timeout_ms / 4);
 }
 
 static void on_ping_tick(uv_timer_t *t)
@@ -644,9 +881,10 @@ static void on_ping_tick(uv_timer_t *t)
 	 * answering right after a good ping is noticed within the timeout. */
 	http_opts_t o = {
 	    .timeout_ms = e->timeout_ms - e->timeout_ms / 4,
-	    .connect_timeout_ms = e->timeout_ms - e->timeout_ms / 4,
 	    .max_body = MAX_BODY,
 	};
+	e->ping_sent_ms = now_ms();
+	e->ping_rx = http_client_rx_bytes(e->http);
 	int rc = http_get(e->http, &e->target, "/_ping", &o, on_ping, e, &e->req_ping);
 	if (rc)
 		fail(e, "GET /_ping: cannot start: %s", fdns_strerror(rc));
@@ -685,8 +923,7 @@ static void on_version(void *arg, const http_result_t *res)
 	/* The engine's clock decides which events come after `since`. */
 	long long since = (long long)(res->date ? res->date : time(NULL)) - 1;
 	e->state = ST_RUNNING;
-	e->events_err[0] = '\0';
-	engine_events_reset(e->events);
+	stream_reset(e);
 	snprintf(path, sizeof(path), "%s/events?since=%lld&filters=%s", e->api, since,
 	         EVENTS_FILTER);
 	if (start_get(e, path, true, on_events_data, on_events_done, e, &e->req_events))
@@ -747,6 +984,8 @@ engine_t *engine_new(uv_loop_t *loop, const conf_engine_t *conf, const engine_ca
 	e->timeout_ms = conf->timeout_ms ? conf->timeout_ms : CONF_DEFAULT_ENGINE_TIMEOUT_MS;
 	e->resync_ms = CONF_DEFAULT_RESYNC_MS;
 	e->backoff_ms = BACKOFF_MIN_MS;
+	e->credit_ns = CREDIT_MAX_NS;
+	e->credit_at = uv_hrtime();
 	e->events = engine_events_new();
 	if (!oom && e->events)
 		e->http = http_client_new(loop);
@@ -756,11 +995,13 @@ engine_t *engine_new(uv_loop_t *loop, const conf_engine_t *conf, const engine_ca
 		free(e);
 		return NULL;
 	}
-	uv_timer_t *timers[] = {&e->retry_timer, &e->resync_timer, &e->ping_timer, &e->kick_timer};
+	uv_timer_t *timers[] = {&e->retry_timer, &e->resync_timer, &e->ping_timer, &e->share_timer};
 	for (size_t i = 0; i < sizeof(timers) / sizeof(*timers); i++) {
 		uv_timer_init(loop, timers[i]);
 		timers[i]->data = e;
 	}
+	uv_idle_init(loop, &e->batch_idle);
+	e->batch_idle.data = e;
 	for (size_t i = 0; i < MAX_INSPECTS; i++)
 		e->slots[i].e = e;
 	return e;
@@ -791,6 +1032,7 @@ static void engine_free_now(engine_t *e)
 	known_clear(e);
 	free(e->known);
 	free(e->pending);
+	free(e->evbuf);
 	engine_events_free(e->events);
 	http_target_free(&e->target);
 	conf_engine_free_copy(&e->conf);
@@ -824,10 +1066,11 @@ void engine_close(engine_t *e, void (*on_closed)(void *arg), void *arg)
 	e->up = false;
 	e->on_closed = on_closed;
 	e->closed_arg = arg;
-	e->handles_open = 5; /* four timers and the HTTP client */
+	e->handles_open = 6; /* four timers, the batch idle handle and the HTTP client */
 	uv_close((uv_handle_t *)&e->retry_timer, on_timer_closed);
 	uv_close((uv_handle_t *)&e->resync_timer, on_timer_closed);
 	uv_close((uv_handle_t *)&e->ping_timer, on_timer_closed);
-	uv_close((uv_handle_t *)&e->kick_timer, on_timer_closed);
+	uv_close((uv_handle_t *)&e->share_timer, on_timer_closed);
+	uv_close((uv_handle_t *)&e->batch_idle, on_timer_closed);
 	http_client_close(e->http, on_http_closed, e);
 }

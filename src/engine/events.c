@@ -5,6 +5,7 @@
  */
 #include <json-c/json.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,7 +85,22 @@ int engine_events_feed(engine_events_t *p, const char *data, size_t len,
                        int (*on_event)(void *arg, const engine_event_t *ev), void *arg, char *err,
                        size_t errlen)
 {
-	while (len > 0) {
+	size_t used, n;
+
+	return engine_events_feed_max(p, data, len, SIZE_MAX, &used, &n, on_event, arg, err,
+	                              errlen);
+}
+
+int engine_events_feed_max(engine_events_t *p, const char *data, size_t len, size_t max_events,
+                           size_t *used_out, size_t *nevents,
+                           int (*on_event)(void *arg, const engine_event_t *ev), void *arg,
+                           char *err, size_t errlen)
+{
+	const char *start = data;
+
+	*nevents = 0;
+	*used_out = 0;
+	while (len > 0 && *nevents < max_events) {
 		if (!p->mid) {
 			while (len > 0 && strchr(" \t\r\n", *data)) {
 				data++;
@@ -134,9 +150,12 @@ int engine_events_feed(engine_events_t *p, const char *data, size_t len,
 		}
 		int rc = deliver(o, on_event, arg);
 		json_object_put(o);
+		++*nevents;
+		*used_out = (size_t)(data - start);
 		if (rc)
 			return rc;
 	}
+	*used_out = (size_t)(data - start);
 	return 0;
 }
 

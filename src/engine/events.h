@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* One event object larger than this is refused as garbage. */
 #define ENGINE_EVENT_MAX_BYTES (1024 * 1024)
@@ -37,6 +38,17 @@ void engine_events_reset(engine_events_t *p);
 int engine_events_feed(engine_events_t *p, const char *data, size_t len,
                        int (*on_event)(void *arg, const engine_event_t *ev), void *arg, char *err,
                        size_t errlen);
+
+/**
+ * Like engine_events_feed(), but stops after max_events complete objects: *used receives
+ * how many bytes of data were taken (the rest is to be fed again later, from its first
+ * byte) and *nevents how many objects were handed out. Every byte is taken when fewer than
+ * max_events objects end in data (a partial object at the end stays in the parser).
+ */
+int engine_events_feed_max(engine_events_t *p, const char *data, size_t len, size_t max_events,
+                           size_t *used, size_t *nevents,
+                           int (*on_event)(void *arg, const engine_event_t *ev), void *arg,
+                           char *err, size_t errlen);
 
 /** Whether a container event can change what is served: start, die, health_status: ...
  * (exec_*, attach, create and others cannot). */

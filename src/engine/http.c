@@ -5,10 +5,26 @@
  * activity (timer callback); the loop calls curl_multi_socket_action() on readiness or
  * timeout, then reads the finished transfers off curl_multi_info_read() and runs their
  * done callbacks. `depth` counts those entry points on the stack so that a close requested
- * from a callback is carried out only once libcurl has returned.
+ * from a callback is carried out only once libcurl has returned; the time spent between
+ * the outermost entry and its return is the client's busy time.
+ *
+ * A zero timeout ("call me again at once", which libcurl asks for while a socket still has
+ * data after its read loop) is served by a uv_idle_t, once per loop turn, never by a zero
+ * uv_timer_t: libuv 1.44 runs a timer re-armed from a timer callback with timeout 0 again
+ * in the same pass, so one engine flooding its event stream kept the loop in its timer
+ * phase and every other engine's responses sat unread until libcurl timed them out.
+ *
+ * libcurl's own timeouts are not used, for the same reason: it checks them before it
+ * reads, so a response already in the socket buffer counted as late when the loop was.
+ * Each request has a deadline instead; when one passes, every socket of the client is read
+ * first (curl_multi_socket_action with no event bits: libcurl polls the socket itself), and
+ * only the requests still unanswered fail. When the deadline timer itself fires late (the
+ * loop was held up elsewhere), every deadline moves by that much first: the time the loop
+ * was not running is not the peer's.
  */
 #include <ctype.h>
 #include <curl/curl.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +33,9 @@
 
 #include "engine/http.h"
 #include "fleetdns/error.h"
+
+/* A deadline timer this much late means the loop was held up: deadlines move by as much. */
+#define LATE_MS 50
 
 struct http_sock {
 	uv_poll_t poll;
@@ -34,8 +53,10 @@ struct http_req {
 	void *arg;
 	char *buf; /* collected body, NUL-terminated */
 	size_t len, cap, max_body;
-	unsigned timeout_ms;
-	bool too_large, aborted;
+	uint64_t deadline_ms; /* uv_hrtime() in ms; 0: none */
+	unsigned limit_ms;    /* what the deadline allows, for the message */
+	uint64_t rx;          /* bytes received (headers and body) */
+	bool too_large, aborted, paused;
 	const char *unix_path; /* the target's, for messages: it outlives its requests */
 	time_t date;
 	char errbuf[CURL_ERROR_SIZE];
@@ -44,13 +65,19 @@ struct http_req {
 struct http_client {
 	uv_loop_t *loop;
 	CURLM *multi;
-	uv_timer_t timer;
+	uv_timer_t timer;      /* libcurl's timeout, when above zero */
+	uv_idle_t run_now;     /* libcurl's zero timeout: once per loop turn */
+	uv_timer_t deadlines;  /* the earliest request deadline */
+	uint64_t deadline_due; /* when it should fire (uv_hrtime() in ms) */
 	struct http_req *reqs;
 	struct http_sock *socks;
 	int depth;          /* libcurl entry points on the stack */
+	uint64_t busy_ns;   /* time spent at depth > 0 */
+	uint64_t busy_from; /* uv_hrtime() when depth left 0 */
+	uint64_t rx_bytes;
 	bool closing;       /* http_client_close() was called */
 	bool close_started; /* the multi handle is gone, handles are closing */
-	int handles_open;   /* timer + polls not yet through their close callback */
+	int handles_open;   /* timers, idle and polls not yet through their close callback */
 	void (*on_closed)(void *arg);
 	void *closed_arg;
 };
@@ -209,6 +236,11 @@ static void req_free(http_req_t *r)
 	free(r);
 }
 
+static uint64_t now_ms(void)
+{
+	return uv_hrtime() / 1000000;
+}
+
 static void req_finish(http_req_t *r, CURLcode code)
 {
 	http_result_t res = {0};
@@ -273,13 +305,24 @@ static void finish_close(http_client_t *c)
 	while (c->socks)
 		sock_close(c->socks);
 	uv_close((uv_handle_t *)&c->timer, on_timer_closed);
+	uv_close((uv_handle_t *)&c->run_now, on_timer_closed);
+	uv_close((uv_handle_t *)&c->deadlines, on_timer_closed);
+}
+
+static void enter(http_client_t *c)
+{
+	if (c->depth++ == 0)
+		c->busy_from = uv_hrtime();
 }
 
 static void leave(http_client_t *c)
 {
 	c->depth--;
-	if (c->depth == 0 && c->closing && !c->close_started)
-		finish_close(c);
+	if (c->depth == 0) {
+		c->busy_ns += uv_hrtime() - c->busy_from;
+		if (c->closing && !c->close_started)
+			finish_close(c);
+	}
 }
 
 static void on_poll(uv_poll_t *h, int status, int events)
@@ -299,24 +342,116 @@ static void on_poll(uv_poll_t *h, int status, int events)
 		if (events & UV_WRITABLE)
 			flags |= CURL_CSELECT_OUT;
 	}
-	c->depth++;
+	enter(c);
 	/* hs may be closed by libcurl in this call: only fd and c are used. */
 	curl_multi_socket_action(c->multi, fd, flags, &running);
 	drain(c);
 	leave(c);
 }
 
-static void on_timeout(uv_timer_t *t)
+static void run_timeouts(http_client_t *c)
 {
-	http_client_t *c = t->data;
 	int running;
 
 	if (c->closing)
 		return;
-	c->depth++;
+	enter(c);
 	curl_multi_socket_action(c->multi, CURL_SOCKET_TIMEOUT, 0, &running);
 	drain(c);
 	leave(c);
+}
+
+static void on_timeout(uv_timer_t *t)
+{
+	run_timeouts(t->data);
+}
+
+static void on_run_now(uv_idle_t *h)
+{
+	/* Once: libcurl asks again (from inside this call) when it needs another turn. */
+	uv_idle_stop(h);
+	run_timeouts(h->data);
+}
+
+/* ---- deadlines ---- */
+
+static void on_deadline(uv_timer_t *t);
+
+static void deadlines_arm(http_client_t *c)
+{
+	uint64_t first = 0;
+
+	for (http_req_t *r = c->reqs; r; r = r->next)
+		if (r->deadline_ms && (!first || r->deadline_ms < first))
+			first = r->deadline_ms;
+	if (!first || c->closing) {
+		uv_timer_stop(&c->deadlines);
+		return;
+	}
+	uint64_t now = now_ms();
+	/* Never 0: a zero timer started from a timer callback would run in the same pass. */
+	c->deadline_due = first > now ? first : now + 1;
+	uv_timer_start(&c->deadlines, on_deadline, c->deadline_due - now, 0);
+}
+
+static void expire(http_req_t *r)
+{
+	http_client_t *c = r->c;
+	http_result_t res = {.err = FDNS_EIO, .timed_out = !r->aborted};
+	char what[128];
+
+	curl_multi_remove_handle(c->multi, r->easy);
+	req_unlink(r);
+	res.body = r->buf ? r->buf : "";
+	res.len = r->len;
+	res.date = r->date;
+	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &res.status);
+	if (r->aborted)
+		snprintf(what, sizeof(what), "aborted by the reader");
+	else if (r->rx)
+		snprintf(what, sizeof(what), "timed out after %u ms (%" PRIu64 " bytes received)",
+		         r->limit_ms, r->rx);
+	else
+		snprintf(what, sizeof(what), "timed out after %u ms (nothing received)",
+		         r->limit_ms);
+	res.what = what;
+	r->done(r->arg, &res);
+	req_free(r);
+}
+
+static void on_deadline(uv_timer_t *t)
+{
+	http_client_t *c = t->data;
+	curl_socket_t fds[64];
+	size_t n = 0;
+	int running;
+
+	if (c->closing)
+		return;
+	uint64_t start = now_ms();
+	if (start > c->deadline_due + LATE_MS)
+		for (http_req_t *r = c->reqs; r; r = r->next)
+			if (r->deadline_ms)
+				r->deadline_ms += start - c->deadline_due;
+	enter(c);
+	/* Read what has arrived before judging: a late loop is not a late engine. The list may
+	 * change under libcurl, so the descriptors are copied first. */
+	for (struct http_sock *hs = c->socks; hs && n < sizeof(fds) / sizeof(*fds); hs = hs->next)
+		fds[n++] = hs->fd;
+	for (size_t i = 0; i < n && !c->closing; i++)
+		curl_multi_socket_action(c->multi, fds[i], 0, &running);
+	drain(c);
+	for (;;) {
+		uint64_t now = now_ms();
+		http_req_t *r = c->reqs;
+		while (r && !(r->deadline_ms && r->deadline_ms <= now))
+			r = r->next;
+		if (!r || c->closing)
+			break;
+		expire(r); /* its done callback may cancel others: look again from the start */
+	}
+	leave(c);
+	deadlines_arm(c);
 }
 
 static int on_socket(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
@@ -365,10 +500,16 @@ static int on_timer_set(CURLM *multi, long timeout_ms, void *userp)
 {
 	http_client_t *c = userp;
 
-	if (c->closing || timeout_ms < 0)
+	if (c->closing || timeout_ms < 0) {
 		uv_timer_stop(&c->timer);
-	else
+		uv_idle_stop(&c->run_now);
+	} else if (timeout_ms == 0) {
+		uv_timer_stop(&c->timer);
+		uv_idle_start(&c->run_now, on_run_now);
+	} else {
+		uv_idle_stop(&c->run_now);
 		uv_timer_start(&c->timer, on_timeout, (uint64_t)timeout_ms, 0);
+	}
 	return 0;
 }
 
@@ -385,8 +526,10 @@ http_client_t *http_client_new(uv_loop_t *loop)
 		return NULL;
 	}
 	uv_timer_init(loop, &c->timer);
-	c->timer.data = c;
-	c->handles_open = 1;
+	uv_idle_init(loop, &c->run_now);
+	uv_timer_init(loop, &c->deadlines);
+	c->timer.data = c->run_now.data = c->deadlines.data = c;
+	c->handles_open = 3;
 	curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
 	curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
 	curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, on_timer_set);
@@ -401,6 +544,42 @@ void http_cancel(http_req_t *r)
 	req_free(r);
 }
 
+void http_resume(http_req_t *r)
+{
+	http_client_t *c = r->c;
+
+	if (!r->paused || c->closing)
+		return;
+	r->paused = false;
+	enter(c);
+	/* Hands out what libcurl kept (on_write may pause again) and asks for a zero timeout,
+	 * so the socket is read again from the next loop turn (on_run_now). */
+	if (curl_easy_pause(r->easy, CURLPAUSE_CONT) != CURLE_OK) {
+		/* The data callback refused what was kept: end the transfer from the next loop
+		 * turn, through the deadline path (no done callback in here). */
+		r->aborted = true;
+		r->deadline_ms = now_ms();
+		deadlines_arm(c);
+	}
+	leave(c);
+}
+
+uint64_t http_client_busy_ns(const http_client_t *c)
+{
+	return c->busy_ns + (c->depth ? uv_hrtime() - c->busy_from : 0);
+}
+
+uint64_t http_client_rx_bytes(const http_client_t *c)
+{
+	return c->rx_bytes;
+}
+
+static void count_rx(http_req_t *r, size_t n)
+{
+	r->rx += n;
+	r->c->rx_bytes += n;
+}
+
 void http_client_close(http_client_t *c, void (*on_closed)(void *arg), void *arg)
 {
 	if (c->closing)
@@ -411,6 +590,8 @@ void http_client_close(http_client_t *c, void (*on_closed)(void *arg), void *arg
 	while (c->reqs)
 		http_cancel(c->reqs);
 	uv_timer_stop(&c->timer);
+	uv_idle_stop(&c->run_now);
+	uv_timer_stop(&c->deadlines);
 	if (c->depth == 0)
 		finish_close(c);
 }
@@ -423,12 +604,19 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *userdata)
 
 	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
 	if (r->on_data && status >= 200 && status <= 299) {
-		if (r->on_data(r->arg, data, n) != 0) {
+		int rc = r->on_data(r->arg, data, n);
+		if (rc == HTTP_DATA_PAUSE) {
+			r->paused = true;
+			return CURL_WRITEFUNC_PAUSE; /* libcurl keeps the piece for http_resume() */
+		}
+		if (rc != 0) {
 			r->aborted = true;
 			return n == 0 ? 1 : 0;
 		}
+		count_rx(r, n);
 		return n;
 	}
+	count_rx(r, n);
 	if (r->max_body && n > r->max_body - r->len) {
 		r->too_large = true;
 		return 0;
@@ -454,6 +642,7 @@ static size_t on_header(char *line, size_t size, size_t nitems, void *userdata)
 	http_req_t *r = userdata;
 	size_t n = size * nitems;
 
+	count_rx(r, n);
 	if (n > 5 && n < 128 && strncasecmp(line, "date:", 5) == 0) {
 		char v[128];
 		memcpy(v, line + 5, n - 5);
@@ -486,8 +675,12 @@ int http_get(http_client_t *c, const http_target_t *t, const char *path, const h
 	r->on_data = o->on_data;
 	r->arg = arg;
 	r->max_body = o->max_body;
-	r->timeout_ms = o->timeout_ms;
 	r->unix_path = t->unix_path;
+	/* The deadline is ours, not libcurl's (see the file comment). */
+	if (o->timeout_ms) {
+		r->deadline_ms = now_ms() + o->timeout_ms;
+		r->limit_ms = o->timeout_ms;
+	}
 
 	CURL *e = r->easy;
 	int bad = 0;
@@ -511,9 +704,7 @@ int http_get(http_client_t *c, const http_target_t *t, const char *path, const h
 	bad |= curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
 	bad |= curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
 	bad |= curl_easy_setopt(e, CURLOPT_HEADERDATA, r);
-	if (o->timeout_ms)
-		bad |= curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)o->timeout_ms);
-	if (o->connect_timeout_ms)
+	if (!o->timeout_ms && o->connect_timeout_ms)
 		bad |= curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)o->connect_timeout_ms);
 	if (o->max_body && !o->on_data)
 		bad |= curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)o->max_body);
@@ -528,5 +719,7 @@ int http_get(http_client_t *c, const http_target_t *t, const char *path, const h
 	c->reqs = r;
 	if (out)
 		*out = r;
+	if (r->deadline_ms)
+		deadlines_arm(c);
 	return 0;
 }

@@ -963,6 +963,47 @@ def expect_change(port, name, pred, scenario, bound, since, rdtype="A", events=(
     return last
 
 
+class DigLoop:
+    """dig +norec +tries=1 +time=1 for name every interval seconds, in a thread; results are
+    (time the query started, status or 'timeout', sorted tuple of A addresses)."""
+
+    def __init__(self, port, name, interval=0.1):
+        self.port, self.name, self.interval = port, name, interval
+        self.results = []
+        self.first_bad = ""   # the first output without a NOERROR answer with addresses
+        self._stop = threading.Event()
+        self._th = threading.Thread(target=self._run, daemon=True)
+        self._th.start()
+        at_cleanup(self.stop)
+
+    def _run(self):
+        while not self._stop.is_set():
+            t = now()
+            r = subprocess.run(["dig", "@127.0.0.1", "-p", str(self.port), "+norec",
+                                "+tries=1", "+time=1", self.name, "A"],
+                               capture_output=True, text=True)
+            st, addrs = dig_parse(r.stdout)
+            self.results.append((t, st, addrs))
+            if (st != "NOERROR" or not addrs) and not self.first_bad:
+                self.first_bad = r.stdout
+            self._stop.wait(max(0.0, self.interval - (now() - t)))
+
+    def stop(self):
+        self._stop.set()
+        if self._th.is_alive():
+            self._th.join()
+
+
+def dig_parse(text):
+    """(status or 'timeout', sorted tuple of the A addresses of the answer section)."""
+    m = re.search(r"status: (\w+)", text)
+    if not m:
+        return "timeout", ()
+    ans = text.split("ANSWER SECTION:")[1].split("\n\n")[0] if "ANSWER SECTION:" in text \
+        else ""
+    return m.group(1), tuple(sorted(re.findall(r"\sIN\s+A\s+(\S+)", ans)))
+
+
 def soa_serial(port, zone=ZONE):
     a = query(port, zone, "SOA")
     return a.soa_serial if a is not None else None
