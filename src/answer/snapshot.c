@@ -52,15 +52,6 @@ static void zone_insert(snapshot_t *s, ans_zone_t *z)
 	s->nnames += z->names.count;
 }
 
-static bool replaced(const ans_zone_t *z, ans_zone_t *const *fresh, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (fresh[i] && fresh[i]->apex_len == z->apex_len &&
-		    memcmp(fresh[i]->apex, z->apex, z->apex_len) == 0)
-			return true;
-	return false;
-}
-
 static int part_insert(ans_zone_t *z, const ans_part_t *p)
 {
 	int ret = FDNS_OK;
@@ -174,10 +165,6 @@ int snapshot_patch(snapshot_t **out, const snapshot_t *old, const zone_patch_t *
 		ret = zone_patch(&fresh[i], prev, &patches[i], b);
 		if (ret < 0)
 			goto fail;
-		if (replaced(fresh[i], fresh, i)) {
-			ret = FDNS_EEXIST;
-			goto fail;
-		}
 	}
 	size_t total = n + (old ? old->nzones : 0), slots = 16;
 	while (slots < total * 2)
@@ -188,13 +175,21 @@ int snapshot_patch(snapshot_t **out, const snapshot_t *old, const zone_patch_t *
 		ret = FDNS_ENOMEM;
 		goto fail;
 	}
-	for (size_t i = 0; old && i <= old->zmask; i++)
-		if (old->ztable[i] && !replaced(old->ztable[i], fresh, n))
-			zone_insert(s, old->ztable[i]);
+	/* The new zones first, found through the table itself: a second one with the same apex
+	 * is an error, an old one with the apex of a new one is replaced. */
 	for (size_t i = 0; i < n; i++) {
+		if (snapshot_find_zone(s, fresh[i]->apex, fresh[i]->apex_len)) {
+			ret = FDNS_EEXIST;
+			goto fail;
+		}
 		zone_insert(s, fresh[i]);
-		zone_unref(fresh[i]); /* the snapshot's reference is the only one now */
 	}
+	for (size_t i = 0; old && i <= old->zmask; i++)
+		if (old->ztable[i] &&
+		    !snapshot_find_zone(s, old->ztable[i]->apex, old->ztable[i]->apex_len))
+			zone_insert(s, old->ztable[i]);
+	for (size_t i = 0; i < n; i++)
+		zone_unref(fresh[i]); /* the snapshot's reference is the only one now */
 	free(fresh);
 	free(b);
 	*out = s;

@@ -14,9 +14,68 @@
 #include "fleetdns/error.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* FNV-1a, then a Fibonacci multiply so that the top bits, which pick the slot, depend on
+ * every byte. */
+static size_t index_slot(const char *key, unsigned bits)
+{
+	uint64_t h = 14695981039346656037u;
+
+	for (const unsigned char *c = (const unsigned char *)key; *c != '\0'; c++)
+		h = (h ^ *c) * 1099511628211u;
+	return (size_t)((h * 11400714819323198485u) >> (64 - bits));
+}
+
+size_t conf__index_find(const struct conf_index *ix, const char *key)
+{
+	size_t mask, i;
+
+	if (ix->slots == NULL)
+		return CONF_INDEX_NONE;
+	mask = ((size_t)1 << ix->bits) - 1;
+	for (i = index_slot(key, ix->bits); ix->slots[i].key != NULL; i = (i + 1) & mask)
+		if (strcmp(ix->slots[i].key, key) == 0)
+			return ix->slots[i].pos;
+	return CONF_INDEX_NONE;
+}
+
+static void index_put(struct conf_index *ix, const char *key, size_t pos)
+{
+	size_t mask = ((size_t)1 << ix->bits) - 1, i = index_slot(key, ix->bits);
+
+	while (ix->slots[i].key != NULL)
+		i = (i + 1) & mask;
+	ix->slots[i].key = key;
+	ix->slots[i].pos = pos;
+	ix->n++;
+}
+
+int conf__index_add(struct conf_index *ix, const char *key, size_t pos)
+{
+	if (ix->slots == NULL || 2 * (ix->n + 1) > ((size_t)1 << ix->bits)) {
+		struct conf_index grown = {.bits = ix->slots ? ix->bits + 1 : 4};
+		grown.slots = calloc((size_t)1 << grown.bits, sizeof(*grown.slots));
+		if (grown.slots == NULL)
+			return FDNS_ENOMEM;
+		for (size_t i = 0; ix->slots != NULL && i < ((size_t)1 << ix->bits); i++)
+			if (ix->slots[i].key != NULL)
+				index_put(&grown, ix->slots[i].key, ix->slots[i].pos);
+		free(ix->slots);
+		*ix = grown;
+	}
+	index_put(ix, key, pos);
+	return 0;
+}
+
+void conf__index_free(struct conf_index *ix)
+{
+	free(ix->slots);
+	memset(ix, 0, sizeof(*ix));
+}
 
 static int parse_root(struct build *b, const yaml_node_t *root)
 {
@@ -160,9 +219,9 @@ static int apply_cmdline(struct build *b, const conf_cmdline_t *cl)
 
 	b->path = NULL;
 	if (cl->nlisten > 0)
-		conf__listen_clear(&b->conf);
+		conf__listen_clear(b);
 	for (size_t i = 0; i < cl->nlisten; i++) {
-		rc = conf__listen_add(&b->conf, cl->listen[i]);
+		rc = conf__listen_add(b, cl->listen[i]);
 		if (rc == FDNS_EADDR || rc == FDNS_EEXIST)
 			return conf__fail_pos(
 			    b, 0, 0, FDNS_EINVAL, "--listen '%s': %s", cl->listen[i],
@@ -200,7 +259,7 @@ static int apply_defaults(struct build *b, const conf_cmdline_t *cl)
 	b->conf.engines_default = b->conf.nengines == 0 && cl->conf_path == NULL;
 	int rc = conf__rrl_defaults(&b->conf.rrl);
 	if (rc == 0 && b->conf.nlisten == 0)
-		rc = conf__listen_add(&b->conf, CONF_DEFAULT_LISTEN);
+		rc = conf__listen_add(b, CONF_DEFAULT_LISTEN);
 	return rc;
 }
 
@@ -250,7 +309,17 @@ int conf_build(conf_t *out, const conf_cmdline_t *cl, char *err, size_t errlen)
 	for (size_t i = 0; i < b.conf.nzones; i++)
 		free(b.keys[i].canon);
 	free(b.keys);
+	for (size_t i = 0; i < b.conf.nkeys; i++)
+		free(b.key_canons[i]);
+	free(b.key_canons);
 	free(b.engine_lines);
+	conf__index_free(&b.zone_index);
+	conf__index_free(&b.engine_index);
+	conf__index_free(&b.key_index);
+	for (size_t i = 0; b.listen_keys && i < b.conf.nlisten; i++)
+		free(b.listen_keys[i]);
+	free(b.listen_keys);
+	conf__index_free(&b.listen_index);
 	conf__fleet_build_free(&b);
 	if (rc != 0)
 		conf_free(&b.conf);
@@ -263,7 +332,9 @@ void conf_free(conf_t *conf)
 {
 	if (conf == NULL)
 		return;
-	conf__listen_clear(conf);
+	for (size_t i = 0; i < conf->nlisten; i++)
+		free(conf->listen[i].text);
+	free(conf->listen);
 	for (size_t i = 0; i < conf->nzones; i++) {
 		free(conf->zones[i].name);
 		free(conf->zones[i].file);

@@ -34,10 +34,40 @@ struct zone_key {
 	size_t line; /* 1-based line in the config file; 0 if from the command line */
 };
 
+/* An index of distinct strings: zone, engine and key names, the keys of one mapping. Every
+ * name a config defines is checked against the ones before it, and a config may define tens
+ * of thousands: a loop over those made loading quadratic (20,000 zones took half a minute).
+ * Open addressing with linear probing, kept at most half full. The strings are not copied:
+ * each must stay valid, unchanged, as long as it is indexed. */
+struct conf_index_slot {
+	const char *key; /* NULL: free */
+	size_t pos;      /* what the caller stored with it (an array position) */
+};
+
+struct conf_index {
+	struct conf_index_slot *slots;
+	unsigned bits; /* 1 << bits slots, or none (slots NULL) */
+	size_t n;
+};
+
+#define CONF_INDEX_NONE ((size_t)-1)
+
+/* The pos stored with key, or CONF_INDEX_NONE. */
+size_t conf__index_find(const struct conf_index *ix, const char *key);
+/* Adds key with pos; key must not be in ix yet. Returns 0 or FDNS_ENOMEM. */
+int conf__index_add(struct conf_index *ix, const char *key, size_t pos);
+void conf__index_free(struct conf_index *ix);
+
 struct build {
 	conf_t conf;                    /* built here, handed over on success */
 	struct zone_key *keys;          /* parallel to conf.zones */
+	struct conf_index zone_index;   /* keys[].canon -> position in conf.zones */
 	size_t *engine_lines;           /* parallel to conf.engines; 0: from the command line */
+	struct conf_index engine_index; /* conf.engines[].name -> position */
+	char **key_canons;              /* canonical names, parallel to conf.keys */
+	struct conf_index key_index;    /* key_canons[] -> position in conf.keys */
+	char **listen_keys;             /* parallel to conf.listen: address bytes as text */
+	struct conf_index listen_index; /* listen_keys[] -> position in conf.listen */
 	struct zone_ref fleet_zone_ref; /* canon NULL: no fleet.zone */
 	struct zone_ref *reverse_refs;  /* parallel to conf.fleet.reverse_zones */
 	const char *path;               /* config file for messages; NULL for command line */
@@ -55,6 +85,19 @@ int conf__fail_at(struct build *b, const yaml_node_t *node, const char *fmt, ...
     __attribute__((format(printf, 3, 4)));
 /* "'what' must be WANT (got 'text')", or (got a list/a mapping/nothing). */
 int conf__fail_type(struct build *b, const yaml_node_t *node, const char *what, const char *want);
+
+/* A TSIG secret is never repeated in a message (docs/configuration.md, "keys"): not its own
+ * value, and not other text that could be one typed in the wrong place. Text "could be a
+ * secret" when it holds CONF_SECRET_RUN or more base64 characters in a row (spaces allowed
+ * between them, as BIND splits long secrets); a real secret has at least 28 (20 bytes). */
+#define CONF_SECRET_RUN 16
+#define CONF_SHOWN_MAX  256
+bool conf__may_be_secret(const char *text);
+/* text quoted ('text', cut to len), or <hidden> when it could be a secret. buf: len >= 8. */
+const char *conf__shown(const char *text, char *buf, size_t len);
+/* conf__fail_type, with a scalar shown through conf__shown. */
+int conf__fail_type_shown(struct build *b, const yaml_node_t *node, const char *what,
+                          const char *want);
 
 /* YAML node helpers (yaml_util.c). */
 const char *conf__node_text(const yaml_node_t *node); /* scalar nodes only */
@@ -76,8 +119,9 @@ char *conf__path_resolve(const char *conf_path, const char *file);
 /* server: (server.c). */
 int conf__server_parse(struct build *b, const yaml_node_t *node);
 /* Adds a listen address; FDNS_EADDR (bad text), FDNS_EEXIST (already there) or 0. */
-int conf__listen_add(conf_t *conf, const char *text);
-void conf__listen_clear(conf_t *conf);
+int conf__listen_add(struct build *b, const char *text);
+/* Forgets every listen address (the command line's replace the file's). */
+void conf__listen_clear(struct build *b);
 /* A decimal port 1..65535, in network byte order. Returns 0 or FDNS_EADDR. */
 int conf__port_parse(const char *text, in_port_t *port);
 

@@ -73,10 +73,9 @@ static int engine_name_canon(const char *name, char **out)
 
 static conf_engine_t *engine_find(struct build *b, const char *lower_name)
 {
-	for (size_t i = 0; i < b->conf.nengines; i++)
-		if (strcmp(b->conf.engines[i].name, lower_name) == 0)
-			return &b->conf.engines[i];
-	return NULL;
+	size_t pos = conf__index_find(&b->engine_index, lower_name);
+
+	return pos == CONF_INDEX_NONE ? NULL : &b->conf.engines[pos];
 }
 
 /* Appends *e, taking over what it points to in every case. */
@@ -93,6 +92,8 @@ static int engine_add(struct build *b, conf_engine_t *e, size_t line)
 	if (lines == NULL)
 		goto fail;
 	b->engine_lines = lines;
+	if (conf__index_add(&b->engine_index, e->name, conf->nengines) != 0)
+		goto fail;
 	lines[conf->nengines] = line;
 	conf->engines[conf->nengines++] = *e;
 	memset(e, 0, sizeof(*e));
@@ -377,7 +378,11 @@ int conf__engine_arg_apply(struct build *b, const char *arg)
 		rc = conf__fail_pos(b, 0, 0, FDNS_EINVAL, "--engine '%s': engine '%s' given twice",
 		                    arg, name);
 	} else {
+		/* Same name: keep the string the engine index points to. */
 		b->engine_lines[prev - b->conf.engines] = 0;
+		free(e.name);
+		e.name = prev->name;
+		prev->name = NULL;
 		engine_clear(prev);
 		*prev = e;
 		memset(&e, 0, sizeof(e));

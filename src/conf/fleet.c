@@ -64,7 +64,18 @@ static bool is_reverse_zone(const char *canon)
 	return false;
 }
 
+static int reverse_zones_add(struct build *b, const yaml_node_t *val, struct conf_index *seen);
+
 static int parse_reverse_zones(struct build *b, const yaml_node_t *val)
+{
+	struct conf_index seen = {0};
+	int rc = reverse_zones_add(b, val, &seen);
+
+	conf__index_free(&seen);
+	return rc;
+}
+
+static int reverse_zones_add(struct build *b, const yaml_node_t *val, struct conf_index *seen)
 {
 	conf_fleet_t *fleet = &b->conf.fleet;
 
@@ -96,11 +107,14 @@ static int parse_reverse_zones(struct build *b, const yaml_node_t *val)
 			return conf__fail_at(
 			    b, item, "reverse zone '%s' is not under in-addr.arpa or ip6.arpa",
 			    zones[n]);
-		for (size_t i = 0; i < n; i++)
-			if (strcmp(refs[i].canon, refs[n].canon) == 0)
-				return conf__fail_at(
-				    b, item, "duplicate reverse zone '%s' (first at line %zu)",
-				    zones[n], refs[i].line);
+		size_t prev = conf__index_find(seen, refs[n].canon);
+		if (prev != CONF_INDEX_NONE)
+			return conf__fail_at(
+			    b, item, "duplicate reverse zone '%s' (first at line %zu)", zones[n],
+			    refs[prev].line);
+		rc = conf__index_add(seen, refs[n].canon, n);
+		if (rc != 0)
+			return rc;
 	}
 	return 0;
 }

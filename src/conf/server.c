@@ -99,35 +99,62 @@ fail:
 	return FDNS_EADDR;
 }
 
-int conf__listen_add(conf_t *conf, const char *text)
+/* The address's bytes, port and scope as text: one key per socket address, for the index
+ * that finds a listen address given twice. */
+static char *listen_key(const struct sockaddr_storage *ss, socklen_t len)
 {
+	const uint8_t *p = (const uint8_t *)ss;
+	char *key = malloc(2 * (size_t)len + 1);
+	for (socklen_t i = 0; key && i < len; i++)
+		snprintf(key + 2 * i, 3, "%02x", p[i]);
+	return key;
+}
+
+int conf__listen_add(struct build *b, const char *text)
+{
+	conf_t *conf = &b->conf;
 	conf_listen_t item = {0};
-	conf_listen_t *grown;
 
 	if (conf_addr_parse(text, &item.addr, &item.addrlen) != 0)
 		return FDNS_EADDR;
-	for (size_t i = 0; i < conf->nlisten; i++)
-		if (conf->listen[i].addrlen == item.addrlen &&
-		    memcmp(&conf->listen[i].addr, &item.addr, item.addrlen) == 0)
-			return FDNS_EEXIST;
-	grown = realloc(conf->listen, (conf->nlisten + 1) * sizeof(*grown));
-	if (grown == NULL)
+	char *key = listen_key(&item.addr, item.addrlen);
+	if (key == NULL)
 		return FDNS_ENOMEM;
-	conf->listen = grown;
+	if (conf__index_find(&b->listen_index, key) != CONF_INDEX_NONE) {
+		free(key);
+		return FDNS_EEXIST;
+	}
+	conf_listen_t *grown = realloc(conf->listen, (conf->nlisten + 1) * sizeof(*grown));
+	char **keys = realloc(b->listen_keys, (conf->nlisten + 1) * sizeof(*keys));
+	if (grown)
+		conf->listen = grown;
+	if (keys)
+		b->listen_keys = keys;
 	item.text = strdup(text);
-	if (item.text == NULL)
+	if (!grown || !keys || !item.text ||
+	    conf__index_add(&b->listen_index, key, conf->nlisten) != 0) {
+		free(item.text);
+		free(key);
 		return FDNS_ENOMEM;
+	}
+	b->listen_keys[conf->nlisten] = key;
 	conf->listen[conf->nlisten++] = item;
 	return 0;
 }
 
-void conf__listen_clear(conf_t *conf)
+void conf__listen_clear(struct build *b)
 {
-	for (size_t i = 0; i < conf->nlisten; i++)
-		free(conf->listen[i].text);
-	free(conf->listen);
-	conf->listen = NULL;
-	conf->nlisten = 0;
+	for (size_t i = 0; i < b->conf.nlisten; i++) {
+		free(b->conf.listen[i].text);
+		if (b->listen_keys)
+			free(b->listen_keys[i]);
+	}
+	free(b->conf.listen);
+	free(b->listen_keys);
+	conf__index_free(&b->listen_index);
+	b->conf.listen = NULL;
+	b->listen_keys = NULL;
+	b->conf.nlisten = 0;
 }
 
 static int parse_log_level(struct build *b, const yaml_node_t *val)
@@ -157,7 +184,7 @@ static int parse_listen(struct build *b, const yaml_node_t *val)
 		if (item->type != YAML_SCALAR_NODE)
 			return conf__fail_type(b, item, "listen", "a list of addresses");
 		text = conf__node_text(item);
-		rc = conf__listen_add(&b->conf, text);
+		rc = conf__listen_add(b, text);
 		if (rc == FDNS_EADDR)
 			return conf__fail_at(
 			    b, item, "invalid listen address '%s' (" CONF_ADDR_HINT ")", text);

@@ -24,13 +24,31 @@
 
 #include <ldns/ldns.h>
 
-static const char *const algorithms[] = {"hmac-sha256", "hmac-sha512", "hmac-sha1"};
+/* The algorithms, with the length of their HMAC output. RFC 8945 (section 8, "Shared
+ * Secrets") says a secret should be at least that long, and RFC 2104 (section 3) calls HMAC
+ * keys shorter than the output "strongly discouraged". Shorter than SECRET_MIN (128 bits) is
+ * refused: brute force is no longer out of reach. Between the two is accepted, so that keys
+ * made for older tools (BIND's dnssec-keygen -b 128) keep working; the docs recommend the
+ * HMAC length, which tsig-keygen and keymgr produce. */
+static const struct algorithm {
+	const char *name;
+	size_t hmac_size; /* bytes */
+} algorithms[] = {
+    {"hmac-sha256", 32},
+    {"hmac-sha512", 64},
+    {"hmac-sha1", 20},
+};
+
+#define NALGORITHMS (sizeof(algorithms) / sizeof(algorithms[0]))
+#define SECRET_MIN  16 /* bytes, decoded */
 
 void conf__keys_free(conf_t *conf)
 {
 	for (size_t i = 0; i < conf->nkeys; i++) {
 		free(conf->keys[i].name);
 		free(conf->keys[i].algorithm);
+		if (conf->keys[i].secret != NULL)
+			explicit_bzero(conf->keys[i].secret, strlen(conf->keys[i].secret));
 		free(conf->keys[i].secret);
 	}
 	free(conf->keys);
@@ -55,36 +73,79 @@ void conf__zone_xfr_free(conf_zone_t *zone)
 	zone->nnotify = zone->nallow_transfer = 0;
 }
 
-static bool same_name(const char *a, const char *b)
-{
-	char *ca = conf__zone_canon(a), *cb = conf__zone_canon(b);
-	bool same = ca && cb && strcmp(ca, cb) == 0;
-	free(ca);
-	free(cb);
-	return same;
-}
-
 /* A key name used by a zone: it must be in keys:. *out is a copy of the name as keys: has it. */
 static int key_ref(struct build *b, const yaml_node_t *val, char **out)
 {
+	char buf[CONF_SHOWN_MAX], *canon;
+	size_t pos;
+
 	if (val->type != YAML_SCALAR_NODE || conf__node_is_null(val))
 		return conf__fail_type(b, val, "key", "a key name");
-	for (size_t i = 0; i < b->conf.nkeys; i++)
-		if (same_name(b->conf.keys[i].name, conf__node_text(val))) {
-			*out = strdup(b->conf.keys[i].name);
-			return *out ? 0 : FDNS_ENOMEM;
-		}
-	return conf__fail_at(b, val, "unknown TSIG key '%s' (not in 'keys')", conf__node_text(val));
+	canon = conf__zone_canon(conf__node_text(val));
+	pos = canon ? conf__index_find(&b->key_index, canon) : CONF_INDEX_NONE;
+	free(canon);
+	if (pos == CONF_INDEX_NONE)
+		return conf__fail_at(b, val, "unknown TSIG key %s (not in 'keys')",
+		                     conf__shown(conf__node_text(val), buf, sizeof(buf)));
+	*out = strdup(b->conf.keys[pos].name);
+	return *out ? 0 : FDNS_ENOMEM;
 }
 
+/* The decoded length of a base64 secret, or 0 if it is not base64. Nothing of it is kept. */
+static size_t secret_size(const char *text)
+{
+	ldns_rdf *raw = NULL;
+	size_t size = 0;
+
+	if (text[0] != '\0' && ldns_str2rdf_b64(&raw, text) == LDNS_STATUS_OK)
+		size = ldns_rdf_size(raw);
+	if (raw != NULL) {
+		explicit_bzero(ldns_rdf_data(raw), ldns_rdf_size(raw));
+		ldns_rdf_deep_free(raw);
+	}
+	return size;
+}
+
+/* Appends the key; takes canon over in every case. */
+static int key_add(struct build *b, const char *name, char *canon, const char *algorithm,
+                   const char *secret)
+{
+	conf_key_t k = {.name = strdup(name), .algorithm = strdup(algorithm), .secret = NULL};
+	char **canons = realloc(b->key_canons, (b->conf.nkeys + 1) * sizeof(*canons));
+	conf_key_t *keys;
+
+	if (canons != NULL)
+		b->key_canons = canons;
+	keys = canons ? realloc(b->conf.keys, (b->conf.nkeys + 1) * sizeof(*keys)) : NULL;
+	if (keys != NULL)
+		b->conf.keys = keys;
+	k.secret = strdup(secret);
+	if (keys == NULL || !k.name || !k.algorithm || !k.secret ||
+	    conf__index_add(&b->key_index, canon, b->conf.nkeys) != 0) {
+		free(k.name);
+		free(k.algorithm);
+		if (k.secret != NULL)
+			explicit_bzero(k.secret, strlen(k.secret));
+		free(k.secret);
+		free(canon);
+		return FDNS_ENOMEM;
+	}
+	b->key_canons[b->conf.nkeys] = canon;
+	b->conf.keys[b->conf.nkeys++] = k;
+	return 0;
+}
+
+/* One entry of keys:. Of what it holds, only a valid key name is ever repeated in a message
+ * (conf__shown): not the secret, and not whatever else may be a secret in the wrong place. */
 static int parse_key(struct build *b, const yaml_node_t *node)
 {
 	const yaml_node_t *name = NULL, *alg = NULL, *secret = NULL;
-	conf_key_t *keys, *k;
+	char buf[CONF_SHOWN_MAX], *canon;
+	size_t a, size;
 	int rc;
 
 	if (node->type != YAML_MAPPING_NODE)
-		return conf__fail_type(b, node, "keys", "a list of mappings");
+		return conf__fail_type_shown(b, node, "keys", "a list of mappings");
 	rc = conf__mapping_check(b, node, "key");
 	for (yaml_node_pair_t *p = node->data.mapping.pairs.start;
 	     rc == 0 && p < node->data.mapping.pairs.top; p++) {
@@ -97,7 +158,8 @@ static int parse_key(struct build *b, const yaml_node_t *node)
 		else if (strcmp(text, "secret") == 0)
 			secret = conf__node_get(b, p->value);
 		else
-			return conf__fail_at(b, key, "unknown key '%s' in key", text);
+			return conf__fail_at(b, key, "unknown key %s in key",
+			                     conf__shown(text, buf, sizeof(buf)));
 	}
 	if (rc != 0)
 		return rc;
@@ -108,39 +170,48 @@ static int parse_key(struct build *b, const yaml_node_t *node)
 		                     : !alg ? "algorithm"
 		                            : "secret");
 	if (name->type != YAML_SCALAR_NODE || conf__node_is_null(name))
-		return conf__fail_type(b, name, "name", "a key name");
-	char *canon = conf__zone_canon(conf__node_text(name));
-	free(canon);
+		return conf__fail_type_shown(b, name, "name", "a key name");
+	canon = conf__zone_canon(conf__node_text(name));
 	if (canon == NULL)
-		return conf__fail_at(b, name, "invalid key name '%s'", conf__node_text(name));
-	for (size_t i = 0; i < b->conf.nkeys; i++)
-		if (same_name(b->conf.keys[i].name, conf__node_text(name)))
-			return conf__fail_at(b, name, "duplicate TSIG key '%s'",
-			                     conf__node_text(name));
-	size_t a = 0;
-	while (alg->type == YAML_SCALAR_NODE && a < sizeof(algorithms) / sizeof(algorithms[0]) &&
-	       strcmp(conf__node_text(alg), algorithms[a]) != 0)
-		a++;
-	if (alg->type != YAML_SCALAR_NODE || a == sizeof(algorithms) / sizeof(algorithms[0]))
-		return conf__fail_type(b, alg, "algorithm",
-		                       "hmac-sha256, hmac-sha512 or hmac-sha1");
-	ldns_rdf *raw = NULL;
-	if (secret->type != YAML_SCALAR_NODE || conf__node_text(secret)[0] == '\0' ||
-	    ldns_str2rdf_b64(&raw, conf__node_text(secret)) != LDNS_STATUS_OK ||
-	    ldns_rdf_size(raw) == 0) {
-		ldns_rdf_deep_free(raw);
+		return conf__fail_at(b, name, "invalid key name %s",
+		                     conf__shown(conf__node_text(name), buf, sizeof(buf)));
+	if (conf__index_find(&b->key_index, canon) != CONF_INDEX_NONE) {
+		free(canon);
+		return conf__fail_at(b, name, "duplicate TSIG key %s",
+		                     conf__shown(conf__node_text(name), buf, sizeof(buf)));
+	}
+	for (a = 0; alg->type == YAML_SCALAR_NODE && a < NALGORITHMS &&
+	            strcmp(conf__node_text(alg), algorithms[a].name) != 0;
+	     a++)
+		;
+	if (alg->type != YAML_SCALAR_NODE || a == NALGORITHMS) {
+		free(canon);
+		return conf__fail_type_shown(b, alg, "algorithm",
+		                             "hmac-sha256, hmac-sha512 or hmac-sha1");
+	}
+	/* The secret's text never goes into a message, whatever is wrong with it. */
+	if (secret->type != YAML_SCALAR_NODE || conf__node_is_null(secret)) {
+		free(canon);
 		return conf__fail_type(b, secret, "secret", "a base64 string");
 	}
-	ldns_rdf_deep_free(raw);
-	keys = realloc(b->conf.keys, (b->conf.nkeys + 1) * sizeof(*keys));
-	if (keys == NULL)
-		return FDNS_ENOMEM;
-	b->conf.keys = keys;
-	k = &keys[b->conf.nkeys++];
-	k->name = strdup(conf__node_text(name));
-	k->algorithm = strdup(algorithms[a]);
-	k->secret = strdup(conf__node_text(secret));
-	return k->name && k->algorithm && k->secret ? 0 : FDNS_ENOMEM;
+	size = secret_size(conf__node_text(secret));
+	if (size == 0) {
+		free(canon);
+		return conf__fail_at(
+		    b, secret, "secret of key %s is not valid base64 (secrets are never shown)",
+		    conf__shown(conf__node_text(name), buf, sizeof(buf)));
+	}
+	if (size < SECRET_MIN) {
+		free(canon);
+		return conf__fail_at(
+		    b, secret,
+		    "secret of key %s is too short: %zu bytes (at least %d; %zu, the "
+		    "size of the %s output, recommended)",
+		    conf__shown(conf__node_text(name), buf, sizeof(buf)), size, SECRET_MIN,
+		    algorithms[a].hmac_size, algorithms[a].name);
+	}
+	return key_add(b, conf__node_text(name), canon, algorithms[a].name,
+	               conf__node_text(secret));
 }
 
 int conf__keys_parse(struct build *b, const yaml_node_t *node)
@@ -150,60 +221,11 @@ int conf__keys_parse(struct build *b, const yaml_node_t *node)
 	if (conf__node_is_null(node))
 		return 0;
 	if (node->type != YAML_SEQUENCE_NODE)
-		return conf__fail_type(b, node, "keys", "a list");
+		return conf__fail_type_shown(b, node, "keys", "a list");
 	for (yaml_node_item_t *it = node->data.sequence.items.start;
 	     rc == 0 && it < node->data.sequence.items.top; it++)
 		rc = parse_key(b, conf__node_get(b, *it));
 	return rc;
-}
-
-/* "192.0.2.0/24", "2001:db8::/32" or a single address. */
-static int cidr_parse(const char *text, struct sockaddr_storage *ss, unsigned *prefix)
-{
-	char host[INET6_ADDRSTRLEN + 1];
-	const char *slash = strchr(text, '/');
-	size_t len = slash ? (size_t)(slash - text) : strlen(text);
-	unsigned max;
-
-	memset(ss, 0, sizeof(*ss));
-	if (len == 0 || len >= sizeof(host))
-		return FDNS_EADDR;
-	memcpy(host, text, len);
-	host[len] = '\0';
-	if (inet_pton(AF_INET, host, &((struct sockaddr_in *)ss)->sin_addr) == 1) {
-		ss->ss_family = AF_INET;
-		max = 32;
-	} else if (inet_pton(AF_INET6, host, &((struct sockaddr_in6 *)ss)->sin6_addr) == 1) {
-		ss->ss_family = AF_INET6;
-		max = 128;
-	} else {
-		return FDNS_EADDR;
-	}
-	*prefix = max;
-	if (slash) {
-		char *end;
-		unsigned long p = strtoul(slash + 1, &end, 10);
-		if (slash[1] < '0' || slash[1] > '9' || *end != '\0' || p > max)
-			return FDNS_EADDR;
-		*prefix = (unsigned)p;
-	}
-	return 0;
-}
-
-/* Whether addr has bits set past prefix ("192.0.2.1/24"): such an entry would silently
- * allow the whole network. */
-static bool cidr_host_bits(const struct sockaddr_storage *ss, unsigned prefix)
-{
-	const uint8_t *a = ss->ss_family == AF_INET
-	                       ? (const uint8_t *)&((const struct sockaddr_in *)ss)->sin_addr
-	                       : ((const struct sockaddr_in6 *)ss)->sin6_addr.s6_addr;
-	unsigned n = ss->ss_family == AF_INET ? 4 : 16;
-	for (unsigned i = prefix / 8; i < n; i++) {
-		uint8_t mask = i == prefix / 8 ? (uint8_t)(0xFF >> (prefix % 8)) : 0xFF;
-		if (a[i] & mask)
-			return true;
-	}
-	return false;
 }
 
 /* "192.0.2.1", "192.0.2.1:5300", "2001:db8::1" or "[2001:db8::1]:5300"; port 53 by default. */
@@ -229,6 +251,8 @@ static int target_parse(const char *text, struct sockaddr_storage *ss, socklen_t
 static int entry_parse(struct build *b, const yaml_node_t *node, const char *what,
                        const yaml_node_t **addr, char **key)
 {
+	char buf[CONF_SHOWN_MAX];
+
 	*addr = node;
 	*key = NULL;
 	if (node->type == YAML_SCALAR_NODE && !conf__node_is_null(node))
@@ -246,7 +270,8 @@ static int entry_parse(struct build *b, const yaml_node_t *node, const char *wha
 		else if (strcmp(conf__node_text(k), "key") == 0)
 			keyval = conf__node_get(b, p->value);
 		else
-			return conf__fail_at(b, k, "unknown key '%s' in %s", conf__node_text(k),
+			return conf__fail_at(b, k, "unknown key %s in %s",
+			                     conf__shown(conf__node_text(k), buf, sizeof(buf)),
 			                     what);
 	}
 	if (rc != 0)
@@ -266,10 +291,10 @@ static int parse_acl_entry(struct build *b, conf_zone_t *zone, const yaml_node_t
 	int rc = entry_parse(b, node, "allow-transfer", &addr, &key);
 	conf_acl_t item = {.key = key};
 
-	if (rc == 0 && cidr_parse(conf__node_text(addr), &item.addr, &item.prefix) != 0)
-		rc = conf__fail_type(b, addr, "allow-transfer address",
-		                     "an IPv4 or IPv6 address or ADDRESS/PREFIX");
-	else if (rc == 0 && cidr_host_bits(&item.addr, item.prefix))
+	if (rc == 0 && conf__cidr_parse(conf__node_text(addr), &item.addr, &item.prefix) != 0)
+		rc = conf__fail_type_shown(b, addr, "allow-transfer address",
+		                           "an IPv4 or IPv6 address or ADDRESS/PREFIX");
+	else if (rc == 0 && conf__cidr_host_bits(&item.addr, item.prefix))
 		rc = conf__fail_at(b, addr,
 		                   "allow-transfer address '%s' has bits set past its /%u prefix",
 		                   conf__node_text(addr), item.prefix);
@@ -296,7 +321,8 @@ static int parse_notify_entry(struct build *b, conf_zone_t *zone, const yaml_nod
 	conf_notify_t item = {.key = key};
 
 	if (rc == 0 && target_parse(conf__node_text(addr), &item.addr, &item.addrlen) != 0)
-		rc = conf__fail_type(b, addr, "notify address", "IPv4[:PORT], IPv6 or [IPv6]:PORT");
+		rc = conf__fail_type_shown(b, addr, "notify address",
+		                           "IPv4[:PORT], IPv6 or [IPv6]:PORT");
 	conf_notify_t *grown =
 	    rc == 0 ? realloc(zone->notify, (zone->nnotify + 1) * sizeof(*grown)) : NULL;
 	if (rc == 0 && grown == NULL)
@@ -320,7 +346,7 @@ int conf__zone_xfr_parse(struct build *b, conf_zone_t *zone, const yaml_node_t *
 	if (conf__node_is_null(val))
 		return 0;
 	if (val->type != YAML_SEQUENCE_NODE)
-		return conf__fail_type(b, val, conf__node_text(key), "a list");
+		return conf__fail_type_shown(b, val, conf__node_text(key), "a list");
 	for (yaml_node_item_t *it = val->data.sequence.items.start;
 	     rc == 0 && it < val->data.sequence.items.top; it++) {
 		const yaml_node_t *item = conf__node_get(b, *it);

@@ -91,28 +91,74 @@ int conf__fail_type(struct build *b, const yaml_node_t *node, const char *what, 
 	                     conf__node_text(node));
 }
 
+bool conf__may_be_secret(const char *text)
+{
+	size_t run = 0;
+
+	for (const char *c = text; *c != '\0'; c++) {
+		bool b64 = (*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') ||
+		           (*c >= '0' && *c <= '9') || *c == '+' || *c == '/' || *c == '=';
+		if (b64 && ++run >= CONF_SECRET_RUN)
+			return true;
+		if (!b64 && *c != ' ' && *c != '\t' && *c != '\n')
+			run = 0;
+	}
+	return false;
+}
+
+const char *conf__shown(const char *text, char *buf, size_t len)
+{
+	int n;
+
+	if (conf__may_be_secret(text))
+		return "<hidden>";
+	n = snprintf(buf, len, "'%s'", text);
+	if (n < 0 || (size_t)n >= len)
+		memcpy(buf + len - 5, "...'", 5);
+	return buf;
+}
+
+int conf__fail_type_shown(struct build *b, const yaml_node_t *node, const char *what,
+                          const char *want)
+{
+	char buf[CONF_SHOWN_MAX];
+
+	if (node_kind(node) != NULL)
+		return conf__fail_type(b, node, what, want);
+	return conf__fail_at(b, node, "'%s' must be %s (got %s)", what, want,
+	                     conf__shown(conf__node_text(node), buf, sizeof(buf)));
+}
+
 int conf__mapping_check(struct build *b, const yaml_node_t *node, const char *what)
 {
 	const yaml_node_pair_t *start, *top;
+	/* Each key against the ones before it, through an index: a mapping may be long. */
+	struct conf_index seen = {0};
+	char buf[CONF_SHOWN_MAX];
+	int rc = 0;
 
 	if (node->type != YAML_MAPPING_NODE)
 		return conf__fail_type(b, node, what, "a mapping");
 	start = node->data.mapping.pairs.start;
 	top = node->data.mapping.pairs.top;
-	for (const yaml_node_pair_t *p = start; p < top; p++) {
+	for (const yaml_node_pair_t *p = start; rc == 0 && p < top; p++) {
 		const yaml_node_t *key = conf__node_get(b, p->key);
-		if (key->type != YAML_SCALAR_NODE)
-			return conf__fail_at(b, key, "keys in '%s' must be strings (got %s)", what,
-			                     node_kind(key));
-		for (const yaml_node_pair_t *q = start; q < p; q++) {
-			const yaml_node_t *prev = conf__node_get(b, q->key);
-			if (strcmp(conf__node_text(prev), conf__node_text(key)) == 0)
-				return conf__fail_at(
-				    b, key, "duplicate key '%s' (first at line %zu)",
-				    conf__node_text(key), prev->start_mark.line + 1);
+		size_t prev;
+		if (key->type != YAML_SCALAR_NODE) {
+			rc = conf__fail_at(b, key, "keys in '%s' must be strings (got %s)", what,
+			                   node_kind(key));
+			break;
 		}
+		prev = conf__index_find(&seen, conf__node_text(key));
+		if (prev != CONF_INDEX_NONE)
+			rc = conf__fail_at(b, key, "duplicate key %s (first at line %zu)",
+			                   conf__shown(conf__node_text(key), buf, sizeof(buf)),
+			                   conf__node_get(b, start[prev].key)->start_mark.line + 1);
+		else if (top - start > 1)
+			rc = conf__index_add(&seen, conf__node_text(key), (size_t)(p - start));
 	}
-	return 0;
+	conf__index_free(&seen);
+	return rc;
 }
 
 int conf__uint_parse(struct build *b, const yaml_node_t *val, const char *what, unsigned min,

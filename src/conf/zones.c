@@ -26,10 +26,9 @@ char *conf__zone_canon(const char *name)
 
 struct zone_key *conf__zone_find(struct build *b, const char *canon)
 {
-	for (size_t i = 0; i < b->conf.nzones; i++)
-		if (strcmp(b->keys[i].canon, canon) == 0)
-			return &b->keys[i];
-	return NULL;
+	size_t pos = conf__index_find(&b->zone_index, canon);
+
+	return pos == CONF_INDEX_NONE ? NULL : &b->keys[pos];
 }
 
 int conf__zone_add(struct build *b, const char *name, char *canon, const char *file, size_t line)
@@ -49,6 +48,8 @@ int conf__zone_add(struct build *b, const char *name, char *canon, const char *f
 	if (keys == NULL)
 		goto fail;
 	b->keys = keys;
+	if (conf__index_add(&b->zone_index, canon, conf->nzones) != 0)
+		goto fail;
 	b->keys[conf->nzones] = (struct zone_key){.canon = canon, .line = line};
 	conf->zones[conf->nzones++] = zone;
 	return 0;

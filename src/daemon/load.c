@@ -20,25 +20,45 @@ static int load_one(zone_data_t **z, const conf_zone_t *cz, char *err, size_t er
 	return zone_make_empty(z, cz->name, (uint32_t)time(NULL), err, errlen);
 }
 
-static bool same_zone(const char *a, const ldns_rdf *b)
+static int dname_cmp(const void *a, const void *b)
 {
-	ldns_rdf *n = NULL;
-	if (ldns_str2rdf_dname(&n, a) != LDNS_STATUS_OK)
-		return false;
-	bool same = ldns_dname_compare(n, b) == 0;
-	ldns_rdf_deep_free(n);
-	return same;
+	return ldns_dname_compare(*(ldns_rdf *const *)a, *(ldns_rdf *const *)b);
+}
+
+/* The fleet's reverse zones as names, sorted, so that each loaded zone is looked up in
+ * log time (a loop over them for every zone was quadratic). *n: how many. NULL when out of
+ * memory. */
+static ldns_rdf **reverse_names(const conf_fleet_t *fleet, size_t *n)
+{
+	ldns_rdf **names = calloc(fleet->nreverse_zones + 1, sizeof(*names));
+
+	*n = 0;
+	if (!names)
+		return NULL;
+	for (size_t i = 0; i < fleet->nreverse_zones; i++) {
+		if (ldns_str2rdf_dname(&names[*n], fleet->reverse_zones[i]) == LDNS_STATUS_OK)
+			(*n)++;
+		else
+			names[*n] = NULL; /* no zone can have it (conf checked every name) */
+	}
+	qsort(names, *n, sizeof(*names), dname_cmp);
+	return names;
+}
+
+static void reverse_names_free(ldns_rdf **names, size_t n)
+{
+	for (size_t i = 0; names && i < n; i++)
+		ldns_rdf_deep_free(names[i]);
+	free(names);
 }
 
 /* Whether zone z is one the fleet adds records to. */
-static bool is_dynamic(const loaded_t *l, const zone_data_t *z)
+static bool is_dynamic(const loaded_t *l, ldns_rdf *const *reverse, size_t nreverse,
+                       const zone_data_t *z)
 {
 	if (ldns_dname_compare(z->apex, l->fleet_apex) == 0)
 		return true;
-	for (size_t i = 0; i < l->conf.fleet.nreverse_zones; i++)
-		if (same_zone(l->conf.fleet.reverse_zones[i], z->apex))
-			return true;
-	return false;
+	return bsearch(&z->apex, reverse, nreverse, sizeof(*reverse), dname_cmp) != NULL;
 }
 
 static void decide_fleet(loaded_t *l)
@@ -98,8 +118,11 @@ int daemon_load(loaded_t *l, const conf_cmdline_t *cl, char *err, size_t errlen)
 	const conf_t *c = &l->conf;
 	zone_data_t **zones = calloc(c->nzones ? c->nzones : 1, sizeof(*zones));
 	l->dynamic = calloc(c->nzones ? c->nzones : 1, sizeof(*l->dynamic));
-	if (!zones || !l->dynamic) {
+	size_t nreverse = 0;
+	ldns_rdf **reverse = l->fleet ? reverse_names(&c->fleet, &nreverse) : NULL;
+	if (!zones || !l->dynamic || (l->fleet && !reverse)) {
 		free(zones);
+		reverse_names_free(reverse, nreverse);
 		daemon_loaded_free(l);
 		return FDNS_ENOMEM;
 	}
@@ -116,12 +139,14 @@ int daemon_load(loaded_t *l, const conf_cmdline_t *cl, char *err, size_t errlen)
 	if (ret == FDNS_OK && (ret = xfr_set_build(&l->xfr, c, zones, c->nzones)) < 0)
 		snprintf(err, errlen, "zone transfer data: %s", fdns_strerror(ret));
 	for (size_t i = 0; i < c->nzones; i++) {
-		if (ret == FDNS_OK && l->fleet && zones[i] && is_dynamic(l, zones[i]))
+		if (ret == FDNS_OK && l->fleet && zones[i] &&
+		    is_dynamic(l, reverse, nreverse, zones[i]))
 			l->dynamic[l->ndynamic++] = zones[i]; /* kept: the fleet adds to it */
 		else
 			zone_data_free(zones[i]);
 	}
 	free(zones);
+	reverse_names_free(reverse, nreverse);
 	if (ret < 0)
 		daemon_loaded_free(l);
 	return ret;

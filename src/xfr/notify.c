@@ -243,7 +243,8 @@ static const char *target_key(const conf_zone_t *cz, const conf_notify_t *n)
 	return NULL;
 }
 
-static void target_add(xfr_t *x, const conf_zone_t *cz, const conf_notify_t *n)
+static void target_add(xfr_t *x, const conf_zone_t *cz, const conf_notify_t *n,
+                       const conf_key_t **keys)
 {
 	notify_target_t *t = calloc(1, sizeof(*t));
 	notify_target_t **grown = realloc(x->targets, (x->ntargets + 1) * sizeof(*grown));
@@ -265,7 +266,7 @@ static void target_add(xfr_t *x, const conf_zone_t *cz, const conf_notify_t *n)
 	t->addr = n->addr;
 	t->addrlen = n->addrlen;
 	t->text = strdup(n->text);
-	t->key = key ? xfr__key_new(x->conf, key) : NULL;
+	t->key = key ? xfr__key_new_indexed(x->conf, keys, key) : NULL;
 	uv_timer_init(x->loop, &t->timer);
 	t->timer.data = t;
 	x->handles++;
@@ -278,9 +279,11 @@ void xfr_apply(xfr_t *x, xfr_set_t *base, const conf_t *conf)
 	xfr_set_free(x->base);
 	x->base = base;
 	x->conf = conf;
+	const conf_key_t **keys = xfr__keys_index(conf); /* NULL: each key found the slow way */
 	for (size_t i = 0; i < conf->nzones; i++)
 		for (size_t j = 0; j < conf->zones[i].nnotify; j++)
-			target_add(x, &conf->zones[i], &conf->zones[i].notify[j]);
+			target_add(x, &conf->zones[i], &conf->zones[i].notify[j], keys);
+	free((void *)keys);
 }
 
 static void set_free_cb(void *set)

@@ -87,6 +87,11 @@ int xfr__rrs_from_list(xfr_rrs_t *out, ldns_rr_list *list);
 void xfr__rrs_free(xfr_rrs_t *r);
 /** A copy of conf's key named name (NULL when out of memory or unknown). */
 xfr_key_t *xfr__key_new(const conf_t *conf, const char *name);
+/** conf's keys sorted by name, for xfr__key_new_indexed (malloc'ed; NULL: out of memory). */
+const conf_key_t **xfr__keys_index(const conf_t *conf);
+/** xfr__key_new, finding the key through order (from xfr__keys_index) first. */
+xfr_key_t *xfr__key_new_indexed(const conf_t *conf, const conf_key_t **order,
+                                const char *name);
 void xfr__key_free(xfr_key_t *k);
 bool serial_gt(uint32_t a, uint32_t b); /* RFC 1982 */
 

@@ -37,14 +37,45 @@ void xfr__key_free(xfr_key_t *k)
 	free(k);
 }
 
-xfr_key_t *xfr__key_new(const conf_t *conf, const char *name)
+/* conf's keys in strcmp order of their names: src/conf stores every key name an ACL or a
+ * NOTIFY target uses exactly as keys: has it, so each is found by binary search. */
+static int key_order(const void *a, const void *b)
 {
+	return strcmp((*(const conf_key_t *const *)a)->name, (*(const conf_key_t *const *)b)->name);
+}
+
+const conf_key_t **xfr__keys_index(const conf_t *conf)
+{
+	const conf_key_t **order = malloc((conf->nkeys + 1) * sizeof(*order));
+	if (!order)
+		return NULL;
+	for (size_t i = 0; i < conf->nkeys; i++)
+		order[i] = &conf->keys[i];
+	qsort(order, conf->nkeys, sizeof(*order), key_order);
+	return order;
+}
+
+static const conf_key_t *key_lookup(const conf_t *conf, const conf_key_t **order,
+                                    const char *name)
+{
+	conf_key_t want = {.name = (char *)name};
+	const conf_key_t *wantp = &want, **found;
+	if (!order)
+		return NULL;
+	found = bsearch(&wantp, order, conf->nkeys, sizeof(*order), key_order);
+	return found ? *found : NULL;
+}
+
+xfr_key_t *xfr__key_new_indexed(const conf_t *conf, const conf_key_t **order,
+                                const char *name)
+{
+	const conf_key_t *found = key_lookup(conf, order, name);
 	xfr_key_t *k = calloc(1, sizeof(*k));
 	ldns_rdf *want = NULL;
 	if (!k || ldns_str2rdf_dname(&want, name) != LDNS_STATUS_OK)
 		goto fail;
 	ldns_dname2canonical(want);
-	for (size_t i = 0; i < conf->nkeys; i++) {
+	for (size_t i = found ? (size_t)(found - conf->keys) : 0; i < conf->nkeys; i++) {
 		const conf_key_t *ck = &conf->keys[i];
 		ldns_rdf *n = NULL;
 		if (ldns_str2rdf_dname(&n, ck->name) != LDNS_STATUS_OK)
@@ -69,6 +100,11 @@ fail:
 	ldns_rdf_deep_free(want);
 	xfr__key_free(k);
 	return NULL;
+}
+
+xfr_key_t *xfr__key_new(const conf_t *conf, const char *name)
+{
+	return xfr__key_new_indexed(conf, NULL, name);
 }
 
 void xfr__rrs_free(xfr_rrs_t *r)
@@ -131,7 +167,8 @@ done:
 	return ret;
 }
 
-static int build_acl(xfr_zone_t *z, const conf_zone_t *cz, const conf_t *conf)
+static int build_acl(xfr_zone_t *z, const conf_zone_t *cz, const conf_t *conf,
+                     const conf_key_t **keys)
 {
 	if (!cz || cz->nallow_transfer == 0)
 		return FDNS_OK;
@@ -143,13 +180,14 @@ static int build_acl(xfr_zone_t *z, const conf_zone_t *cz, const conf_t *conf)
 		z->acl[i].addr = a->addr;
 		z->acl[i].prefix = a->prefix;
 		z->nacl++;
-		if (a->key && !(z->acl[i].key = xfr__key_new(conf, a->key)))
+		if (a->key && !(z->acl[i].key = xfr__key_new_indexed(conf, keys, a->key)))
 			return FDNS_ENOMEM;
 	}
 	return FDNS_OK;
 }
 
-xfr_zone_t *xfr__zone_build(const zone_data_t *zd, const conf_zone_t *cz, const conf_t *conf)
+static xfr_zone_t *zone_build(const zone_data_t *zd, const conf_zone_t *cz, const conf_t *conf,
+                              const conf_key_t **keys)
 {
 	xfr_zone_t *z = calloc(1, sizeof(*z));
 	ldns_rr_list *list = ldns_rr_list_new();
@@ -189,7 +227,7 @@ xfr_zone_t *xfr__zone_build(const zone_data_t *zd, const conf_zone_t *cz, const 
 			continue; /* a second SOA cannot be: the zone was checked */
 		}
 	}
-	if (!z->soa || xfr__rrs_from_list(&z->rrs, list) < 0 || build_acl(z, cz, conf) < 0)
+	if (!z->soa || xfr__rrs_from_list(&z->rrs, list) < 0 || build_acl(z, cz, conf, keys) < 0)
 		goto fail;
 	ldns_rr_list_deep_free(list);
 	return z;
@@ -228,6 +266,11 @@ const xfr_zone_t *xfr__set_find(const xfr_set_t *set, const uint8_t *apex, size_
 	return NULL;
 }
 
+xfr_zone_t *xfr__zone_build(const zone_data_t *zd, const conf_zone_t *cz, const conf_t *conf)
+{
+	return zone_build(zd, cz, conf, NULL);
+}
+
 /* The configured zone whose name is apex, or NULL. */
 static const conf_zone_t *conf_zone_of(const conf_t *conf, const ldns_rdf *apex)
 {
@@ -256,16 +299,30 @@ int xfr_set_build(xfr_set_t **out, const conf_t *conf, zone_data_t *const *zones
 		free(set);
 		return FDNS_ENOMEM;
 	}
+	const conf_key_t **keys = xfr__keys_index(conf);
+	if (!keys) {
+		xfr_set_free(set);
+		return FDNS_ENOMEM;
+	}
 	for (size_t i = 0; i < n; i++) {
 		if (!zones[i])
 			continue;
-		xfr_zone_t *z = xfr__zone_build_conf(zones[i], conf);
+		/* zones[] is parallel to conf->zones: check that, rather than search. */
+		const conf_zone_t *cz = i < conf->nzones ? &conf->zones[i] : NULL;
+		ldns_rdf *name = NULL;
+		if (!cz || ldns_str2rdf_dname(&name, cz->name) != LDNS_STATUS_OK ||
+		    ldns_dname_compare(name, zones[i]->apex) != 0)
+			cz = conf_zone_of(conf, zones[i]->apex);
+		ldns_rdf_deep_free(name);
+		xfr_zone_t *z = zone_build(zones[i], cz, conf, keys);
 		if (!z) {
+			free((void *)keys);
 			xfr_set_free(set);
 			return FDNS_ENOMEM;
 		}
 		set->zones[set->n++] = z;
 	}
+	free((void *)keys);
 	*out = set;
 	return FDNS_OK;
 }

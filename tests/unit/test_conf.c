@@ -23,6 +23,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* A secret of 16 bytes, the shortest accepted ("fleetdns-test-16"). */
+#define K16 "ZmxlZXRkbnMtdGVzdC0xNg=="
+
 struct fixture {
 	char dir[512]; /* the mkdtemp folder; short so that paths under it fit in PATH_MAX */
 	int n;         /* checks so far */
@@ -663,10 +666,11 @@ static const char xfr_conf[] = "zones:\n"
                                "keys:\n"
                                "  - { name: xfr, algorithm: hmac-sha256, secret: "
                                "\"ZmxlZXRkbnMgdGVzdCBrZXkgZm9yIHRzaWcgMjU2IQ==\" }\n"
-                               "  - { name: big.example., algorithm: hmac-sha512, secret: YWJj }\n"
+                               "  - { name: big.example., algorithm: hmac-sha512,\n"
+                               "      secret: " K16 " }\n"
                                "  - name: old\n"
                                "    algorithm: hmac-sha1\n"
-                               "    secret: \"YWJj ZGVm\"\n";
+                               "    secret: \"ZmxlZXRk bnMtdGVz dC0xNg==\"\n";
 
 /* "ADDRESS#PORT" of a notify target, or "ADDRESS/PREFIX" of an ACL entry (port < 0). */
 static const char *sa_text(const struct sockaddr_storage *ss, int port, unsigned prefix, char *buf,
@@ -730,7 +734,7 @@ static void test_xfr(struct fixture *fx)
 		is_str(fx, c.keys[1].name, "big.example.", "xfr: key 2 name, absolute, as written");
 		is_str(fx, c.keys[1].algorithm, "hmac-sha512", "xfr: key 2 hmac-sha512");
 		is_str(fx, c.keys[2].algorithm, "hmac-sha1", "xfr: key 3 hmac-sha1");
-		is_str(fx, c.keys[2].secret, "YWJj ZGVm",
+		is_str(fx, c.keys[2].secret, "ZmxlZXRk bnMtdGVz dC0xNg==",
 		       "xfr: key 3 secret with a space (base64 may be split, as in BIND)");
 	}
 	is_int(fx, (long long)c.nzones, 2, "xfr: two zones");
@@ -778,7 +782,7 @@ static void test_xfr(struct fixture *fx)
 
 	/* The same key named by two zones, and a zone overridden on the command line. */
 	write_file(fx, "xfr2.conf",
-	           "keys: [{name: k, algorithm: hmac-sha256, secret: YWJj}]\n"
+	           "keys: [{name: k, algorithm: hmac-sha256, secret: " K16 "}]\n"
 	           "zones:\n"
 	           "  - {name: a.test, allow-transfer: [{address: 127.0.0.1, key: K.}]}\n"
 	           "  - {name: b.test, notify: [{address: 127.0.0.1, key: k}]}\n",
@@ -966,167 +970,167 @@ static const struct bad_conf {
     /* keys: (src/conf/xfr.c) */
     {"keys: x\n", FDNS_EINVAL, "1:7: 'keys' must be a list (got 'x')"},
     {"keys: [x]\n", FDNS_EINVAL, "1:8: 'keys' must be a list of mappings (got 'x')"},
-    {"keys:\n  - {algorithm: hmac-sha256, secret: YWJj}\n", FDNS_EINVAL,
+    {"keys:\n  - {algorithm: hmac-sha256, secret: " K16 "}\n", FDNS_EINVAL,
      "2:5: a key needs 'name', 'algorithm' and 'secret' (no 'name')"},
-    {"keys:\n  - {name: xfr, secret: YWJj}\n", FDNS_EINVAL,
+    {"keys:\n  - {name: xfr, secret: " K16 "}\n", FDNS_EINVAL,
      "2:5: a key needs 'name', 'algorithm' and 'secret' (no 'algorithm')"},
     {"keys:\n  - {name: xfr, algorithm: hmac-sha256}\n", FDNS_EINVAL,
      "2:5: a key needs 'name', 'algorithm' and 'secret' (no 'secret')"},
-    {"keys:\n  - {name: xfr, algo: hmac-sha512, secret: YWJj}\n", FDNS_EINVAL,
+    {"keys:\n  - {name: xfr, algo: hmac-sha512, secret: " K16 "}\n", FDNS_EINVAL,
      "2:17: unknown key 'algo' in key"},
-    {"keys:\n  - {name: xfr, name: y, algorithm: hmac-sha512, secret: YWJj}\n", FDNS_EINVAL,
+    {"keys:\n  - {name: xfr, name: y, algorithm: hmac-sha512, secret: " K16 "}\n", FDNS_EINVAL,
      "2:17: duplicate key 'name' (first at line 2)"},
-    {"keys:\n  - {name: ~, algorithm: hmac-sha256, secret: YWJj}\n", FDNS_EINVAL,
+    {"keys:\n  - {name: ~, algorithm: hmac-sha256, secret: " K16 "}\n", FDNS_EINVAL,
      "2:12: 'name' must be a key name (got nothing)"},
-    {"keys:\n  - {name: 'a..b', algorithm: hmac-sha512, secret: YWJj}\n", FDNS_EINVAL,
+    {"keys:\n  - {name: 'a..b', algorithm: hmac-sha512, secret: " K16 "}\n", FDNS_EINVAL,
      "2:12: invalid key name 'a..b'"},
-    {"keys:\n  - {name: xfr, algorithm: hmac-sha512, secret: YWJj}\n"
-     "  - {name: XFR., algorithm: hmac-sha1, secret: YWJj}\n",
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha512, secret: " K16 "}\n"
+     "  - {name: XFR., algorithm: hmac-sha1, secret: " K16 "}\n",
      FDNS_EINVAL, "3:12: duplicate TSIG key 'XFR.'"},
-    {"keys:\n  - {name: xfr, algorithm: hmac-md5, secret: YWJj}\n", FDNS_EINVAL,
+    {"keys:\n  - {name: xfr, algorithm: hmac-md5, secret: " K16 "}\n", FDNS_EINVAL,
      "2:28: 'algorithm' must be hmac-sha256, hmac-sha512 or hmac-sha1 (got 'hmac-md5')"},
-    {"keys:\n  - {name: xfr, algorithm: HMAC-SHA256, secret: YWJj}\n", FDNS_EINVAL,
+    {"keys:\n  - {name: xfr, algorithm: HMAC-SHA256, secret: " K16 "}\n", FDNS_EINVAL,
      "2:28: 'algorithm' must be hmac-sha256, hmac-sha512 or hmac-sha1 (got 'HMAC-SHA256')"},
-    {"keys:\n  - {name: xfr, algorithm: [hmac-sha256], secret: YWJj}\n", FDNS_EINVAL,
+    {"keys:\n  - {name: xfr, algorithm: [hmac-sha256], secret: " K16 "}\n", FDNS_EINVAL,
      "2:28: 'algorithm' must be hmac-sha256, hmac-sha512 or hmac-sha1 (got a list)"},
     {"keys:\n  - {name: xfr, algorithm: hmac-sha512, secret: 'not base64!'}\n", FDNS_EINVAL,
-     "2:49: 'secret' must be a base64 string (got 'not base64!')"},
+     "2:49: secret of key 'xfr' is not valid base64 (secrets are never shown)"},
     {"keys:\n  - {name: xfr, algorithm: hmac-sha512, secret: YWJ}\n", FDNS_EINVAL,
-     "2:49: 'secret' must be a base64 string (got 'YWJ')"},
+     "2:49: secret of key 'xfr' is not valid base64 (secrets are never shown)"},
     {"keys:\n  - {name: xfr, algorithm: hmac-sha512, secret: 'YW=j'}\n", FDNS_EINVAL,
-     "2:49: 'secret' must be a base64 string (got 'YW=j')"},
+     "2:49: secret of key 'xfr' is not valid base64 (secrets are never shown)"},
     {"keys:\n  - {name: xfr, algorithm: hmac-sha512, secret: '===='}\n", FDNS_EINVAL,
-     "2:49: 'secret' must be a base64 string (got '====')"},
+     "2:49: secret of key 'xfr' is not valid base64 (secrets are never shown)"},
     {"keys:\n  - {name: xfr, algorithm: hmac-sha512, secret: ''}\n", FDNS_EINVAL,
-     "2:49: 'secret' must be a base64 string (got '')"},
+     "2:49: secret of key 'xfr' is not valid base64 (secrets are never shown)"},
     {"keys:\n  - {name: xfr, algorithm: hmac-sha512, secret: ~}\n", FDNS_EINVAL,
      "2:49: 'secret' must be a base64 string (got nothing)"},
     /* zones[].notify */
-    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: YWJj}\nzones:\n  - name: a.test\n"
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: " K16 "}\nzones:\n  - name: a.test\n"
      "    notify: 192.0.2.1\n",
      FDNS_EINVAL, "5:13: 'notify' must be a list (got '192.0.2.1')"},
-    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: YWJj}\nzones:\n  - name: a.test\n"
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: " K16 "}\nzones:\n  - name: a.test\n"
      "    notify: ['192.0.2.1:0']\n",
      FDNS_EINVAL,
      "5:14: 'notify address' must be IPv4[:PORT], IPv6 or [IPv6]:PORT (got '192.0.2.1:0')"},
-    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: YWJj}\nzones:\n  - name: a.test\n"
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: " K16 "}\nzones:\n  - name: a.test\n"
      "    notify: ['192.0.2.1:65536']\n",
      FDNS_EINVAL,
      "5:14: 'notify address' must be IPv4[:PORT], IPv6 or [IPv6]:PORT (got '192.0.2.1:65536')"},
-    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: YWJj}\nzones:\n  - name: a.test\n"
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: " K16 "}\nzones:\n  - name: a.test\n"
      "    notify: ['192.0.2.1:']\n",
      FDNS_EINVAL,
      "5:14: 'notify address' must be IPv4[:PORT], IPv6 or [IPv6]:PORT (got '192.0.2.1:')"},
-    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: YWJj}\nzones:\n  - name: a.test\n"
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: " K16 "}\nzones:\n  - name: a.test\n"
      "    notify: [ns1.example]\n",
      FDNS_EINVAL,
      "5:14: 'notify address' must be IPv4[:PORT], IPv6 or [IPv6]:PORT (got 'ns1.example')"},
-    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: YWJj}\nzones:\n  - name: a.test\n"
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: " K16 "}\nzones:\n  - name: a.test\n"
      "    notify: [192.0.2.0/24]\n",
      FDNS_EINVAL,
      "5:14: 'notify address' must be IPv4[:PORT], IPv6 or [IPv6]:PORT (got '192.0.2.0/24')"},
-    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: YWJj}\nzones:\n  - name: a.test\n"
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: " K16 "}\nzones:\n  - name: a.test\n"
      "    notify: ['[2001:db8::1']\n",
      FDNS_EINVAL,
      "5:14: 'notify address' must be IPv4[:PORT], IPv6 or [IPv6]:PORT (got '[2001:db8::1')"},
-    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: YWJj}\nzones:\n  - name: a.test\n"
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: " K16 "}\nzones:\n  - name: a.test\n"
      "    notify: ['[2001:db8::1]:x']\n",
      FDNS_EINVAL,
      "5:14: 'notify address' must be IPv4[:PORT], IPv6 or [IPv6]:PORT (got '[2001:db8::1]:x')"},
-    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: YWJj}\nzones:\n  - name: a.test\n"
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: " K16 "}\nzones:\n  - name: a.test\n"
      "    notify: ['[192.0.2.1]:53']\n",
      FDNS_EINVAL,
      "5:14: 'notify address' must be IPv4[:PORT], IPv6 or [IPv6]:PORT (got '[192.0.2.1]:53')"},
-    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: YWJj}\nzones:\n  - name: a.test\n"
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: " K16 "}\nzones:\n  - name: a.test\n"
      "    notify: [[192.0.2.1]]\n",
      FDNS_EINVAL, "5:14: 'notify' must be an address or {address, key} (got a list)"},
-    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: YWJj}\nzones:\n  - name: a.test\n"
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: " K16 "}\nzones:\n  - name: a.test\n"
      "    notify: [~]\n",
      FDNS_EINVAL, "5:14: 'notify' must be an address or {address, key} (got nothing)"},
-    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: YWJj}\nzones:\n  - name: a.test\n"
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: " K16 "}\nzones:\n  - name: a.test\n"
      "    notify: [{key: xfr}]\n",
      FDNS_EINVAL, "5:14: notify entry has no 'address'"},
-    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: YWJj}\nzones:\n  - name: a.test\n"
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: " K16 "}\nzones:\n  - name: a.test\n"
      "    notify: [{address: ~}]\n",
      FDNS_EINVAL, "5:24: 'address' must be an address (got nothing)"},
-    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: YWJj}\nzones:\n  - name: a.test\n"
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: " K16 "}\nzones:\n  - name: a.test\n"
      "    notify: [{address: 192.0.2.1, port: 53}]\n",
      FDNS_EINVAL, "5:35: unknown key 'port' in notify"},
-    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: YWJj}\nzones:\n  - name: a.test\n"
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: " K16 "}\nzones:\n  - name: a.test\n"
      "    notify: [{address: 192.0.2.1, key: nokey}]\n",
      FDNS_EINVAL, "5:40: unknown TSIG key 'nokey' (not in 'keys')"},
-    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: YWJj}\nzones:\n  - name: a.test\n"
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: " K16 "}\nzones:\n  - name: a.test\n"
      "    notify: [{address: 192.0.2.1, key: ~}]\n",
      FDNS_EINVAL, "5:40: 'key' must be a key name (got nothing)"},
-    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: YWJj}\nzones:\n  - name: a.test\n"
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: " K16 "}\nzones:\n  - name: a.test\n"
      "    notify: [{address: 192.0.2.1, key: [xfr]}]\n",
      FDNS_EINVAL, "5:40: 'key' must be a key name (got a list)"},
     /* zones[].allow-transfer */
-    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: YWJj}\nzones:\n  - name: a.test\n"
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: " K16 "}\nzones:\n  - name: a.test\n"
      "    allow-transfer: {address: 192.0.2.1}\n",
      FDNS_EINVAL, "5:21: 'allow-transfer' must be a list (got a mapping)"},
-    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: YWJj}\nzones:\n  - name: a.test\n"
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: " K16 "}\nzones:\n  - name: a.test\n"
      "    allow-transfer: [{address: 192.0.2.0/24, key: nokey}]\n",
      FDNS_EINVAL, "5:51: unknown TSIG key 'nokey' (not in 'keys')"},
-    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: YWJj}\nzones:\n  - name: a.test\n"
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: " K16 "}\nzones:\n  - name: a.test\n"
      "    allow-transfer: [{address: 0.0.0.0/0, key: ~}]\n",
      FDNS_EINVAL, "5:48: 'key' must be a key name (got nothing)"},
-    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: YWJj}\nzones:\n  - name: a.test\n"
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: " K16 "}\nzones:\n  - name: a.test\n"
      "    allow-transfer: [{address: 192.0.2.0/24, key: xfr, port: 1}]\n",
      FDNS_EINVAL, "5:56: unknown key 'port' in allow-transfer"},
-    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: YWJj}\nzones:\n  - name: a.test\n"
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: " K16 "}\nzones:\n  - name: a.test\n"
      "    allow-transfer: [{address: [a]}]\n",
      FDNS_EINVAL, "5:32: 'address' must be an address (got a list)"},
-    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: YWJj}\nzones:\n  - name: a.test\n"
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: " K16 "}\nzones:\n  - name: a.test\n"
      "    allow-transfer: [{key: xfr}]\n",
      FDNS_EINVAL, "5:22: allow-transfer entry has no 'address'"},
-    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: YWJj}\nzones:\n  - name: a.test\n"
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: " K16 "}\nzones:\n  - name: a.test\n"
      "    allow-transfer: [192.0.2.0/33]\n",
      FDNS_EINVAL,
      "5:22: 'allow-transfer address' must be an IPv4 or IPv6 address or ADDRESS/PREFIX (got "
      "'192.0.2.0/33')"},
-    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: YWJj}\nzones:\n  - name: a.test\n"
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: " K16 "}\nzones:\n  - name: a.test\n"
      "    allow-transfer: ['2001:db8::/129']\n",
      FDNS_EINVAL,
      "5:22: 'allow-transfer address' must be an IPv4 or IPv6 address or ADDRESS/PREFIX (got "
      "'2001:db8::/129')"},
-    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: YWJj}\nzones:\n  - name: a.test\n"
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: " K16 "}\nzones:\n  - name: a.test\n"
      "    allow-transfer: [192.0.2.0/]\n",
      FDNS_EINVAL,
      "5:22: 'allow-transfer address' must be an IPv4 or IPv6 address or ADDRESS/PREFIX (got "
      "'192.0.2.0/')"},
-    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: YWJj}\nzones:\n  - name: a.test\n"
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: " K16 "}\nzones:\n  - name: a.test\n"
      "    allow-transfer: [192.0.2.0/+8]\n",
      FDNS_EINVAL,
      "5:22: 'allow-transfer address' must be an IPv4 or IPv6 address or ADDRESS/PREFIX (got "
      "'192.0.2.0/+8')"},
-    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: YWJj}\nzones:\n  - name: a.test\n"
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: " K16 "}\nzones:\n  - name: a.test\n"
      "    allow-transfer: [192.0.2/24]\n",
      FDNS_EINVAL,
      "5:22: 'allow-transfer address' must be an IPv4 or IPv6 address or ADDRESS/PREFIX (got "
      "'192.0.2/24')"},
-    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: YWJj}\nzones:\n  - name: a.test\n"
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: " K16 "}\nzones:\n  - name: a.test\n"
      "    allow-transfer: ['127.0.0.1:53']\n",
      FDNS_EINVAL,
      "5:22: 'allow-transfer address' must be an IPv4 or IPv6 address or ADDRESS/PREFIX (got "
      "'127.0.0.1:53')"},
-    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: YWJj}\nzones:\n  - name: a.test\n"
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: " K16 "}\nzones:\n  - name: a.test\n"
      "    allow-transfer: ['[::1]']\n",
      FDNS_EINVAL,
      "5:22: 'allow-transfer address' must be an IPv4 or IPv6 address or ADDRESS/PREFIX (got "
      "'[::1]')"},
-    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: YWJj}\nzones:\n  - name: a.test\n"
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: " K16 "}\nzones:\n  - name: a.test\n"
      "    allow-transfer: [any]\n",
      FDNS_EINVAL,
      "5:22: 'allow-transfer address' must be an IPv4 or IPv6 address or ADDRESS/PREFIX (got "
      "'any')"},
-    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: YWJj}\nzones:\n  - name: a.test\n"
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: " K16 "}\nzones:\n  - name: a.test\n"
      "    allow-transfer: [192.0.2.1/24]\n",
      FDNS_EINVAL, "5:22: allow-transfer address '192.0.2.1/24' has bits set past its /24 prefix"},
-    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: YWJj}\nzones:\n  - name: a.test\n"
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: " K16 "}\nzones:\n  - name: a.test\n"
      "    allow-transfer: [192.0.2.128/25, 192.0.2.129/25]\n",
      FDNS_EINVAL, "5:38: allow-transfer address '192.0.2.129/25' has bits set past its /25 prefix"},
-    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: YWJj}\nzones:\n  - name: a.test\n"
+    {"keys:\n  - {name: xfr, algorithm: hmac-sha256, secret: " K16 "}\nzones:\n  - name: a.test\n"
      "    allow-transfer: ['2001:db8::1/64']\n",
      FDNS_EINVAL, "5:22: allow-transfer address '2001:db8::1/64' has bits set past its /64 prefix"},
     {"server: {}\n---\nzones: []\n", FDNS_EINVAL, "3:1: only one YAML document is allowed"},
