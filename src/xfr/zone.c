@@ -31,6 +31,8 @@ void xfr__key_free(xfr_key_t *k)
 		return;
 	free(k->name);
 	free(k->algorithm);
+	if (k->secret) /* as the configuration's copy: no secret left in freed memory */
+		explicit_bzero(k->secret, strlen(k->secret));
 	free(k->secret);
 	ldns_rdf_deep_free(k->dname);
 	ldns_rdf_deep_free(k->alg);
