@@ -6,11 +6,12 @@ set -euo pipefail
 
 build=(build-essential autoconf automake libtool pkg-config
        libldns-dev libuv1-dev libcurl4-openssl-dev libjson-c-dev libyaml-dev liburcu-dev
-       libsodium-dev)
+       libsodium-dev libmicrohttpd-dev)
 # Test peers and tools: real dig/kdig/mdig, Knot/NSD/BIND/Unbound, dnspython, clang for
 # the libFuzzer harness, dnsperf for benchmarks, Docker Engine for fleet tests.
 test=(bind9-dnsutils knot-dnsutils ldnsutils knot nsd python3-dnspython clang dnsperf
-      iproute2 procps openssl curl bind9 unbound dnsmasq docker.io busybox-static valgrind)
+      iproute2 procps openssl curl bind9 unbound dnsmasq docker.io busybox-static valgrind
+      prometheus)
 
 want=("${build[@]}")
 [ "${1:-}" = "--test" ] && want+=("${test[@]}")

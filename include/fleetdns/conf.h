@@ -144,6 +144,8 @@ typedef struct conf {
 	conf_fleet_t fleet;
 	conf_key_t *keys; /* TSIG keys, names unique */
 	size_t nkeys;
+	conf_listen_t *http_listen; /* http: listen: status and metrics; none: off */
+	size_t nhttp_listen;
 } conf_t;
 
 /** What the command line said; the config file is read again on every reload. */

@@ -15,6 +15,18 @@
 
 typedef struct server server_t;
 
+/** What the serving side did, summed over the workers by server_stats_read(). */
+typedef struct server_stats {
+	uint64_t queries_udp, queries_tcp; /* messages received */
+	uint64_t responses[16];            /* responses sent, by RCODE (the header's 4 bits) */
+	uint64_t no_response;              /* messages left unanswered (QR set, too short...) */
+	uint64_t truncated;                /* UDP responses with TC set (rate limiting's too) */
+	uint64_t tcp_accepted, tcp_refused, tcp_evicted, tcp_timed_out;
+	uint64_t tcp_open;                       /* connections open now */
+	uint64_t rrl_dropped[5], rrl_slipped[5]; /* by class, as enum rrl_class */
+	uint64_t cookies_valid;                  /* queries proven by a server cookie */
+} server_stats_t;
+
 /** Bind every listen address of conf (UDP and TCP) and start the workers, which answer
  * REFUSED until a snapshot is published. Returns 0 or FDNS_EADDR/FDNS_EIO with err set. */
 int server_start(server_t **out, const conf_t *conf, char *err, size_t errlen);
@@ -26,6 +38,10 @@ void server_publish(server_t *srv, snapshot_t *snap);
  * rcu_read_lock() and rcu_read_unlock(); the publishing thread may use it until its next
  * server_publish(), as only that replaces it. */
 const snapshot_t *server_snapshot(server_t *srv);
+
+/** The workers' counters summed into out. Any thread, any time: each counter is written by
+ * its worker alone and read without a lock (src/util/counter.h). */
+void server_stats_read(server_t *srv, server_stats_t *out);
 
 /** Stop the workers, close the sockets, free everything. */
 void server_stop(server_t *srv);

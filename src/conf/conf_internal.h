@@ -134,6 +134,10 @@ int conf__cidr_parse(const char *text, struct sockaddr_storage *ss, unsigned *pr
 /* Whether ss has bits set past prefix ("192.0.2.1/24", almost surely a mistake). */
 bool conf__cidr_host_bits(const struct sockaddr_storage *ss, unsigned prefix);
 
+/* http: (http.c). */
+int conf__http_parse(struct build *b, const yaml_node_t *node);
+void conf__http_free(conf_t *conf);
+
 /* zones: and --zone (zones.c). */
 int conf__zones_parse(struct build *b, const yaml_node_t *node);
 int conf__zone_arg_apply(struct build *b, const char *arg);

@@ -16,12 +16,14 @@
 #include "fleetdns/conf.h"
 #include "fleetdns/error.h"
 #include "fleetdns/server.h"
+#include "http/http.h"
 #include "util/log.h"
 
 typedef struct daemon {
 	uv_loop_t *loop;
 	conf_cmdline_t cmdline;
 	server_t *server;
+	http_t *http; /* status and metrics, or NULL */
 	fleet_t *fleet;
 	uv_signal_t sighup, sigterm, sigint;
 	uv_work_t reload;
@@ -150,6 +152,10 @@ int main(int argc, char **argv)
 		return fail(&d, &first, err, 1);
 	for (size_t i = 0; i < first.conf.nlisten; i++)
 		log_info("listening on %s (udp, tcp)", first.conf.listen[i].text);
+	if (http_start(&d.http, &first.conf, d.server, err, sizeof(err)) < 0) {
+		server_stop(d.server);
+		return fail(&d, &first, err, 1);
+	}
 	log_info("serving %zu zones, %zu names", snapshot_zone_count(first.snap),
 	         snapshot_name_count(first.snap));
 
@@ -167,6 +173,7 @@ int main(int argc, char **argv)
 	uv_signal_start(&d.sigint, on_stop_signal, SIGINT);
 	uv_run(d.loop, UV_RUN_DEFAULT); /* returns once every handle is closed */
 
+	http_stop(d.http);
 	server_stop(d.server);
 	uv_loop_close(d.loop);
 	conf_cmdline_free(&d.cmdline);

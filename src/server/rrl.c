@@ -7,6 +7,7 @@
 
 #include "fleetdns/query.h"
 #include "server/rrl.h"
+#include "util/counter.h"
 #include "util/log.h"
 
 #define DNS_HEADER_BYTES 12
@@ -135,10 +136,10 @@ enum rrl_action rrl_check(rrl_t *r, const struct sockaddr *peer, const uint8_t *
 	if (b->limited++ == 0)
 		limiting_logged(r, peer, cls);
 	if (r->slip && b->limited % r->slip == 0) {
-		r->stats.slipped[cls]++;
+		counter_add(&r->stats.slipped[cls], 1);
 		return RRL_SLIP;
 	}
-	r->stats.dropped[cls]++;
+	counter_add(&r->stats.dropped[cls], 1);
 	return RRL_DROP;
 }
 

@@ -47,7 +47,7 @@ typedef struct rrl {
 	uint64_t seed;
 	size_t mask;         /* buckets - 1 (a power of two) */
 	rrl_bucket_t *table; /* owned; NULL when rate limiting is off */
-	rrl_stats_t stats;   /* written by the owning worker only */
+	rrl_stats_t stats;   /* written by the owning worker only (util/counter.h) */
 } rrl_t;
 
 /** Set r up from c (rate 0: off, nothing allocated). Returns 0 or FDNS_ENOMEM. */

@@ -12,6 +12,7 @@
 #include "fleetdns/error.h"
 #include "fleetdns/server.h"
 #include "server/worker.h"
+#include "util/counter.h"
 #include "util/log.h"
 
 /* A published snapshot with what call_rcu needs to free it later. */
@@ -219,6 +220,26 @@ int server_start(server_t **out, const conf_t *conf, char *err, size_t errlen)
 		uv_thread_create(&srv->workers[i]->thread, worker_main, srv->workers[i]);
 	*out = srv;
 	return FDNS_OK;
+}
+
+_Static_assert(RRL_CLASSES == 5, "server_stats_t's rate limiting arrays");
+_Static_assert(sizeof(server_stats_t) % sizeof(uint64_t) == 0, "only uint64_t counters");
+
+void server_stats_read(server_t *srv, server_stats_t *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (unsigned i = 0; i < srv->nworkers; i++) {
+		const worker_t *w = srv->workers[i];
+		/* The struct as an array of counters: every field is a uint64_t. */
+		const uint64_t *from = (const uint64_t *)&w->stats;
+		uint64_t *to = (uint64_t *)out;
+		for (size_t k = 0; k < sizeof(*out) / sizeof(uint64_t); k++)
+			to[k] += counter_get(&from[k]);
+		for (int k = 0; k < RRL_CLASSES; k++) {
+			out->rrl_dropped[k] += counter_get(&w->rrl.stats.dropped[k]);
+			out->rrl_slipped[k] += counter_get(&w->rrl.stats.slipped[k]);
+		}
+	}
 }
 
 void server_stop(server_t *srv)

@@ -23,6 +23,7 @@
 
 #include "server/tcp_frame.h"
 #include "server/worker.h"
+#include "util/counter.h"
 #include "util/log.h"
 #include "xfr/xfr.h"
 
@@ -97,6 +98,7 @@ static void conn_close(tcp_conn_t *c)
 		return;
 	list_remove(c->w, c);
 	c->w->nconns--;
+	counter_set(&c->w->stats.tcp_open, c->w->nconns);
 	c->closing_handles = 2;
 	uv_close((uv_handle_t *)&c->handle, conn_freed);
 	uv_close((uv_handle_t *)&c->timer, conn_freed);
@@ -104,7 +106,9 @@ static void conn_close(tcp_conn_t *c)
 
 static void conn_on_timer(uv_timer_t *t)
 {
-	conn_close(t->data);
+	tcp_conn_t *c = t->data;
+	counter_add(&c->w->stats.tcp_timed_out, 1);
+	conn_close(c);
 }
 
 /* Arm the timer for what the connection is waiting for now. A message in progress keeps
@@ -241,6 +245,12 @@ static ssize_t conn_answer(tcp_conn_t *c)
 		                .out = w->tcp_out + 2,
 		                .outcap = TCP_MSG_MAX};
 		out = worker_answer(w, snap, &x);
+		counter_add(&w->stats.queries_tcp, 1);
+		counter_add(&w->stats.cookies_valid, x.cookie_valid);
+		if (out)
+			counter_add(&w->stats.responses[w->tcp_out[2 + 3] & 0x0F], 1);
+		else
+			counter_add(&w->stats.no_response, 1);
 		if (out && !wbuf_append(c, out))
 			goto fail;
 	}
@@ -335,6 +345,7 @@ static bool evict_one(worker_t *w)
 	tcp_conn_t *c = w->conns;
 	for (int i = 0; c && i < EVICT_SCAN; i++, c = c->next) {
 		if (!c->writing && !c->xfr) {
+			counter_add(&w->stats.tcp_evicted, 1);
 			conn_close(c);
 			return true;
 		}
@@ -384,6 +395,7 @@ static void on_connection(uv_stream_t *server, int status)
 	if (conns_from(w, &c->peer) >= w->max_per_client ||
 	    (w->nconns >= w->max_conns && !evict_one(w))) {
 		log_debug("tcp: connection refused, limit reached");
+		counter_add(&w->stats.tcp_refused, 1);
 		c->closing_handles = 1;
 		uv_close((uv_handle_t *)&c->handle, conn_freed);
 		return;
@@ -392,6 +404,8 @@ static void on_connection(uv_stream_t *server, int status)
 	c->timer.data = c;
 	list_append(w, c);
 	w->nconns++;
+	counter_add(&w->stats.tcp_accepted, 1);
+	counter_set(&w->stats.tcp_open, w->nconns);
 	uv_tcp_nodelay(&c->handle, 1);
 	conn_timer_update(c);
 	uv_read_start((uv_stream_t *)&c->handle, conn_alloc, conn_on_read);

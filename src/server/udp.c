@@ -12,6 +12,7 @@
 #include <urcu.h>
 
 #include "server/worker.h"
+#include "util/counter.h"
 #include "util/log.h"
 
 #define UDP_BATCHES_PER_WAKEUP 8
@@ -84,8 +85,12 @@ static int udp_batch(worker_t *w, udp_sock_t *u)
 		                .out = w->tx_buf[out],
 		                .outcap = UDP_TX_SIZE};
 		size_t len = worker_answer(w, snap, &x);
-		if (len == 0)
+		counter_add(&w->stats.queries_udp, 1);
+		if (len == 0) {
+			counter_add(&w->stats.no_response, 1);
 			continue;
+		}
+		counter_add(&w->stats.cookies_valid, x.cookie_valid);
 		/* A valid server cookie proves the address: never limited (RFC 7873 5.3). */
 		switch (x.cookie_valid ? RRL_SEND
 		                       : rrl_check(&w->rrl, rx->msg_name, w->tx_buf[out], len, now_ms)) {
@@ -97,6 +102,8 @@ static int udp_batch(worker_t *w, udp_sock_t *u)
 		case RRL_SEND:
 			break;
 		}
+		counter_add(&w->stats.responses[w->tx_buf[out][3] & 0x0F], 1);
+		counter_add(&w->stats.truncated, (w->tx_buf[out][2] & 0x02) != 0);
 		w->tx_iov[out] = (struct iovec){w->tx_buf[out], len};
 		struct msghdr *tx = &w->tx_msgs[out].msg_hdr;
 		*tx = (struct msghdr){

@@ -51,6 +51,7 @@ struct worker {
 	unsigned max_conns, max_per_client, idle_ms, io_ms, max_queries;
 	uint8_t *tcp_out; /* one TCP answer (length prefix first), allocated once */
 	rrl_t rrl;
+	server_stats_t stats; /* written by this worker only, through util/counter.h */
 	uint8_t cookie_secret[COOKIE_SECRET_LEN]; /* the server's, the same in every worker */
 	/* UDP batch buffers, allocated once. */
 	struct mmsghdr rx_msgs[UDP_BATCH], tx_msgs[UDP_BATCH];

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/* http.h -- the status and metrics listener (http: listen: in the configuration), built on
+ * libmicrohttpd, which runs it in a thread of its own: a slow, broken or hostile HTTP client
+ * never touches the DNS workers or the control loop. Limits (per listener): 64 connections,
+ * 8 per client address, 16 KiB of memory and 10 s of silence per connection; GET and HEAD
+ * only.
+ *
+ * Pages: /metrics (Prometheus text exposition, 0.0.4) and /health ("ok" while the process
+ * runs).
+ */
+#ifndef FDNS_HTTP_HTTP_H
+#define FDNS_HTTP_HTTP_H
+
+#include <stddef.h>
+
+#include "fleetdns/conf.h"
+#include "fleetdns/server.h"
+
+typedef struct http http_t;
+
+/** Listen on each of conf->http_listen. *out stays NULL when there are none. srv is read
+ * (its counters) from the listener's thread until http_stop(). Returns 0 or FDNS_EADDR
+ * (err says which address) or FDNS_ENOMEM. */
+int http_start(http_t **out, const conf_t *conf, server_t *srv, char *err, size_t errlen);
+
+/** Stop listening and free h (NULL: nothing). Call before server_stop(). */
+void http_stop(http_t *h);
+
+#endif

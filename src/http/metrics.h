@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: MIT */
+/* metrics.h -- the Prometheus text exposition of fleetdns's counters (names and units per
+ * the Prometheus conventions: fleetdns_ prefix, _total for counters). */
+#ifndef FDNS_HTTP_METRICS_H
+#define FDNS_HTTP_METRICS_H
+
+#include <stdio.h>
+#include <time.h>
+
+#include "fleetdns/server.h"
+
+/** Write every metric of st (and the process's start time) to out. */
+void metrics_write(FILE *out, const server_stats_t *st, time_t started);
+
+#endif
