@@ -62,6 +62,12 @@ void registry_changes_clear(registry_t *r);
 int registry_render_service(const registry_t *r, zone_data_t *zone, size_t id,
                             const ldns_rdf *fleet_apex);
 
+/** Every service seen since start, in order, as a json-c array of {name, replicas_known,
+ * replicas_served, replicas: [{engine, container, name, ipv4, ipv6, health, served,
+ * reason}]} (reason: why a replica is not served, or null). The caller owns the result
+ * (json_object_put). NULL when out of memory. */
+struct json_object *registry_status(const registry_t *r);
+
 /** Whether text is a valid service name (one or more letter-digit-hyphen labels). */
 bool registry_service_name_valid(const char *text);
 

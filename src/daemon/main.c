@@ -23,7 +23,8 @@ typedef struct daemon {
 	uv_loop_t *loop;
 	conf_cmdline_t cmdline;
 	server_t *server;
-	http_t *http; /* status and metrics, or NULL */
+	http_t *http;   /* status and metrics, or NULL */
+	board_t *board; /* what the fleet posts for the listener */
 	fleet_t *fleet;
 	uv_signal_t sighup, sigterm, sigint;
 	uv_work_t reload;
@@ -152,7 +153,9 @@ int main(int argc, char **argv)
 		return fail(&d, &first, err, 1);
 	for (size_t i = 0; i < first.conf.nlisten; i++)
 		log_info("listening on %s (udp, tcp)", first.conf.listen[i].text);
-	if (http_start(&d.http, &first.conf, d.server, err, sizeof(err)) < 0) {
+	if (!(d.board = board_new()))
+		snprintf(err, sizeof(err), "out of memory");
+	if (!d.board || http_start(&d.http, &first.conf, d.server, d.board, err, sizeof(err)) < 0) {
 		server_stop(d.server);
 		return fail(&d, &first, err, 1);
 	}
@@ -174,6 +177,7 @@ int main(int argc, char **argv)
 	uv_run(d.loop, UV_RUN_DEFAULT); /* returns once every handle is closed */
 
 	http_stop(d.http);
+	board_free(d.board);
 	server_stop(d.server);
 	uv_loop_close(d.loop);
 	conf_cmdline_free(&d.cmdline);

@@ -19,6 +19,7 @@
 
 struct http {
 	server_t *srv;
+	board_t *board;
 	time_t started;
 	size_t n;
 	struct MHD_Daemon **daemons;
@@ -72,6 +73,23 @@ static enum MHD_Result metrics_page(struct MHD_Connection *conn, const http_t *h
 	return reply(conn, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", body, len);
 }
 
+static enum MHD_Result status_page(struct MHD_Connection *conn, const http_t *h)
+{
+	bool ready;
+	char *body = board_read(h->board, &ready);
+	if (!body)
+		return reply_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "starting\n");
+	return reply(conn, MHD_HTTP_OK, "application/json", body, strlen(body));
+}
+
+static enum MHD_Result ready_page(struct MHD_Connection *conn, const http_t *h)
+{
+	bool ready;
+	free(board_read(h->board, &ready));
+	return ready ? reply_text(conn, MHD_HTTP_OK, "ready\n")
+	             : reply_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "not ready\n");
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_data_size,
@@ -88,10 +106,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return metrics_page(conn, h);
 	if (strcmp(url, "/health") == 0)
 		return reply_text(conn, MHD_HTTP_OK, "ok\n");
-	return reply_text(conn, MHD_HTTP_NOT_FOUND, "not found: /metrics and /health are here\n");
+	if (strcmp(url, "/ready") == 0)
+		return ready_page(conn, h);
+	if (strcmp(url, "/status") == 0)
+		return status_page(conn, h);
+	return reply_text(conn, MHD_HTTP_NOT_FOUND,
+	                  "not found: /metrics, /health, /ready and /status are here\n");
 }
 
-int http_start(http_t **out, const conf_t *conf, server_t *srv, char *err, size_t errlen)
+int http_start(http_t **out, const conf_t *conf, server_t *srv, board_t *board, char *err,
+               size_t errlen)
 {
 	*out = NULL;
 	if (conf->nhttp_listen == 0)
@@ -102,6 +126,7 @@ int http_start(http_t **out, const conf_t *conf, server_t *srv, char *err, size_
 		return FDNS_ENOMEM;
 	}
 	h->srv = srv;
+	h->board = board;
 	h->started = time(NULL);
 	for (size_t i = 0; i < conf->nhttp_listen; i++) {
 		const conf_listen_t *l = &conf->http_listen[i];

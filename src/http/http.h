@@ -5,8 +5,9 @@
  * 8 per client address, 16 KiB of memory and 10 s of silence per connection; GET and HEAD
  * only.
  *
- * Pages: /metrics (Prometheus text exposition, 0.0.4) and /health ("ok" while the process
- * runs).
+ * Pages: /metrics (Prometheus text exposition, 0.0.4), /health ("ok" while the process
+ * runs), /ready (200 once zones are loaded and every engine was listed or failed once, 503
+ * before) and /status (the JSON the control loop last posted on the board).
  */
 #ifndef FDNS_HTTP_HTTP_H
 #define FDNS_HTTP_HTTP_H
@@ -15,13 +16,15 @@
 
 #include "fleetdns/conf.h"
 #include "fleetdns/server.h"
+#include "http/board.h"
 
 typedef struct http http_t;
 
-/** Listen on each of conf->http_listen. *out stays NULL when there are none. srv is read
- * (its counters) from the listener's thread until http_stop(). Returns 0 or FDNS_EADDR
- * (err says which address) or FDNS_ENOMEM. */
-int http_start(http_t **out, const conf_t *conf, server_t *srv, char *err, size_t errlen);
+/** Listen on each of conf->http_listen. *out stays NULL when there are none. srv (its
+ * counters) and board are read from the listener's thread until http_stop(). Returns 0 or
+ * FDNS_EADDR (err says which address) or FDNS_ENOMEM. */
+int http_start(http_t **out, const conf_t *conf, server_t *srv, board_t *board, char *err,
+               size_t errlen);
 
 /** Stop listening and free h (NULL: nothing). Call before server_stop(). */
 void http_stop(http_t *h);

@@ -203,6 +203,12 @@ int replica_from_container(replica_t *out, const conf_engine_t *e, const conf_fl
 	bool healthy = c->health == HEALTH_NONE || c->health == HEALTH_HEALTHY ||
 	               (c->health == HEALTH_STARTING && fleet->serve_starting);
 	out->served = out->running && healthy;
+	out->health = c->health;
+	out->withheld = out->served  ? NULL
+	                : !c->running ? "stopped"
+	                : c->paused   ? "paused"
+	                : c->health == HEALTH_STARTING ? "starting"
+	                                               : "unhealthy";
 	out->ttl = label_uint(c, "fleetdns.ttl", 86400);
 	out->max_answers = label_uint(c, "fleetdns.max-answers", 1000);
 	pick_addresses(out, e, c);

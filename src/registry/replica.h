@@ -25,6 +25,8 @@ typedef struct replica {
 	char label[64]; /* the replica's own DNS label */
 	bool served;    /* running, not paused, healthy enough, engine up */
 	bool running;   /* running and not paused (the "all" policy serves these) */
+	enum engine_health health;
+	const char *withheld; /* why it is not served (static text), NULL when served */
 	char ipv4[INET_ADDRSTRLEN];
 	char ipv6[INET6_ADDRSTRLEN];
 	unsigned ttl;         /* from fleetdns.ttl, 0: the fleet default */
