@@ -11,7 +11,7 @@ build=(build-essential autoconf automake libtool pkg-config
 # the libFuzzer harness, dnsperf for benchmarks, Docker Engine for fleet tests.
 test=(bind9-dnsutils knot-dnsutils ldnsutils knot nsd python3-dnspython clang dnsperf
       iproute2 procps openssl curl bind9 unbound dnsmasq docker.io busybox-static valgrind
-      prometheus)
+      prometheus chromium)
 
 want=("${build[@]}")
 [ "${1:-}" = "--test" ] && want+=("${test[@]}")

@@ -146,6 +146,7 @@ typedef struct conf {
 	size_t nkeys;
 	conf_listen_t *http_listen; /* http: listen: status and metrics; none: off */
 	size_t nhttp_listen;
+	char *control_socket; /* http: control-socket: fleetdnsctl's unix socket, or NULL */
 } conf_t;
 
 /** What the command line said; the config file is read again on every reload. */

@@ -28,6 +28,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 #include <uv.h>
 
 #include "fleetdns/conf.h"
@@ -71,6 +72,15 @@ typedef struct engine_container {
 
 typedef struct engine engine_t;
 
+/** What an engine knows of itself, for status pages. */
+typedef struct engine_info {
+	bool up;
+	time_t since;           /* when it last went up or down; 0: neither yet */
+	const char *last_error; /* why it last went down ("" when it never did); owned by the
+	                         * engine, valid until its next callback */
+	size_t containers;      /* running or paused containers it knows */
+} engine_info_t;
+
 typedef struct engine_callbacks {
 	/** A full listing succeeded: these are all the running or paused containers of the
 	 * engine now; everything else it reported before is gone. The engine is up. */
@@ -93,6 +103,8 @@ int engine_start(engine_t *e);
  * callback runs once this returns; it may be called from inside any callback. */
 void engine_close(engine_t *e, void (*on_closed)(void *arg), void *arg);
 const char *engine_name(const engine_t *e);
+/** Its state now, into out. */
+void engine_info(const engine_t *e, engine_info_t *out);
 /** Whether the last sync succeeded and nothing has failed since. */
 bool engine_is_up(const engine_t *e);
 

@@ -244,7 +244,8 @@ size_t snapshot_name_count(const snapshot_t *snap)
 	return snap->nnames;
 }
 
-int snapshot_zone_serial(const snapshot_t *snap, const char *origin, uint32_t *serial)
+int snapshot_zone_info(const snapshot_t *snap, const char *origin, uint32_t *serial,
+                       size_t *names)
 {
 	ldns_rdf *name = NULL;
 	if (ldns_str2rdf_dname(&name, origin) != LDNS_STATUS_OK)
@@ -255,7 +256,14 @@ int snapshot_zone_serial(const snapshot_t *snap, const char *origin, uint32_t *s
 	if (!z)
 		return FDNS_ENOENT;
 	*serial = z->serial;
+	if (names)
+		*names = z->names.count;
 	return FDNS_OK;
+}
+
+int snapshot_zone_serial(const snapshot_t *snap, const char *origin, uint32_t *serial)
+{
+	return snapshot_zone_info(snap, origin, serial, NULL);
 }
 
 void snapshot_attach(snapshot_t *snap, void *data, void (*free_fn)(void *data))

@@ -3,6 +3,7 @@
  * given; docs/configuration.md). */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/un.h>
 
 #include "conf/conf_internal.h"
 #include "fleetdns/error.h"
@@ -52,6 +53,15 @@ static int parse_listen(struct build *b, const yaml_node_t *val)
 	return 0;
 }
 
+static int control_socket_parse(struct build *b, const yaml_node_t *val)
+{
+	int rc = conf__file_parse(b, val, "control-socket", &b->conf.control_socket);
+	if (rc == 0 && strlen(b->conf.control_socket) >= sizeof(((struct sockaddr_un *)0)->sun_path))
+		return conf__fail_at(b, val, "control-socket path too long (at most %zu bytes)",
+		                     sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
+	return rc;
+}
+
 int conf__http_parse(struct build *b, const yaml_node_t *node)
 {
 	if (conf__node_is_null(node))
@@ -62,6 +72,8 @@ int conf__http_parse(struct build *b, const yaml_node_t *node)
 		const yaml_node_t *key = conf__node_get(b, p->key);
 		if (strcmp(conf__node_text(key), "listen") == 0)
 			rc = parse_listen(b, conf__node_get(b, p->value));
+		else if (strcmp(conf__node_text(key), "control-socket") == 0)
+			rc = control_socket_parse(b, conf__node_get(b, p->value));
 		else
 			rc = conf__fail_at(b, key, "unknown key '%s' in 'http'", conf__node_text(key));
 	}
@@ -75,4 +87,6 @@ void conf__http_free(conf_t *conf)
 	free(conf->http_listen);
 	conf->http_listen = NULL;
 	conf->nhttp_listen = 0;
+	free(conf->control_socket);
+	conf->control_socket = NULL;
 }

@@ -1,12 +1,28 @@
 /* SPDX-License-Identifier: MIT */
-/* fleet.c -- engine callbacks into the registry, and coalesced publishing. */
+/* fleet.c -- engine callbacks into the registry, and coalesced publishing.
+ *
+ * A reload changes what it must and nothing else. An engine whose settings are the same
+ * keeps its session and its replicas; only engines added, removed or changed start, stop
+ * or restart (a changed engine's replicas stay until its new session has listed, or has
+ * failed). When the zones are the same (daemon_zones_same()), the published snapshot stays
+ * the base of the next one, so services, serials and round-robin positions carry over, and
+ * a reload that changes nothing served publishes nothing.
+ *
+ * Serials, and with them transfer data and NOTIFY, wait for the engines: at start nothing
+ * is published, and after a reload no serial moves, until every engine just started has
+ * been listed once or has failed (at most twice its timeout). Answers do not wait after a
+ * reload (a removed engine's replicas leave them at once). So a secondary never gets a
+ * fleet zone with fewer replicas than the engines have.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "daemon/fleet.h"
 #include "daemon/fleet_zone.h"
+#include "daemon/status.h"
 #include "fleetdns/engine.h"
 #include "fleetdns/error.h"
 #include "fleetdns/registry.h"
@@ -18,10 +34,23 @@
 #define ANSWER_DELAY_MS    20
 #define SERIAL_INTERVAL_MS 1000
 
+/* Which TLS file an engine read: a file replaced or rewritten in place (a new certificate
+ * under the same name) is a change of settings. */
+typedef struct file_stamp {
+	bool exists;
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	int64_t mtime_ns;
+} file_stamp_t;
+
 typedef struct engine_slot {
 	struct fleet *fleet;
 	engine_t *engine;
 	const conf_engine_t *conf; /* in fleet->cur.conf, or fleet->cur.default_engine */
+	file_stamp_t tls[3];       /* tls_ca, tls_cert, tls_key when the engine started */
+	bool first_pending;        /* started; neither listed nor failed yet */
+	uint64_t first_deadline_ms;
 } engine_slot_t;
 
 struct fleet {
@@ -29,12 +58,15 @@ struct fleet {
 	server_t *srv;
 	loaded_t cur;
 	registry_t *reg;
-	engine_slot_t *slots;
+	engine_slot_t **slots; /* each allocated alone: it is its engine's callback ctx */
 	size_t nslots;
 	size_t closing;          /* engines still closing */
+	size_t holding;          /* engines started and not yet listed or failed */
 	uv_timer_t timer;        /* publishes answers */
 	uv_timer_t serial_timer; /* raises the serials of what answers already show */
+	uv_timer_t hold_timer;   /* stops waiting for an engine that neither lists nor fails */
 	int open_timers;
+	bool applied;            /* fleet_apply() ran once */
 	uint64_t last_serial_ms; /* when the serials last went up */
 	uint64_t published_gen;  /* registry generation the answers show */
 	uint64_t serial_gen;     /* registry generation the current serials stand for */
@@ -42,21 +74,78 @@ struct fleet {
 	bool published_once;
 	uint32_t *serials;  /* last serial of each dynamic zone */
 	bool reloaded;      /* the next publication starts from the files' snapshot */
+	bool raise_due;     /* a dynamic zone's own data changed: its serial must move */
+	bool xfr_stale;     /* xfr_apply() ran: transfer data must be built anew */
 	fleet_zone_t zone;  /* the fleet zone, compiled in parts */
 	size_t parts_since; /* services compiled since the serials went up, for the log */
 	bool whole_since;   /* ... or the fleet zone was compiled whole */
 	xfr_t *xfr;         /* transfer data and NOTIFY */
+	board_t *board;     /* what /status shows, or NULL (no HTTP listener) */
+	uv_timer_t status_timer; /* renders the status, at most once a second, when read */
+	bool status_dirty;  /* something /status shows changed since it was rendered */
+	time_t started;
 	void (*on_closed)(void *);
 	void *on_closed_arg;
 };
 
 static void schedule(fleet_t *f);
 
+/* --- status (what /status and fleetdnsctl show) ------------------------------------------ */
+
+static bool fleet_ready(const fleet_t *f)
+{
+	return f->published_once && !f->holding;
+}
+
+/* Render the status for the board. Rendering costs time in proportion to the fleet, so it
+ * happens at most once a second, and only when something changed and someone looked at the
+ * board since the last time: nobody watching, no cost. Readiness goes up at once. */
+static void on_status_timer(uv_timer_t *t)
+{
+	fleet_t *f = t->data;
+	board_ready_set(f->board, fleet_ready(f));
+	if (!f->status_dirty || !board_wanted(f->board))
+		return;
+	json_object *st = status_new(&f->cur.conf, f->started, fleet_ready(f));
+	if (!st)
+		return;
+	for (size_t i = 0; i < f->nslots; i++)
+		status_engine_add(st, f->slots[i]->conf, f->slots[i]->engine);
+	status_services_set(st, f->reg);
+	status_zones_set(st, &f->cur.conf, server_snapshot(f->srv));
+	board_post(f->board, json_object_to_json_string_ext(st, JSON_C_TO_STRING_PLAIN),
+	           fleet_ready(f));
+	json_object_put(st);
+	f->status_dirty = false;
+}
+
+static void status_changed(fleet_t *f)
+{
+	f->status_dirty = true;
+	if (f->board)
+		board_ready_set(f->board, fleet_ready(f));
+}
+
+/* The engine of s has been listed, or has failed, for the first time since it started. */
+static void first_result(engine_slot_t *s)
+{
+	fleet_t *f = s->fleet;
+	if (!s->first_pending)
+		return;
+	s->first_pending = false;
+	if (--f->holding == 0) {
+		uv_timer_stop(&f->hold_timer);
+		if (!f->published_once)
+			log_info("fleet: every engine listed or failed; serving");
+	}
+}
+
 static void on_synced(void *ctx, engine_t *e, const engine_container_t *const *list, size_t n)
 {
 	engine_slot_t *s = ctx;
 	if (registry_engine_sync(s->fleet->reg, s->conf, list, n) < 0)
 		log_error("engine %s: out of memory", s->conf->name);
+	first_result(s);
 	schedule(s->fleet);
 }
 
@@ -80,6 +169,7 @@ static void on_down(void *ctx, engine_t *e, const char *reason)
 	engine_slot_t *s = ctx;
 	log_warning("engine %s: down (%s); its replicas are withdrawn", s->conf->name, reason);
 	registry_engine_down(s->fleet->reg, s->conf->name);
+	first_result(s);
 	schedule(s->fleet);
 }
 
@@ -167,42 +257,46 @@ static zone_data_t *render_whole(fleet_t *f, size_t i, uint32_t serial)
 
 /* Compile the dynamic zones on top of the file zones and hand the result to the workers.
  * The fleet zone is patched: its changed services, and its own data when the serial moves.
- * With bump, the dynamic zones get new serials and new transfer data (and secondaries a
- * NOTIFY); without, the answers change under the serials they have. */
-static int publish_try(fleet_t *f, bool bump)
+ * With transfer, the zones get new transfer data (and secondaries a NOTIFY when a serial
+ * moved); the dynamic zones' serials move when their records changed since the last time
+ * (or this is the first publication). Without, the answers change under the serials and
+ * transfer data they have. */
+static int publish_try(fleet_t *f, bool transfer)
 {
 	size_t n = f->reg ? f->cur.ndynamic : 0;
+	uint64_t gen = f->reg ? registry_generation(f->reg) : 0;
+	bool raise = transfer && (!f->published_once || gen != f->serial_gen || f->raise_due);
 	zone_patch_t *patches = calloc(n ? n : 1, sizeof(*patches));
 	zone_data_t **whole = calloc(n ? n : 1, sizeof(*whole)); /* for transfer data */
 	uint32_t *serials = calloc(n ? n : 1, sizeof(*serials));
-	int ret = patches && whole && serials ? FDNS_OK : FDNS_ENOMEM;
+	int ret = patches && whole && serials && (!n || f->serials) ? FDNS_OK : FDNS_ENOMEM;
 	bool compiled_whole = true;
 	/* After a reload the files' snapshot is the base; then what we published last. */
 	const snapshot_t *old = f->reloaded ? f->cur.snap : server_snapshot(f->srv);
 	for (size_t i = 0; i < n && ret == FDNS_OK; i++) {
 		const zone_data_t *zd = f->cur.dynamic[i];
-		serials[i] =
-		    bump || !f->serials[i] ? next_serial(f->serials[i], zd->serial) : f->serials[i];
+		serials[i] = raise || !f->serials[i] ? next_serial(f->serials[i], zd->serial)
+		                                     : f->serials[i];
 		zone_patch_t *p = &patches[i];
 		p->apex = zd->apex;
 		bool fleet_zone = ldns_dname_compare(zd->apex, f->cur.fleet_apex) == 0;
 		if (fleet_zone && !f->zone.whole) {
 			compiled_whole = false; /* after a reload: every service, as parts */
 			p->reset = f->reloaded;
-			if (bump || p->reset)
+			if (raise || p->reset)
 				p->base = zone_data_clone(zd, serials[i]);
-			ret = (bump || p->reset) && !p->base
+			ret = (raise || p->reset) && !p->base
 			          ? FDNS_ENOMEM
 			          : fleet_zone_parts(&f->zone, p, f->reg, zd->apex, p->reset);
-			if (bump && ret == FDNS_OK)
+			if (transfer && ret == FDNS_OK)
 				whole[i] = zone_transfers(f, zd->apex)
 				               ? render_whole(f, i, serials[i])
-				               : zone_data_clone(p->base, serials[i]);
+				               : zone_data_clone(zd, serials[i]);
 		} else {
 			p->reset = true;
 			whole[i] = p->base = render_whole(f, i, serials[i]);
 		}
-		if (ret == FDNS_OK && ((bump && !whole[i]) || (p->reset && !p->base)))
+		if (ret == FDNS_OK && ((transfer && !whole[i]) || (p->reset && !p->base)))
 			ret = FDNS_ENOMEM;
 	}
 	snapshot_t *snap = NULL;
@@ -213,26 +307,30 @@ static int publish_try(fleet_t *f, bool bump)
 			f->zone.whole = true;
 	}
 	if (ret == FDNS_OK) {
-		ret = bump ? xfr_prepare(f->xfr, snap, whole, n) : xfr_reattach(f->xfr, snap);
+		ret = transfer ? xfr_prepare(f->xfr, snap, whole, n) : xfr_reattach(f->xfr, snap);
 		if (ret < 0)
 			snapshot_free(snap);
 	}
 	if (ret == FDNS_OK) {
 		server_publish(f->srv, snap);
 		f->reloaded = false;
-		f->published_gen = f->reg ? registry_generation(f->reg) : 0;
+		f->published_gen = gen;
 		f->published_once = true;
 		if (f->reg)
 			registry_changes_clear(f->reg);
 		f->parts_since += f->zone.nparts;
 		f->whole_since = f->whole_since || compiled_whole;
-		if (bump) {
+		memcpy(f->serials, serials, n * sizeof(*serials)); /* new zones keep their first */
+		if (transfer) {
 			xfr_published(f->xfr, snap);
-			memcpy(f->serials, serials, n * sizeof(*serials));
-			f->serial_gen = f->published_gen;
+			f->xfr_stale = false;
+		}
+		if (raise) {
+			f->serial_gen = gen;
+			f->raise_due = false;
 			f->last_serial_ms = uv_now(f->loop);
 		}
-		if (n && bump) {
+		if (n && raise) {
 			size_t served, total = registry_replica_count(f->reg, &served);
 			char how[96];
 			if (f->whole_since)
@@ -259,15 +357,15 @@ static int publish_try(fleet_t *f, bool bump)
 	return ret;
 }
 
-static void publish(fleet_t *f, bool bump)
+static void publish(fleet_t *f, bool transfer)
 {
 	uint64_t start_ns = uv_hrtime();
 	bool was_whole = f->zone.whole;
-	int ret = publish_try(f, bump);
+	int ret = publish_try(f, transfer);
 	if (ret == FDNS_EEXIST && f->zone.whole && !was_whole) {
 		log_info("fleet zone: a service's names meet the zone file's; compiling the zone "
-		         "whole until the next reload");
-		ret = publish_try(f, bump);
+		         "whole until a reload changes the zones");
+		ret = publish_try(f, transfer);
 	}
 	if (ret < 0) {
 		/* Nothing was published: the next publication renders every service again. */
@@ -276,30 +374,45 @@ static void publish(fleet_t *f, bool bump)
 		          fdns_strerror(ret));
 	}
 	f->last_cost_ms = (uv_hrtime() - start_ns) / 1000000;
+	status_changed(f);
+}
+
+static void on_serial_timer(uv_timer_t *t);
+
+/* Publish what is due now: answers as soon as they change; serials (with transfer data and
+ * NOTIFY) at most once a second and never while an engine's first listing is awaited;
+ * nothing at all before the first publication may carry every engine's replicas. */
+static void publish_due(fleet_t *f)
+{
+	uint64_t gen = f->reg ? registry_generation(f->reg) : 0;
+	if (!f->published_once) {
+		if (!f->holding)
+			publish(f, true);
+		return;
+	}
+	bool answers = f->reloaded || gen != f->published_gen;
+	bool raise = gen != f->serial_gen || f->raise_due;
+	bool transfer = !f->holding && (raise || f->xfr_stale);
+	uint64_t now = uv_now(f->loop), due = f->last_serial_ms + SERIAL_INTERVAL_MS;
+	if (transfer && raise && now < due) {
+		/* The serials went up less than a second ago: show the change now, and raise the
+		 * serials (with transfer data and NOTIFY) once the second is over. */
+		transfer = false;
+		if (!uv_is_active((uv_handle_t *)&f->serial_timer))
+			uv_timer_start(&f->serial_timer, on_serial_timer, due - now, 0);
+	}
+	if (answers || transfer)
+		publish(f, transfer);
 }
 
 static void on_serial_timer(uv_timer_t *t)
 {
-	fleet_t *f = t->data;
-	if (f->reg && registry_generation(f->reg) != f->serial_gen)
-		publish(f, true);
+	publish_due(t->data);
 }
 
 static void on_timer(uv_timer_t *t)
 {
-	fleet_t *f = t->data;
-	if (!f->reg || registry_generation(f->reg) == f->published_gen)
-		return;
-	uint64_t now = uv_now(f->loop), due = f->last_serial_ms + SERIAL_INTERVAL_MS;
-	if (now >= due) {
-		publish(f, true);
-		return;
-	}
-	/* The serials went up less than a second ago: show the change now, and raise the
-	 * serials (with transfer data and NOTIFY) once the second is over. */
-	publish(f, false);
-	if (!uv_is_active((uv_handle_t *)&f->serial_timer))
-		uv_timer_start(&f->serial_timer, on_serial_timer, due - now, 0);
+	publish_due(t->data);
 }
 
 /* A publication costs time in proportion to the fleet zone; waiting at least as long as
@@ -307,31 +420,40 @@ static void on_timer(uv_timer_t *t)
  * engines keep being served (events, pings) while answers follow at twice that cost. */
 static void schedule(fleet_t *f)
 {
+	status_changed(f);
 	if (uv_is_active((uv_handle_t *)&f->timer))
 		return;
 	uint64_t delay = f->last_cost_ms > ANSWER_DELAY_MS ? f->last_cost_ms : ANSWER_DELAY_MS;
 	uv_timer_start(&f->timer, on_timer, delay, 0);
 }
 
-fleet_t *fleet_new(uv_loop_t *loop, server_t *srv)
+fleet_t *fleet_new(uv_loop_t *loop, server_t *srv, board_t *board)
 {
 	fleet_t *f = calloc(1, sizeof(*f));
 	if (!f)
 		return NULL;
 	f->loop = loop;
 	f->srv = srv;
+	f->board = board;
+	f->started = time(NULL);
 	if (!(f->xfr = xfr_new(loop))) {
 		free(f);
 		return NULL;
 	}
 	uv_timer_init(loop, &f->timer);
 	uv_timer_init(loop, &f->serial_timer);
-	f->timer.data = f->serial_timer.data = f;
-	f->open_timers = 2;
+	uv_timer_init(loop, &f->hold_timer);
+	uv_timer_init(loop, &f->status_timer);
+	f->timer.data = f->serial_timer.data = f->hold_timer.data = f->status_timer.data = f;
+	f->open_timers = 4;
+	if (board) {
+		uv_timer_start(&f->status_timer, on_status_timer, 0, 1000);
+		uv_unref((uv_handle_t *)&f->status_timer); /* never what keeps the loop alive */
+	}
 	return f;
 }
 
-/* The last step of fleet_close(): once both timer handles are closed, f may go (libuv's
+/* The last step of fleet_close(): once every timer handle is closed, f may go (libuv's
  * rule). */
 static void fleet_freed(uv_handle_t *h)
 {
@@ -356,78 +478,334 @@ static void engine_closed(void *arg)
 		free(f->serials);
 		uv_close((uv_handle_t *)&f->timer, fleet_freed);
 		uv_close((uv_handle_t *)&f->serial_timer, fleet_freed);
+		uv_close((uv_handle_t *)&f->hold_timer, fleet_freed);
+		uv_close((uv_handle_t *)&f->status_timer, fleet_freed);
 	}
 }
 
+/* --- engines ----------------------------------------------------------------------------- */
+
+static unsigned engine_timeout_ms(const conf_engine_t *c)
+{
+	return c->timeout_ms ? c->timeout_ms : CONF_DEFAULT_ENGINE_TIMEOUT_MS;
+}
+
+static void file_stamps(const conf_engine_t *c, file_stamp_t out[3])
+{
+	const char *files[3] = {c->tls_ca, c->tls_cert, c->tls_key};
+	for (size_t i = 0; i < 3; i++) {
+		struct stat st;
+		out[i] = (file_stamp_t){.exists = false};
+		if (files[i] && stat(files[i], &st) == 0)
+			out[i] = (file_stamp_t){
+			    .exists = true,
+			    .dev = st.st_dev,
+			    .ino = st.st_ino,
+			    .size = st.st_size,
+			    .mtime_ns =
+			        (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec,
+			};
+	}
+}
+
+static bool file_stamps_same(const file_stamp_t a[3], const file_stamp_t b[3])
+{
+	for (size_t i = 0; i < 3; i++)
+		if (a[i].exists != b[i].exists ||
+		    (a[i].exists && (a[i].dev != b[i].dev || a[i].ino != b[i].ino ||
+		                     a[i].size != b[i].size || a[i].mtime_ns != b[i].mtime_ns)))
+			return false;
+	return true;
+}
+
+static bool text_same(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* Every setting of the engine itself. */
+static bool engine_same(const conf_engine_t *a, const conf_engine_t *b)
+{
+	return text_same(a->name, b->name) && text_same(a->url, b->url) &&
+	       text_same(a->tls_ca, b->tls_ca) && text_same(a->tls_cert, b->tls_cert) &&
+	       text_same(a->tls_key, b->tls_key) && a->address == b->address &&
+	       text_same(a->host_address, b->host_address) && text_same(a->network, b->network) &&
+	       engine_timeout_ms(a) == engine_timeout_ms(b);
+}
+
+/* The fleet settings that decide what a container becomes when it is read (its service
+ * label, whether "starting" is served): a change needs every container read again. */
+static bool reading_same(const conf_fleet_t *a, const conf_fleet_t *b)
+{
+	return a->compose_labels == b->compose_labels && a->swarm_labels == b->swarm_labels &&
+	       a->serve_starting == b->serve_starting;
+}
+
+/* Every fleet setting the registry holds (how services render, and the above). */
+static bool registry_settings_same(const conf_fleet_t *a, const conf_fleet_t *b)
+{
+	return reading_same(a, b) && a->ttl == b->ttl && a->max_answers == b->max_answers &&
+	       a->unhealthy == b->unhealthy;
+}
+
+/* Start watching the engine of s->conf; false (logged) when it cannot start. Its first
+ * listing (or failure) is awaited before serials move. */
+static bool slot_start(fleet_t *f, engine_slot_t *s)
+{
+	s->engine = engine_new(f->loop, s->conf, &callbacks, s);
+	if (s->engine)
+		engine_set_resync(s->engine, f->cur.conf.fleet.resync_ms);
+	if (!s->engine || engine_start(s->engine) < 0) {
+		log_error("engine %s: cannot start", s->conf->name);
+		if (s->engine) {
+			f->closing++;
+			engine_close(s->engine, engine_closed, f);
+			s->engine = NULL;
+		}
+		return false;
+	}
+	file_stamps(s->conf, s->tls);
+	s->first_pending = true;
+	s->first_deadline_ms = uv_now(f->loop) + 2 * (uint64_t)engine_timeout_ms(s->conf);
+	f->holding++;
+	log_info("engine %s: watching %s", s->conf->name, s->conf->url);
+	return true;
+}
+
+/* Stop watching: engine_close() promises no callback for s once it returns. The registry
+ * keeps the engine's replicas (the caller withdraws them or lets a new session replace
+ * them). */
+static void slot_stop(fleet_t *f, engine_slot_t *s)
+{
+	if (s->first_pending) {
+		s->first_pending = false;
+		if (--f->holding == 0)
+			uv_timer_stop(&f->hold_timer);
+	}
+	f->closing++;
+	engine_close(s->engine, engine_closed, f);
+	s->engine = NULL;
+}
+
+static void on_hold_timer(uv_timer_t *t);
+
+/* The hold timer fires at the first deadline of an engine whose first listing is awaited. */
+static void hold_arm(fleet_t *f)
+{
+	uint64_t next = UINT64_MAX, now = uv_now(f->loop);
+	for (size_t i = 0; i < f->nslots; i++)
+		if (f->slots[i]->first_pending && f->slots[i]->first_deadline_ms < next)
+			next = f->slots[i]->first_deadline_ms;
+	if (next != UINT64_MAX)
+		uv_timer_start(&f->hold_timer, on_hold_timer, next > now ? next - now : 0, 0);
+}
+
+static void on_hold_timer(uv_timer_t *t)
+{
+	fleet_t *f = t->data;
+	uint64_t now = uv_now(f->loop);
+	for (size_t i = 0; i < f->nslots; i++) {
+		engine_slot_t *s = f->slots[i];
+		if (!s->first_pending || s->first_deadline_ms > now)
+			continue;
+		log_warning("engine %s: neither listed nor failed within %u ms; %s without it",
+		            s->conf->name, 2 * engine_timeout_ms(s->conf),
+		            f->published_once ? "raising the serials" : "serving");
+		first_result(s);
+	}
+	hold_arm(f);
+	schedule(f);
+}
+
+static int slot_by_name(const void *a, const void *b)
+{
+	return strcmp((*(engine_slot_t *const *)a)->conf->name,
+	              (*(engine_slot_t *const *)b)->conf->name);
+}
+
+static int engine_by_name(const void *a, const void *b)
+{
+	return strcmp((*(const conf_engine_t *const *)a)->name,
+	              (*(const conf_engine_t *const *)b)->name);
+}
+
+/* Every engine stopped, its replicas withdrawn. */
 static void engines_stop(fleet_t *f)
 {
 	for (size_t i = 0; i < f->nslots; i++) {
-		registry_engine_down(f->reg, f->slots[i].conf->name);
-		f->closing++;
-		engine_close(f->slots[i].engine, engine_closed, f);
+		if (f->reg)
+			registry_engine_down(f->reg, f->slots[i]->conf->name);
+		slot_stop(f, f->slots[i]);
+		free(f->slots[i]);
 	}
 	f->nslots = 0;
-	/* The slots stay allocated until their engines have closed: they are callback ctx. */
 }
 
-static void engines_start(fleet_t *f)
+/* Follow the engines of f->cur: the watched ones and the configured ones, matched by name
+ * (both sorted), are kept (same settings, fleet settings that read containers unchanged,
+ * same TLS files), restarted, added or removed. reread: the fleet settings that read
+ * containers changed, so every engine restarts. Returns how many engines started, stopped
+ * or restarted. */
+static size_t engines_update(fleet_t *f, bool reread, bool quiet)
 {
 	const conf_t *c = &f->cur.conf;
-	size_t n = c->nengines ? c->nengines : 1;
-	f->slots = calloc(n, sizeof(*f->slots));
-	if (!f->slots)
-		return;
-	for (size_t i = 0; i < n; i++) {
-		engine_slot_t *s = &f->slots[f->nslots];
-		s->fleet = f;
-		s->conf = c->nengines ? &c->engines[i] : &f->cur.default_engine;
-		s->engine = engine_new(f->loop, s->conf, &callbacks, s);
-		if (s->engine)
-			engine_set_resync(s->engine, c->fleet.resync_ms);
-		if (!s->engine || engine_start(s->engine) < 0) {
-			log_error("engine %s: cannot start", s->conf->name);
-			if (s->engine) {
-				f->closing++;
-				engine_close(s->engine, engine_closed, f);
-			}
+	size_t nwant = !f->cur.fleet ? 0 : c->nengines ? c->nengines : 1;
+	const conf_engine_t **want = calloc(nwant ? nwant : 1, sizeof(*want));
+	engine_slot_t **slots = calloc(nwant ? nwant : 1, sizeof(*slots));
+	size_t n = 0, changes = 0;
+	if (!want || !slots) {
+		log_error("engines: out of memory; every engine stops");
+		free(want);
+		free(slots);
+		changes = f->nslots;
+		engines_stop(f);
+		return changes;
+	}
+	for (size_t i = 0; i < nwant; i++)
+		want[i] = c->nengines ? &c->engines[i] : &f->cur.default_engine;
+	qsort(want, nwant, sizeof(*want), engine_by_name);
+	if (f->nslots)
+		qsort(f->slots, f->nslots, sizeof(*f->slots), slot_by_name);
+	for (size_t i = 0, j = 0; i < f->nslots || j < nwant;) {
+		int cmp = i == f->nslots ? 1
+		          : j == nwant   ? -1
+		                         : strcmp(f->slots[i]->conf->name, want[j]->name);
+		engine_slot_t *s = cmp <= 0 ? f->slots[i++] : NULL;
+		const conf_engine_t *ce = cmp >= 0 ? want[j++] : NULL;
+		if (!ce) {
+			log_info("engine %s removed", s->conf->name);
+			registry_engine_down(f->reg, s->conf->name);
+			slot_stop(f, s);
+			free(s);
+			changes++;
 			continue;
 		}
-		log_info("engine %s: watching %s", s->conf->name, s->conf->url);
-		f->nslots++;
+		if (s) {
+			file_stamp_t tls[3];
+			file_stamps(ce, tls);
+			if (!reread && engine_same(s->conf, ce) && file_stamps_same(s->tls, tls)) {
+				s->conf = ce;
+				engine_set_resync(s->engine, c->fleet.resync_ms);
+				slots[n++] = s;
+				continue;
+			}
+			/* Its replicas stay until the new session has listed or failed. */
+			log_info("engine %s: settings changed, restarting", ce->name);
+			slot_stop(f, s);
+		} else {
+			if (!quiet)
+				log_info("engine %s added", ce->name);
+			if (!(s = calloc(1, sizeof(*s)))) {
+				log_error("engine %s: out of memory", ce->name);
+				continue;
+			}
+			s->fleet = f;
+		}
+		changes++;
+		s->conf = ce;
+		if (slot_start(f, s)) {
+			slots[n++] = s;
+		} else {
+			registry_engine_down(f->reg, ce->name);
+			free(s);
+		}
 	}
+	free(want);
+	free(f->slots);
+	f->slots = slots;
+	f->nslots = n;
+	hold_arm(f);
+	return changes;
+}
+
+/* --- reloads ----------------------------------------------------------------------------- */
+
+/* The index of apex among l's dynamic zones, or l->ndynamic; hint is tried first. */
+static size_t dynamic_find(const loaded_t *l, const ldns_rdf *apex, size_t hint)
+{
+	if (hint < l->ndynamic && ldns_dname_compare(l->dynamic[hint]->apex, apex) == 0)
+		return hint;
+	for (size_t i = 0; i < l->ndynamic; i++)
+		if (ldns_dname_compare(l->dynamic[i]->apex, apex) == 0)
+			return i;
+	return l->ndynamic;
+}
+
+/* The serials of the dynamic zones that old had too carry over (then the state file may
+ * raise them); a zone that is new, or whose own data changed, must get a new serial. */
+static void serials_carry(fleet_t *f, const loaded_t *old)
+{
+	uint32_t *serials = calloc(f->cur.ndynamic ? f->cur.ndynamic : 1, sizeof(*serials));
+	for (size_t i = 0; i < f->cur.ndynamic; i++) {
+		size_t j = dynamic_find(old, f->cur.dynamic[i]->apex, i);
+		if (j == old->ndynamic ||
+		    memcmp(&old->dynamic_digests[j], &f->cur.dynamic_digests[i],
+		           sizeof(old->dynamic_digests[j])) != 0)
+			f->raise_due = true;
+		if (j < old->ndynamic && serials && f->serials)
+			serials[i] = f->serials[j];
+	}
+	free(f->serials);
+	f->serials = serials; /* NULL: publishing fails with ENOMEM, logged */
+	if (serials)
+		state_load(f);
 }
 
 void fleet_apply(fleet_t *f, loaded_t *l)
 {
-	/* Engines are restarted on every reload: simple, and a full re-listing follows. */
-	engines_stop(f);
-	engine_slot_t *old_slots = f->slots;
-	f->slots = NULL;
+	bool first = !f->applied;
 	loaded_t old = f->cur;
+	/* The default engine lives in f->cur: compare against the old one's copy. */
+	for (size_t i = 0; i < f->nslots; i++)
+		if (f->slots[i]->conf == &f->cur.default_engine)
+			f->slots[i]->conf = &old.default_engine;
+	bool zones_same = !first && daemon_zones_same(&old, l);
+	bool transfers_same = zones_same && daemon_transfers_same(&old.conf, &l->conf);
+	bool settings_same = registry_settings_same(&old.conf.fleet, &l->conf.fleet);
+	bool reread = !first && !reading_same(&old.conf.fleet, &l->conf.fleet);
 	f->cur = *l;
 	memset(l, 0, sizeof(*l));
-	xfr_apply(f->xfr, f->cur.xfr, &f->cur.conf);
-	f->cur.xfr = NULL; /* owned by f->xfr now */
-	free(f->serials);
-	f->serials = calloc(f->cur.ndynamic ? f->cur.ndynamic : 1, sizeof(*f->serials));
-	state_load(f);
-	f->reloaded = true;
-	fleet_zone_clear(&f->zone);
-	for (size_t i = 0; i < f->cur.ndynamic; i++)
-		if (ldns_dname_compare(f->cur.dynamic[i]->apex, f->cur.fleet_apex) == 0)
-			fleet_zone_init(&f->zone, f->cur.dynamic[i]);
-	if (f->cur.fleet) {
-		if (!f->reg)
-			f->reg = registry_new(&f->cur.conf.fleet);
-		else
-			registry_set_fleet(f->reg, &f->cur.conf.fleet);
-		engines_start(f);
+	f->applied = true;
+	if (transfers_same) {
+		xfr_set_free(f->cur.xfr); /* what f->xfr has already */
+	} else {
+		xfr_apply(f->xfr, f->cur.xfr, &f->cur.conf);
+		f->xfr_stale = true;
 	}
-	publish(f, true);
+	f->cur.xfr = NULL; /* freed, or owned by f->xfr now */
+	serials_carry(f, &old);
+	if (!zones_same) {
+		/* The files' snapshot is the base of the next publication. */
+		f->reloaded = true;
+		fleet_zone_clear(&f->zone);
+		for (size_t i = 0; i < f->cur.ndynamic; i++)
+			if (ldns_dname_compare(f->cur.dynamic[i]->apex, f->cur.fleet_apex) == 0)
+				fleet_zone_init(&f->zone, f->cur.dynamic[i]);
+		if (!first)
+			log_info("reload: zones changed");
+	}
+	uint64_t gen = f->reg ? registry_generation(f->reg) : 0;
+	if (f->cur.fleet && !f->reg)
+		f->reg = registry_new(&f->cur.conf.fleet);
+	else if (f->cur.fleet && !settings_same)
+		registry_set_fleet(f->reg, &f->cur.conf.fleet);
+	size_t engine_changes = f->reg ? engines_update(f, reread, first) : 0;
+	if (!first && zones_same && transfers_same && !engine_changes &&
+	    gen == (f->reg ? registry_generation(f->reg) : 0))
+		log_info("reload: nothing served changed");
+	if (first && f->holding) {
+		uint64_t last = 0;
+		for (size_t i = 0; i < f->nslots; i++)
+			if (f->slots[i]->first_deadline_ms > last)
+				last = f->slots[i]->first_deadline_ms;
+		log_info("fleet: not answering until every engine has been listed once or has "
+		         "failed (at most %llu ms)",
+		         (unsigned long long)(last - uv_now(f->loop)));
+	}
+	publish_due(f);
 	/* engine_close() promises no callback after it returns, and engines copy their
-	 * configuration, so the old slots and data can go now. */
+	 * configuration, so the old data can go now. */
 	daemon_loaded_free(&old);
-	free(old_slots);
 }
 
 void fleet_close(fleet_t *f, void (*on_closed)(void *arg), void *arg)
@@ -436,6 +814,8 @@ void fleet_close(fleet_t *f, void (*on_closed)(void *arg), void *arg)
 	f->on_closed_arg = arg;
 	uv_timer_stop(&f->timer);
 	uv_timer_stop(&f->serial_timer);
+	uv_timer_stop(&f->hold_timer);
+	uv_timer_stop(&f->status_timer);
 	engines_stop(f);
 	f->closing++; /* ours, released below */
 	engine_closed(f);

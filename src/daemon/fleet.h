@@ -13,12 +13,18 @@
 
 #include "daemon/load.h"
 #include "fleetdns/server.h"
+#include "http/board.h"
 
 typedef struct fleet fleet_t;
 
-fleet_t *fleet_new(uv_loop_t *loop, server_t *srv);
+/** board: where the status goes for /status and fleetdnsctl (NULL: nowhere). */
+fleet_t *fleet_new(uv_loop_t *loop, server_t *srv, board_t *board);
 /** Take over a (re)load: publish its zones and follow its engines. Takes ownership of *l
- * (left zeroed). */
+ * (left zeroed). The first call publishes nothing until every engine has been listed once
+ * or has failed (at most twice its timeout). Later calls change only what differs from the
+ * load before: engines added, removed or changed start, stop or restart (the others keep
+ * their sessions and replicas); unchanged zones keep their compiled answers, serials and
+ * round-robin positions; a reload that changes nothing served publishes nothing. */
 void fleet_apply(fleet_t *f, loaded_t *l);
 /** Stop the engines; on_closed runs when everything is freed. */
 void fleet_close(fleet_t *f, void (*on_closed)(void *arg), void *arg);

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sodium/crypto_generichash.h>
 
 #include "daemon/load.h"
 #include "fleetdns/error.h"
@@ -18,6 +19,81 @@ static int load_one(zone_data_t **z, const conf_zone_t *cz, char *err, size_t er
 	if (cz->file)
 		return zone_load_file(z, cz->name, cz->file, err, errlen);
 	return zone_make_empty(z, cz->name, (uint32_t)time(NULL), err, errlen);
+}
+
+/* Records go through a buffer, so that the hash is updated once per few KiB, not per field. */
+typedef struct digest_ctx {
+	crypto_generichash_state state;
+	uint8_t buf[4096];
+	size_t len;
+} digest_ctx_t;
+
+static void digest_add(digest_ctx_t *d, const void *data, size_t len)
+{
+	if (d->len + len > sizeof(d->buf)) {
+		crypto_generichash_update(&d->state, d->buf, d->len);
+		d->len = 0;
+	}
+	if (len > sizeof(d->buf)) {
+		crypto_generichash_update(&d->state, data, len);
+		return;
+	}
+	memcpy(d->buf + d->len, data, len);
+	d->len += len;
+}
+
+static void digest_rdf(digest_ctx_t *d, const ldns_rdf *rdf)
+{
+	uint8_t head[6] = {0};
+	size_t size = rdf ? ldns_rdf_size(rdf) : 0;
+	if (rdf) {
+		head[0] = (uint8_t)(ldns_rdf_get_type(rdf) >> 8);
+		head[1] = (uint8_t)ldns_rdf_get_type(rdf);
+	}
+	head[2] = (uint8_t)(size >> 24);
+	head[3] = (uint8_t)(size >> 16);
+	head[4] = (uint8_t)(size >> 8);
+	head[5] = (uint8_t)size;
+	digest_add(d, head, sizeof(head));
+	if (size)
+		digest_add(d, ldns_rdf_data(rdf), size);
+}
+
+/* Every byte of z that its answers depend on: the apex, then each record's owner, type,
+ * class, TTL and fields, in the order loaded. A zone fleetdns makes itself (cz: no file,
+ * not the built-in one) is its name: its serial is only the time it was made. */
+static void zone_digest(zone_digest_t *out, const zone_data_t *z, const conf_zone_t *cz)
+{
+	digest_ctx_t d = {.len = 0};
+	crypto_generichash_init(&d.state, NULL, 0, sizeof(out->bytes));
+	ldns_rdf *apex = ldns_rdf_clone(z->apex);
+	if (apex)
+		ldns_dname2canonical(apex);
+	digest_rdf(&d, apex);
+	ldns_rdf_deep_free(apex);
+	bool generated = !cz->file && !cz->embedded;
+	digest_add(&d, generated ? "G" : "F", 1);
+	size_t n = generated ? 0 : ldns_rr_list_rr_count(z->rrs);
+	for (size_t i = 0; i < n; i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(z->rrs, i);
+		uint32_t ttl = ldns_rr_ttl(rr);
+		uint8_t head[10] = {(uint8_t)(ldns_rr_get_type(rr) >> 8),
+		                    (uint8_t)ldns_rr_get_type(rr),
+		                    (uint8_t)(ldns_rr_get_class(rr) >> 8),
+		                    (uint8_t)ldns_rr_get_class(rr),
+		                    (uint8_t)(ttl >> 24),
+		                    (uint8_t)(ttl >> 16),
+		                    (uint8_t)(ttl >> 8),
+		                    (uint8_t)ttl,
+		                    (uint8_t)(ldns_rr_rd_count(rr) >> 8),
+		                    (uint8_t)ldns_rr_rd_count(rr)};
+		digest_rdf(&d, ldns_rr_owner(rr));
+		digest_add(&d, head, sizeof(head));
+		for (size_t k = 0; k < ldns_rr_rd_count(rr); k++)
+			digest_rdf(&d, ldns_rr_rdf(rr, k));
+	}
+	crypto_generichash_update(&d.state, d.buf, d.len);
+	crypto_generichash_final(&d.state, out->bytes, sizeof(out->bytes));
 }
 
 static int dname_cmp(const void *a, const void *b)
@@ -118,9 +194,11 @@ int daemon_load(loaded_t *l, const conf_cmdline_t *cl, char *err, size_t errlen)
 	const conf_t *c = &l->conf;
 	zone_data_t **zones = calloc(c->nzones ? c->nzones : 1, sizeof(*zones));
 	l->dynamic = calloc(c->nzones ? c->nzones : 1, sizeof(*l->dynamic));
+	l->dynamic_digests = calloc(c->nzones ? c->nzones : 1, sizeof(*l->dynamic_digests));
+	l->digests = calloc(c->nzones ? c->nzones : 1, sizeof(*l->digests));
 	size_t nreverse = 0;
 	ldns_rdf **reverse = l->fleet ? reverse_names(&c->fleet, &nreverse) : NULL;
-	if (!zones || !l->dynamic || (l->fleet && !reverse)) {
+	if (!zones || !l->dynamic || !l->dynamic_digests || !l->digests || (l->fleet && !reverse)) {
 		free(zones);
 		reverse_names_free(reverse, nreverse);
 		daemon_loaded_free(l);
@@ -139,11 +217,15 @@ int daemon_load(loaded_t *l, const conf_cmdline_t *cl, char *err, size_t errlen)
 	if (ret == FDNS_OK && (ret = xfr_set_build(&l->xfr, c, zones, c->nzones)) < 0)
 		snprintf(err, errlen, "zone transfer data: %s", fdns_strerror(ret));
 	for (size_t i = 0; i < c->nzones; i++) {
+		if (ret == FDNS_OK && zones[i])
+			zone_digest(&l->digests[i], zones[i], &c->zones[i]);
 		if (ret == FDNS_OK && l->fleet && zones[i] &&
-		    is_dynamic(l, reverse, nreverse, zones[i]))
+		    is_dynamic(l, reverse, nreverse, zones[i])) {
+			l->dynamic_digests[l->ndynamic] = l->digests[i];
 			l->dynamic[l->ndynamic++] = zones[i]; /* kept: the fleet adds to it */
-		else
+		} else {
 			zone_data_free(zones[i]);
+		}
 	}
 	free(zones);
 	reverse_names_free(reverse, nreverse);
@@ -159,7 +241,82 @@ void daemon_loaded_free(loaded_t *l)
 	for (size_t i = 0; i < l->ndynamic; i++)
 		zone_data_free(l->dynamic[i]);
 	free(l->dynamic);
+	free(l->dynamic_digests);
+	free(l->digests);
 	ldns_rdf_deep_free(l->fleet_apex);
 	conf_free(&l->conf);
 	memset(l, 0, sizeof(*l));
+}
+
+bool daemon_zones_same(const loaded_t *a, const loaded_t *b)
+{
+	if (a->conf.nzones != b->conf.nzones || a->conf.udp_size != b->conf.udp_size ||
+	    a->fleet != b->fleet || a->ndynamic != b->ndynamic || !a->digests || !b->digests)
+		return false;
+	if ((a->fleet_apex || b->fleet_apex) &&
+	    (!a->fleet_apex || !b->fleet_apex || ldns_dname_compare(a->fleet_apex, b->fleet_apex)))
+		return false;
+	for (size_t i = 0; i < a->conf.nzones; i++)
+		if (memcmp(&a->digests[i], &b->digests[i], sizeof(a->digests[i])) != 0)
+			return false;
+	for (size_t i = 0; i < a->ndynamic; i++)
+		if (ldns_dname_compare(a->dynamic[i]->apex, b->dynamic[i]->apex) != 0)
+			return false;
+	return true;
+}
+
+static bool text_same(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* Address family, address and port. */
+static bool addr_same(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET) {
+		const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
+		return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+	}
+	if (a->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
+		return x->sin6_port == y->sin6_port &&
+		       memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr)) == 0;
+	}
+	return memcmp(a, b, sizeof(*a)) == 0;
+}
+
+static bool zone_transfers_same(const conf_zone_t *a, const conf_zone_t *b)
+{
+	if (!text_same(a->name, b->name) || a->nallow_transfer != b->nallow_transfer ||
+	    a->nnotify != b->nnotify)
+		return false;
+	for (size_t i = 0; i < a->nallow_transfer; i++) {
+		const conf_acl_t *x = &a->allow_transfer[i], *y = &b->allow_transfer[i];
+		if (!addr_same(&x->addr, &y->addr) || x->prefix != y->prefix ||
+		    !text_same(x->key, y->key))
+			return false;
+	}
+	for (size_t i = 0; i < a->nnotify; i++) {
+		const conf_notify_t *x = &a->notify[i], *y = &b->notify[i];
+		if (!addr_same(&x->addr, &y->addr) || !text_same(x->key, y->key))
+			return false;
+	}
+	return true;
+}
+
+bool daemon_transfers_same(const conf_t *a, const conf_t *b)
+{
+	if (a->nkeys != b->nkeys || a->nzones != b->nzones)
+		return false;
+	for (size_t i = 0; i < a->nkeys; i++)
+		if (!text_same(a->keys[i].name, b->keys[i].name) ||
+		    !text_same(a->keys[i].algorithm, b->keys[i].algorithm) ||
+		    !text_same(a->keys[i].secret, b->keys[i].secret))
+			return false;
+	for (size_t i = 0; i < a->nzones; i++)
+		if (!zone_transfers_same(&a->zones[i], &b->zones[i]))
+			return false;
+	return true;
 }

@@ -27,6 +27,7 @@ typedef struct daemon {
 	board_t *board; /* what the fleet posts for the listener */
 	fleet_t *fleet;
 	uv_signal_t sighup, sigterm, sigint;
+	uv_async_t reload_asked; /* fleetdnsctl reload, from the HTTP listener's thread */
 	uv_work_t reload;
 	bool reloading, reload_again, stopping;
 	/* Result of the reload running on the thread pool. */
@@ -79,6 +80,18 @@ static void on_sighup(uv_signal_t *h, int sig)
 	reload_start(h->data);
 }
 
+static void on_reload_asked(uv_async_t *a)
+{
+	log_info("control socket: reloading configuration and zones");
+	reload_start(a->data);
+}
+
+/* Called on the HTTP listener's thread: only wake the loop. */
+static void reload_ask(void *arg)
+{
+	uv_async_send(arg);
+}
+
 static void fleet_closed(void *arg)
 {
 	daemon_t *d = arg;
@@ -93,6 +106,7 @@ static void on_stop_signal(uv_signal_t *h, int sig)
 	uv_close((uv_handle_t *)&d->sighup, NULL);
 	uv_close((uv_handle_t *)&d->sigterm, NULL);
 	uv_close((uv_handle_t *)&d->sigint, NULL);
+	uv_close((uv_handle_t *)&d->reload_asked, NULL);
 	fleet_close(d->fleet, fleet_closed, d);
 }
 
@@ -153,17 +167,21 @@ int main(int argc, char **argv)
 		return fail(&d, &first, err, 1);
 	for (size_t i = 0; i < first.conf.nlisten; i++)
 		log_info("listening on %s (udp, tcp)", first.conf.listen[i].text);
+	d.loop = uv_default_loop();
+	uv_async_init(d.loop, &d.reload_asked, on_reload_asked);
+	d.reload_asked.data = &d;
 	if (!(d.board = board_new()))
 		snprintf(err, sizeof(err), "out of memory");
-	if (!d.board || http_start(&d.http, &first.conf, d.server, d.board, err, sizeof(err)) < 0) {
+	http_deps_t deps = {.srv = d.server, .board = d.board, .reload = reload_ask,
+	                    .arg = &d.reload_asked};
+	if (!d.board || http_start(&d.http, &first.conf, &deps, err, sizeof(err)) < 0) {
 		server_stop(d.server);
 		return fail(&d, &first, err, 1);
 	}
 	log_info("serving %zu zones, %zu names", snapshot_zone_count(first.snap),
 	         snapshot_name_count(first.snap));
 
-	d.loop = uv_default_loop();
-	d.fleet = fleet_new(d.loop, d.server);
+	d.fleet = fleet_new(d.loop, d.server, d.http ? d.board : NULL);
 	if (!d.fleet)
 		return fail(&d, &first, "out of memory", 1);
 	fleet_apply(d.fleet, &first);

@@ -101,6 +101,8 @@ struct engine {
 	char api[16]; /* "/v1.41" */
 	enum engine_state state;
 	bool up, down_reported, closing;
+	time_t since;        /* when it last went up or down; 0: neither yet */
+	char last_error[512]; /* why it last went down, "" when it never did */
 	uv_timer_t retry_timer, resync_timer, ping_timer, share_timer;
 	uv_idle_t batch_idle; /* parses one batch of buffered events per loop turn */
 	int handles_open;
@@ -177,6 +179,14 @@ const char *engine_name(const engine_t *e)
 bool engine_is_up(const engine_t *e)
 {
 	return e->up;
+}
+
+void engine_info(const engine_t *e, engine_info_t *out)
+{
+	*out = (engine_info_t){.up = e->up,
+	                       .since = e->since,
+	                       .last_error = e->last_error,
+	                       .containers = e->nknown};
 }
 
 void engine_set_resync(engine_t *e, unsigned resync_ms)
@@ -332,6 +342,9 @@ static void __attribute__((format(printf, 2, 3))) fail(engine_t *e, const char *
 	else
 		log_info("engine %s: still down: %s; retrying in %u ms", e->conf.name, reason,
 		         e->backoff_ms);
+	snprintf(e->last_error, sizeof(e->last_error), "%s", reason);
+	if (e->up || e->since == 0)
+		e->since = time(NULL);
 	session_stop(e);
 	sync_reset(e);
 	known_clear(e); /* the registry withdraws everything: the next listing inspects all */
@@ -398,6 +411,8 @@ static void finish_sync(engine_t *e)
 	bool was_up = e->up;
 
 	e->syncing = e->listed = false;
+	if (!was_up)
+		e->since = time(NULL);
 	e->up = true;
 	e->down_reported = false;
 	e->backoff_ms = BACKOFF_MIN_MS;

@@ -10,6 +10,7 @@ struct board {
 	pthread_mutex_t lock;
 	char *status;
 	bool ready;
+	bool wanted; /* read since the last post */
 };
 
 board_t *board_new(void)
@@ -37,9 +38,25 @@ void board_post(board_t *b, const char *status, bool ready)
 	if (copy || !status)
 		b->status = copy;
 	b->ready = ready;
+	b->wanted = false;
 	pthread_mutex_unlock(&b->lock);
 	if (copy || !status)
 		free(old);
+}
+
+void board_ready_set(board_t *b, bool ready)
+{
+	pthread_mutex_lock(&b->lock);
+	b->ready = ready;
+	pthread_mutex_unlock(&b->lock);
+}
+
+bool board_wanted(board_t *b)
+{
+	pthread_mutex_lock(&b->lock);
+	bool w = b->wanted || !b->status;
+	pthread_mutex_unlock(&b->lock);
+	return w;
 }
 
 char *board_read(board_t *b, bool *ready)
@@ -47,6 +64,7 @@ char *board_read(board_t *b, bool *ready)
 	pthread_mutex_lock(&b->lock);
 	char *copy = b->status ? strdup(b->status) : NULL;
 	*ready = b->ready;
+	b->wanted = true;
 	pthread_mutex_unlock(&b->lock);
 	return copy;
 }

@@ -17,6 +17,13 @@ void board_free(board_t *b);
  * (zones loaded, every engine listed once or failed once). */
 void board_post(board_t *b, const char *status, bool ready);
 
+/** Readiness alone (cheap: no rendering). */
+void board_ready_set(board_t *b, bool ready);
+
+/** Whether the status was read since it was last posted (or was never posted): only then
+ * is it worth rendering again. */
+bool board_wanted(board_t *b);
+
 /** A copy of the latest status text (the caller frees it; NULL before the first post or when
  * out of memory), and readiness. */
 char *board_read(board_t *b, bool *ready);

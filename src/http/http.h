@@ -7,7 +7,9 @@
  *
  * Pages: /metrics (Prometheus text exposition, 0.0.4), /health ("ok" while the process
  * runs), /ready (200 once zones are loaded and every engine was listed or failed once, 503
- * before) and /status (the JSON the control loop last posted on the board).
+ * before) and /status (the JSON the control loop last posted on the board). The control
+ * socket (fleetdnsctl's) serves the same and takes POST /reload too: who can open it is who
+ * may change things, as with knotc's socket.
  */
 #ifndef FDNS_HTTP_HTTP_H
 #define FDNS_HTTP_HTTP_H
@@ -20,10 +22,21 @@
 
 typedef struct http http_t;
 
-/** Listen on each of conf->http_listen. *out stays NULL when there are none. srv (its
- * counters) and board are read from the listener's thread until http_stop(). Returns 0 or
- * FDNS_EADDR (err says which address) or FDNS_ENOMEM. */
-int http_start(http_t **out, const conf_t *conf, server_t *srv, board_t *board, char *err,
+/** What the listener reads and whom it tells. */
+typedef struct http_deps {
+	server_t *srv;  /* counters, for /metrics */
+	board_t *board; /* /status and /ready */
+	/* POST /reload on the control socket: called from the listener's thread, so it must
+	 * only hand the request over (uv_async_send). */
+	void (*reload)(void *arg);
+	void *arg;
+} http_deps_t;
+
+/** Listen on each of conf->http_listen and on conf->control_socket (a unix socket, mode 0600,
+ * replacing a stale one). *out stays NULL when there is neither. deps are used from the
+ * listener's threads until http_stop(). Returns 0 or FDNS_EADDR (err says which address)
+ * or FDNS_ENOMEM. */
+int http_start(http_t **out, const conf_t *conf, const http_deps_t *deps, char *err,
                size_t errlen);
 
 /** Stop listening and free h (NULL: nothing). Call before server_stop(). */

@@ -22,7 +22,8 @@ int rrl_init(rrl_t *r, const conf_rrl_t *c)
 		rrl_free(r);
 		return FDNS_ENOMEM;
 	}
-	memcpy(r->exempt, c->exempt, c->nexempt * sizeof(*r->exempt));
+	if (c->nexempt)
+		memcpy(r->exempt, c->exempt, c->nexempt * sizeof(*r->exempt));
 	r->nexempt = c->nexempt;
 	r->mask = n - 1;
 	r->rate = c->rate;

@@ -112,6 +112,7 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	va_end(ap);
 
 	record_t rec;
+	memset(&rec.head, 0, sizeof(rec.head)); /* its padding goes through the pipe too */
 	size_t n = line_prefix(rec.line, sizeof(rec.line), level);
 	n += escape_into(rec.line + n, sizeof(rec.line) - n - 1, text);
 	rec.line[n++] = '\n';
@@ -120,7 +121,9 @@ void log_msg(enum log_level level, const char *fmt, ...)
 		write_all(STDERR_FILENO, rec.line, n);
 		return;
 	}
-	rec.head = (record_head_t){.site = fmt, .len = (uint16_t)n, .level = (uint8_t)level};
+	rec.head.site = fmt; /* field by field: a struct assignment may leave padding unset */
+	rec.head.len = (uint16_t)n;
+	rec.head.level = (uint8_t)level;
 	size_t size = LINE_OFFSET + n;
 	if (write(fd, &rec, size) != (ssize_t)size)
 		__atomic_fetch_add(&lines_lost, 1, __ATOMIC_RELAXED);

@@ -273,9 +273,22 @@ static void target_add(xfr_t *x, const conf_zone_t *cz, const conf_notify_t *n,
 	x->targets[x->ntargets++] = t;
 }
 
+/* Whether a and b tell the same secondary about the same zone, signed alike. */
+static bool target_same(const notify_target_t *a, const notify_target_t *b)
+{
+	return a->apex_len == b->apex_len && memcmp(a->apex, b->apex, a->apex_len) == 0 &&
+	       a->addrlen == b->addrlen && memcmp(&a->addr, &b->addr, a->addrlen) == 0 &&
+	       (a->key ? b->key && ldns_dname_compare(a->key->dname, b->key->dname) == 0 &&
+	                     strcmp(a->key->secret, b->key->secret) == 0
+	               : !b->key);
+}
+
 void xfr_apply(xfr_t *x, xfr_set_t *base, const conf_t *conf)
 {
-	targets_drop(x);
+	notify_target_t **old = x->targets;
+	size_t nold = x->ntargets;
+	x->targets = NULL;
+	x->ntargets = 0;
 	xfr_set_free(x->base);
 	x->base = base;
 	x->conf = conf;
@@ -284,6 +297,26 @@ void xfr_apply(xfr_t *x, xfr_set_t *base, const conf_t *conf)
 		for (size_t j = 0; j < conf->zones[i].nnotify; j++)
 			target_add(x, &conf->zones[i], &conf->zones[i].notify[j], keys);
 	free((void *)keys);
+	/* A secondary that answered the NOTIFY for its zone's serial is not told it again: NOTIFY
+	 * follows the serial (RFC 1996), not the reload. One still unanswered is told anew. */
+	for (size_t i = 0; i < x->ntargets; i++)
+		/* Targets come in configuration order: the same position first (linear when the
+		 * configuration kept them), the others only when it did not. */
+		for (size_t j = 0; j < nold; j++) {
+			size_t k = i < nold ? (i + j) % nold : j;
+			if (old[k]->has_serial && !old[k]->pending && target_same(x->targets[i], old[k])) {
+				x->targets[i]->has_serial = true;
+				x->targets[i]->serial = old[k]->serial;
+				break;
+			}
+		}
+	notify_target_t **added = x->targets;
+	size_t nadded = x->ntargets;
+	x->targets = old;
+	x->ntargets = nold;
+	targets_drop(x); /* the old ones: their timers closed, their memory freed when closed */
+	x->targets = added;
+	x->ntargets = nadded;
 }
 
 static void set_free_cb(void *set)

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+/* status.h -- the JSON that /status serves and fleetdnsctl prints, made on the control loop
+ * from what the fleet holds:
+ *   {"process": {version, started, config}, "ready": bool,
+ *    "engines": [{name, url, state ("up", "down", "starting"), since, containers,
+ *                 last_error}],
+ *    "services": registry_status(),
+ *    "zones": [{name, serial, names, file, allow_transfer, notify}]}
+ * Build one with status_new(), add to it, and status_text() it; the caller owns each object.
+ */
+#ifndef FDNS_DAEMON_STATUS_H
+#define FDNS_DAEMON_STATUS_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <time.h>
+
+#include "fleetdns/answer.h"
+#include "fleetdns/conf.h"
+#include "fleetdns/engine.h"
+#include "fleetdns/registry.h"
+
+/** A new status document (NULL when out of memory). */
+json_object *status_new(const conf_t *conf, time_t started, bool ready);
+/** One engine: its settings, and e's state (e NULL: not started). */
+void status_engine_add(json_object *st, const conf_engine_t *ce, const engine_t *e);
+/** Every service of reg (reg NULL: none). */
+void status_services_set(json_object *st, const registry_t *reg);
+/** Every configured zone, with its serial and names in snap. */
+void status_zones_set(json_object *st, const conf_t *conf, const snapshot_t *snap);
+
+#endif

@@ -1,0 +1,166 @@
+# status_page.py -- what an operator sees (issue 9), against a real Docker engine: /status
+# (JSON), /ready, the page at / in headless Chromium (and a screenshot), and fleetdnsctl over
+# the control socket (status, engines, services, zones, reload); a replica made unhealthy
+# shows as withheld with its reason everywhere.
+# SPDX-License-Identifier: MIT
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+sys.path.insert(0, os.path.join(os.environ.get("TOP_SRCDIR", "."), "tests", "lib"))
+import fleet  # noqa: E402
+from fleet import ok, is_, diag, addrs_are  # noqa: E402
+
+fleet.require_fleet_server()
+CHROMIUM = shutil.which("chromium")
+if not CHROMIUM:
+    fleet.bail("chromium is missing (apt-get install chromium)")
+CTL = os.path.join(os.environ.get("TOP_BUILDDIR", "."), "fleetdnsctl")
+if not os.access(CTL, os.X_OK):
+    fleet.bail(f"{CTL} is not built")
+
+e, = fleet.engines_start("st1")
+Z = fleet.ZONE
+WEB = f"web.{Z}"
+w1, w2 = (fleet.run_replica(e, "web", name=f"web-{i}") for i in (1, 2))
+H = fleet.free_port()
+SOCK = os.path.join(fleet.TMP, "control.sock")
+cfg = os.path.join(fleet.TMP, "status.yaml")
+with open(cfg, "w") as f:
+    f.write(f"""http:
+  listen: ["127.0.0.1:{H}"]
+  control-socket: {SOCK}
+zones:
+  - name: {Z}
+engines:
+  - {{ name: {e.name}, url: "{e.url}" }}
+fleet:
+  zone: {Z}
+""")
+srv = fleet.start_fleetdns(config=cfg)
+P = srv.port
+good, _, a = fleet.poll(P, WEB, addrs_are({w1.ip, w2.ip}), 10)
+ok(good, f"{WEB} = both replicas", a.summary() if a else None)
+URL = f"http://127.0.0.1:{H}"
+
+
+def get(path):
+    try:
+        with urllib.request.urlopen(URL + path, timeout=5) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as err:
+        return err.code, err.read().decode()
+
+
+def status():
+    code, body = get("/status")
+    return json.loads(body) if code == 200 else None
+
+
+def ctl(*args):
+    p = subprocess.run([CTL, "-s", SOCK] + list(args), capture_output=True, text=True,
+                       timeout=20)
+    return p.returncode, p.stdout, p.stderr
+
+
+def wait_for(pred, timeout=10):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        st = status()
+        if st is not None and pred(st):
+            return st
+        time.sleep(0.2)
+    return status()
+
+
+st = wait_for(lambda s: s["ready"] and any(x["name"] == "web" and x["replicas_served"] == 2
+                                           for x in s["services"]))
+is_(get("/ready"), (200, "ready\n"), "/ready: 200 once the engine was listed")
+ok(st is not None, "/status is JSON")
+if st is None:
+    fleet.done_testing()
+is_([(x["name"], x["state"], x["containers"], x["url"]) for x in st["engines"]],
+    [(e.name, "up", 2, e.url)], "/status engines: the engine, up, its 2 containers, its URL")
+web = next(x for x in st["services"] if x["name"] == "web")
+is_(sorted((r["name"], r["engine"], r["ipv4"], r["health"], r["served"], r["reason"])
+           for r in web["replicas"]),
+    sorted((w.dns_name, e.name, w.ip, "healthy", True, None) for w in (w1, w2)),
+    "/status services: both replicas served, with engine, address and health")
+z = next(x for x in st["zones"] if x["name"].rstrip(".") == Z.rstrip("."))
+is_(z["serial"], fleet.soa_serial(P), "/status zones: the fleet zone's serial as served")
+is_(st["process"]["config"], cfg, "/status process: the configuration file")
+
+# A replica fails its health check: withheld, with the reason, everywhere.
+fleet.make_unhealthy(w2)
+good, _, a = fleet.poll(P, WEB, addrs_are({w1.ip}), 10)
+ok(good, f"{w2.name} unhealthy: {WEB} = {w1.name} only", a.summary() if a else None)
+st = wait_for(lambda s: any(r["name"] == w2.dns_name and r["reason"] == "unhealthy"
+                            for x in s["services"] for r in x["replicas"]))
+web = next(x for x in st["services"] if x["name"] == "web")
+is_((web["replicas_known"], web["replicas_served"]), (2, 1), "/status: 1 of 2 served")
+is_(sorted((r["name"], r["served"], r["reason"]) for r in web["replicas"]),
+    sorted([(w1.dns_name, True, None), (w2.dns_name, False, "unhealthy")]),
+    f"/status: {w2.dns_name} withheld, reason unhealthy")
+
+code, out, err = ctl("services", "web")
+is_((code, err), (0, ""), "fleetdnsctl services web: exit 0")
+lines = out.splitlines()
+is_(lines[0] if lines else None, "web: 1 of 2 replicas served", "fleetdnsctl: the summary line")
+ok(any(re.match(rf"^  {re.escape(w2.dns_name)} +{e.name} +{re.escape(w2.ip)} +unhealthy +"
+                r"withheld \(unhealthy\)$", ln) for ln in lines),
+   f"fleetdnsctl: {w2.dns_name} withheld (unhealthy)", out)
+ok(any(re.match(rf"^  {re.escape(w1.dns_name)} +{e.name} +{re.escape(w1.ip)} +healthy +served$",
+                ln) for ln in lines), f"fleetdnsctl: {w1.dns_name} served", out)
+code, out, err = ctl("engines")
+ok(code == 0 and re.search(rf"^{e.name} +up +\S+ +2  {re.escape(e.url)}$", out, re.M),
+   "fleetdnsctl engines: up, 2 containers", out + err)
+code, out, err = ctl("status")
+ok(code == 0 and "ready: yes" in out and "engines: 1 up of 1" in out and
+   "replicas served: 1 of 2" in out, "fleetdnsctl status", out + err)
+code, out, err = ctl("zones")
+ok(code == 0 and re.search(rf"^{re.escape(Z)}\.? +{fleet.soa_serial(P)} +\d+$", out, re.M),
+   "fleetdnsctl zones: the fleet zone and its serial", out + err)
+is_(ctl("services", "nosuch")[0], 1, "fleetdnsctl services NAME unknown: exit 1")
+is_(ctl("bogus")[0], 2, "fleetdnsctl with an unknown command: exit 2")
+code, out, err = subprocess.run([CTL, "-s", os.path.join(fleet.TMP, "none.sock"), "status"],
+                                capture_output=True, text=True).returncode, "", ""
+is_(code, 1, "fleetdnsctl with no daemon at the socket: exit 1")
+is_(oct(os.stat(SOCK).st_mode & 0o777), "0o600", "the control socket is mode 0600")
+
+# The page, as a browser renders it.
+prof = os.path.join(fleet.TMP, "chromium")
+flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         f"--user-data-dir={prof}"]
+dom = subprocess.run([CHROMIUM] + flags + ["--dump-dom", URL + "/"], capture_output=True,
+                     text=True, timeout=60).stdout
+row = re.search(rf'<tr class="withheld"><td>{re.escape(w2.dns_name)}</td><td>{e.name}</td>'
+                rf"<td>{re.escape(w2.ip)}</td><td>unhealthy</td><td>withheld: unhealthy</td>",
+                dom)
+ok(row, f"the page (headless Chromium) shows {w2.dns_name} withheld: unhealthy", dom[-1500:])
+ok(re.search(rf'<tr class="served"><td>{re.escape(w1.dns_name)}</td>', dom),
+   f"the page shows {w1.dns_name} served")
+ok(re.search(rf'<tr class="up"><td>{e.name}</td><td>up</td>', dom), "the page shows the engine up")
+ok('http-equiv="refresh"' in dom, "the page refreshes itself")
+shot = os.path.join(os.environ.get("TOP_BUILDDIR", "."), "status_page.png")
+subprocess.run([CHROMIUM] + flags + [f"--screenshot={shot}", "--window-size=1000,800",
+                                     URL + "/"], capture_output=True, timeout=60)
+ok(os.path.exists(shot) and os.path.getsize(shot) > 1000, f"a screenshot of the page: {shot}")
+
+# reload through the control socket
+code, out, err = ctl("reload")
+ok(code == 0 and out.startswith("reload started"), "fleetdnsctl reload", out + err)
+deadline = time.monotonic() + 10
+while time.monotonic() < deadline and "control socket: reloading" not in open(srv.log).read():
+    time.sleep(0.2)
+ok("control socket: reloading" in open(srv.log).read(), "the daemon logs the reload")
+good, _, a = fleet.poll(P, WEB, addrs_are({w1.ip}), 5)
+ok(good, "after the reload, the answer is unchanged", a.summary() if a else None)
+fleet.make_healthy(w2)
+fleet.done_testing()
