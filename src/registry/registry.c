@@ -5,6 +5,7 @@
 
 #include "fleetdns/error.h"
 #include "registry/registry_internal.h"
+#include "util/log.h"
 
 static size_t hash_str2(const char *a, const char *b)
 {
@@ -261,9 +262,25 @@ static void service_unlink(registry_t *r, rep_node_t *n)
 	mark_changed(r, n->service);
 }
 
-static void remove_node(registry_t *r, rep_node_t **slot)
+/* "web: +web-1-e1 172.17.0.2 (healthy)": a replica that starts being served. */
+static void served_logged(const replica_t *rep)
+{
+	log_info("%s: +%s %s (%s)", rep->service, rep->label,
+	         rep->ipv4[0] ? rep->ipv4 : rep->ipv6[0] ? rep->ipv6 : "no address",
+	         rep->health == HEALTH_NONE ? "running" : engine_health_name(rep->health));
+}
+
+/* "web: -web-2-e1 (unhealthy)": one that stops being served, and why. */
+static void withdrawn_logged(const replica_t *rep, const char *why)
+{
+	log_info("%s: -%s (%s)", rep->service, rep->label, why);
+}
+
+static void remove_node(registry_t *r, rep_node_t **slot, const char *why)
 {
 	rep_node_t *n = *slot;
+	if (n->rep.served)
+		withdrawn_logged(&n->rep, why);
 	*slot = n->hnext;
 	service_unlink(r, n);
 	reg_engine_t *e = &r->engines[n->engine];
@@ -298,6 +315,10 @@ static int put(registry_t *r, replica_t *rep, unsigned stamp)
 			service_link(r, n, service);
 		}
 		r->nserved += (size_t)rep->served - (size_t)n->rep.served;
+		if (rep->served && !n->rep.served)
+			served_logged(rep);
+		else if (!rep->served && n->rep.served)
+			withdrawn_logged(rep, rep->withheld ? rep->withheld : "withheld");
 		/* Keep the node's own engine and id strings; take the rest. */
 		free(rep->engine);
 		free(rep->id);
@@ -327,6 +348,8 @@ static int put(registry_t *r, replica_t *rep, unsigned stamp)
 	e->head = n;
 	r->nreplicas++;
 	r->nserved += rep->served;
+	if (rep->served)
+		served_logged(&n->rep);
 	r->generation++;
 	if (r->nreplicas > r->nbuckets)
 		grow(r);
@@ -353,18 +376,23 @@ int registry_container_update(registry_t *r, const conf_engine_t *engine,
 	return update(r, engine, c, 0);
 }
 
-void registry_container_remove(registry_t *r, const char *engine, const char *id)
+static void container_remove(registry_t *r, const char *engine, const char *id, const char *why)
 {
 	rep_node_t **slot = find_slot(r, engine, id);
 	if (*slot)
-		remove_node(r, slot);
+		remove_node(r, slot, why);
+}
+
+void registry_container_remove(registry_t *r, const char *engine, const char *id)
+{
+	container_remove(r, engine, id, "removed");
 }
 
 void registry_engine_down(registry_t *r, const char *engine)
 {
 	reg_engine_t *e = engine_get(r, engine, false);
 	while (e && e->head)
-		registry_container_remove(r, engine, e->head->rep.id);
+		container_remove(r, engine, e->head->rep.id, "engine down");
 }
 
 int registry_engine_sync(registry_t *r, const conf_engine_t *engine,
@@ -381,7 +409,7 @@ int registry_engine_sync(registry_t *r, const conf_engine_t *engine,
 	for (rep_node_t *p = e ? e->head : NULL; p;) {
 		rep_node_t *next = p->enext;
 		if (p->seen != stamp)
-			registry_container_remove(r, engine->name, p->rep.id);
+			container_remove(r, engine->name, p->rep.id, "no longer listed");
 		p = next;
 	}
 	return FDNS_OK;

@@ -153,6 +153,22 @@ subprocess.run([CHROMIUM] + flags + [f"--screenshot={shot}", "--window-size=1000
                                      URL + "/"], capture_output=True, timeout=60)
 ok(os.path.exists(shot) and os.path.getsize(shot) > 1000, f"a screenshot of the page: {shot}")
 
+# The log names what changed, and a value from an engine cannot forge a line.
+log = open(srv.log).read()
+ok(re.search(rf"info: web: \+{re.escape(w1.dns_name)} {re.escape(w1.ip)} \(healthy\)$", log,
+             re.M), f"the log says web: +{w1.dns_name} {w1.ip} (healthy)")
+ok(re.search(rf"info: web: -{re.escape(w2.dns_name)} \(unhealthy\)$", log, re.M),
+   f"the log says web: -{w2.dns_name} (unhealthy)")
+fleet.run_replica(e, "x\n2026-01-01T00:00:00Z error: forged", name="forger", wait="running")
+deadline = time.monotonic() + 10
+while time.monotonic() < deadline and "forger" not in open(srv.log).read():
+    time.sleep(0.2)
+log = open(srv.log).read()
+ok(re.search(r"service label 'x\\x0a2026-01-01T00:00:00Z error: forged' is not a valid DNS name",
+             log), "a service label with a newline is logged escaped (\\x0a)", log[-600:])
+ok(not re.search(r"^2026-01-01T00:00:00Z error: forged", log, re.M),
+   "... and forges no log line of its own")
+
 # reload through the control socket
 code, out, err = ctl("reload")
 ok(code == 0 and out.startswith("reload started"), "fleetdnsctl reload", out + err)
