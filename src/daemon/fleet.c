@@ -78,6 +78,8 @@ struct fleet {
 	bool xfr_stale;     /* xfr_apply() ran: transfer data must be built anew */
 	fleet_zone_t zone;  /* the fleet zone, compiled in parts */
 	size_t parts_since; /* services compiled since the serials went up, for the log */
+	bool *part_seen;    /* by service id: counted in parts_since already */
+	size_t part_seen_n;
 	bool whole_since;   /* ... or the fleet zone was compiled whole */
 	xfr_t *xfr;         /* transfer data and NOTIFY */
 	board_t *board;     /* what /status shows, or NULL (no HTTP listener) */
@@ -261,6 +263,28 @@ static zone_data_t *render_whole(fleet_t *f, size_t i, uint32_t serial)
  * moved); the dynamic zones' serials move when their records changed since the last time
  * (or this is the first publication). Without, the answers change under the serials and
  * transfer data they have. */
+/* Count the services this publication compiled into parts_since, each once however many
+ * publications compiled it before the serials went up (the log said "2 of 1" otherwise). */
+static void parts_count(fleet_t *f)
+{
+	size_t need = f->reg ? registry_service_count(f->reg) : 0;
+	if (need > f->part_seen_n) {
+		bool *grown = realloc(f->part_seen, need * sizeof(*grown));
+		if (!grown)
+			return; /* only the log's count suffers */
+		memset(grown + f->part_seen_n, 0, (need - f->part_seen_n) * sizeof(*grown));
+		f->part_seen = grown;
+		f->part_seen_n = need;
+	}
+	for (size_t i = 0; i < f->zone.nparts; i++) {
+		size_t id = f->zone.ids[i];
+		if (id < f->part_seen_n && !f->part_seen[id]) {
+			f->part_seen[id] = true;
+			f->parts_since++;
+		}
+	}
+}
+
 static int publish_try(fleet_t *f, bool transfer)
 {
 	size_t n = f->reg ? f->cur.ndynamic : 0;
@@ -318,7 +342,7 @@ static int publish_try(fleet_t *f, bool transfer)
 		f->published_once = true;
 		if (f->reg)
 			registry_changes_clear(f->reg);
-		f->parts_since += f->zone.nparts;
+		parts_count(f);
 		f->whole_since = f->whole_since || compiled_whole;
 		memcpy(f->serials, serials, n * sizeof(*serials)); /* new zones keep their first */
 		if (transfer) {
@@ -341,6 +365,8 @@ static int publish_try(fleet_t *f, bool transfer)
 			log_info("published: %zu replicas, %zu served, serial %u; fleet zone %s",
 			         total, served, serials[0], how);
 			f->parts_since = 0;
+			if (f->part_seen)
+				memset(f->part_seen, 0, f->part_seen_n * sizeof(*f->part_seen));
 			f->whole_since = false;
 			state_save(f);
 		}
@@ -476,6 +502,7 @@ static void engine_closed(void *arg)
 		daemon_loaded_free(&f->cur);
 		fleet_zone_clear(&f->zone);
 		free(f->serials);
+		free(f->part_seen);
 		uv_close((uv_handle_t *)&f->timer, fleet_freed);
 		uv_close((uv_handle_t *)&f->serial_timer, fleet_freed);
 		uv_close((uv_handle_t *)&f->hold_timer, fleet_freed);

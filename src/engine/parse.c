@@ -172,7 +172,10 @@ out:
 
 void engine_parse_ids_free(char **ids, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
+	/* ids may be NULL with n > 0, as free() allows: engine_parse_list() has no summaries, and
+	 * when an item after the first has no valid Id its error path frees n ids and NULL
+	 * summaries (found by tests/fuzz/fuzz_docker.c: a NULL dereference). */
+	for (size_t i = 0; ids && i < n; i++)
 		free(ids[i]);
 	free(ids);
 }

@@ -220,10 +220,12 @@ static int explain(char *err, size_t errlen, const char *source, const cursor_t 
 	return field_error(err, errlen, source, c, f, bad_rdata_field(f, n, r.rdata, type), what);
 }
 
-/* Checks ldns does not make on an entry it accepted: the TTL as written. */
+/* Checks ldns does not make on an entry it accepted: the TTL as written, and that a record
+ * has every field its type requires. */
 static int check_accepted(char *err, size_t errlen, const char *source, const cursor_t *c,
-                          const field_t *f, size_t n, ldns_status st)
+                          const field_t *f, size_t n, ldns_status st, const ldns_rr *rr)
 {
+	char what[64];
 	if (st == LDNS_STATUS_SYNTAX_TTL) { /* $TTL */
 		if (n < 2)
 			return field_error(err, errlen, source, c, f, 0, "missing value after");
@@ -234,6 +236,18 @@ static int check_accepted(char *err, size_t errlen, const char *source, const cu
 	rr_fields_t r = classify(f, n);
 	if (r.ttl >= 0 && !ttl_valid(&f[r.ttl]))
 		return field_error(err, errlen, source, c, f, r.ttl, "bad TTL");
+	/* RFC 3597 rdata ("\# 0", or "\# ns" whose length is no number) is read by ldns as far
+	 * as its bytes go, so a known type could come out with fewer fields than it has: an SOA
+	 * with none, on which zone_check() asserted in ldns reading the serial, or an NS without
+	 * its name, compiled into malformed answers (both found by tests/fuzz/fuzz_zone.c). */
+	const ldns_rr_descriptor *desc = ldns_rr_descript((uint16_t)ldns_rr_get_type(rr));
+	if (desc && ldns_rr_rd_count(rr) < ldns_rr_descriptor_minimum(desc)) {
+		char *type = ldns_rr_type2str(ldns_rr_get_type(rr));
+		snprintf(what, sizeof(what), "incomplete %s rdata", type ? type : "record");
+		free(type);
+		return field_error(err, errlen, source, c, f, r.rdata < (int)n ? r.rdata : r.type,
+		                   what);
+	}
 	return FDNS_OK;
 }
 
@@ -270,7 +284,7 @@ static int load_stream(zone_data_t **out, const char *origin, FILE *fp, const ch
 		if (st == LDNS_STATUS_SYNTAX_EMPTY || st == LDNS_STATUS_SYNTAX_ORIGIN)
 			continue;
 		if (st == LDNS_STATUS_OK || st == LDNS_STATUS_SYNTAX_TTL)
-			ret = check_accepted(err, errlen, source, &cur, f, n, st);
+			ret = check_accepted(err, errlen, source, &cur, f, n, st, rr);
 		else
 			ret = explain(err, errlen, source, &cur, f, n, st, cur_origin);
 		if (ret != FDNS_OK || st == LDNS_STATUS_SYNTAX_TTL) {
