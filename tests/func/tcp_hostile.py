@@ -11,6 +11,7 @@ import selectors
 import shutil
 import socket
 import struct
+import subprocess
 import sys
 import tempfile
 import threading
@@ -154,14 +155,20 @@ answered = sum(1 for c in conns if (m := fdnstest.tcp_read_msg(c)) and m[:2] == 
 time.sleep(0.3)
 during = rss_kib()
 is_(answered, 300, "300 connections each sent a 65,535-byte message and got its answer")
-ok(during - before < 8192,
+# AddressSanitizer's allocator keeps freed memory in quarantine and ignores glibc's mmap
+# threshold: RSS says nothing about fleetdns there, so those two checks are skipped.
+ASAN = "libasan" in subprocess.run(["ldd", os.environ["FLEETDNS"]], capture_output=True,
+                                   text=True).stdout
+SKIP = " # SKIP AddressSanitizer build: RSS is its allocator's" if ASAN else ""
+ok(ASAN or during - before < 8192,
    f"with the 300 connections still open, RSS grew by {during - before} KiB "
-   f"(64 KiB buffers given back once empty; kept, they would hold ~19,000 KiB)")
+   f"(64 KiB buffers given back once empty; kept, they would hold ~19,000 KiB){SKIP}")
 for c in conns:
     c.close()
 time.sleep(0.5)
 after = rss_kib()
-ok(after - before < 4096, f"after they closed, RSS is {after - before} KiB above the start")
+ok(ASAN or after - before < 4096,
+   f"after they closed, RSS is {after - before} KiB above the start{SKIP}")
 
 # --- slowloris ------------------------------------------------------------------------------
 ATTACKERS, PER_ADDRESS = 2600, 26
