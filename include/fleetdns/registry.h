@@ -68,6 +68,12 @@ int registry_render_service(const registry_t *r, zone_data_t *zone, size_t id,
  * (json_object_put). NULL when out of memory. */
 struct json_object *registry_status(const registry_t *r);
 
+/** Maintenance (fleetdnsctl drain): withhold every replica of engine, now and as they come,
+ * with the reason "drained", or serve them again by their own state. Returns 0 or
+ * FDNS_ENOMEM. */
+int registry_engine_drain(registry_t *r, const char *engine, bool drained);
+bool registry_engine_drained(const registry_t *r, const char *engine);
+
 /** Whether text is a valid service name (one or more letter-digit-hyphen labels). */
 bool registry_service_name_valid(const char *text);
 

@@ -121,13 +121,17 @@ static void print_status(json_object *st)
 static void print_engines(json_object *st)
 {
 	json_object *engines = list(st, "engines");
-	printf("%-16s %-6s %-20s %10s  %s\n", "ENGINE", "STATE", "SINCE", "CONTAINERS", "URL");
+	printf("%-16s %-10s %-20s %10s  %s\n", "ENGINE", "STATE", "SINCE", "CONTAINERS", "URL");
 	for (size_t i = 0; engines && i < json_object_array_length(engines); i++) {
 		json_object *e = json_object_array_get_idx(engines, i);
 		char since[32];
 		when(since, sizeof(since), num(e, "since"));
-		printf("%-16s %-6s %-20s %10lld  %s\n", str(e, "name") ?: "?", str(e, "state") ?: "?",
-		       since, (long long)num(e, "containers"), str(e, "url") ?: "");
+		json_object *d;
+		bool drained = json_object_object_get_ex(e, "drained", &d) && json_object_get_boolean(d);
+		char state[32];
+		snprintf(state, sizeof(state), "%s%s", str(e, "state") ?: "?", drained ? ",drained" : "");
+		printf("%-16s %-10s %-20s %10lld  %s\n", str(e, "name") ?: "?", state, since,
+		       (long long)num(e, "containers"), str(e, "url") ?: "");
 		if (str(e, "last_error"))
 			printf("%-16s last error: %s\n", "", str(e, "last_error"));
 	}
@@ -178,7 +182,7 @@ static void print_zones(json_object *st)
 static void usage(FILE *to)
 {
 	fprintf(to, "usage: fleetdnsctl [-s SOCKET] status | engines | services [NAME] | zones | "
-	            "reload\n"
+	            "reload | drain ENGINE | undrain ENGINE\n"
 	            "  -s SOCKET  the daemon's control socket (default " DEFAULT_SOCKET ")\n");
 }
 
@@ -202,17 +206,22 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	const char *cmd = argv[optind], *arg = optind + 1 < argc ? argv[optind + 1] : NULL;
+	bool drain = strcmp(cmd, "drain") == 0 || strcmp(cmd, "undrain") == 0;
 	bool known = strcmp(cmd, "status") == 0 || strcmp(cmd, "engines") == 0 ||
 	             strcmp(cmd, "services") == 0 || strcmp(cmd, "zones") == 0 ||
-	             strcmp(cmd, "reload") == 0;
-	if (!known || (arg && strcmp(cmd, "services") != 0) || optind + 2 < argc) {
+	             strcmp(cmd, "reload") == 0 || drain;
+	if (!known || (arg && strcmp(cmd, "services") != 0 && !drain) || (drain && !arg) ||
+	    (arg && (strchr(arg, '/') || strlen(arg) > 100)) || optind + 2 < argc) {
 		usage(stderr);
 		return 2;
 	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	char err[CURL_ERROR_SIZE + 1], *body = NULL;
 	bool reload = strcmp(cmd, "reload") == 0;
-	long status = ask(socket, reload ? "POST" : "GET", reload ? "/reload" : "/status", &body, err);
+	char path[128] = "/status";
+	if (reload || drain)
+		snprintf(path, sizeof(path), "/%s%s%s", cmd, drain ? "/" : "", drain ? arg : "");
+	long status = ask(socket, reload || drain ? "POST" : "GET", path, &body, err);
 	int ret = 0;
 	if (status == 0) {
 		fprintf(stderr, "fleetdnsctl: %s: %s\n", socket, err[0] ? err : "no answer");
@@ -222,6 +231,8 @@ int main(int argc, char **argv)
 		ret = 1;
 	} else if (reload) {
 		printf("reload started; its result is in fleetdns's log and in 'fleetdnsctl status'\n");
+	} else if (drain) {
+		fputs(body, stdout);
 	} else {
 		json_object *st = json_tokener_parse(body);
 		if (!st) {

@@ -112,7 +112,8 @@ static void on_status_timer(uv_timer_t *t)
 	if (!st)
 		return;
 	for (size_t i = 0; i < f->nslots; i++)
-		status_engine_add(st, f->slots[i]->conf, f->slots[i]->engine);
+		status_engine_add(st, f->slots[i]->conf, f->slots[i]->engine,
+		                  f->reg && registry_engine_drained(f->reg, f->slots[i]->conf->name));
 	status_services_set(st, f->reg);
 	status_zones_set(st, &f->cur.conf, server_snapshot(f->srv));
 	board_post(f->board, json_object_to_json_string_ext(st, JSON_C_TO_STRING_PLAIN),
@@ -833,6 +834,22 @@ void fleet_apply(fleet_t *f, loaded_t *l)
 	/* engine_close() promises no callback after it returns, and engines copy their
 	 * configuration, so the old data can go now. */
 	daemon_loaded_free(&old);
+}
+
+int fleet_drain(fleet_t *f, const char *engine, bool drained)
+{
+	bool known = false;
+	for (size_t i = 0; i < f->nslots && !known; i++)
+		known = strcmp(f->slots[i]->conf->name, engine) == 0;
+	if (!known || !f->reg)
+		return FDNS_ENOENT;
+	int ret = registry_engine_drain(f->reg, engine, drained);
+	if (ret == FDNS_OK) {
+		log_info("engine %s: %s by the control socket", engine,
+		         drained ? "drained (its replicas are withheld)" : "undrained");
+		schedule(f);
+	}
+	return ret;
 }
 
 void fleet_close(fleet_t *f, void (*on_closed)(void *arg), void *arg)

@@ -26,6 +26,10 @@ fleet_t *fleet_new(uv_loop_t *loop, server_t *srv, board_t *board);
  * their sessions and replicas); unchanged zones keep their compiled answers, serials and
  * round-robin positions; a reload that changes nothing served publishes nothing. */
 void fleet_apply(fleet_t *f, loaded_t *l);
+/** Maintenance of engine (named as in the configuration): withhold its replicas, or serve
+ * them again (fleetdnsctl drain/undrain); until the process stops. Returns 0, FDNS_ENOENT
+ * (no such engine) or FDNS_ENOMEM. */
+int fleet_drain(fleet_t *f, const char *engine, bool drained);
 /** Stop the engines; on_closed runs when everything is freed. */
 void fleet_close(fleet_t *f, void (*on_closed)(void *arg), void *arg);
 

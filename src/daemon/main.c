@@ -27,7 +27,7 @@ typedef struct daemon {
 	board_t *board; /* what the fleet posts for the listener */
 	fleet_t *fleet;
 	uv_signal_t sighup, sigterm, sigint;
-	uv_async_t reload_asked; /* fleetdnsctl reload, from the HTTP listener's thread */
+	uv_async_t command; /* a fleetdnsctl command waits on the board */
 	uv_work_t reload;
 	bool reloading, reload_again, stopping;
 	/* Result of the reload running on the thread pool. */
@@ -80,14 +80,30 @@ static void on_sighup(uv_signal_t *h, int sig)
 	reload_start(h->data);
 }
 
-static void on_reload_asked(uv_async_t *a)
+/* A command from the control socket (fleetdnsctl), waiting on the board. */
+static void on_command(uv_async_t *a)
 {
-	log_info("control socket: reloading configuration and zones");
-	reload_start(a->data);
+	daemon_t *d = a->data;
+	char op[16], arg[128], reply[256];
+	while (board_command_take(d->board, op, sizeof(op), arg, sizeof(arg))) {
+		int ret = FDNS_OK;
+		if (strcmp(op, "reload") == 0) {
+			log_info("control socket: reloading configuration and zones");
+			reload_start(d);
+			snprintf(reply, sizeof(reply), "reloading");
+		} else {
+			bool drain = strcmp(op, "drain") == 0;
+			ret = d->fleet ? fleet_drain(d->fleet, arg, drain) : FDNS_ENOENT;
+			snprintf(reply, sizeof(reply), "%s %s%s", arg,
+			         ret == FDNS_ENOENT ? "is not an engine" : drain ? "drained" : "undrained",
+			         ret < 0 && ret != FDNS_ENOENT ? ": out of memory" : "");
+		}
+		board_command_done(d->board, ret, reply);
+	}
 }
 
 /* Called on the HTTP listener's thread: only wake the loop. */
-static void reload_ask(void *arg)
+static void command_wake(void *arg)
 {
 	uv_async_send(arg);
 }
@@ -106,7 +122,7 @@ static void on_stop_signal(uv_signal_t *h, int sig)
 	uv_close((uv_handle_t *)&d->sighup, NULL);
 	uv_close((uv_handle_t *)&d->sigterm, NULL);
 	uv_close((uv_handle_t *)&d->sigint, NULL);
-	uv_close((uv_handle_t *)&d->reload_asked, NULL);
+	uv_close((uv_handle_t *)&d->command, NULL);
 	fleet_close(d->fleet, fleet_closed, d);
 }
 
@@ -168,12 +184,12 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < first.conf.nlisten; i++)
 		log_info("listening on %s (udp, tcp)", first.conf.listen[i].text);
 	d.loop = uv_default_loop();
-	uv_async_init(d.loop, &d.reload_asked, on_reload_asked);
-	d.reload_asked.data = &d;
+	uv_async_init(d.loop, &d.command, on_command);
+	d.command.data = &d;
 	if (!(d.board = board_new()))
 		snprintf(err, sizeof(err), "out of memory");
-	http_deps_t deps = {.srv = d.server, .board = d.board, .reload = reload_ask,
-	                    .arg = &d.reload_asked};
+	http_deps_t deps = {.srv = d.server, .board = d.board, .wake = command_wake,
+	                    .arg = &d.command};
 	if (!d.board || http_start(&d.http, &first.conf, &deps, err, sizeof(err)) < 0) {
 		server_stop(d.server);
 		return fail(&d, &first, err, 1);

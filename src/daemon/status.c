@@ -24,7 +24,8 @@ json_object *status_new(const conf_t *conf, time_t started, bool ready)
 	return st;
 }
 
-void status_engine_add(json_object *st, const conf_engine_t *ce, const engine_t *e)
+void status_engine_add(json_object *st, const conf_engine_t *ce, const engine_t *e,
+                       bool drained)
 {
 	json_object *list, *o = json_object_new_object();
 	if (!o || !json_object_object_get_ex(st, "engines", &list)) {
@@ -40,6 +41,7 @@ void status_engine_add(json_object *st, const conf_engine_t *ce, const engine_t 
 	json_object_object_add(o, "since", json_object_new_int64((int64_t)info.since));
 	json_object_object_add(o, "containers", json_object_new_int64((int64_t)info.containers));
 	put_str(o, "last_error", info.last_error && info.last_error[0] ? info.last_error : NULL);
+	json_object_object_add(o, "drained", json_object_new_boolean(drained));
 	json_object_array_add(list, o);
 }
 

@@ -3,7 +3,7 @@
  * from what the fleet holds:
  *   {"process": {version, started, config}, "ready": bool,
  *    "engines": [{name, url, state ("up", "down", "starting"), since, containers,
- *                 last_error}],
+ *                 last_error, drained}],
  *    "services": registry_status(),
  *    "zones": [{name, serial, names, file, allow_transfer, notify}]}
  * Build one with status_new(), add to it, and status_text() it; the caller owns each object.
@@ -22,8 +22,9 @@
 
 /** A new status document (NULL when out of memory). */
 json_object *status_new(const conf_t *conf, time_t started, bool ready);
-/** One engine: its settings, and e's state (e NULL: not started). */
-void status_engine_add(json_object *st, const conf_engine_t *ce, const engine_t *e);
+/** One engine: its settings, e's state (e NULL: not started), and whether it is drained. */
+void status_engine_add(json_object *st, const conf_engine_t *ce, const engine_t *e,
+                       bool drained);
 /** Every service of reg (reg NULL: none). */
 void status_services_set(json_object *st, const registry_t *reg);
 /** Every configured zone, with its serial and names in snap. */

@@ -115,6 +115,33 @@ static enum MHD_Result ready_page(struct MHD_Connection *conn, const http_t *h)
 	             : reply_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "not ready\n");
 }
 
+/* POST /reload, /drain/ENGINE, /undrain/ENGINE on the control socket: done by the control
+ * loop while this thread (the control socket's own) waits for the result. */
+static enum MHD_Result command(struct MHD_Connection *conn, const http_t *h, const char *url)
+{
+	static const char *const ops[] = {"reload", "drain", "undrain"};
+	char op[16] = "", reply[256];
+	const char *arg = "";
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		size_t n = strlen(ops[i]);
+		if (url[0] == '/' && strncmp(url + 1, ops[i], n) == 0 &&
+		    (url[1 + n] == '\0' || (url[1 + n] == '/' && i > 0))) {
+			snprintf(op, sizeof(op), "%s", ops[i]);
+			arg = url[1 + n] ? url + 2 + n : "";
+		}
+	}
+	if (!op[0] || (strcmp(op, "reload") != 0 && !arg[0]))
+		return reply_text(conn, MHD_HTTP_NOT_FOUND,
+		                  "not found: POST /reload, /drain/ENGINE, /undrain/ENGINE\n");
+	int ret = board_command(h->deps.board, op, arg, h->deps.wake, h->deps.arg, 5000, reply,
+	                        sizeof(reply) - 1);
+	strcat(reply, "\n");
+	return reply_text(conn, ret == 0              ? MHD_HTTP_OK
+	                        : ret == FDNS_ENOENT ? MHD_HTTP_NOT_FOUND
+	                                             : MHD_HTTP_INTERNAL_SERVER_ERROR,
+	                  reply);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_data_size,
@@ -126,12 +153,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
-	if (side->control && strcmp(method, MHD_HTTP_METHOD_POST) == 0) {
-		if (strcmp(url, "/reload") != 0)
-			return reply_text(conn, MHD_HTTP_NOT_FOUND, "not found: POST /reload is here\n");
-		h->deps.reload(h->deps.arg);
-		return reply_text(conn, MHD_HTTP_ACCEPTED, "reloading\n");
-	}
+	if (side->control && strcmp(method, MHD_HTTP_METHOD_POST) == 0)
+		return command(conn, h, url);
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
 		return reply_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET and HEAD\n");
 	if (strcmp(url, "/metrics") == 0)

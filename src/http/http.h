@@ -8,8 +8,8 @@
  * Pages: /metrics (Prometheus text exposition, 0.0.4), /health ("ok" while the process
  * runs), /ready (200 once zones are loaded and every engine was listed or failed once, 503
  * before) and /status (the JSON the control loop last posted on the board). The control
- * socket (fleetdnsctl's) serves the same and takes POST /reload too: who can open it is who
- * may change things, as with knotc's socket.
+ * socket (fleetdnsctl's) serves the same and takes POST /reload, /drain/ENGINE and
+ * /undrain/ENGINE too: who can open it is who may change things, as with knotc's socket.
  */
 #ifndef FDNS_HTTP_HTTP_H
 #define FDNS_HTTP_HTTP_H
@@ -26,9 +26,10 @@ typedef struct http http_t;
 typedef struct http_deps {
 	server_t *srv;  /* counters, for /metrics */
 	board_t *board; /* /status and /ready */
-	/* POST /reload on the control socket: called from the listener's thread, so it must
-	 * only hand the request over (uv_async_send). */
-	void (*reload)(void *arg);
+	/* Wakes the control loop to take a command from the board (POST /reload, /drain/NAME,
+	 * /undrain/NAME on the control socket): called from the listener's thread, so it must
+	 * only hand over (uv_async_send). */
+	void (*wake)(void *arg);
 	void *arg;
 } http_deps_t;
 

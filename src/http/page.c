@@ -78,6 +78,9 @@ static void engines(FILE *out, json_object *st)
 		esc(out, str(e, "name"));
 		fputs("</td><td>", out);
 		esc(out, str(e, "state"));
+		json_object *d;
+		if (json_object_object_get_ex(e, "drained", &d) && json_object_get_boolean(d))
+			fputs(" (drained)", out);
 		fputs("</td><td>", out);
 		when(out, num(e, "since"));
 		fprintf(out, "</td><td>%lld</td><td>", (long long)num(e, "containers"));

@@ -306,6 +306,11 @@ static int put(registry_t *r, replica_t *rep, unsigned stamp)
 		replica_clear(rep);
 		return ret;
 	}
+	reg_engine_t *eng = engine_get(r, rep->engine, false);
+	if (eng && eng->drained && rep->served) {
+		rep->served = false;
+		rep->withheld = "drained";
+	}
 	rep_node_t **slot = find_slot(r, rep->engine, rep->id);
 	if (*slot) {
 		rep_node_t *n = *slot;
@@ -386,6 +391,42 @@ static void container_remove(registry_t *r, const char *engine, const char *id, 
 void registry_container_remove(registry_t *r, const char *engine, const char *id)
 {
 	container_remove(r, engine, id, "removed");
+}
+
+int registry_engine_drain(registry_t *r, const char *engine, bool drained)
+{
+	reg_engine_t *e = engine_get(r, engine, true);
+	if (!e)
+		return FDNS_ENOMEM;
+	if (e->drained == drained)
+		return FDNS_OK;
+	e->drained = drained;
+	for (rep_node_t *n = e->head; n; n = n->enext) {
+		bool served = n->rep.eligible && !drained;
+		if (served == n->rep.served)
+			continue;
+		n->rep.served = served;
+		n->rep.withheld = served ? NULL : drained ? "drained" : n->rep.own_reason;
+		if (served)
+			r->nserved++;
+		else
+			r->nserved--;
+		if (served)
+			served_logged(&n->rep);
+		else
+			withdrawn_logged(&n->rep, "drained");
+		mark_changed(r, n->service);
+		r->generation++;
+	}
+	return FDNS_OK;
+}
+
+bool registry_engine_drained(const registry_t *r, const char *engine)
+{
+	for (size_t e = 0; e < r->nengines; e++)
+		if (strcmp(r->engines[e].name, engine) == 0)
+			return r->engines[e].drained;
+	return false;
 }
 
 void registry_engine_down(registry_t *r, const char *engine)

@@ -27,6 +27,7 @@ struct rep_node {
 typedef struct reg_engine {
 	char *name;
 	rep_node_t *head;
+	bool drained; /* maintenance: its replicas are withheld ("drained") */
 } reg_engine_t;
 
 struct registry {

@@ -209,6 +209,8 @@ int replica_from_container(replica_t *out, const conf_engine_t *e, const conf_fl
 	                : c->paused   ? "paused"
 	                : c->health == HEALTH_STARTING ? "starting"
 	                                               : "unhealthy";
+	out->eligible = out->served;
+	out->own_reason = out->withheld;
 	out->ttl = label_uint(c, "fleetdns.ttl", 86400);
 	out->max_answers = label_uint(c, "fleetdns.max-answers", 1000);
 	pick_addresses(out, e, c);

@@ -27,6 +27,8 @@ typedef struct replica {
 	bool running;   /* running and not paused (the "all" policy serves these) */
 	enum engine_health health;
 	const char *withheld; /* why it is not served (static text), NULL when served */
+	bool eligible;        /* served by its own state; a drained engine withholds it */
+	const char *own_reason; /* withheld's value by its own state */
 	char ipv4[INET_ADDRSTRLEN];
 	char ipv6[INET6_ADDRSTRLEN];
 	unsigned ttl;         /* from fleetdns.ttl, 0: the fleet default */

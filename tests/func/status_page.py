@@ -184,5 +184,35 @@ while time.monotonic() < deadline and "control socket: reloading" not in open(sr
 ok("control socket: reloading" in open(srv.log).read(), "the daemon logs the reload")
 good, _, a = fleet.poll(P, WEB, addrs_are({w1.ip}), 5)
 ok(good, "after the reload, the answer is unchanged", a.summary() if a else None)
+# Maintenance: drain the engine (its replicas withheld, containers untouched), then undrain.
 fleet.make_healthy(w2)
+good, _, a = fleet.poll(P, WEB, addrs_are({w1.ip, w2.ip}), 10)
+ok(good, "both replicas healthy again", a.summary() if a else None)
+code, out, err = ctl("drain", e.name)
+is_((code, out), (0, f"{e.name} drained\n"), "fleetdnsctl drain ENGINE")
+good, _, a = fleet.poll(P, WEB, fleet.nodata, 5)
+ok(good, f"drained: {WEB} has no address left (NODATA)", a.summary() if a else None)
+st = wait_for(lambda s: s["engines"][0]["drained"])
+is_([(r["served"], r["reason"]) for x in st["services"] if x["name"] == "web"
+     for r in x["replicas"]], [(False, "drained")] * 2, "/status: both withheld, drained")
+code, out, err = ctl("engines")
+ok(re.search(rf"^{e.name} +up,drained ", out, re.M), "fleetdnsctl engines: up,drained", out)
+ok(f"engine {e.name}: drained" in open(srv.log).read(), "the log says the engine was drained")
+is_(e.api_json(f"/containers/{w1.id}/json")["State"]["Running"], True,
+    "the containers keep running")
+code, out, err = ctl("undrain", e.name)
+is_((code, out), (0, f"{e.name} undrained\n"), "fleetdnsctl undrain ENGINE")
+good, _, a = fleet.poll(P, WEB, addrs_are({w1.ip, w2.ip}), 5)
+ok(good, f"undrained: {WEB} = both replicas again", a.summary() if a else None)
+code, out, err = ctl("drain", "nosuch")
+is_((code, err), (1, f"fleetdnsctl: {SOCK}: 404 nosuch is not an engine\n"),
+    "fleetdnsctl drain of an unknown engine: exit 1, said why")
+code, body = get("/drain/" + e.name)
+is_(code, 404, "the HTTP listener has no commands (GET /drain/...: 404)")
+req = urllib.request.Request(URL + "/reload", method="POST")
+try:
+    code = urllib.request.urlopen(req, timeout=5).status
+except urllib.error.HTTPError as err_:
+    code = err_.code
+is_(code, 405, "POST /reload on the HTTP listener: 405 (only the control socket takes it)")
 fleet.done_testing()

@@ -3,6 +3,7 @@
  * served or with the reason it is not (stopped, paused, starting, unhealthy), as /status
  * shows them. */
 #include <json-c/json.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fleetdns/registry.h"
@@ -67,7 +68,35 @@ int main(void)
 	       "\"172.17.0.9\",\"ipv6\":null,\"health\":\"none\",\"served\":false,\"reason\":"
 	       "\"stopped\"}]}]",
 	       "each replica served, or with why not");
+	char *text_before = strdup(text);
 	json_object_put(st);
+
+	/* Maintenance: drained, every replica is withheld as "drained"; undrained, each is back
+	 * to its own state; a container update while drained stays withheld. */
+	size_t served;
+	registry_replica_count(r, &served);
+	is_int((long long)served, 1, "one replica served before the drain");
+	ok(registry_engine_drain(r, "node1", true) == 0 && registry_engine_drained(r, "node1"),
+	   "node1 drained");
+	registry_replica_count(r, &served);
+	is_int((long long)served, 0, "drained: none served");
+	ok(registry_container_update(r, &e1, &cs[0]) == 0, "web-1 updated while drained");
+	st = registry_status(r);
+	json_object *web = json_object_array_get_idx(st, 0), *reps, *first, *v;
+	json_object_object_get_ex(web, "replicas", &reps);
+	first = json_object_array_get_idx(reps, 0);
+	json_object_object_get_ex(first, "reason", &v);
+	is_str(json_object_get_string(v), "drained", "web-1 withheld: drained");
+	json_object_put(st);
+	ok(registry_engine_drain(r, "node1", false) == 0 && !registry_engine_drained(r, "node1"),
+	   "node1 undrained");
+	registry_replica_count(r, &served);
+	is_int((long long)served, 1, "undrained: web-1 served again, the others by their state");
+	st = registry_status(r);
+	is_str(json_object_to_json_string_ext(st, JSON_C_TO_STRING_PLAIN), text_before,
+	       "undrained: the status as before the drain");
+	json_object_put(st);
+	free(text_before);
 	registry_engine_down(r, "node1");
 	st = registry_status(r);
 	is_str(json_object_to_json_string_ext(st, JSON_C_TO_STRING_PLAIN),
