@@ -11,6 +11,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "util/json_get.h"
+
 #define DEFAULT_SOCKET "/run/fleetdns/control.sock"
 
 typedef struct body {
@@ -62,28 +64,6 @@ static long ask(const char *socket, const char *method, const char *path, char *
 	return status;
 }
 
-static const char *str(json_object *o, const char *key)
-{
-	json_object *v;
-	if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null))
-		return NULL;
-	return json_object_get_string(v);
-}
-
-static int64_t num(json_object *o, const char *key)
-{
-	json_object *v;
-	return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : 0;
-}
-
-static json_object *list(json_object *o, const char *key)
-{
-	json_object *v;
-	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_array)
-	           ? v
-	           : NULL;
-}
-
 static void when(char *buf, size_t len, int64_t t)
 {
 	struct tm tm;
@@ -94,71 +74,71 @@ static void when(char *buf, size_t len, int64_t t)
 
 static void print_status(json_object *st)
 {
-	json_object *p, *engines = list(st, "engines"), *services = list(st, "services");
+	json_object *p, *engines = json_get_array(st, "engines"), *services = json_get_array(st, "services");
 	json_object_object_get_ex(st, "process", &p);
 	char started[32];
-	when(started, sizeof(started), num(p, "started"));
-	printf("fleetdns %s, started %s, config %s\n", str(p, "version") ? str(p, "version") : "?",
-	       started, str(p, "config") ? str(p, "config") : "(none)");
+	when(started, sizeof(started), json_get_num(p, "started"));
+	printf("fleetdns %s, started %s, config %s\n", json_get_str(p, "version") ? json_get_str(p, "version") : "?",
+	       started, json_get_str(p, "config") ? json_get_str(p, "config") : "(none)");
 	printf("ready: %s\n", json_object_get_boolean(json_object_object_get(st, "ready")) ? "yes"
 	                                                                                    : "no");
 	size_t up = 0, n = engines ? json_object_array_length(engines) : 0;
 	for (size_t i = 0; i < n; i++)
-		up += strcmp(str(json_object_array_get_idx(engines, i), "state") ?: "", "up") == 0;
+		up += strcmp(json_get_str(json_object_array_get_idx(engines, i), "state") ?: "", "up") == 0;
 	printf("engines: %zu up of %zu\n", up, n);
 	int64_t served = 0, known = 0;
 	size_t ns = services ? json_object_array_length(services) : 0;
 	for (size_t i = 0; i < ns; i++) {
-		served += num(json_object_array_get_idx(services, i), "replicas_served");
-		known += num(json_object_array_get_idx(services, i), "replicas_known");
+		served += json_get_num(json_object_array_get_idx(services, i), "replicas_served");
+		known += json_get_num(json_object_array_get_idx(services, i), "replicas_known");
 	}
 	printf("services: %zu, replicas served: %lld of %lld\n", ns, (long long)served,
 	       (long long)known);
-	json_object *zones = list(st, "zones");
+	json_object *zones = json_get_array(st, "zones");
 	printf("zones: %zu\n", zones ? json_object_array_length(zones) : 0);
 }
 
 static void print_engines(json_object *st)
 {
-	json_object *engines = list(st, "engines");
+	json_object *engines = json_get_array(st, "engines");
 	printf("%-16s %-10s %-20s %10s  %s\n", "ENGINE", "STATE", "SINCE", "CONTAINERS", "URL");
 	for (size_t i = 0; engines && i < json_object_array_length(engines); i++) {
 		json_object *e = json_object_array_get_idx(engines, i);
 		char since[32];
-		when(since, sizeof(since), num(e, "since"));
+		when(since, sizeof(since), json_get_num(e, "since"));
 		json_object *d;
 		bool drained = json_object_object_get_ex(e, "drained", &d) && json_object_get_boolean(d);
 		char state[32];
-		snprintf(state, sizeof(state), "%s%s", str(e, "state") ?: "?", drained ? ",drained" : "");
-		printf("%-16s %-10s %-20s %10lld  %s\n", str(e, "name") ?: "?", state, since,
-		       (long long)num(e, "containers"), str(e, "url") ?: "");
-		if (str(e, "last_error"))
-			printf("%-16s last error: %s\n", "", str(e, "last_error"));
+		snprintf(state, sizeof(state), "%s%s", json_get_str(e, "state") ?: "?", drained ? ",drained" : "");
+		printf("%-16s %-10s %-20s %10lld  %s\n", json_get_str(e, "name") ?: "?", state, since,
+		       (long long)json_get_num(e, "containers"), json_get_str(e, "url") ?: "");
+		if (json_get_str(e, "last_error"))
+			printf("%-16s last error: %s\n", "", json_get_str(e, "last_error"));
 	}
 }
 
 /* Returns 1 when name was given and no service has it. */
 static int print_services(json_object *st, const char *name)
 {
-	json_object *services = list(st, "services");
+	json_object *services = json_get_array(st, "services");
 	int found = 0;
 	for (size_t i = 0; services && i < json_object_array_length(services); i++) {
-		json_object *s = json_object_array_get_idx(services, i), *reps = list(s, "replicas");
-		if (name && strcmp(name, str(s, "name") ?: "") != 0)
+		json_object *s = json_object_array_get_idx(services, i), *reps = json_get_array(s, "replicas");
+		if (name && strcmp(name, json_get_str(s, "name") ?: "") != 0)
 			continue;
 		found = 1;
-		printf("%s: %lld of %lld replicas served\n", str(s, "name") ?: "?",
-		       (long long)num(s, "replicas_served"), (long long)num(s, "replicas_known"));
+		printf("%s: %lld of %lld replicas served\n", json_get_str(s, "name") ?: "?",
+		       (long long)json_get_num(s, "replicas_served"), (long long)json_get_num(s, "replicas_known"));
 		for (size_t k = 0; reps && k < json_object_array_length(reps); k++) {
 			json_object *r = json_object_array_get_idx(reps, k);
-			const char *addr = str(r, "ipv4") ? str(r, "ipv4") : str(r, "ipv6");
+			const char *addr = json_get_str(r, "ipv4") ? json_get_str(r, "ipv4") : json_get_str(r, "ipv6");
 			char state[64];
 			if (json_object_get_boolean(json_object_object_get(r, "served")))
 				snprintf(state, sizeof(state), "served");
 			else
-				snprintf(state, sizeof(state), "withheld (%s)", str(r, "reason") ?: "?");
-			printf("  %-24s %-12s %-16s %-10s %s\n", str(r, "name") ?: "?",
-			       str(r, "engine") ?: "?", addr ? addr : "-", str(r, "health") ?: "?", state);
+				snprintf(state, sizeof(state), "withheld (%s)", json_get_str(r, "reason") ?: "?");
+			printf("  %-24s %-12s %-16s %-10s %s\n", json_get_str(r, "name") ?: "?",
+			       json_get_str(r, "engine") ?: "?", addr ? addr : "-", json_get_str(r, "health") ?: "?", state);
 		}
 	}
 	if (name && !found) {
@@ -170,12 +150,12 @@ static int print_services(json_object *st, const char *name)
 
 static void print_zones(json_object *st)
 {
-	json_object *zones = list(st, "zones");
+	json_object *zones = json_get_array(st, "zones");
 	printf("%-32s %12s %10s\n", "ZONE", "SERIAL", "NAMES");
 	for (size_t i = 0; zones && i < json_object_array_length(zones); i++) {
 		json_object *z = json_object_array_get_idx(zones, i);
-		printf("%-32s %12lld %10lld\n", str(z, "name") ?: "?", (long long)num(z, "serial"),
-		       (long long)num(z, "names"));
+		printf("%-32s %12lld %10lld\n", json_get_str(z, "name") ?: "?", (long long)json_get_num(z, "serial"),
+		       (long long)json_get_num(z, "names"));
 	}
 }
 

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "http/page.h"
+#include "util/json_get.h"
 
 static void esc(FILE *out, const char *s)
 {
@@ -23,20 +24,6 @@ static void esc(FILE *out, const char *s)
 		default: fputc(*s, out);
 		}
 	}
-}
-
-static const char *str(json_object *o, const char *key)
-{
-	json_object *v;
-	if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null))
-		return NULL;
-	return json_object_get_string(v);
-}
-
-static int64_t num(json_object *o, const char *key)
-{
-	json_object *v;
-	return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : 0;
 }
 
 static size_t count(json_object *o, const char *key)
@@ -73,20 +60,20 @@ static void engines(FILE *out, json_object *st)
 	for (size_t i = 0; i < count(st, "engines"); i++) {
 		json_object *e = item(st, "engines", i);
 		fputs("<tr class=\"", out);
-		esc(out, str(e, "state"));
+		esc(out, json_get_str(e, "state"));
 		fputs("\"><td>", out);
-		esc(out, str(e, "name"));
+		esc(out, json_get_str(e, "name"));
 		fputs("</td><td>", out);
-		esc(out, str(e, "state"));
+		esc(out, json_get_str(e, "state"));
 		json_object *d;
 		if (json_object_object_get_ex(e, "drained", &d) && json_object_get_boolean(d))
 			fputs(" (drained)", out);
 		fputs("</td><td>", out);
-		when(out, num(e, "since"));
-		fprintf(out, "</td><td>%lld</td><td>", (long long)num(e, "containers"));
-		esc(out, str(e, "url"));
+		when(out, json_get_num(e, "since"));
+		fprintf(out, "</td><td>%lld</td><td>", (long long)json_get_num(e, "containers"));
+		esc(out, json_get_str(e, "url"));
 		fputs("</td><td>", out);
-		esc(out, str(e, "last_error"));
+		esc(out, json_get_str(e, "last_error"));
 		fputs("</td></tr>\n", out);
 	}
 	fputs("</table>\n", out);
@@ -98,9 +85,9 @@ static void services(FILE *out, json_object *st)
 	for (size_t i = 0; i < count(st, "services"); i++) {
 		json_object *s = item(st, "services", i);
 		fputs("<h3 class=\"service\">", out);
-		esc(out, str(s, "name"));
-		fprintf(out, ": %lld of %lld replicas served</h3>\n", (long long)num(s, "replicas_served"),
-		        (long long)num(s, "replicas_known"));
+		esc(out, json_get_str(s, "name"));
+		fprintf(out, ": %lld of %lld replicas served</h3>\n", (long long)json_get_num(s, "replicas_served"),
+		        (long long)json_get_num(s, "replicas_known"));
 		fputs("<table class=\"replicas\"><tr><th>replica</th><th>engine</th><th>address</th>"
 		      "<th>health</th><th>served</th></tr>\n",
 		      out);
@@ -109,19 +96,19 @@ static void services(FILE *out, json_object *st)
 			bool served = json_object_object_get_ex(r, "served", &v) &&
 			              json_object_get_boolean(v);
 			fprintf(out, "<tr class=\"%s\"><td>", served ? "served" : "withheld");
-			esc(out, str(r, "name"));
+			esc(out, json_get_str(r, "name"));
 			fputs("</td><td>", out);
-			esc(out, str(r, "engine"));
+			esc(out, json_get_str(r, "engine"));
 			fputs("</td><td>", out);
-			esc(out, str(r, "ipv4") ? str(r, "ipv4") : str(r, "ipv6"));
+			esc(out, json_get_str(r, "ipv4") ? json_get_str(r, "ipv4") : json_get_str(r, "ipv6"));
 			fputs("</td><td>", out);
-			esc(out, str(r, "health"));
+			esc(out, json_get_str(r, "health"));
 			fputs("</td><td>", out);
 			if (served) {
 				fputs("served", out);
 			} else {
 				fputs("withheld: ", out);
-				esc(out, str(r, "reason"));
+				esc(out, json_get_str(r, "reason"));
 			}
 			fputs("</td></tr>\n", out);
 		}
@@ -137,9 +124,9 @@ static void zones(FILE *out, json_object *st)
 	for (size_t i = 0; i < count(st, "zones"); i++) {
 		json_object *z = item(st, "zones", i);
 		fputs("<tr><td>", out);
-		esc(out, str(z, "name"));
-		fprintf(out, "</td><td>%lld</td><td>%lld</td></tr>\n", (long long)num(z, "serial"),
-		        (long long)num(z, "names"));
+		esc(out, json_get_str(z, "name"));
+		fprintf(out, "</td><td>%lld</td><td>%lld</td></tr>\n", (long long)json_get_num(z, "serial"),
+		        (long long)json_get_num(z, "names"));
 	}
 	fputs("</table>\n", out);
 }
@@ -163,11 +150,11 @@ char *page_render(const char *status_json, size_t *len)
 	if (st && json_object_object_get_ex(st, "process", &p)) {
 		json_object *ready;
 		fputs("<p id=\"process\">version ", out);
-		esc(out, str(p, "version"));
+		esc(out, json_get_str(p, "version"));
 		fputs(", started ", out);
-		when(out, num(p, "started"));
+		when(out, json_get_num(p, "started"));
 		fputs(", configuration ", out);
-		esc(out, str(p, "config") ? str(p, "config") : "(none)");
+		esc(out, json_get_str(p, "config") ? json_get_str(p, "config") : "(none)");
 		fprintf(out, ", %s</p>\n",
 		        json_object_object_get_ex(st, "ready", &ready) && json_object_get_boolean(ready)
 		            ? "ready"

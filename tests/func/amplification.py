@@ -150,32 +150,29 @@ is_((full, tc), (40, 0), "40 queries bringing back that server cookie: all answe
     "address is proven, never limited)")
 forged = got[:12] + struct.pack("!I", now) + bytes(8)
 s.close()
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.6.2", 0))
-s.settimeout(0.5)
-for i in range(20):
-    s.sendto(cookie_query(forged, qid=i), ("127.0.0.1", P))
-full = 0
-try:
-    while True:
-        full += not s.recv(4096)[2] & 2
-except socket.timeout:
-    pass
-is_(full, RATE, "a forged server cookie (wrong hash) proves nothing: limited as usual")
-s.close()
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.7.2", 0))
-s.settimeout(0.5)
-for i in range(20):  # the cookie was made for 127.0.5.2
-    s.sendto(cookie_query(got, qid=i), ("127.0.0.1", P))
-full = 0
-try:
-    while True:
-        full += not s.recv(4096)[2] & 2
-except socket.timeout:
-    pass
-is_(full, RATE, "another address with 127.0.5.2's cookie: limited as usual")
-s.close()
+
+
+def answered_in_full(src, cookie, n=20):
+    """n queries with cookie from src; how many got a full (not truncated) answer."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((src, 0))
+    s.settimeout(0.5)
+    for i in range(n):
+        s.sendto(cookie_query(cookie, qid=i), ("127.0.0.1", P))
+    full = 0
+    try:
+        while True:
+            full += not s.recv(4096)[2] & 2
+    except socket.timeout:
+        pass
+    s.close()
+    return full
+
+
+is_(answered_in_full("127.0.6.2", forged), RATE,
+    "a forged server cookie (wrong hash) proves nothing: limited as usual")
+is_(answered_in_full("127.0.7.2", got), RATE,  # the cookie was made for 127.0.5.2
+    "another address with 127.0.5.2's cookie: limited as usual")
 for bad in (b"1234567", CLIENT + b"12345678"[:7], CLIENT + bytes(33)):
     r = F.parse(F.udp(P, cookie_query(bad)))
     ok(r is not None and r.rcode() == 1, f"a COOKIE option of {len(bad)} bytes: FORMERR "
