@@ -85,6 +85,7 @@ struct fleet {
 	board_t *board;     /* what /status shows, or NULL (no HTTP listener) */
 	uv_timer_t status_timer; /* renders the status, at most once a second, when read */
 	bool status_dirty;  /* something /status shows changed since it was rendered */
+	status_counters_t counters; /* publications, for /metrics */
 	time_t started;
 	void (*on_closed)(void *);
 	void *on_closed_arg;
@@ -118,6 +119,10 @@ static void on_status_timer(uv_timer_t *t)
 	status_zones_set(st, &f->cur.conf, server_snapshot(f->srv));
 	board_post(f->board, json_object_to_json_string_ext(st, JSON_C_TO_STRING_PLAIN),
 	           fleet_ready(f));
+	char *metrics = status_metrics(st, &f->counters);
+	if (metrics)
+		board_metrics_post(f->board, metrics);
+	free(metrics);
 	json_object_put(st);
 	f->status_dirty = false;
 }
@@ -400,7 +405,9 @@ static void publish(fleet_t *f, bool transfer)
 		log_error("publishing fleet data failed: %s; still serving the previous data",
 		          fdns_strerror(ret));
 	}
-	f->last_cost_ms = (uv_hrtime() - start_ns) / 1000000;
+	uint64_t took_ns = uv_hrtime() - start_ns;
+	f->last_cost_ms = took_ns / 1000000;
+	status_publication_count(&f->counters, (double)took_ns / 1e9, ret < 0);
 	status_changed(f);
 }
 

@@ -1,6 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* status.c -- the /status document (see status.h). */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "daemon/status.h"
+#include "util/json_get.h"
 
 static void put_str(json_object *o, const char *key, const char *value)
 {
@@ -87,4 +93,128 @@ void status_zones_set(json_object *st, const conf_t *conf, const snapshot_t *sna
 		json_object_array_add(list, o);
 	}
 	json_object_object_add(st, "zones", list);
+}
+
+const double status_publish_bounds[STATUS_PUBLISH_BUCKETS] = {0.001, 0.005, 0.01, 0.05,
+                                                              0.1,   0.5,   1,    5};
+
+void status_publication_count(status_counters_t *c, double seconds, bool failed)
+{
+	c->publications++;
+	c->failures += failed;
+	c->seconds += seconds;
+	for (int i = 0; i < STATUS_PUBLISH_BUCKETS; i++)
+		c->le[i] += seconds <= status_publish_bounds[i];
+}
+
+/* A label value as the exposition format wants it: backslash, quote and newline escaped. */
+static void label(FILE *out, const char *v)
+{
+	for (; v && *v; v++) {
+		if (*v == '\\' || *v == '"')
+			fputc('\\', out);
+		if (*v == '\n')
+			fputs("\\n", out);
+		else
+			fputc(*v, out);
+	}
+}
+
+static void family(FILE *out, const char *name, const char *type, const char *help)
+{
+	fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void engines_write(FILE *out, json_object *engines)
+{
+	static const char *const gauges[][3] = {
+	    {"fleetdns_engine_up", "state", "1 when the engine answers and was listed, else 0."},
+	    {"fleetdns_engine_drained", "drained", "1 while the engine is drained (fleetdnsctl)."},
+	    {"fleetdns_engine_containers", "containers", "Running or paused containers known."},
+	    {"fleetdns_engine_last_change_timestamp_seconds", "since",
+	     "When the engine last went up or down, seconds since the Unix epoch."}};
+	size_t n = engines ? json_object_array_length(engines) : 0;
+	for (size_t g = 0; g < sizeof(gauges) / sizeof(gauges[0]); g++) {
+		family(out, gauges[g][0], "gauge", gauges[g][2]);
+		for (size_t i = 0; i < n; i++) {
+			json_object *e = json_object_array_get_idx(engines, i), *v = NULL;
+			long long value;
+			if (g == 0)
+				value = strcmp(json_get_str(e, "state") ?: "", "up") == 0;
+			else if (g == 1)
+				value = json_object_object_get_ex(e, "drained", &v) &&
+				        json_object_get_boolean(v);
+			else
+				value = (long long)json_get_num(e, gauges[g][1]);
+			fprintf(out, "%s{engine=\"", gauges[g][0]);
+			label(out, json_get_str(e, "name"));
+			fprintf(out, "\"} %lld\n", value);
+		}
+	}
+}
+
+static void services_write(FILE *out, json_object *services)
+{
+	static const char *const states[] = {"served",   "stopped",   "paused",
+	                                     "starting", "unhealthy", "drained"};
+	family(out, "fleetdns_service_replicas", "gauge",
+	       "Replicas of each service by state: served, or the reason they are withheld.");
+	for (size_t i = 0; services && i < json_object_array_length(services); i++) {
+		json_object *s = json_object_array_get_idx(services, i);
+		json_object *reps = json_get_array(s, "replicas");
+		long long count[6] = {0};
+		for (size_t k = 0; reps && k < json_object_array_length(reps); k++) {
+			json_object *r = json_object_array_get_idx(reps, k), *v;
+			const char *why = json_get_str(r, "reason");
+			bool served = json_object_object_get_ex(r, "served", &v) && json_object_get_boolean(v);
+			for (int j = 0; j < 6; j++)
+				count[j] += served ? j == 0 : why && strcmp(why, states[j]) == 0;
+		}
+		for (int j = 0; j < 6; j++) {
+			fputs("fleetdns_service_replicas{service=\"", out);
+			label(out, json_get_str(s, "name"));
+			fprintf(out, "\",state=\"%s\"} %lld\n", states[j], count[j]);
+		}
+	}
+}
+
+char *status_metrics(json_object *st, const status_counters_t *c)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	if (!out)
+		return NULL;
+	json_object *v;
+	family(out, "fleetdns_ready", "gauge",
+	       "1 once zones are loaded and every engine was listed or failed once.");
+	fprintf(out, "fleetdns_ready %d\n",
+	        json_object_object_get_ex(st, "ready", &v) && json_object_get_boolean(v));
+	engines_write(out, json_get_array(st, "engines"));
+	services_write(out, json_get_array(st, "services"));
+	json_object *zones = json_get_array(st, "zones");
+	family(out, "fleetdns_zone_serial", "gauge", "The SOA serial each zone is served with.");
+	for (size_t i = 0; zones && i < json_object_array_length(zones); i++) {
+		json_object *z = json_object_array_get_idx(zones, i);
+		fputs("fleetdns_zone_serial{zone=\"", out);
+		label(out, json_get_str(z, "name"));
+		fprintf(out, "\"} %lld\n", (long long)json_get_num(z, "serial"));
+	}
+	family(out, "fleetdns_publication_failures_total", "counter",
+	       "Publications of new data that failed (the previous data kept serving).");
+	fprintf(out, "fleetdns_publication_failures_total %" PRIu64 "\n", c->failures);
+	family(out, "fleetdns_publication_duration_seconds", "histogram",
+	       "How long each publication of new data took (render, compile, publish).");
+	for (int i = 0; i < STATUS_PUBLISH_BUCKETS; i++)
+		fprintf(out, "fleetdns_publication_duration_seconds_bucket{le=\"%g\"} %" PRIu64 "\n",
+		        status_publish_bounds[i], c->le[i]);
+	fprintf(out, "fleetdns_publication_duration_seconds_bucket{le=\"+Inf\"} %" PRIu64 "\n",
+	        c->publications);
+	fprintf(out, "fleetdns_publication_duration_seconds_sum %.6f\n", c->seconds);
+	fprintf(out, "fleetdns_publication_duration_seconds_count %" PRIu64 "\n", c->publications);
+	if (fclose(out) != 0) {
+		free(text);
+		return NULL;
+	}
+	return text;
 }

@@ -30,4 +30,23 @@ void status_services_set(json_object *st, const registry_t *reg);
 /** Every configured zone, with its serial and names in snap. */
 void status_zones_set(json_object *st, const conf_t *conf, const snapshot_t *snap);
 
+/** The fleet's publications, counted by the fleet for /metrics. */
+#define STATUS_PUBLISH_BUCKETS 8
+typedef struct status_counters {
+	uint64_t publications;
+	uint64_t failures;
+	double seconds;                                 /* total time publishing */
+	uint64_t le[STATUS_PUBLISH_BUCKETS];           /* publications within each bound */
+} status_counters_t;
+/** The upper bounds of the publication duration histogram, in seconds. */
+extern const double status_publish_bounds[STATUS_PUBLISH_BUCKETS];
+
+/** Count one publication that took seconds (failed: it did not publish). */
+void status_publication_count(status_counters_t *c, double seconds, bool failed);
+
+/** The control loop's part of /metrics (Prometheus text) from a status document st and the
+ * counters: engines, services by replica state, zone serials, publications. Malloc'ed;
+ * NULL when out of memory. */
+char *status_metrics(json_object *st, const status_counters_t *c);
+
 #endif

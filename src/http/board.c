@@ -12,6 +12,7 @@
 struct board {
 	pthread_mutex_t lock;
 	char *status;
+	char *metrics; /* the control loop's part of /metrics */
 	bool ready;
 	bool wanted; /* read since the last post */
 	/* The command mailbox: cmd_lock makes callers take turns, lock guards the fields. */
@@ -45,6 +46,7 @@ void board_free(board_t *b)
 	pthread_mutex_destroy(&b->cmd_lock);
 	pthread_cond_destroy(&b->cmd_done);
 	free(b->status);
+	free(b->metrics);
 	free(b);
 }
 
@@ -60,6 +62,27 @@ void board_post(board_t *b, const char *status, bool ready)
 	pthread_mutex_unlock(&b->lock);
 	if (copy || !status)
 		free(old);
+}
+
+void board_metrics_post(board_t *b, const char *text)
+{
+	char *copy = strdup(text);
+	if (!copy)
+		return;
+	pthread_mutex_lock(&b->lock);
+	char *old = b->metrics;
+	b->metrics = copy;
+	pthread_mutex_unlock(&b->lock);
+	free(old);
+}
+
+char *board_metrics_read(board_t *b)
+{
+	pthread_mutex_lock(&b->lock);
+	char *copy = b->metrics ? strdup(b->metrics) : NULL;
+	b->wanted = true;
+	pthread_mutex_unlock(&b->lock);
+	return copy;
 }
 
 void board_ready_set(board_t *b, bool ready)

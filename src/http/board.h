@@ -17,6 +17,12 @@ void board_free(board_t *b);
  * (zones loaded, every engine listed once or failed once). */
 void board_post(board_t *b, const char *status, bool ready);
 
+/** Replace the control loop's part of /metrics (Prometheus text, copied). */
+void board_metrics_post(board_t *b, const char *text);
+/** A copy of it (the caller frees it; NULL before the first post). Counts as a read for
+ * board_wanted(). */
+char *board_metrics_read(board_t *b);
+
 /** Readiness alone (cheap: no rendering). */
 void board_ready_set(board_t *b, bool ready);
 

@@ -79,6 +79,10 @@ static enum MHD_Result metrics_page(struct MHD_Connection *conn, const http_t *h
 	if (!out)
 		return MHD_NO;
 	metrics_write(out, &st, h->started);
+	char *fleet = board_metrics_read(h->deps.board);
+	if (fleet)
+		fputs(fleet, out);
+	free(fleet);
 	if (fclose(out) != 0) {
 		free(body);
 		return MHD_NO;

@@ -109,6 +109,36 @@ is_(sorted((r["name"], r["served"], r["reason"]) for r in web["replicas"]),
     sorted([(w1.dns_name, True, None), (w2.dns_name, False, "unhealthy")]),
     f"/status: {w2.dns_name} withheld, reason unhealthy")
 
+# /metrics: the fleet's part (engines, services by replica state, serials, publications).
+def scrape_until(pred, timeout=10):
+    deadline = time.monotonic() + timeout
+    text = ""
+    while time.monotonic() < deadline:
+        code, text = get("/metrics")
+        if code == 200 and pred(text):
+            break
+        time.sleep(0.25)
+    return text
+
+
+# Rendered at most once a second, and only once read: scrape until it shows the serial served.
+text = scrape_until(lambda t: f'fleetdns_service_replicas{{service="web",state="unhealthy"}} 1'
+                    in t and f'fleetdns_zone_serial{{zone="{Z}"}} {fleet.soa_serial(P)}\n' in t)
+for line in (f'fleetdns_engine_up{{engine="{e.name}"}} 1',
+             f'fleetdns_engine_containers{{engine="{e.name}"}} 2',
+             f'fleetdns_engine_drained{{engine="{e.name}"}} 0',
+             'fleetdns_service_replicas{service="web",state="served"} 1',
+             'fleetdns_service_replicas{service="web",state="unhealthy"} 1',
+             'fleetdns_service_replicas{service="web",state="stopped"} 0',
+             f'fleetdns_zone_serial{{zone="{Z}"}} {fleet.soa_serial(P)}',
+             "fleetdns_ready 1"):
+    ok(re.search("^" + re.escape(line) + "$", text, re.M), f"/metrics: {line}")
+m = re.search(r"^fleetdns_publication_duration_seconds_count (\d+)$", text, re.M)
+ok(m and int(m.group(1)) >= 1, "/metrics: publications counted in the duration histogram",
+   m and m.group(0))
+p = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True, text=True)
+is_((p.returncode, p.stdout + p.stderr), (0, ""), "promtool check metrics: the whole scrape")
+
 code, out, err = ctl("services", "web")
 is_((code, err), (0, ""), "fleetdnsctl services web: exit 0")
 lines = out.splitlines()
@@ -198,6 +228,9 @@ is_([(r["served"], r["reason"]) for x in st["services"] if x["name"] == "web"
 code, out, err = ctl("engines")
 ok(re.search(rf"^{e.name} +up,drained ", out, re.M), "fleetdnsctl engines: up,drained", out)
 ok(f"engine {e.name}: drained" in open(srv.log).read(), "the log says the engine was drained")
+text = scrape_until(lambda t: f'fleetdns_engine_drained{{engine="{e.name}"}} 1' in t)
+ok(f'fleetdns_service_replicas{{service="web",state="drained"}} 2' in text,
+   "/metrics: drained engine, both replicas counted as drained")
 is_(e.api_json(f"/containers/{w1.id}/json")["State"]["Running"], True,
     "the containers keep running")
 code, out, err = ctl("undrain", e.name)
