@@ -64,8 +64,7 @@ void *snapshot_attachment(const snapshot_t *snap);
 /** The SOA serial of a served zone (origin in text). Returns 0 or FDNS_ENOENT. */
 int snapshot_zone_serial(const snapshot_t *snap, const char *origin, uint32_t *serial);
 /** The same, and the zone's number of names (names may be NULL). */
-int snapshot_zone_info(const snapshot_t *snap, const char *origin, uint32_t *serial,
-                       size_t *names);
+int snapshot_zone_info(const snapshot_t *snap, const char *origin, uint32_t *serial, size_t *names);
 
 /** Number of zones and names, for logs. */
 size_t snapshot_zone_count(const snapshot_t *snap);

@@ -18,7 +18,7 @@
 #define CONF_DEFAULT_TCP_MAX_CLIENTS    1024
 #define CONF_DEFAULT_TCP_MAX_PER_CLIENT 32
 #define CONF_DEFAULT_TCP_IO_MS          500 /* Knot's tcp-io-timeout */
-#define CONF_DEFAULT_TCP_MAX_QUERIES    0 /* no limit, as Knot and NSD */
+#define CONF_DEFAULT_TCP_MAX_QUERIES    0   /* no limit, as Knot and NSD */
 #define CONF_DEFAULT_RRL_RATE           200 /* NSD's rrl-ratelimit */
 #define CONF_DEFAULT_RRL_SLIP           2
 #define CONF_DEFAULT_RRL_IPV4_PREFIX    24
@@ -118,7 +118,7 @@ typedef struct conf_rrl {
 	unsigned slip;  /* every slip-th limited response goes out truncated; 0: none */
 	unsigned ipv4_prefix, ipv6_prefix; /* client addresses counted together */
 	unsigned table_size;               /* buckets per worker */
-	conf_prefix_t *exempt; /* clients never limited (default: loopback) */
+	conf_prefix_t *exempt;             /* clients never limited (default: loopback) */
 	size_t nexempt;
 	bool exempt_set; /* exempt: was given (even empty): no default */
 } conf_rrl_t;

@@ -76,11 +76,11 @@ typedef struct query {
 	bool has_opt;
 	bool do_bit;
 	uint8_t edns_version;
-	uint16_t udp_size; /* client's payload size, already raised to at least 512 */
-	bool has_tsig;     /* the last record is a TSIG (RFC 8945): answered by src/xfr */
+	uint16_t udp_size;     /* client's payload size, already raised to at least 512 */
+	bool has_tsig;         /* the last record is a TSIG (RFC 8945): answered by src/xfr */
 	const uint8_t *cookie; /* the COOKIE option's data (in msg), or NULL (RFC 7873) */
 	uint8_t cookie_len;    /* 8: a client cookie alone; 16..40: with a server cookie */
-	bool tcp;          /* set by the transport, not the reader: the query came over TCP */
+	bool tcp;              /* set by the transport, not the reader: the query came over TCP */
 } query_t;
 
 /** Read msg[0..len) into *q. Returns a query_verdict; q is filled as far as it was read. */

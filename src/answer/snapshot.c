@@ -244,8 +244,7 @@ size_t snapshot_name_count(const snapshot_t *snap)
 	return snap->nnames;
 }
 
-int snapshot_zone_info(const snapshot_t *snap, const char *origin, uint32_t *serial,
-                       size_t *names)
+int snapshot_zone_info(const snapshot_t *snap, const char *origin, uint32_t *serial, size_t *names)
 {
 	ldns_rdf *name = NULL;
 	if (ldns_str2rdf_dname(&name, origin) != LDNS_STATUS_OK)

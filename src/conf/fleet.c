@@ -109,9 +109,9 @@ static int reverse_zones_add(struct build *b, const yaml_node_t *val, struct con
 			    zones[n]);
 		size_t prev = conf__index_find(seen, refs[n].canon);
 		if (prev != CONF_INDEX_NONE)
-			return conf__fail_at(
-			    b, item, "duplicate reverse zone '%s' (first at line %zu)", zones[n],
-			    refs[prev].line);
+			return conf__fail_at(b, item,
+			                     "duplicate reverse zone '%s' (first at line %zu)",
+			                     zones[n], refs[prev].line);
 		rc = conf__index_add(seen, refs[n].canon, n);
 		if (rc != 0)
 			return rc;

@@ -18,8 +18,8 @@ static int listen_add(struct build *b, const yaml_node_t *item)
 	const char *text = conf__node_text(item);
 	conf_listen_t l = {0};
 	if (conf_addr_parse(text, &l.addr, &l.addrlen) != 0)
-		return conf__fail_at(b, item, "invalid http listen address '%s' (" CONF_ADDR_HINT ")",
-		                     text);
+		return conf__fail_at(b, item,
+		                     "invalid http listen address '%s' (" CONF_ADDR_HINT ")", text);
 	for (size_t i = 0; i < conf->nhttp_listen; i++)
 		if (conf->http_listen[i].addrlen == l.addrlen &&
 		    memcmp(&conf->http_listen[i].addr, &l.addr, l.addrlen) == 0)
@@ -56,7 +56,8 @@ static int parse_listen(struct build *b, const yaml_node_t *val)
 static int control_socket_parse(struct build *b, const yaml_node_t *val)
 {
 	int rc = conf__file_parse(b, val, "control-socket", &b->conf.control_socket);
-	if (rc == 0 && strlen(b->conf.control_socket) >= sizeof(((struct sockaddr_un *)0)->sun_path))
+	if (rc == 0 &&
+	    strlen(b->conf.control_socket) >= sizeof(((struct sockaddr_un *)0)->sun_path))
 		return conf__fail_at(b, val, "control-socket path too long (at most %zu bytes)",
 		                     sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
 	return rc;
@@ -75,7 +76,8 @@ int conf__http_parse(struct build *b, const yaml_node_t *node)
 		else if (strcmp(conf__node_text(key), "control-socket") == 0)
 			rc = control_socket_parse(b, conf__node_get(b, p->value));
 		else
-			rc = conf__fail_at(b, key, "unknown key '%s' in 'http'", conf__node_text(key));
+			rc = conf__fail_at(b, key, "unknown key '%s' in 'http'",
+			                   conf__node_text(key));
 	}
 	return rc;
 }

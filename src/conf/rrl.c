@@ -46,10 +46,11 @@ static int parse_exempt(struct build *b, conf_rrl_t *rrl, const yaml_node_t *val
 			return conf__fail_type(b, item, "exempt", "a list of ADDRESS[/PREFIX]");
 		const char *text = conf__node_text(item);
 		if (conf__cidr_parse(text, &ss, &prefix) != 0)
-			return conf__fail_at(b, item, "invalid exempt address '%s' (ADDRESS[/PREFIX])",
-			                     text);
+			return conf__fail_at(
+			    b, item, "invalid exempt address '%s' (ADDRESS[/PREFIX])", text);
 		if (conf__cidr_host_bits(&ss, prefix))
-			return conf__fail_at(b, item, "exempt address '%s' has bits set past its /%u prefix",
+			return conf__fail_at(b, item,
+			                     "exempt address '%s' has bits set past its /%u prefix",
 			                     text, prefix);
 		int rc = exempt_add(rrl, &ss, prefix);
 		if (rc != 0)

@@ -35,8 +35,7 @@ static size_t body_add(char *p, size_t size, size_t n, void *arg)
 
 /* One request to the daemon. Returns the HTTP status (0: not reachable; err says why) and
  * the body in *out (the caller frees it). */
-static long ask(const char *socket, const char *method, const char *path, char **out,
-               char *err)
+static long ask(const char *socket, const char *method, const char *path, char **out, char *err)
 {
 	body_t b = {0};
 	long status = 0;
@@ -74,17 +73,20 @@ static void when(char *buf, size_t len, int64_t t)
 
 static void print_status(json_object *st)
 {
-	json_object *p, *engines = json_get_array(st, "engines"), *services = json_get_array(st, "services");
+	json_object *p, *engines = json_get_array(st, "engines"),
+	                *services = json_get_array(st, "services");
 	json_object_object_get_ex(st, "process", &p);
 	char started[32];
 	when(started, sizeof(started), json_get_num(p, "started"));
-	printf("fleetdns %s, started %s, config %s\n", json_get_str(p, "version") ? json_get_str(p, "version") : "?",
-	       started, json_get_str(p, "config") ? json_get_str(p, "config") : "(none)");
-	printf("ready: %s\n", json_object_get_boolean(json_object_object_get(st, "ready")) ? "yes"
-	                                                                                    : "no");
+	printf("fleetdns %s, started %s, config %s\n",
+	       json_get_str(p, "version") ? json_get_str(p, "version") : "?", started,
+	       json_get_str(p, "config") ? json_get_str(p, "config") : "(none)");
+	printf("ready: %s\n",
+	       json_object_get_boolean(json_object_object_get(st, "ready")) ? "yes" : "no");
 	size_t up = 0, n = engines ? json_object_array_length(engines) : 0;
 	for (size_t i = 0; i < n; i++)
-		up += strcmp(json_get_str(json_object_array_get_idx(engines, i), "state") ?: "", "up") == 0;
+		up += strcmp(json_get_str(json_object_array_get_idx(engines, i), "state") ?: "",
+		             "up") == 0;
 	printf("engines: %zu up of %zu\n", up, n);
 	int64_t served = 0, known = 0;
 	size_t ns = services ? json_object_array_length(services) : 0;
@@ -107,11 +109,14 @@ static void print_engines(json_object *st)
 		char since[32];
 		when(since, sizeof(since), json_get_num(e, "since"));
 		json_object *d;
-		bool drained = json_object_object_get_ex(e, "drained", &d) && json_object_get_boolean(d);
+		bool drained =
+		    json_object_object_get_ex(e, "drained", &d) && json_object_get_boolean(d);
 		char state[32];
-		snprintf(state, sizeof(state), "%s%s", json_get_str(e, "state") ?: "?", drained ? ",drained" : "");
-		printf("%-16s %-10s %-20s %10lld  %s\n", json_get_str(e, "name") ?: "?", state, since,
-		       (long long)json_get_num(e, "containers"), json_get_str(e, "url") ?: "");
+		snprintf(state, sizeof(state), "%s%s", json_get_str(e, "state") ?: "?",
+		         drained ? ",drained" : "");
+		printf("%-16s %-10s %-20s %10lld  %s\n", json_get_str(e, "name") ?: "?", state,
+		       since, (long long)json_get_num(e, "containers"),
+		       json_get_str(e, "url") ?: "");
 		if (json_get_str(e, "last_error"))
 			printf("%-16s last error: %s\n", "", json_get_str(e, "last_error"));
 	}
@@ -123,22 +128,27 @@ static int print_services(json_object *st, const char *name)
 	json_object *services = json_get_array(st, "services");
 	int found = 0;
 	for (size_t i = 0; services && i < json_object_array_length(services); i++) {
-		json_object *s = json_object_array_get_idx(services, i), *reps = json_get_array(s, "replicas");
+		json_object *s = json_object_array_get_idx(services, i),
+		            *reps = json_get_array(s, "replicas");
 		if (name && strcmp(name, json_get_str(s, "name") ?: "") != 0)
 			continue;
 		found = 1;
 		printf("%s: %lld of %lld replicas served\n", json_get_str(s, "name") ?: "?",
-		       (long long)json_get_num(s, "replicas_served"), (long long)json_get_num(s, "replicas_known"));
+		       (long long)json_get_num(s, "replicas_served"),
+		       (long long)json_get_num(s, "replicas_known"));
 		for (size_t k = 0; reps && k < json_object_array_length(reps); k++) {
 			json_object *r = json_object_array_get_idx(reps, k);
-			const char *addr = json_get_str(r, "ipv4") ? json_get_str(r, "ipv4") : json_get_str(r, "ipv6");
+			const char *addr = json_get_str(r, "ipv4") ? json_get_str(r, "ipv4")
+			                                           : json_get_str(r, "ipv6");
 			char state[64];
 			if (json_object_get_boolean(json_object_object_get(r, "served")))
 				snprintf(state, sizeof(state), "served");
 			else
-				snprintf(state, sizeof(state), "withheld (%s)", json_get_str(r, "reason") ?: "?");
+				snprintf(state, sizeof(state), "withheld (%s)",
+				         json_get_str(r, "reason") ?: "?");
 			printf("  %-24s %-12s %-16s %-10s %s\n", json_get_str(r, "name") ?: "?",
-			       json_get_str(r, "engine") ?: "?", addr ? addr : "-", json_get_str(r, "health") ?: "?", state);
+			       json_get_str(r, "engine") ?: "?", addr ? addr : "-",
+			       json_get_str(r, "health") ?: "?", state);
 		}
 	}
 	if (name && !found) {
@@ -154,8 +164,8 @@ static void print_zones(json_object *st)
 	printf("%-32s %12s %10s\n", "ZONE", "SERIAL", "NAMES");
 	for (size_t i = 0; zones && i < json_object_array_length(zones); i++) {
 		json_object *z = json_object_array_get_idx(zones, i);
-		printf("%-32s %12lld %10lld\n", json_get_str(z, "name") ?: "?", (long long)json_get_num(z, "serial"),
-		       (long long)json_get_num(z, "names"));
+		printf("%-32s %12lld %10lld\n", json_get_str(z, "name") ?: "?",
+		       (long long)json_get_num(z, "serial"), (long long)json_get_num(z, "names"));
 	}
 }
 
@@ -210,7 +220,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "fleetdnsctl: %s: %ld %s", socket, status, body);
 		ret = 1;
 	} else if (reload) {
-		printf("reload started; its result is in fleetdns's log and in 'fleetdnsctl status'\n");
+		printf("reload started; its result is in fleetdns's log and in 'fleetdnsctl "
+		       "status'\n");
 	} else if (drain) {
 		fputs(body, stdout);
 	} else {

@@ -80,11 +80,11 @@ struct fleet {
 	size_t parts_since; /* services compiled since the serials went up, for the log */
 	bool *part_seen;    /* by service id: counted in parts_since already */
 	size_t part_seen_n;
-	bool whole_since;   /* ... or the fleet zone was compiled whole */
-	xfr_t *xfr;         /* transfer data and NOTIFY */
-	board_t *board;     /* what /status shows, or NULL (no HTTP listener) */
-	uv_timer_t status_timer; /* renders the status, at most once a second, when read */
-	bool status_dirty;  /* something /status shows changed since it was rendered */
+	bool whole_since;           /* ... or the fleet zone was compiled whole */
+	xfr_t *xfr;                 /* transfer data and NOTIFY */
+	board_t *board;             /* what /status shows, or NULL (no HTTP listener) */
+	uv_timer_t status_timer;    /* renders the status, at most once a second, when read */
+	bool status_dirty;          /* something /status shows changed since it was rendered */
 	status_counters_t counters; /* publications, for /metrics */
 	time_t started;
 	void (*on_closed)(void *);
@@ -114,7 +114,8 @@ static void on_status_timer(uv_timer_t *t)
 		return;
 	for (size_t i = 0; i < f->nslots; i++)
 		status_engine_add(st, f->slots[i]->conf, f->slots[i]->engine,
-		                  f->reg && registry_engine_drained(f->reg, f->slots[i]->conf->name));
+		                  f->reg &&
+		                      registry_engine_drained(f->reg, f->slots[i]->conf->name));
 	status_services_set(st, f->reg);
 	status_zones_set(st, &f->cur.conf, server_snapshot(f->srv));
 	board_post(f->board, json_object_to_json_string_ext(st, JSON_C_TO_STRING_PLAIN),

@@ -95,7 +95,9 @@ static void on_command(uv_async_t *a)
 			bool drain = strcmp(op, "drain") == 0;
 			ret = d->fleet ? fleet_drain(d->fleet, arg, drain) : FDNS_ENOENT;
 			snprintf(reply, sizeof(reply), "%s %s%s", arg,
-			         ret == FDNS_ENOENT ? "is not an engine" : drain ? "drained" : "undrained",
+			         ret == FDNS_ENOENT ? "is not an engine"
+			         : drain            ? "drained"
+			                            : "undrained",
 			         ret < 0 && ret != FDNS_ENOENT ? ": out of memory" : "");
 		}
 		board_command_done(d->board, ret, reply);
@@ -188,8 +190,8 @@ int main(int argc, char **argv)
 	d.command.data = &d;
 	if (!(d.board = board_new()))
 		snprintf(err, sizeof(err), "out of memory");
-	http_deps_t deps = {.srv = d.server, .board = d.board, .wake = command_wake,
-	                    .arg = &d.command};
+	http_deps_t deps = {
+	    .srv = d.server, .board = d.board, .wake = command_wake, .arg = &d.command};
 	if (!d.board || http_start(&d.http, &first.conf, &deps, err, sizeof(err)) < 0) {
 		server_stop(d.server);
 		return fail(&d, &first, err, 1);

@@ -30,8 +30,7 @@ json_object *status_new(const conf_t *conf, time_t started, bool ready)
 	return st;
 }
 
-void status_engine_add(json_object *st, const conf_engine_t *ce, const engine_t *e,
-                       bool drained)
+void status_engine_add(json_object *st, const conf_engine_t *ce, const engine_t *e, bool drained)
 {
 	json_object *list, *o = json_object_new_object();
 	if (!o || !json_object_object_get_ex(st, "engines", &list)) {
@@ -53,7 +52,8 @@ void status_engine_add(json_object *st, const conf_engine_t *ce, const engine_t 
 
 void status_services_set(json_object *st, const registry_t *reg)
 {
-	json_object_object_add(st, "services", reg ? registry_status(reg) : json_object_new_array());
+	json_object_object_add(st, "services",
+	                       reg ? registry_status(reg) : json_object_new_array());
 }
 
 static json_object *addresses(const conf_acl_t *acl, size_t n)
@@ -166,7 +166,8 @@ static void services_write(FILE *out, json_object *services)
 		for (size_t k = 0; reps && k < json_object_array_length(reps); k++) {
 			json_object *r = json_object_array_get_idx(reps, k), *v;
 			const char *why = json_get_str(r, "reason");
-			bool served = json_object_object_get_ex(r, "served", &v) && json_object_get_boolean(v);
+			bool served = json_object_object_get_ex(r, "served", &v) &&
+			              json_object_get_boolean(v);
 			for (int j = 0; j < 6; j++)
 				count[j] += served ? j == 0 : why && strcmp(why, states[j]) == 0;
 		}
@@ -206,7 +207,8 @@ char *status_metrics(json_object *st, const status_counters_t *c)
 	family(out, "fleetdns_publication_duration_seconds", "histogram",
 	       "How long each publication of new data took (render, compile, publish).");
 	for (int i = 0; i < STATUS_PUBLISH_BUCKETS; i++)
-		fprintf(out, "fleetdns_publication_duration_seconds_bucket{le=\"%g\"} %" PRIu64 "\n",
+		fprintf(out,
+		        "fleetdns_publication_duration_seconds_bucket{le=\"%g\"} %" PRIu64 "\n",
 		        status_publish_bounds[i], c->le[i]);
 	fprintf(out, "fleetdns_publication_duration_seconds_bucket{le=\"+Inf\"} %" PRIu64 "\n",
 	        c->publications);

@@ -23,8 +23,7 @@
 /** A new status document (NULL when out of memory). */
 json_object *status_new(const conf_t *conf, time_t started, bool ready);
 /** One engine: its settings, e's state (e NULL: not started), and whether it is drained. */
-void status_engine_add(json_object *st, const conf_engine_t *ce, const engine_t *e,
-                       bool drained);
+void status_engine_add(json_object *st, const conf_engine_t *ce, const engine_t *e, bool drained);
 /** Every service of reg (reg NULL: none). */
 void status_services_set(json_object *st, const registry_t *reg);
 /** Every configured zone, with its serial and names in snap. */
@@ -35,8 +34,8 @@ void status_zones_set(json_object *st, const conf_t *conf, const snapshot_t *sna
 typedef struct status_counters {
 	uint64_t publications;
 	uint64_t failures;
-	double seconds;                                 /* total time publishing */
-	uint64_t le[STATUS_PUBLISH_BUCKETS];           /* publications within each bound */
+	double seconds;                      /* total time publishing */
+	uint64_t le[STATUS_PUBLISH_BUCKETS]; /* publications within each bound */
 } status_counters_t;
 /** The upper bounds of the publication duration histogram, in seconds. */
 extern const double status_publish_bounds[STATUS_PUBLISH_BUCKETS];

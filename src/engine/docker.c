@@ -101,7 +101,7 @@ struct engine {
 	char api[16]; /* "/v1.41" */
 	enum engine_state state;
 	bool up, down_reported, closing;
-	time_t since;        /* when it last went up or down; 0: neither yet */
+	time_t since;         /* when it last went up or down; 0: neither yet */
 	char last_error[512]; /* why it last went down, "" when it never did */
 	uv_timer_t retry_timer, resync_timer, ping_timer, share_timer;
 	uv_idle_t batch_idle; /* parses one batch of buffered events per loop turn */
@@ -183,10 +183,8 @@ bool engine_is_up(const engine_t *e)
 
 void engine_info(const engine_t *e, engine_info_t *out)
 {
-	*out = (engine_info_t){.up = e->up,
-	                       .since = e->since,
-	                       .last_error = e->last_error,
-	                       .containers = e->nknown};
+	*out = (engine_info_t){
+	    .up = e->up, .since = e->since, .last_error = e->last_error, .containers = e->nknown};
 }
 
 void engine_set_resync(engine_t *e, unsigned resync_ms)

@@ -110,8 +110,8 @@ char *board_read(board_t *b, bool *ready)
 	return copy;
 }
 
-int board_command(board_t *b, const char *op, const char *arg, void (*wake)(void *),
-                  void *wake_arg, unsigned timeout_ms, char *reply, size_t replylen)
+int board_command(board_t *b, const char *op, const char *arg, void (*wake)(void *), void *wake_arg,
+                  unsigned timeout_ms, char *reply, size_t replylen)
 {
 	pthread_mutex_lock(&b->cmd_lock);
 	pthread_mutex_lock(&b->lock);

@@ -41,8 +41,8 @@ char *board_read(board_t *b, bool *ready);
  * woken by wake(wake_arg), which must be safe from any thread (uv_async_send). Returns the
  * loop's result (0 or a negative FDNS_E* code) with its text in reply, or FDNS_EIO when the
  * loop did not answer in time. */
-int board_command(board_t *b, const char *op, const char *arg, void (*wake)(void *),
-                  void *wake_arg, unsigned timeout_ms, char *reply, size_t replylen);
+int board_command(board_t *b, const char *op, const char *arg, void (*wake)(void *), void *wake_arg,
+                  unsigned timeout_ms, char *reply, size_t replylen);
 /** On the control loop: the command waiting, copied into op and arg; false when none. */
 bool board_command_take(board_t *b, char *op, size_t oplen, char *arg, size_t arglen);
 /** On the control loop: the result of the command taken. */

@@ -140,16 +140,16 @@ static enum MHD_Result command(struct MHD_Connection *conn, const http_t *h, con
 	int ret = board_command(h->deps.board, op, arg, h->deps.wake, h->deps.arg, 5000, reply,
 	                        sizeof(reply) - 1);
 	strcat(reply, "\n");
-	return reply_text(conn, ret == 0              ? MHD_HTTP_OK
-	                        : ret == FDNS_ENOENT ? MHD_HTTP_NOT_FOUND
-	                                             : MHD_HTTP_INTERNAL_SERVER_ERROR,
+	return reply_text(conn,
+	                  ret == 0             ? MHD_HTTP_OK
+	                  : ret == FDNS_ENOENT ? MHD_HTTP_NOT_FOUND
+	                                       : MHD_HTTP_INTERNAL_SERVER_ERROR,
 	                  reply);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **state)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **state)
 {
 	const http_side_t *side = cls;
 	const http_t *h = side->h;
@@ -226,13 +226,12 @@ static struct MHD_Daemon *daemon_start(http_side_t *side, const conf_listen_t *l
 	return MHD_start_daemon(
 	    flags, 0, NULL, NULL, on_request, side, MHD_OPTION_EXTERNAL_LOGGER, mhd_logged, NULL,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&l->addr, MHD_OPTION_CONNECTION_LIMIT,
-	    (unsigned)HTTP_CONNECTIONS, MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)HTTP_PER_CLIENT,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_IDLE_S, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-	    (size_t)HTTP_MEMORY_PER_REQUEST, MHD_OPTION_END);
+	    (unsigned)HTTP_CONNECTIONS, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+	    (unsigned)HTTP_PER_CLIENT, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_IDLE_S,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_MEMORY_PER_REQUEST, MHD_OPTION_END);
 }
 
-int http_start(http_t **out, const conf_t *conf, const http_deps_t *deps, char *err,
-               size_t errlen)
+int http_start(http_t **out, const conf_t *conf, const http_deps_t *deps, char *err, size_t errlen)
 {
 	*out = NULL;
 	size_t want = conf->nhttp_listen + (conf->control_socket ? 1 : 0);
@@ -250,7 +249,8 @@ int http_start(http_t **out, const conf_t *conf, const http_deps_t *deps, char *
 	for (size_t i = 0; i < conf->nhttp_listen; i++) {
 		const conf_listen_t *l = &conf->http_listen[i];
 		if (!(h->daemons[h->n] = daemon_start(&h->public, l, -1))) {
-			snprintf(err, errlen, "http listen %s: cannot listen (address in use?)", l->text);
+			snprintf(err, errlen, "http listen %s: cannot listen (address in use?)",
+			         l->text);
 			http_stop(h);
 			return FDNS_EADDR;
 		}

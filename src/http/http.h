@@ -37,8 +37,7 @@ typedef struct http_deps {
  * replacing a stale one). *out stays NULL when there is neither. deps are used from the
  * listener's threads until http_stop(). Returns 0 or FDNS_EADDR (err says which address)
  * or FDNS_ENOMEM. */
-int http_start(http_t **out, const conf_t *conf, const http_deps_t *deps, char *err,
-               size_t errlen);
+int http_start(http_t **out, const conf_t *conf, const http_deps_t *deps, char *err, size_t errlen);
 
 /** Stop listening and free h (NULL: nothing). Call before server_stop(). */
 void http_stop(http_t *h);

@@ -16,12 +16,23 @@ static void esc(FILE *out, const char *s)
 {
 	for (; s && *s; s++) {
 		switch (*s) {
-		case '<': fputs("&lt;", out); break;
-		case '>': fputs("&gt;", out); break;
-		case '&': fputs("&amp;", out); break;
-		case '"': fputs("&quot;", out); break;
-		case '\'': fputs("&#39;", out); break;
-		default: fputc(*s, out);
+		case '<':
+			fputs("&lt;", out);
+			break;
+		case '>':
+			fputs("&gt;", out);
+			break;
+		case '&':
+			fputs("&amp;", out);
+			break;
+		case '"':
+			fputs("&quot;", out);
+			break;
+		case '\'':
+			fputs("&#39;", out);
+			break;
+		default:
+			fputc(*s, out);
 		}
 	}
 }
@@ -86,11 +97,13 @@ static void services(FILE *out, json_object *st)
 		json_object *s = item(st, "services", i);
 		fputs("<h3 class=\"service\">", out);
 		esc(out, json_get_str(s, "name"));
-		fprintf(out, ": %lld of %lld replicas served</h3>\n", (long long)json_get_num(s, "replicas_served"),
+		fprintf(out, ": %lld of %lld replicas served</h3>\n",
+		        (long long)json_get_num(s, "replicas_served"),
 		        (long long)json_get_num(s, "replicas_known"));
-		fputs("<table class=\"replicas\"><tr><th>replica</th><th>engine</th><th>address</th>"
-		      "<th>health</th><th>served</th></tr>\n",
-		      out);
+		fputs(
+		    "<table class=\"replicas\"><tr><th>replica</th><th>engine</th><th>address</th>"
+		    "<th>health</th><th>served</th></tr>\n",
+		    out);
 		for (size_t k = 0; k < count(s, "replicas"); k++) {
 			json_object *r = item(s, "replicas", k), *v;
 			bool served = json_object_object_get_ex(r, "served", &v) &&
@@ -100,7 +113,8 @@ static void services(FILE *out, json_object *st)
 			fputs("</td><td>", out);
 			esc(out, json_get_str(r, "engine"));
 			fputs("</td><td>", out);
-			esc(out, json_get_str(r, "ipv4") ? json_get_str(r, "ipv4") : json_get_str(r, "ipv6"));
+			esc(out, json_get_str(r, "ipv4") ? json_get_str(r, "ipv4")
+			                                 : json_get_str(r, "ipv6"));
 			fputs("</td><td>", out);
 			esc(out, json_get_str(r, "health"));
 			fputs("</td><td>", out);
@@ -125,8 +139,8 @@ static void zones(FILE *out, json_object *st)
 		json_object *z = item(st, "zones", i);
 		fputs("<tr><td>", out);
 		esc(out, json_get_str(z, "name"));
-		fprintf(out, "</td><td>%lld</td><td>%lld</td></tr>\n", (long long)json_get_num(z, "serial"),
-		        (long long)json_get_num(z, "names"));
+		fprintf(out, "</td><td>%lld</td><td>%lld</td></tr>\n",
+		        (long long)json_get_num(z, "serial"), (long long)json_get_num(z, "names"));
 	}
 	fputs("</table>\n", out);
 }
@@ -156,7 +170,8 @@ char *page_render(const char *status_json, size_t *len)
 		fputs(", configuration ", out);
 		esc(out, json_get_str(p, "config") ? json_get_str(p, "config") : "(none)");
 		fprintf(out, ", %s</p>\n",
-		        json_object_object_get_ex(st, "ready", &ready) && json_object_get_boolean(ready)
+		        json_object_object_get_ex(st, "ready", &ready) &&
+		                json_object_get_boolean(ready)
 		            ? "ready"
 		            : "not ready yet");
 		engines(out, st);

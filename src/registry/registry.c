@@ -266,7 +266,9 @@ static void service_unlink(registry_t *r, rep_node_t *n)
 static void served_logged(const replica_t *rep)
 {
 	log_info("%s: +%s %s (%s)", rep->service, rep->label,
-	         rep->ipv4[0] ? rep->ipv4 : rep->ipv6[0] ? rep->ipv6 : "no address",
+	         rep->ipv4[0]   ? rep->ipv4
+	         : rep->ipv6[0] ? rep->ipv6
+	                        : "no address",
 	         rep->health == HEALTH_NONE ? "running" : engine_health_name(rep->health));
 }
 

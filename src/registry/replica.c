@@ -204,9 +204,9 @@ int replica_from_container(replica_t *out, const conf_engine_t *e, const conf_fl
 	               (c->health == HEALTH_STARTING && fleet->serve_starting);
 	out->served = out->running && healthy;
 	out->health = c->health;
-	out->withheld = out->served  ? NULL
-	                : !c->running ? "stopped"
-	                : c->paused   ? "paused"
+	out->withheld = out->served                    ? NULL
+	                : !c->running                  ? "stopped"
+	                : c->paused                    ? "paused"
 	                : c->health == HEALTH_STARTING ? "starting"
 	                                               : "unhealthy";
 	out->eligible = out->served;

@@ -26,8 +26,8 @@ typedef struct replica {
 	bool served;    /* running, not paused, healthy enough, engine up */
 	bool running;   /* running and not paused (the "all" policy serves these) */
 	enum engine_health health;
-	const char *withheld; /* why it is not served (static text), NULL when served */
-	bool eligible;        /* served by its own state; a drained engine withholds it */
+	const char *withheld;   /* why it is not served (static text), NULL when served */
+	bool eligible;          /* served by its own state; a drained engine withholds it */
 	const char *own_reason; /* withheld's value by its own state */
 	char ipv4[INET_ADDRSTRLEN];
 	char ipv6[INET6_ADDRSTRLEN];

@@ -34,8 +34,10 @@ static int replica_order(const void *a, const void *b)
 	int c = strcmp(xn, yn);
 	if (c)
 		return c;
-	const char *xe = json_object_object_get_ex(*x, "engine", &v) ? json_object_get_string(v) : "";
-	const char *ye = json_object_object_get_ex(*y, "engine", &v) ? json_object_get_string(v) : "";
+	const char *xe =
+	    json_object_object_get_ex(*x, "engine", &v) ? json_object_get_string(v) : "";
+	const char *ye =
+	    json_object_object_get_ex(*y, "engine", &v) ? json_object_get_string(v) : "";
 	return strcmp(xe, ye);
 }
 

@@ -49,7 +49,8 @@ static void cookie_make(uint8_t out[COOKIE_SERVER_LEN], const uint8_t *cc,
 bool cookie_valid(const query_t *q, const struct sockaddr *peer,
                   const uint8_t secret[COOKIE_SECRET_LEN], uint32_t now)
 {
-	if (q->cookie_len != COOKIE_CLIENT_LEN + COOKIE_SERVER_LEN || q->cookie[8] != COOKIE_VERSION)
+	if (q->cookie_len != COOKIE_CLIENT_LEN + COOKIE_SERVER_LEN ||
+	    q->cookie[8] != COOKIE_VERSION)
 		return false;
 	const uint8_t *sc = q->cookie + COOKIE_CLIENT_LEN;
 	uint32_t ts = (uint32_t)sc[4] << 24 | (uint32_t)sc[5] << 16 | (uint32_t)sc[6] << 8 | sc[7];

@@ -29,10 +29,10 @@ enum rrl_class { RRL_POSITIVE, RRL_NODATA, RRL_NXDOMAIN, RRL_REFERRAL, RRL_ERROR
 enum rrl_action { RRL_SEND, RRL_DROP, RRL_SLIP };
 
 typedef struct rrl_bucket {
-	uint64_t key;       /* 0: never used */
-	uint64_t stamp_ms;  /* last refill */
-	int64_t tokens;     /* thousandths of a response */
-	uint32_t limited;   /* responses limited since the bucket last had tokens */
+	uint64_t key;      /* 0: never used */
+	uint64_t stamp_ms; /* last refill */
+	int64_t tokens;    /* thousandths of a response */
+	uint32_t limited;  /* responses limited since the bucket last had tokens */
 	uint32_t unused;
 } rrl_bucket_t;
 

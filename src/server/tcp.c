@@ -27,10 +27,10 @@
 #include "util/log.h"
 #include "xfr/xfr.h"
 
-#define RBUF_SMALL  1024        /* kept between queries; larger ones are given back */
-#define WBUF_SMALL  4096        /* likewise for answers */
-#define WBUF_BATCH  (192 * 1024) /* answer queued queries until this much is waiting */
-#define EVICT_SCAN  16          /* connections looked at for one that may yield */
+#define RBUF_SMALL 1024         /* kept between queries; larger ones are given back */
+#define WBUF_SMALL 4096         /* likewise for answers */
+#define WBUF_BATCH (192 * 1024) /* answer queued queries until this much is waiting */
+#define EVICT_SCAN 16           /* connections looked at for one that may yield */
 
 struct tcp_conn {
 	uv_tcp_t handle;

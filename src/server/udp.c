@@ -92,8 +92,9 @@ static int udp_batch(worker_t *w, udp_sock_t *u)
 		}
 		counter_add(&w->stats.cookies_valid, x.cookie_valid);
 		/* A valid server cookie proves the address: never limited (RFC 7873 5.3). */
-		switch (x.cookie_valid ? RRL_SEND
-		                       : rrl_check(&w->rrl, rx->msg_name, w->tx_buf[out], len, now_ms)) {
+		switch (x.cookie_valid
+		            ? RRL_SEND
+		            : rrl_check(&w->rrl, rx->msg_name, w->tx_buf[out], len, now_ms)) {
 		case RRL_DROP:
 			continue;
 		case RRL_SLIP:

@@ -12,9 +12,9 @@
 #include "server/cookie.h"
 #include "server/rrl.h"
 
-#define UDP_BATCH   64
-#define UDP_RX_SIZE 4096
-#define UDP_TX_SIZE 4096
+#define UDP_BATCH    64
+#define UDP_RX_SIZE  4096
+#define UDP_TX_SIZE  4096
 #define TCP_MSG_MAX  65535
 #define TCP_OUT_SIZE (2 + TCP_MSG_MAX)
 

@@ -162,8 +162,9 @@ static void site_summarise(site_t *s, time_t now)
 		const char *first = s->first_held;
 		const char *msg = strstr(first, ": "); /* past the held line's own time and level */
 		msg = msg ? msg + 2 : first;
-		int m = snprintf(line + n, sizeof(line) - n, "%u more like this in the last %ld s: %s",
-		                 s->held, (long)(now - s->window_start), msg);
+		int m =
+		    snprintf(line + n, sizeof(line) - n, "%u more like this in the last %ld s: %s",
+		             s->held, (long)(now - s->window_start), msg);
 		if (m > 0)
 			n += (size_t)m < sizeof(line) - n ? (size_t)m : sizeof(line) - n - 1;
 		if (line[n - 1] != '\n')
@@ -199,14 +200,16 @@ static void record_show(const record_head_t *h, const char *line, time_t now)
 static void windows_close(time_t now, bool all)
 {
 	for (size_t i = 0; i < SITES; i++)
-		if (sites[i].key && sites[i].held && (all || now - sites[i].window_start >= LOG_WINDOW_S))
+		if (sites[i].key && sites[i].held &&
+		    (all || now - sites[i].window_start >= LOG_WINDOW_S))
 			site_summarise(&sites[i], now);
 	unsigned long lost = __atomic_exchange_n(&lines_lost, 0, __ATOMIC_RELAXED);
 	if (lost) {
 		char line[128];
 		size_t n = line_prefix(line, sizeof(line), LOG_LVL_WARNING);
-		n += (size_t)snprintf(line + n, sizeof(line) - n,
-		                      "%lu log lines lost: stderr was not read fast enough\n", lost);
+		n +=
+		    (size_t)snprintf(line + n, sizeof(line) - n,
+		                     "%lu log lines lost: stderr was not read fast enough\n", lost);
 		write_all(STDERR_FILENO, line, n);
 	}
 }

@@ -162,8 +162,8 @@ static uint8_t access_check(const xfr_zone_t *z, ldns_pkt *req, const uint8_t *m
 	enum xfr_tsig_result t = xfr__tsig_verify(z, req, msg, len, key);
 	if (t == TSIG_FORMERR) {
 		*key = NULL;
-		log_warning("xfr: %s of %s from %s refused: TSIG record malformed", type_name(qtype),
-		            z->name, who);
+		log_warning("xfr: %s of %s from %s refused: TSIG record malformed",
+		            type_name(qtype), z->name, who);
 		return RCODE_FORMERR;
 	}
 	if (t == TSIG_BADKEY || t == TSIG_BADSIG || t == TSIG_BADTIME) {

@@ -304,7 +304,8 @@ void xfr_apply(xfr_t *x, xfr_set_t *base, const conf_t *conf)
 		 * configuration kept them), the others only when it did not. */
 		for (size_t j = 0; j < nold; j++) {
 			size_t k = i < nold ? (i + j) % nold : j;
-			if (old[k]->has_serial && !old[k]->pending && target_same(x->targets[i], old[k])) {
+			if (old[k]->has_serial && !old[k]->pending &&
+			    target_same(x->targets[i], old[k])) {
 				x->targets[i]->has_serial = true;
 				x->targets[i]->serial = old[k]->serial;
 				break;

@@ -90,8 +90,7 @@ xfr_key_t *xfr__key_new(const conf_t *conf, const char *name);
 /** conf's keys sorted by name, for xfr__key_new_indexed (malloc'ed; NULL: out of memory). */
 const conf_key_t **xfr__keys_index(const conf_t *conf);
 /** xfr__key_new, finding the key through order (from xfr__keys_index) first. */
-xfr_key_t *xfr__key_new_indexed(const conf_t *conf, const conf_key_t **order,
-                                const char *name);
+xfr_key_t *xfr__key_new_indexed(const conf_t *conf, const conf_key_t **order, const char *name);
 void xfr__key_free(xfr_key_t *k);
 bool serial_gt(uint32_t a, uint32_t b); /* RFC 1982 */
 

@@ -57,8 +57,7 @@ const conf_key_t **xfr__keys_index(const conf_t *conf)
 	return order;
 }
 
-static const conf_key_t *key_lookup(const conf_t *conf, const conf_key_t **order,
-                                    const char *name)
+static const conf_key_t *key_lookup(const conf_t *conf, const conf_key_t **order, const char *name)
 {
 	conf_key_t want = {.name = (char *)name};
 	const conf_key_t *wantp = &want, **found;
@@ -68,8 +67,7 @@ static const conf_key_t *key_lookup(const conf_t *conf, const conf_key_t **order
 	return found ? *found : NULL;
 }
 
-xfr_key_t *xfr__key_new_indexed(const conf_t *conf, const conf_key_t **order,
-                                const char *name)
+xfr_key_t *xfr__key_new_indexed(const conf_t *conf, const conf_key_t **order, const char *name)
 {
 	const conf_key_t *found = key_lookup(conf, order, name);
 	xfr_key_t *k = calloc(1, sizeof(*k));

@@ -84,7 +84,8 @@ int main(void)
 	char got[64];
 	rrl_t r = limiter(5, 5, 2, "192.0.2.9");
 	run(&r, "192.0.2.1", "www.example.test", 0, 15, 1000, got);
-	is_str(got, "SSSSSDTDTDTDTDT", "burst 5, slip 2: five sent, then drop and truncate in turn");
+	is_str(got, "SSSSSDTDTDTDTDT",
+	       "burst 5, slip 2: five sent, then drop and truncate in turn");
 	run(&r, "192.0.2.200", "www.example.test", 0, 2, 1000, got);
 	is_str(got, "DT", "another address of the same /24 shares the bucket (and its slip count)");
 	run(&r, "192.0.3.1", "www.example.test", 0, 6, 1000, got);
@@ -157,7 +158,8 @@ int main(void)
 	    {5, 0, 0, false, RRL_ERROR, "REFUSED"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		len = resp_make(resp, "x.test", cases[i].rcode, cases[i].aa, cases[i].an, cases[i].ns);
+		len = resp_make(resp, "x.test", cases[i].rcode, cases[i].aa, cases[i].an,
+		                cases[i].ns);
 		ok(rrl_classify(resp, len) == cases[i].want, "class of %s", cases[i].what);
 	}
 	return done_testing();
