@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench/run.sh: server CPU per answered query for fleetdns, Knot, NSD and the
-# reflector floor, measured one after another in the same run, on loopback, with
+# floor (bench/floor.c), measured one after another in the same run, on loopback, with
 # the same zone and query file. See bench/README.md.
 #
 # usage: bench/run.sh [--sizes 1000,100000] [--seconds 10] [--workers N]
@@ -25,7 +25,7 @@ usage: bench/run.sh [options]
   --baseline PATH   another fleetdns binary (an earlier build) to compare with
   --keep            keep the temporary work dir (configs, logs) for debugging
 Environment: BENCH_START_TIMEOUT (seconds to wait for a server to answer;
-default max(60, names/5000)), FLEETDNS_SHARED (path to shared/bench).
+default max(60, names/5000)).
 EOF
 }
 
@@ -79,16 +79,6 @@ script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 results_dir="$script_dir/results"
 export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 
-# The shared measuring tools live next to the repository: <repo>/../shared/bench.
-shared=""
-for cand in "${FLEETDNS_SHARED:-}" "$script_dir/../../shared/bench" \
-	"$(git -C "$script_dir" rev-parse --show-toplevel 2>/dev/null || echo /nonexistent)/../shared/bench"; do
-	if [ -n "$cand" ] && [ -x "$cand/genzone.sh" ] && [ -x "$cand/cpuq.sh" ]; then
-		shared="$(cd "$cand" && pwd)"
-		break
-	fi
-done
-[ -n "$shared" ] || { echo "run.sh: cannot find shared/bench (genzone.sh, cpuq.sh); set FLEETDNS_SHARED" >&2; exit 1; }
 
 case "$fleetdns_bin" in /*) ;; *) fleetdns_bin="$PWD/${fleetdns_bin#./}" ;; esac
 
@@ -178,7 +168,7 @@ pick_port() {
 	return 1
 }
 
-# Wait until the server answers for the zone. For the reflector (no DNS work) any
+# Wait until the server answers for the zone. For the floor (no DNS work) any
 # response counts; for real servers the SOA must be in the answer.
 wait_ready() { # PORT TIMEOUT KIND
 	local port=$1 timeout=$2 kind=$3 deadline out
@@ -210,8 +200,7 @@ check_answers() { # PORT
 	return 0
 }
 
-# Total CPU ticks (utime+stime) of the server, its threads and descendants,
-# counted the same way as shared/bench/cpuq.sh.
+# Total CPU ticks (utime+stime) of the server, its threads and descendants.
 cpu_ticks() {
 	local t=0 p f v
 	for p in $(tree "$server_pid"); do
@@ -255,35 +244,28 @@ peak_rss_kb() {
 # Results, keyed "server|names|proto".
 declare -A r_qps r_lost r_us r_rss r_note
 
-# One measurement; sets r_* for the key. UDP goes through the shared cpuq.sh;
-# TCP uses persistent dnsperf connections and the same CPU accounting.
+# One measurement; sets r_* for the key: dnsperf (4 clients, 256 queries outstanding; over
+# TCP, 4 persistent connections) while the server's CPU ticks are counted.
 measure() { # SERVER NAMES PROTO PORT QUERYFILE
 	local srv=$1 n=$2 proto=$3 port=$4 qf=$5 key="$1|$2|$3" out qps lost us
 	settle
-	if [ "$proto" = udp ]; then
-		out="$("$shared/cpuq.sh" "$server_pid" "$port" "$seconds" "$qf" 2>&1 || true)"
-		qps="$(sed -n 's/.*qps=\([^ ]*\).*/\1/p' <<<"$out")"
-		lost="$(sed -n 's/.*lost=\([^ ]*\).*/\1/p' <<<"$out")"
-		us="$(sed -n 's/.*cpu_us_per_q=\([^ ]*\).*/\1/p' <<<"$out")"
-	else
-		local tk c0 c1 comp reconn rcodes
-		tk="$(getconf CLK_TCK)"
-		c0="$(cpu_ticks)"
-		out="$(dnsperf -m tcp -s 127.0.0.1 -p "$port" -d "$qf" -l "$seconds" -c 4 -T 1 -q 256 2>&1 || true)"
-		c1="$(cpu_ticks)"
-		comp="$(awk '/Queries completed/{print $3}' <<<"$out")"
-		qps="$(awk '/Queries per second/{printf "%d", $4}' <<<"$out")"
-		lost="$(awk '/Queries lost/{print $3}' <<<"$out")"
-		reconn="$(awk '/Reconnections/{print $2}' <<<"$out")"
-		us="$(awk -v c=$((c1 - c0)) -v tk="$tk" -v n="${comp:-0}" \
-			'BEGIN{ if (n > 0) printf "%.2f", c / tk * 1e6 / n; else print "nan" }')"
-		rcodes="$(sed -n 's/^ *Response codes: *//p' <<<"$out")"
-		if [ -n "$rcodes" ] && grep -qvE '^(NOERROR|NXDOMAIN) ' <<<"$(tr ',' '\n' <<<"$rcodes" | sed 's/^ *//')"; then
-			r_note[$key]="${r_note[$key]:+${r_note[$key]}; }rcodes: $rcodes"
-		fi
-		if [ -n "$reconn" ] && [ "$reconn" != 0 ]; then
-			r_note[$key]="${r_note[$key]:+${r_note[$key]}; }$reconn reconnections"
-		fi
+	local tk c0 c1 comp reconn rcodes
+	tk="$(getconf CLK_TCK)"
+	c0="$(cpu_ticks)"
+	out="$(dnsperf -m "$proto" -s 127.0.0.1 -p "$port" -d "$qf" -l "$seconds" -c 4 -T 1 -q 256 2>&1 || true)"
+	c1="$(cpu_ticks)"
+	comp="$(awk '/Queries completed/{print $3}' <<<"$out")"
+	qps="$(awk '/Queries per second/{printf "%d", $4}' <<<"$out")"
+	lost="$(awk '/Queries lost/{print $3}' <<<"$out")"
+	reconn="$(awk '/Reconnections/{print $2}' <<<"$out")"
+	us="$(awk -v c=$((c1 - c0)) -v tk="$tk" -v n="${comp:-0}" \
+		'BEGIN{ if (n > 0) printf "%.2f", c / tk * 1e6 / n; else print "nan" }')"
+	rcodes="$(sed -n 's/^ *Response codes: *//p' <<<"$out")"
+	if [ -n "$rcodes" ] && grep -qvE '^(NOERROR|NXDOMAIN) ' <<<"$(tr ',' '\n' <<<"$rcodes" | sed 's/^ *//')"; then
+		r_note[$key]="${r_note[$key]:+${r_note[$key]}; }rcodes: $rcodes"
+	fi
+	if [ -n "$reconn" ] && [ "$reconn" != 0 ]; then
+		r_note[$key]="${r_note[$key]:+${r_note[$key]}; }$reconn reconnections"
 	fi
 	if [ -z "$us" ] || [ "$us" = nan ]; then
 		log "$srv $n $proto: no answers; dnsperf said:"
@@ -386,10 +368,10 @@ EOF
 	server_pid=$!
 }
 
-reflector_bin=""
+floor_bin=""
 start_floor() {
 	local dir=$1 port=$3
-	"$reflector_bin" "$port" "$workers" >"$dir/out.log" 2>&1 &
+	"$floor_bin" "$port" "$workers" >"$dir/out.log" 2>&1 &
 	server_pid=$!
 }
 
@@ -400,7 +382,7 @@ unavailable() {
 	baseline) [ -x "$baseline_bin" ] || echo "baseline: no binary '$baseline_bin'" ;;
 	knot) command -v knotd >/dev/null || echo "knot: knotd not installed" ;;
 	nsd) command -v nsd >/dev/null || echo "nsd: not installed" ;;
-	floor) [ -n "$reflector_bin" ] || echo "floor: reflector not built" ;;
+	floor) [ -n "$floor_bin" ] || echo "floor: floor.c not built" ;;
 	esac
 }
 
@@ -411,25 +393,25 @@ version_of() {
 	baseline) if [ -x "$baseline_bin" ]; then echo "$baseline_bin (built $(date -u -r "$baseline_bin" '+%Y-%m-%d %H:%M UTC'))"; fi ;;
 	knot) knotd --version 2>/dev/null | head -n 1 || true ;;
 	nsd) nsd -v 2>&1 | head -n 1 || true ;;
-	floor) echo "shared/bench/reflector.c, gcc -O2" ;;
+	floor) echo "bench/floor.c, gcc -O2" ;;
 	esac
 }
 
 # ---------------------------------------------------------------- main
 if [[ ",$servers," == *,floor,* ]]; then
 	cc="$(command -v gcc || command -v cc || true)"
-	if [ -n "$cc" ] && "$cc" -O2 -pthread -o "$work/reflector" "$shared/reflector.c" 2>"$work/reflector-cc.log"; then
-		reflector_bin="$work/reflector"
+	if [ -n "$cc" ] && "$cc" -O2 -pthread -o "$work/floor" "$script_dir/floor.c" 2>"$work/floor-cc.log"; then
+		floor_bin="$work/floor"
 	else
-		log "could not compile reflector.c"
-		cat "$work/reflector-cc.log" >&2 2>/dev/null || true
+		log "could not compile floor.c"
+		cat "$work/floor-cc.log" >&2 2>/dev/null || true
 	fi
 fi
 
 for n in "${size_list[@]}"; do
 	zdir="$work/zone-$n"
 	log "generating zone with $n names x $records A records"
-	"$shared/genzone.sh" "$n" "$records" "$zdir" >/dev/null
+	"$script_dir/genzone.sh" "$n" "$records" "$zdir" >/dev/null
 	zf="$zdir/svc.test.zone"
 	qf="$zdir/queries.txt"
 	timeout="${BENCH_START_TIMEOUT:-$((n / 5000 > 60 ? n / 5000 : 60))}"

@@ -19,7 +19,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.environ.get("TOP_SRCDIR", "."), "tests", "func"))
 import funclib as F  # noqa: E402
-from fdnstest import ok, is_, done_testing, free_port  # noqa: E402
+from fdnstest import ok, is_, done_testing, free_port, rss_kib  # noqa: E402
 import fdnstest  # noqa: E402
 
 soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -67,14 +67,6 @@ def closed_after(s, limit=5.0):
     except socket.timeout:
         return None
     return time.monotonic() - t0
-
-
-def rss_kib():
-    with open(f"/proc/{srv.proc.pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return -1
 
 
 # --- one message, one deadline --------------------------------------------------------------
@@ -145,7 +137,7 @@ for c in conns:  # warm up: arenas, socket buffers
     c.sendall(framed(padded_query(1)))
     fdnstest.tcp_read_msg(c)
 time.sleep(0.3)
-before = rss_kib()
+before = rss_kib(srv.proc.pid)
 # from 30 addresses: tcp-max-per-client (32 per worker) does not refuse any
 conns += [connect(src=f"127.0.2.{1 + i // 10}") for i in range(290)]
 big = framed(padded_query(2))
@@ -153,7 +145,7 @@ for c in conns:
     c.sendall(big)
 answered = sum(1 for c in conns if (m := fdnstest.tcp_read_msg(c)) and m[:2] == b"\0\2")
 time.sleep(0.3)
-during = rss_kib()
+during = rss_kib(srv.proc.pid)
 is_(answered, 300, "300 connections each sent a 65,535-byte message and got its answer")
 # AddressSanitizer's allocator keeps freed memory in quarantine and ignores glibc's mmap
 # threshold: RSS says nothing about fleetdns there, so those two checks are skipped.
@@ -166,7 +158,7 @@ ok(ASAN or during - before < 8192,
 for c in conns:
     c.close()
 time.sleep(0.5)
-after = rss_kib()
+after = rss_kib(srv.proc.pid)
 ok(ASAN or after - before < 4096,
    f"after they closed, RSS is {after - before} KiB above the start{SKIP}")
 

@@ -15,7 +15,7 @@ from unittest import mock
 
 sys.path.insert(0, os.path.join(os.environ.get("TOP_SRCDIR", "."), "tests", "func"))
 import funclib as F  # noqa: E402
-from fdnstest import ok, is_, done_testing, free_port  # noqa: E402
+from fdnstest import ok, is_, done_testing, free_port, rss_kib  # noqa: E402
 import fdnstest  # noqa: E402
 import dns.message  # noqa: E402
 import dns.rcode  # noqa: E402
@@ -48,14 +48,6 @@ def malformed_tsig_query(qid):
     rdata = F.question("hmac-sha256.")[:-4] + b"\x00\x00" + struct.pack("!I", int(time.time()))
     tsig = F.question("xfr.")[:-4] + struct.pack("!HHIH", 250, 255, 0, len(rdata)) + rdata
     return (struct.pack("!HHHHHH", qid, 0, 1, 0, 0, 1) + F.question("www.example.test") + tsig)
-
-
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return -1
 
 
 # RFC 8945 5.2: a TSIG record that cannot be interpreted makes the message corrupt: FORMERR,

@@ -127,6 +127,15 @@ def tcp_read_msg(s):
     return recv_exact(s, struct.unpack("!H", head)[0])
 
 
+def rss_kib(pid):
+    """The resident memory of process pid, in KiB (VmRSS), or -1."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return -1
+
+
 def stop_process(proc, grace=10):
     """SIGTERM, then SIGKILL after grace seconds; waits either way."""
     if proc.poll() is None:
