@@ -12,7 +12,6 @@ import os
 import re
 import signal
 import sys
-import threading
 import time
 
 TOP = os.environ.get("TOP_SRCDIR", ".")
@@ -115,34 +114,9 @@ s0 = X.soa_serial(P, Z)
 is_(X.soa_serial(KNOT[1], Z, addr=KNOT[0]), s0, f"Knot has fleetdns's serial {s0}")
 
 
-class Sampler:
-    """Calls fn every interval seconds in a thread; keeps (time, value)."""
-
-    def __init__(self, fn, interval):
-        self.fn, self.interval, self.samples = fn, interval, []
-        self._stop = threading.Event()
-        self._th = threading.Thread(target=self._run, daemon=True)
-        self._th.start()
-        fleet.at_cleanup(self.stop)
-
-    def _run(self):
-        while not self._stop.is_set():
-            t = now()
-            self.samples.append((t, self.fn()))
-            self._stop.wait(max(0.0, self.interval - (now() - t)))
-
-    def stop(self):
-        self._stop.set()
-        if self._th.is_alive():
-            self._th.join()
-
-    def between(self, t0, t1):
-        return [(t, v) for t, v in self.samples if t0 <= t < t1]
-
-
-answers = Sampler(lambda: answer(P), 0.01)
-serials = Sampler(lambda: X.soa_serial(P, Z), 0.05)
-knot_answers = Sampler(lambda: (answer(KNOT[1], KNOT[0]),
+answers = fleet.Sampler(lambda: answer(P), 0.01)
+serials = fleet.Sampler(lambda: X.soa_serial(P, Z), 0.05)
+knot_answers = fleet.Sampler(lambda: (answer(KNOT[1], KNOT[0]),
                                 X.soa_serial(KNOT[1], Z, addr=KNOT[0])), 0.05)
 time.sleep(0.3)
 

@@ -963,6 +963,31 @@ def expect_change(port, name, pred, scenario, bound, since, rdtype="A", events=(
     return last
 
 
+class Sampler:
+    """Calls fn every interval seconds in a thread; keeps (time, value)."""
+
+    def __init__(self, fn, interval):
+        self.fn, self.interval, self.samples = fn, interval, []
+        self._stop = threading.Event()
+        self._th = threading.Thread(target=self._run, daemon=True)
+        self._th.start()
+        at_cleanup(self.stop)
+
+    def _run(self):
+        while not self._stop.is_set():
+            t = now()
+            self.samples.append((t, self.fn()))
+            self._stop.wait(max(0.0, self.interval - (now() - t)))
+
+    def stop(self):
+        self._stop.set()
+        if self._th.is_alive():
+            self._th.join()
+
+    def between(self, t0, t1):
+        return [(t, v) for t, v in self.samples if t0 <= t < t1]
+
+
 class DigLoop:
     """dig +norec +tries=1 +time=1 for name every interval seconds, in a thread; results are
     (time the query started, status or 'timeout', sorted tuple of A addresses)."""

@@ -11,7 +11,6 @@ import os
 import socket
 import struct
 import sys
-import threading
 import time
 
 TOP = os.environ.get("TOP_SRCDIR", ".")
@@ -80,31 +79,6 @@ def answer(port, addr="127.0.0.1", timeout=0.2):
     return None if a is None else (a.rcode, a.addrs)
 
 
-class Sampler:
-    """Calls fn every interval seconds in a thread; keeps (time, value)."""
-
-    def __init__(self, fn, interval):
-        self.fn, self.interval, self.samples = fn, interval, []
-        self._stop = threading.Event()
-        self._th = threading.Thread(target=self._run, daemon=True)
-        self._th.start()
-        fleet.at_cleanup(self.stop)
-
-    def _run(self):
-        while not self._stop.is_set():
-            t = now()
-            self.samples.append((t, self.fn()))
-            self._stop.wait(max(0.0, self.interval - (now() - t)))
-
-    def stop(self):
-        self._stop.set()
-        if self._th.is_alive():
-            self._th.join()
-
-    def between(self, t0, t1):
-        return [(t, v) for t, v in self.samples if t0 <= t < t1]
-
-
 def axfr_answered(timeout=0.5):
     """Whether an AXFR of the fleet zone over TCP gets any response within timeout."""
     q = dns.message.make_query(Z, "AXFR").to_wire()
@@ -125,8 +99,8 @@ ok(got, "Knot made the first transfer and answers the same", knot.text()[-1500:]
 s0 = X.soa_serial(P, Z)
 is_(X.soa_serial(KNOT[1], Z, addr=KNOT[0]), s0, f"Knot has fleetdns's serial {s0}")
 
-answers = Sampler(lambda: answer(P), 0.01)
-knot_answers = Sampler(lambda: (answer(KNOT[1], KNOT[0]),
+answers = fleet.Sampler(lambda: answer(P), 0.01)
+knot_answers = fleet.Sampler(lambda: (answer(KNOT[1], KNOT[0]),
                                 X.soa_serial(KNOT[1], Z, addr=KNOT[0])), 0.02)
 
 # --- restart with both engines up --------------------------------------------------------------
