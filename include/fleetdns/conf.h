@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/socket.h>
 
 #define CONF_DEFAULT_LISTEN             "127.0.0.1:5353"
@@ -123,6 +124,34 @@ typedef struct conf_rrl {
 	bool exempt_set; /* exempt: was given (even empty): no default */
 } conf_rrl_t;
 
+/** Where log lines go (log: target:). */
+enum conf_log_target {
+	CONF_LOG_STDERR = 0, /* standard error (default) */
+	CONF_LOG_SYSLOG,     /* syslog(3), facility daemon */
+	CONF_LOG_JOURNAL,    /* the systemd journal, with structured fields */
+};
+
+/** How each log line is written (log: format:). */
+enum conf_log_format {
+	CONF_LOG_TEXT = 0, /* "LEVEL: message" (default) */
+	CONF_LOG_JSON,     /* one JSON object per line: time, level, message */
+};
+
+/** The process: who it runs as and what it says about itself (server: keys, process.c). */
+typedef struct conf_process {
+	char *user;    /* server: user: drop to this user after binding; NULL: stay */
+	char *group;   /* server: group: NULL: the user's primary group */
+	char *pidfile; /* server: pidfile: written after start, removed at exit; NULL: none */
+	/* CHAOS TXT id.server / hostname.bind and NSID (RFC 5001). identity NULL: the host
+	 * name; "": not answered. version NULL: "fleetdns VERSION"; "": not answered. */
+	char *identity;
+	char *version;
+	uint8_t *nsid; /* NSID option payload; NULL: no NSID (default) */
+	size_t nsid_len;
+	enum conf_log_target log_target;
+	enum conf_log_format log_format;
+} conf_process_t;
+
 typedef struct conf {
 	char *path; /* config file this came from, or NULL */
 	conf_listen_t *listen;
@@ -147,6 +176,7 @@ typedef struct conf {
 	conf_listen_t *http_listen; /* http: listen: status and metrics; none: off */
 	size_t nhttp_listen;
 	char *control_socket; /* http: control-socket: fleetdnsctl's unix socket, or NULL */
+	conf_process_t process;
 } conf_t;
 
 /** What the command line said; the config file is read again on every reload. */

@@ -86,7 +86,7 @@ static int parse_root(struct build *b, const yaml_node_t *root)
 	if (root->type != YAML_MAPPING_NODE)
 		return conf__fail_at(b, root,
 		                     "expected a mapping of 'server', 'zones', 'engines', "
-		                     "'fleet', 'keys' and 'http' at the top");
+		                     "'fleet', 'keys', 'http' and 'log' at the top");
 	rc = conf__mapping_check(b, root, "top level");
 	for (yaml_node_pair_t *p = root->data.mapping.pairs.start;
 	     rc == 0 && p < root->data.mapping.pairs.top; p++)
@@ -106,6 +106,8 @@ static int parse_root(struct build *b, const yaml_node_t *root)
 			rc = conf__fleet_parse(b, val);
 		else if (strcmp(conf__node_text(key), "http") == 0)
 			rc = conf__http_parse(b, val);
+		else if (strcmp(conf__node_text(key), "log") == 0)
+			rc = conf__log_parse(b, val);
 		else if (strcmp(conf__node_text(key), "keys") == 0)
 			continue; /* parsed first */
 		else
@@ -348,6 +350,7 @@ void conf_free(conf_t *conf)
 	conf__keys_free(conf);
 	free(conf->rrl.exempt);
 	conf__http_free(conf);
+	conf__process_free(&conf->process);
 	free(conf->path);
 	memset(conf, 0, sizeof(*conf));
 }

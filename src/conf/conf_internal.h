@@ -134,6 +134,12 @@ int conf__cidr_parse(const char *text, struct sockaddr_storage *ss, unsigned *pr
 /* Whether ss has bits set past prefix ("192.0.2.1/24", almost surely a mistake). */
 bool conf__cidr_host_bits(const struct sockaddr_storage *ss, unsigned prefix);
 
+/* server: user, group, pidfile, identity, version, nsid, and the log: section
+ * (process.c). conf__process_key_parse returns 1 when key is none of its keys. */
+int conf__process_key_parse(struct build *b, const yaml_node_t *key, const yaml_node_t *val);
+int conf__log_parse(struct build *b, const yaml_node_t *node);
+void conf__process_free(conf_process_t *p);
+
 /* http: (http.c). */
 int conf__http_parse(struct build *b, const yaml_node_t *node);
 void conf__http_free(conf_t *conf);

@@ -220,6 +220,9 @@ static int parse_server_key(struct build *b, const yaml_node_t *key, const yaml_
 		return parse_log_level(b, val);
 	if (strcmp(name, "rate-limit") == 0)
 		return conf__rrl_parse(b, val);
+	int rc = conf__process_key_parse(b, key, val);
+	if (rc != 1)
+		return rc;
 	for (size_t i = 0; i < sizeof(uint_keys) / sizeof(uint_keys[0]); i++) {
 		const struct uint_key *k = &uint_keys[i];
 		if (strcmp(name, k->name) == 0)

@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: MIT */
+/* process.c -- the keys of server: that concern the process rather than DNS (user, group,
+ * pidfile; identity, version, nsid) and the top-level log: section. docs/configuration.md
+ * describes each. */
+#include "config.h"
+
+#include "conf/conf_internal.h"
+#include "fleetdns/error.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* One TXT character-string (RFC 1035 3.3): 255 octets. */
+#define CHAOS_TEXT_MAX 255
+/* NSID payload: an identifier, not a message; kept small so every answer that carries it
+ * stays well inside a 1232-byte UDP response. */
+#define NSID_MAX 128
+
+/* A scalar copied as written; empty is allowed when allow_empty (it means "off"). */
+static int text_parse(struct build *b, const yaml_node_t *val, const char *what, size_t max,
+                      bool allow_empty, char **out)
+{
+	const char *text = val->type == YAML_SCALAR_NODE ? conf__node_text(val) : NULL;
+
+	if (text == NULL || (!allow_empty && (conf__node_is_null(val) || text[0] == '\0')))
+		return conf__fail_type(b, val, what, allow_empty ? "a text (empty: off)" : "a name");
+	if (strlen(text) > max)
+		return conf__fail_at(b, val, "'%s' is longer than %zu characters", what, max);
+	free(*out);
+	*out = strdup(text);
+	return *out ? 0 : FDNS_ENOMEM;
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* nsid: TEXT, or 0xHEX for arbitrary bytes (as Knot's server.nsid). */
+static int nsid_parse(struct build *b, const yaml_node_t *val)
+{
+	conf_process_t *p = &b->conf.process;
+	const char *text = val->type == YAML_SCALAR_NODE ? conf__node_text(val) : NULL;
+	size_t len;
+
+	if (text == NULL || conf__node_is_null(val))
+		return conf__fail_type(b, val, "nsid", "a text or 0x followed by hex digits");
+	len = strlen(text);
+	free(p->nsid);
+	p->nsid = NULL;
+	p->nsid_len = 0;
+	if (len > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
+		size_t digits = len - 2;
+		if (digits % 2 != 0)
+			return conf__fail_at(b, val, "'nsid' in hex needs an even number of digits");
+		if (digits / 2 > NSID_MAX)
+			return conf__fail_at(b, val, "'nsid' is longer than %d bytes", NSID_MAX);
+		if (!(p->nsid = malloc(digits / 2)))
+			return FDNS_ENOMEM;
+		for (size_t i = 0; i < digits / 2; i++) {
+			int hi = hex_digit(text[2 + 2 * i]), lo = hex_digit(text[3 + 2 * i]);
+			if (hi < 0 || lo < 0)
+				return conf__fail_at(b, val, "'nsid': '%c' is not a hex digit",
+				                     hi < 0 ? text[2 + 2 * i] : text[3 + 2 * i]);
+			p->nsid[i] = (uint8_t)(hi << 4 | lo);
+		}
+		p->nsid_len = digits / 2;
+		return 0;
+	}
+	if (len > NSID_MAX)
+		return conf__fail_at(b, val, "'nsid' is longer than %d bytes", NSID_MAX);
+	if (!(p->nsid = malloc(len)))
+		return FDNS_ENOMEM;
+	memcpy(p->nsid, text, len);
+	p->nsid_len = len;
+	return 0;
+}
+
+int conf__process_key_parse(struct build *b, const yaml_node_t *key, const yaml_node_t *val)
+{
+	conf_process_t *p = &b->conf.process;
+	const char *name = conf__node_text(key);
+
+	if (strcmp(name, "user") == 0)
+		return text_parse(b, val, "user", 255, false, &p->user);
+	if (strcmp(name, "group") == 0)
+		return text_parse(b, val, "group", 255, false, &p->group);
+	if (strcmp(name, "pidfile") == 0) {
+		free(p->pidfile);
+		p->pidfile = NULL;
+		return conf__file_parse(b, val, "pidfile", &p->pidfile);
+	}
+	if (strcmp(name, "identity") == 0)
+		return text_parse(b, val, "identity", CHAOS_TEXT_MAX, true, &p->identity);
+	if (strcmp(name, "version") == 0)
+		return text_parse(b, val, "version", CHAOS_TEXT_MAX, true, &p->version);
+	if (strcmp(name, "nsid") == 0)
+		return nsid_parse(b, val);
+	return 1;
+}
+
+static int choice_parse(struct build *b, const yaml_node_t *val, const char *what,
+                        const char *const *names, size_t n, const char *want, int *out)
+{
+	for (size_t i = 0; val->type == YAML_SCALAR_NODE && i < n; i++) {
+		if (strcmp(conf__node_text(val), names[i]) == 0) {
+			*out = (int)i;
+			return 0;
+		}
+	}
+	return conf__fail_type(b, val, what, want);
+}
+
+int conf__log_parse(struct build *b, const yaml_node_t *node)
+{
+	static const char *const targets[] = {"stderr", "syslog", "journal"};
+	static const char *const formats[] = {"text", "json"};
+	conf_process_t *p = &b->conf.process;
+	int rc, v = 0;
+
+	if (conf__node_is_null(node))
+		return 0;
+	rc = conf__mapping_check(b, node, "log");
+	for (yaml_node_pair_t *pair = node->data.mapping.pairs.start;
+	     rc == 0 && pair < node->data.mapping.pairs.top; pair++) {
+		const yaml_node_t *key = conf__node_get(b, pair->key);
+		const yaml_node_t *val = conf__node_get(b, pair->value);
+		const char *name = conf__node_text(key);
+		if (strcmp(name, "target") == 0) {
+			rc = choice_parse(b, val, "target", targets, 3, "stderr, syslog or journal",
+			                  &v);
+			p->log_target = (enum conf_log_target)v;
+		} else if (strcmp(name, "format") == 0) {
+			rc = choice_parse(b, val, "format", formats, 2, "text or json", &v);
+			p->log_format = (enum conf_log_format)v;
+		} else {
+			rc = conf__fail_at(b, key, "unknown key '%s' in 'log'", name);
+		}
+	}
+	return rc;
+}
+
+void conf__process_free(conf_process_t *p)
+{
+	free(p->user);
+	free(p->group);
+	free(p->pidfile);
+	free(p->identity);
+	free(p->version);
+	free(p->nsid);
+	memset(p, 0, sizeof(*p));
+}
