@@ -138,6 +138,8 @@ bool conf__cidr_host_bits(const struct sockaddr_storage *ss, unsigned prefix);
  * (process.c). conf__process_key_parse returns 1 when key is none of its keys. */
 int conf__process_key_parse(struct build *b, const yaml_node_t *key, const yaml_node_t *val);
 int conf__log_parse(struct build *b, const yaml_node_t *node);
+/* error, warning, info or debug (server: log-level:, log: level:; server.c). */
+int conf__log_level_parse(struct build *b, const yaml_node_t *val);
 void conf__process_free(conf_process_t *p);
 
 /* http: (http.c). */

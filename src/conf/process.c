@@ -139,6 +139,8 @@ int conf__log_parse(struct build *b, const yaml_node_t *node)
 		} else if (strcmp(name, "format") == 0) {
 			rc = choice_parse(b, val, "format", formats, 2, "text or json", &v);
 			p->log_format = (enum conf_log_format)v;
+		} else if (strcmp(name, "level") == 0) {
+			rc = conf__log_level_parse(b, val);
 		} else {
 			rc = conf__fail_at(b, key, "unknown key '%s' in 'log'", name);
 		}

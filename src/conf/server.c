@@ -157,7 +157,7 @@ void conf__listen_clear(struct build *b)
 	b->conf.nlisten = 0;
 }
 
-static int parse_log_level(struct build *b, const yaml_node_t *val)
+int conf__log_level_parse(struct build *b, const yaml_node_t *val)
 {
 	static const char *const names[] = {"error", "warning", "info", "debug"};
 
@@ -217,7 +217,7 @@ static int parse_server_key(struct build *b, const yaml_node_t *key, const yaml_
 	if (strcmp(name, "listen") == 0)
 		return parse_listen(b, val);
 	if (strcmp(name, "log-level") == 0)
-		return parse_log_level(b, val);
+		return conf__log_level_parse(b, val);
 	if (strcmp(name, "rate-limit") == 0)
 		return conf__rrl_parse(b, val);
 	int rc = conf__process_key_parse(b, key, val);

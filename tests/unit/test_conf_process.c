@@ -53,7 +53,7 @@ static void test_values(void)
 	conf_t c;
 	int rc = build("server:\n  user: fleetdns\n  group: dns\n  pidfile: run/fleetdns.pid\n"
 	               "  identity: ns1.example\n  version: ''\n  nsid: ns1\n"
-	               "log:\n  target: syslog\n  format: json\n",
+	               "log:\n  target: syslog\n  format: json\n  level: debug\n",
 	               &c, err, sizeof(err));
 
 	if (!ok(rc == 0, "values: accepted"))
@@ -70,6 +70,7 @@ static void test_values(void)
 	   "values: nsid as text");
 	ok(c.process.log_target == CONF_LOG_SYSLOG, "values: log target syslog");
 	ok(c.process.log_format == CONF_LOG_JSON, "values: log format json");
+	ok(c.log_level == 3, "values: log level debug (as server: log-level)");
 	conf_free(&c);
 
 	rc = build("server:\n  nsid: 0x00ff10\nlog: {target: journal}\n", &c, err, sizeof(err));
@@ -99,7 +100,9 @@ static void test_refused(void)
 	    {"log:\n  target: file\n", "2:11: 'target' must be stderr, syslog or journal (got "
 	                               "'file')"},
 	    {"log:\n  format: xml\n", "2:11: 'format' must be text or json (got 'xml')"},
-	    {"log:\n  level: info\n", "2:3: unknown key 'level' in 'log'"},
+	    {"log:\n  levels: info\n", "2:3: unknown key 'levels' in 'log'"},
+	    {"log:\n  level: loud\n", "2:10: 'log-level' must be error, warning, info or debug "
+	                                "(got 'loud')"},
 	    {"log: [a]\n", "1:6: 'log' must be a mapping (got a list)"},
 	};
 	char err[512], want[PATH_MAX + 512];
