@@ -6,12 +6,13 @@ set -euo pipefail
 
 build=(build-essential autoconf automake libtool pkg-config
        libldns-dev libuv1-dev libcurl4-openssl-dev libjson-c-dev libyaml-dev liburcu-dev
-       libsodium-dev libmicrohttpd-dev)
+       libsodium-dev libmicrohttpd-dev libsystemd-dev)
 # Test peers and tools: real dig/kdig/mdig, Knot/NSD/BIND/Unbound, dnspython, clang for
-# the libFuzzer harness, dnsperf for benchmarks, Docker Engine for fleet tests.
+# the libFuzzer harness, dnsperf for benchmarks, Docker Engine for fleet tests; systemd for
+# systemd-analyze, debootstrap and the Debian packaging tools for the image and .deb tests.
 test=(bind9-dnsutils knot-dnsutils ldnsutils knot nsd python3-dnspython clang dnsperf
       iproute2 procps openssl curl bind9 unbound dnsmasq docker.io busybox-static valgrind
-      prometheus chromium)
+      prometheus chromium systemd debootstrap debhelper dpkg-dev fakeroot)
 
 want=("${build[@]}")
 [ "${1:-}" = "--test" ] && want+=("${test[@]}")
