@@ -66,6 +66,10 @@ int snapshot_zone_serial(const snapshot_t *snap, const char *origin, uint32_t *s
 /** The same, and the zone's number of names (names may be NULL). */
 int snapshot_zone_info(const snapshot_t *snap, const char *origin, uint32_t *serial, size_t *names);
 
+/** Bytes the compiled answers of snap hold (shared with older snapshots or not). Walks every
+ * part: for metrics, not for the query path. */
+size_t snapshot_memory(const snapshot_t *snap);
+
 /** Number of zones and names, for logs. */
 size_t snapshot_zone_count(const snapshot_t *snap);
 size_t snapshot_name_count(const snapshot_t *snap);
@@ -77,6 +81,11 @@ size_t snapshot_name_count(const snapshot_t *snap);
  */
 size_t answer_respond(const snapshot_t *snap, const query_t *q, enum query_verdict v, uint8_t *out,
                       size_t maxsize);
+
+/** answer_respond(), and *zone_slot set to the counters' slot of the zone that answered
+ * (src/answer/zone_slot.h), 0 when no served zone did. */
+size_t answer_respond_zone(const snapshot_t *snap, const query_t *q, enum query_verdict v,
+                           uint8_t *out, size_t maxsize, uint16_t *zone_slot);
 
 /** The UDP size limit for q: client's EDNS size (or 512 without EDNS) capped by the server's. */
 size_t answer_udp_limit(const snapshot_t *snap, const query_t *q);

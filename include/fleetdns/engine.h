@@ -72,6 +72,20 @@ typedef struct engine_container {
 
 typedef struct engine engine_t;
 
+/** Why an engine session failed, for the counters. */
+enum engine_error {
+	ENGINE_ERR_CONNECTION,   /* could not connect, or the connection broke */
+	ENGINE_ERR_TIMEOUT,      /* a request or the ping was not answered in time */
+	ENGINE_ERR_HTTP_STATUS,  /* an answer other than 2xx */
+	ENGINE_ERR_PROTOCOL,     /* an answer fleetdns could not use (JSON, API version) */
+	ENGINE_ERR_STREAM_ENDED, /* the engine closed the event stream */
+	ENGINE_ERR_INTERNAL,     /* on our side: out of memory, a request not started */
+	ENGINE_ERRORS
+};
+
+/** "connection", "timeout", ... for metrics and status; never NULL. */
+const char *engine_error_name(enum engine_error kind);
+
 /** What an engine knows of itself, for status pages. */
 typedef struct engine_info {
 	bool up;
@@ -79,6 +93,10 @@ typedef struct engine_info {
 	const char *last_error; /* why it last went down ("" when it never did); owned by the
 	                         * engine, valid until its next callback */
 	size_t containers;      /* running or paused containers it knows */
+	uint64_t events;        /* events read from its stream, relevant or not */
+	uint64_t reconnects;    /* sessions begun again after a failure */
+	time_t last_sync;       /* when its last full listing succeeded; 0: never */
+	uint64_t errors[ENGINE_ERRORS]; /* failed sessions, by why */
 } engine_info_t;
 
 typedef struct engine_callbacks {
@@ -105,6 +123,9 @@ void engine_close(engine_t *e, void (*on_closed)(void *arg), void *arg);
 const char *engine_name(const engine_t *e);
 /** Its state now, into out. */
 void engine_info(const engine_t *e, engine_info_t *out);
+/** Inside an updated or removed callback: uv_hrtime() when the event behind that change was
+ * read from the engine's stream; 0 when the change comes from a listing. */
+uint64_t engine_change_time(const engine_t *e);
 /** Whether the last sync succeeded and nothing has failed since. */
 bool engine_is_up(const engine_t *e);
 

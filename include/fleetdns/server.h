@@ -16,6 +16,21 @@
 typedef struct server server_t;
 
 /** What the serving side did, summed over the workers by server_stats_read(). */
+/** What a transfer request over TCP got (src/xfr: xfr_stream_result). */
+enum xfr_result {
+	XFR_RESULT_AXFR,      /* the whole zone, asked for with AXFR */
+	XFR_RESULT_IXFR,      /* the differences since the client's serial */
+	XFR_RESULT_IXFR_FULL, /* IXFR answered with the whole zone (RFC 1995 4) */
+	XFR_RESULT_UPTODATE,  /* IXFR from a client that has the current serial: the SOA */
+	XFR_RESULT_REFUSED,   /* not allowed by allow-transfer */
+	XFR_RESULT_NOTAUTH,   /* TSIG failed (RFC 8945 5.2), or not a zone served here */
+	XFR_RESULT_ERROR,     /* malformed (FORMERR) or failed (SERVFAIL) */
+	XFR_RESULTS
+};
+
+/** Per-zone counters: one row per zone slot (src/answer/zone_slot.h). */
+#define SERVER_ZONE_SLOTS 256
+
 typedef struct server_stats {
 	uint64_t queries_udp, queries_tcp; /* messages received */
 	uint64_t responses[16];            /* responses sent, by RCODE (the header's 4 bits) */
@@ -25,6 +40,9 @@ typedef struct server_stats {
 	uint64_t tcp_open;                       /* connections open now */
 	uint64_t rrl_dropped[5], rrl_slipped[5]; /* by class, as enum rrl_class */
 	uint64_t cookies_valid;                  /* queries proven by a server cookie */
+	/* Responses by zone slot (src/answer/zone_slot.h) and RCODE; slot 0: no zone. */
+	uint64_t zone_responses[SERVER_ZONE_SLOTS][16];
+	uint64_t xfr[XFR_RESULTS]; /* TCP transfer requests, by enum xfr_result */
 } server_stats_t;
 
 /** Bind every listen address of conf (UDP and TCP) and start the workers, which answer

@@ -194,6 +194,14 @@ static size_t copy_block(const snapshot_t *s, const query_t *q, const ans_block_
 size_t answer_respond(const snapshot_t *s, const query_t *q, enum query_verdict v, uint8_t *out,
                       size_t maxsize)
 {
+	uint16_t slot;
+	return answer_respond_zone(s, q, v, out, maxsize, &slot);
+}
+
+size_t answer_respond_zone(const snapshot_t *s, const query_t *q, enum query_verdict v,
+                           uint8_t *out, size_t maxsize, uint16_t *zone_slot)
+{
+	*zone_slot = 0;
 	switch (v) {
 	case QUERY_DROP:
 		return 0;
@@ -211,6 +219,7 @@ size_t answer_respond(const snapshot_t *s, const query_t *q, enum query_verdict 
 	const ans_zone_t *z = find_zone(s, q);
 	if (!z)
 		return respond_error(s, q, out, RCODE_REFUSED, false);
+	*zone_slot = z->slot;
 	if (q->qtype == TYPE_AXFR || q->qtype == TYPE_IXFR || q->qtype == TYPE_OPT)
 		return respond_error(s, q, out, RCODE_REFUSED, false);
 	return copy_block(s, q, lookup(z, q), out, maxsize);

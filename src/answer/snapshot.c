@@ -5,6 +5,7 @@
 
 #include "answer/compile.h"
 #include "answer/snapshot.h"
+#include "answer/zone_slot.h"
 #include "fleetdns/error.h"
 
 const ans_zone_t *snapshot_find_zone(const snapshot_t *s, const uint8_t *name, size_t len)
@@ -139,6 +140,7 @@ static int zone_patch(ans_zone_t **out, const ans_zone_t *old, const zone_patch_
 	z->nodata = z->base->nodata;
 	z->nxdomain = z->base->nxdomain;
 	z->serial = z->base->serial;
+	z->slot = zone_slot_of(z->apex, z->apex_len);
 	*out = z;
 	return FDNS_OK;
 }
@@ -237,6 +239,32 @@ void snapshot_free(snapshot_t *snap)
 size_t snapshot_zone_count(const snapshot_t *snap)
 {
 	return snap->nzones;
+}
+
+/* Bytes of one part: its arena (nodes and answer blocks) and the struct. */
+static size_t part_bytes(const ans_part_t *p)
+{
+	return p ? sizeof(*p) + p->arena.total : 0;
+}
+
+static size_t zone_bytes(const ans_zone_t *z)
+{
+	size_t bytes = sizeof(*z) + part_bytes(z->base);
+	for (uint32_t i = 0; i < z->names.npages; i++)
+		if (z->names.pages[i])
+			bytes += sizeof(ans_page_t) + (z->names.pages[i]->mask + 1) * sizeof(void *);
+	for (size_t i = 0; i < z->parts.npages << VEC_PAGE_BITS; i++)
+		bytes += part_bytes(vec_get(&z->parts, i));
+	return bytes;
+}
+
+size_t snapshot_memory(const snapshot_t *snap)
+{
+	size_t bytes = sizeof(*snap) + (snap->zmask + 1) * sizeof(*snap->ztable);
+	for (size_t i = 0; i <= snap->zmask; i++)
+		if (snap->ztable[i])
+			bytes += zone_bytes(snap->ztable[i]);
+	return bytes;
 }
 
 size_t snapshot_name_count(const snapshot_t *snap)

@@ -96,6 +96,7 @@ struct ans_zone {
 	const ans_block_t *nodata; /* the base's */
 	const ans_block_t *nxdomain;
 	uint32_t serial;
+	uint16_t slot; /* its per-zone counters (zone_slot.h) */
 	unsigned refs; /* snapshots sharing this version of the zone (atomic) */
 };
 

@@ -86,6 +86,7 @@ struct fleet {
 	uv_timer_t status_timer;    /* renders the status, at most once a second, when read */
 	bool status_dirty;          /* something /status shows changed since it was rendered */
 	status_counters_t counters; /* publications, for /metrics */
+	uint64_t change_ns; /* uv_hrtime() of the oldest event not yet published; 0: none */
 	time_t started;
 	void (*on_closed)(void *);
 	void *on_closed_arg;
@@ -120,6 +121,9 @@ static void on_status_timer(uv_timer_t *t)
 	status_zones_set(st, &f->cur.conf, server_snapshot(f->srv));
 	board_post(f->board, json_object_to_json_string_ext(st, JSON_C_TO_STRING_PLAIN),
 	           fleet_ready(f));
+	xfr_notify_stats(f->xfr, &f->counters.notify);
+	const snapshot_t *snap = server_snapshot(f->srv);
+	f->counters.snapshot_bytes = snap ? snapshot_memory(snap) : 0;
 	char *metrics = status_metrics(st, &f->counters);
 	if (metrics)
 		board_metrics_post(f->board, metrics);
@@ -158,18 +162,31 @@ static void on_synced(void *ctx, engine_t *e, const engine_container_t *const *l
 	schedule(s->fleet);
 }
 
+/* An event changed the registry (its generation moved since gen): remember when the
+ * oldest such event came, for the event-to-answer histogram. */
+static void change_note(fleet_t *f, engine_t *e, uint64_t gen)
+{
+	uint64_t at = engine_change_time(e);
+	if (at && registry_generation(f->reg) != gen && (!f->change_ns || at < f->change_ns))
+		f->change_ns = at;
+}
+
 static void on_updated(void *ctx, engine_t *e, const engine_container_t *c)
 {
 	engine_slot_t *s = ctx;
+	uint64_t gen = registry_generation(s->fleet->reg);
 	if (registry_container_update(s->fleet->reg, s->conf, c) < 0)
 		log_error("engine %s: out of memory", s->conf->name);
+	change_note(s->fleet, e, gen);
 	schedule(s->fleet);
 }
 
 static void on_removed(void *ctx, engine_t *e, const char *id)
 {
 	engine_slot_t *s = ctx;
+	uint64_t gen = registry_generation(s->fleet->reg);
 	registry_container_remove(s->fleet->reg, s->conf->name, id);
+	change_note(s->fleet, e, gen);
 	schedule(s->fleet);
 }
 
@@ -344,6 +361,10 @@ static int publish_try(fleet_t *f, bool transfer)
 	}
 	if (ret == FDNS_OK) {
 		server_publish(f->srv, snap);
+		if (f->change_ns && gen != f->published_gen)
+			status_observe(&f->counters.event_to_answer,
+			               (double)(uv_hrtime() - f->change_ns) / 1e9);
+		f->change_ns = 0;
 		f->reloaded = false;
 		f->published_gen = gen;
 		f->published_once = true;

@@ -47,6 +47,14 @@ void status_engine_add(json_object *st, const conf_engine_t *ce, const engine_t 
 	json_object_object_add(o, "containers", json_object_new_int64((int64_t)info.containers));
 	put_str(o, "last_error", info.last_error && info.last_error[0] ? info.last_error : NULL);
 	json_object_object_add(o, "drained", json_object_new_boolean(drained));
+	json_object_object_add(o, "events", json_object_new_int64((int64_t)info.events));
+	json_object_object_add(o, "reconnects", json_object_new_int64((int64_t)info.reconnects));
+	json_object_object_add(o, "last_sync", json_object_new_int64((int64_t)info.last_sync));
+	json_object *errors = json_object_new_object();
+	for (int k = 0; errors && k < ENGINE_ERRORS; k++)
+		json_object_object_add(errors, engine_error_name((enum engine_error)k),
+		                       json_object_new_int64((int64_t)info.errors[k]));
+	json_object_object_add(o, "errors", errors);
 	json_object_array_add(list, o);
 }
 
@@ -95,16 +103,20 @@ void status_zones_set(json_object *st, const conf_t *conf, const snapshot_t *sna
 	json_object_object_add(st, "zones", list);
 }
 
-const double status_publish_bounds[STATUS_PUBLISH_BUCKETS] = {0.001, 0.005, 0.01, 0.05,
-                                                              0.1,   0.5,   1,    5};
+const double status_bounds[STATUS_BUCKETS] = {0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5};
+
+void status_observe(status_histogram_t *h, double seconds)
+{
+	h->count++;
+	h->sum += seconds;
+	for (int i = 0; i < STATUS_BUCKETS; i++)
+		h->le[i] += seconds <= status_bounds[i];
+}
 
 void status_publication_count(status_counters_t *c, double seconds, bool failed)
 {
-	c->publications++;
 	c->failures += failed;
-	c->seconds += seconds;
-	for (int i = 0; i < STATUS_PUBLISH_BUCKETS; i++)
-		c->le[i] += seconds <= status_publish_bounds[i];
+	status_observe(&c->publication, seconds);
 }
 
 /* A label value as the exposition format wants it: backslash, quote and newline escaped. */
@@ -153,6 +165,77 @@ static void engines_write(FILE *out, json_object *engines)
 	}
 }
 
+/* One line per engine: name{engine="E"} value. */
+static void engine_line(FILE *out, const char *name, json_object *e, const char *kind,
+                        long long value)
+{
+	fprintf(out, "%s{engine=\"", name);
+	label(out, json_get_str(e, "name"));
+	if (kind)
+		fprintf(out, "\",kind=\"%s", kind);
+	fprintf(out, "\"} %lld\n", value);
+}
+
+static void engine_counters_write(FILE *out, json_object *engines)
+{
+	static const char *const counters[][4] = {
+	    {"fleetdns_engine_events_total", "counter", "events",
+	     "Events read from the engine's event stream."},
+	    {"fleetdns_engine_reconnects_total", "counter", "reconnects",
+	     "Sessions with the engine begun again after a failure."},
+	    {"fleetdns_engine_last_sync_timestamp_seconds", "gauge", "last_sync",
+	     "When the engine was last listed whole, seconds since the Unix epoch; 0: never."}};
+	size_t n = engines ? json_object_array_length(engines) : 0;
+	for (size_t c = 0; c < sizeof(counters) / sizeof(counters[0]); c++) {
+		family(out, counters[c][0], counters[c][1], counters[c][3]);
+		for (size_t i = 0; i < n; i++) {
+			json_object *e = json_object_array_get_idx(engines, i);
+			engine_line(out, counters[c][0], e, NULL,
+			            (long long)json_get_num(e, counters[c][2]));
+		}
+	}
+	family(out, "fleetdns_engine_errors_total", "counter",
+	       "Failed sessions with each engine, by why (the engine is retried).");
+	for (size_t i = 0; i < n; i++) {
+		json_object *e = json_object_array_get_idx(engines, i), *errors, *v;
+		if (!json_object_object_get_ex(e, "errors", &errors))
+			continue;
+		for (int k = 0; k < ENGINE_ERRORS; k++) {
+			const char *kind = engine_error_name((enum engine_error)k);
+			engine_line(out, "fleetdns_engine_errors_total", e, kind,
+			            json_object_object_get_ex(errors, kind, &v) ? json_object_get_int64(v)
+			                                                        : 0);
+		}
+	}
+}
+
+static void histogram_write(FILE *out, const char *name, const char *help,
+                            const status_histogram_t *h)
+{
+	family(out, name, "histogram", help);
+	for (int i = 0; i < STATUS_BUCKETS; i++)
+		fprintf(out, "%s_bucket{le=\"%g\"} %" PRIu64 "\n", name, status_bounds[i], h->le[i]);
+	fprintf(out, "%s_bucket{le=\"+Inf\"} %" PRIu64 "\n", name, h->count);
+	fprintf(out, "%s_sum %.6f\n%s_count %" PRIu64 "\n", name, h->sum, name, h->count);
+}
+
+static void notify_write(FILE *out, const xfr_notify_stats_t *n)
+{
+	static const char *const results[] = {"acked", "rejected", "send_error"};
+	const uint64_t values[] = {n->acked, n->rejected, n->send_errors};
+	family(out, "fleetdns_notify_sent_total", "counter",
+	       "NOTIFY messages sent to secondaries (RFC 1996), retries included.");
+	fprintf(out, "fleetdns_notify_sent_total %" PRIu64 "\n", n->sent);
+	family(out, "fleetdns_notify_retries_total", "counter",
+	       "NOTIFY messages sent again because no answer came.");
+	fprintf(out, "fleetdns_notify_retries_total %" PRIu64 "\n", n->retries);
+	family(out, "fleetdns_notify_results_total", "counter",
+	       "NOTIFY outcomes: answered NOERROR (acked), answered otherwise, not sent.");
+	for (int i = 0; i < 3; i++)
+		fprintf(out, "fleetdns_notify_results_total{result=\"%s\"} %" PRIu64 "\n",
+		        results[i], values[i]);
+}
+
 static void services_write(FILE *out, json_object *services)
 {
 	static const char *const states[] = {"served",   "stopped",   "paused",
@@ -192,6 +275,7 @@ char *status_metrics(json_object *st, const status_counters_t *c)
 	fprintf(out, "fleetdns_ready %d\n",
 	        json_object_object_get_ex(st, "ready", &v) && json_object_get_boolean(v));
 	engines_write(out, json_get_array(st, "engines"));
+	engine_counters_write(out, json_get_array(st, "engines"));
 	services_write(out, json_get_array(st, "services"));
 	json_object *zones = json_get_array(st, "zones");
 	family(out, "fleetdns_zone_serial", "gauge", "The SOA serial each zone is served with.");
@@ -204,16 +288,17 @@ char *status_metrics(json_object *st, const status_counters_t *c)
 	family(out, "fleetdns_publication_failures_total", "counter",
 	       "Publications of new data that failed (the previous data kept serving).");
 	fprintf(out, "fleetdns_publication_failures_total %" PRIu64 "\n", c->failures);
-	family(out, "fleetdns_publication_duration_seconds", "histogram",
-	       "How long each publication of new data took (render, compile, publish).");
-	for (int i = 0; i < STATUS_PUBLISH_BUCKETS; i++)
-		fprintf(out,
-		        "fleetdns_publication_duration_seconds_bucket{le=\"%g\"} %" PRIu64 "\n",
-		        status_publish_bounds[i], c->le[i]);
-	fprintf(out, "fleetdns_publication_duration_seconds_bucket{le=\"+Inf\"} %" PRIu64 "\n",
-	        c->publications);
-	fprintf(out, "fleetdns_publication_duration_seconds_sum %.6f\n", c->seconds);
-	fprintf(out, "fleetdns_publication_duration_seconds_count %" PRIu64 "\n", c->publications);
+	histogram_write(out, "fleetdns_publication_duration_seconds",
+	                "How long each publication of new data took (render, compile, publish).",
+	                &c->publication);
+	histogram_write(out, "fleetdns_event_to_answer_seconds",
+	                "From an engine event read from its stream to the answers that show it "
+	                "published (the container inspected, the registry updated, compiled).",
+	                &c->event_to_answer);
+	notify_write(out, &c->notify);
+	family(out, "fleetdns_snapshot_bytes", "gauge",
+	       "Memory held by the compiled answers now served (all zones).");
+	fprintf(out, "fleetdns_snapshot_bytes %zu\n", c->snapshot_bytes);
 	if (fclose(out) != 0) {
 		free(text);
 		return NULL;

@@ -19,6 +19,7 @@
 #include "fleetdns/conf.h"
 #include "fleetdns/engine.h"
 #include "fleetdns/registry.h"
+#include "xfr/xfr.h"
 
 /** A new status document (NULL when out of memory). */
 json_object *status_new(const conf_t *conf, time_t started, bool ready);
@@ -29,16 +30,25 @@ void status_services_set(json_object *st, const registry_t *reg);
 /** Every configured zone, with its serial and names in snap. */
 void status_zones_set(json_object *st, const conf_t *conf, const snapshot_t *snap);
 
-/** The fleet's publications, counted by the fleet for /metrics. */
-#define STATUS_PUBLISH_BUCKETS 8
+/** A Prometheus histogram of durations. */
+#define STATUS_BUCKETS 8
+typedef struct status_histogram {
+	uint64_t count;
+	double sum;                   /* seconds */
+	uint64_t le[STATUS_BUCKETS]; /* observations within each bound */
+} status_histogram_t;
+/** The upper bounds of every histogram, in seconds. */
+extern const double status_bounds[STATUS_BUCKETS];
+void status_observe(status_histogram_t *h, double seconds);
+
+/** What the fleet counts for /metrics, on the control loop. */
 typedef struct status_counters {
-	uint64_t publications;
-	uint64_t failures;
-	double seconds;                      /* total time publishing */
-	uint64_t le[STATUS_PUBLISH_BUCKETS]; /* publications within each bound */
+	uint64_t failures;                  /* publications that failed */
+	status_histogram_t publication;     /* how long each publication took */
+	status_histogram_t event_to_answer; /* engine event to published answers */
+	xfr_notify_stats_t notify;          /* copied from the xfr side when rendered */
+	size_t snapshot_bytes;              /* of the published snapshot, when rendered */
 } status_counters_t;
-/** The upper bounds of the publication duration histogram, in seconds. */
-extern const double status_publish_bounds[STATUS_PUBLISH_BUCKETS];
 
 /** Count one publication that took seconds (failed: it did not publish). */
 void status_publication_count(status_counters_t *c, double seconds, bool failed);

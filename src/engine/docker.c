@@ -86,8 +86,10 @@ struct inspect_slot {
 
 struct pending_id {
 	char id[ENGINE_ID_LEN + 1];
-	bool inflight; /* being inspected */
-	bool again;    /* another event came while inflight */
+	bool inflight;     /* being inspected */
+	bool again;        /* another event came while inflight */
+	uint64_t event_ns;    /* uv_hrtime() of the first event not inspected yet */
+	uint64_t inflight_ns; /* event_ns of what the inspect in flight will report */
 };
 
 struct engine {
@@ -142,6 +144,12 @@ struct engine {
 
 	uint64_t ping_sent_ms, ping_rx; /* when the ping in flight left, rx bytes then */
 
+	/* For metrics (engine_info); only this loop writes them. */
+	uint64_t events_total, reconnects, errors[ENGINE_ERRORS];
+	time_t last_sync;
+	bool session_failed; /* the next session is a reconnect */
+	uint64_t change_ns;  /* see engine_change_time() */
+
 	void (*on_closed)(void *arg);
 	void *closed_arg;
 };
@@ -183,8 +191,26 @@ bool engine_is_up(const engine_t *e)
 
 void engine_info(const engine_t *e, engine_info_t *out)
 {
-	*out = (engine_info_t){
-	    .up = e->up, .since = e->since, .last_error = e->last_error, .containers = e->nknown};
+	*out = (engine_info_t){.up = e->up,
+	                       .since = e->since,
+	                       .last_error = e->last_error,
+	                       .containers = e->nknown,
+	                       .events = e->events_total,
+	                       .reconnects = e->reconnects,
+	                       .last_sync = e->last_sync};
+	memcpy(out->errors, e->errors, sizeof(out->errors));
+}
+
+uint64_t engine_change_time(const engine_t *e)
+{
+	return e->change_ns;
+}
+
+const char *engine_error_name(enum engine_error kind)
+{
+	static const char *const names[ENGINE_ERRORS] = {
+	    "connection", "timeout", "http_status", "protocol", "stream_ended", "internal"};
+	return (unsigned)kind < ENGINE_ERRORS ? names[kind] : "unknown";
 }
 
 void engine_set_resync(engine_t *e, unsigned resync_ms)
@@ -323,7 +349,8 @@ static void on_retry(uv_timer_t *t)
 	session_begin(t->data);
 }
 
-static void __attribute__((format(printf, 2, 3))) fail(engine_t *e, const char *fmt, ...)
+static void __attribute__((format(printf, 3, 4)))
+fail(engine_t *e, enum engine_error kind, const char *fmt, ...)
 {
 	char reason[512];
 	va_list ap;
@@ -341,6 +368,8 @@ static void __attribute__((format(printf, 2, 3))) fail(engine_t *e, const char *
 		log_info("engine %s: still down: %s; retrying in %u ms", e->conf.name, reason,
 		         e->backoff_ms);
 	snprintf(e->last_error, sizeof(e->last_error), "%s", reason);
+	e->errors[kind]++;
+	e->session_failed = true;
 	if (e->up || e->since == 0)
 		e->since = time(NULL);
 	session_stop(e);
@@ -377,12 +406,16 @@ static bool response_ok(engine_t *e, const http_result_t *res, const char *what)
 	char excerpt[128];
 
 	if (res->err) {
-		fail(e, "%s: %s", what, res->what);
+		fail(e,
+		     res->timed_out  ? ENGINE_ERR_TIMEOUT
+		     : res->unusable ? ENGINE_ERR_PROTOCOL
+		                     : ENGINE_ERR_CONNECTION,
+		     "%s: %s", what, res->what);
 		return false;
 	}
 	if (res->status < 200 || res->status > 299) {
 		body_excerpt(res, excerpt, sizeof(excerpt));
-		fail(e, "%s: HTTP status %ld%s%s", what, res->status, excerpt[0] ? ": " : "",
+		fail(e, ENGINE_ERR_HTTP_STATUS, "%s: HTTP status %ld%s%s", what, res->status, excerpt[0] ? ": " : "",
 		     excerpt);
 		return false;
 	}
@@ -400,7 +433,7 @@ static int start_get(engine_t *e, const char *path, bool stream, http_data_cb on
 	};
 	int rc = http_get(e->http, &e->target, path, &o, done, arg, out);
 	if (rc)
-		fail(e, "GET %s: cannot start: %s", path, fdns_strerror(rc));
+		fail(e, ENGINE_ERR_INTERNAL, "GET %s: cannot start: %s", path, fdns_strerror(rc));
 	return rc;
 }
 
@@ -409,6 +442,7 @@ static void finish_sync(engine_t *e)
 	bool was_up = e->up;
 
 	e->syncing = e->listed = false;
+	e->last_sync = time(NULL);
 	if (!was_up)
 		e->since = time(NULL);
 	e->up = true;
@@ -443,12 +477,14 @@ static void finish_sync(engine_t *e)
 	pump(e);
 }
 
-static void pending_done(engine_t *e, const char *id)
+/* The inspect of id is answered: returns the time of the event it reports (0: unknown). */
+static uint64_t pending_done(engine_t *e, const char *id)
 {
 	for (size_t i = 0; i < e->npending; i++) {
 		struct pending_id *p = &e->pending[i];
 		if (strcmp(p->id, id) != 0)
 			continue;
+		uint64_t at = p->inflight_ns;
 		if (p->again) {
 			p->again = false;
 			p->inflight = false;
@@ -456,8 +492,9 @@ static void pending_done(engine_t *e, const char *id)
 			memmove(p, p + 1, (e->npending - i - 1) * sizeof(*p));
 			e->npending--;
 		}
-		return;
+		return at;
 	}
+	return 0;
 }
 
 static void on_inspect(void *arg, const http_result_t *res)
@@ -475,8 +512,9 @@ static void on_inspect(void *arg, const http_result_t *res)
 		/* Gone between the event (or the listing) and the inspect. */
 		free(known_take(e, id));
 		if (!for_sync) {
-			pending_done(e, id);
+			e->change_ns = pending_done(e, id);
 			e->cb.removed(e->ctx, e, id);
+			e->change_ns = 0;
 			if (e->closing)
 				return;
 		}
@@ -487,12 +525,12 @@ static void on_inspect(void *arg, const http_result_t *res)
 		return;
 	int rc = engine_parse_inspect(res->body, res->len, &c, err, sizeof(err));
 	if (rc) {
-		fail(e, "%s: %s", what, err);
+		fail(e, ENGINE_ERR_PROTOCOL, "%s: %s", what, err);
 		return;
 	}
 	if (strcmp(c->id, id) != 0) {
 		free(c);
-		fail(e, "%s: the engine answered with another container", what);
+		fail(e, ENGINE_ERR_PROTOCOL, "%s: the engine answered with another container", what);
 		return;
 	}
 	bool alive = c->running || c->paused;
@@ -502,11 +540,12 @@ static void on_inspect(void *arg, const http_result_t *res)
 		else
 			free(c);
 	} else {
-		pending_done(e, id);
+		e->change_ns = pending_done(e, id);
 		if (alive)
 			e->cb.updated(e->ctx, e, c);
 		else
 			e->cb.removed(e->ctx, e, id);
+		e->change_ns = 0;
 		if (alive)
 			known_put(e, c);
 		else
@@ -565,6 +604,7 @@ static void pump(engine_t *e)
 		if (!p)
 			break;
 		p->inflight = true;
+		p->inflight_ns = p->event_ns;
 		if (start_inspect(e, s, p->id, false))
 			return;
 	}
@@ -584,11 +624,11 @@ static void on_list(void *arg, const http_result_t *res)
 		return;
 	if (engine_parse_list_summaries(res->body, res->len, &e->sync_ids, &e->sync_summaries,
 	                                &e->sync_nids, err, sizeof(err))) {
-		fail(e, "%s: %s", what, err);
+		fail(e, ENGINE_ERR_PROTOCOL, "%s: %s", what, err);
 		return;
 	}
 	if (e->sync_nids && !(e->found = calloc(e->sync_nids, sizeof(*e->found)))) {
-		fail(e, "%s: out of memory", what);
+		fail(e, ENGINE_ERR_INTERNAL, "%s: out of memory", what);
 		return;
 	}
 	e->sync_next = e->nfound = 0;
@@ -633,8 +673,10 @@ static int pending_add(engine_t *e, const char *id)
 {
 	for (size_t i = 0; i < e->npending; i++) {
 		if (strcmp(e->pending[i].id, id) == 0) {
-			if (e->pending[i].inflight)
+			if (e->pending[i].inflight && !e->pending[i].again) {
 				e->pending[i].again = true;
+				e->pending[i].event_ns = uv_hrtime(); /* the inflight one is reported */
+			}
 			return 0;
 		}
 	}
@@ -651,6 +693,7 @@ static int pending_add(engine_t *e, const char *id)
 	struct pending_id *p = &e->pending[e->npending++];
 	snprintf(p->id, sizeof(p->id), "%s", id);
 	p->inflight = p->again = false;
+	p->event_ns = uv_hrtime();
 	return 0;
 }
 
@@ -698,8 +741,11 @@ static int on_event(void *arg, const engine_event_t *ev)
 	 * brings it back). */
 	if (e->up && !e->syncing &&
 	    (!strcmp(ev->action, "die") || !strcmp(ev->action, "destroy") ||
-	     !strcmp(ev->action, "pause")))
+	     !strcmp(ev->action, "pause"))) {
+		e->change_ns = uv_hrtime();
 		e->cb.removed(e->ctx, e, ev->id);
+		e->change_ns = 0;
+	}
 	return e->closing || e->state != ST_RUNNING;
 }
 
@@ -790,13 +836,14 @@ static void on_batch(uv_idle_t *h)
 	if (e->closing || e->state != ST_RUNNING)
 		return; /* a callback closed the engine, or the session failed */
 	if (rc) {
-		fail(e, "GET %s/events: %s", e->api, err);
+		fail(e, ENGINE_ERR_PROTOCOL, "GET %s/events: %s", e->api, err);
 		return;
 	}
 	e->evoff += used;
 	if (e->evoff == e->evlen)
 		e->evoff = e->evlen = 0;
 	e->stats_events += n;
+	e->events_total += n;
 	if (n > e->stats_max_batch)
 		e->stats_max_batch = n;
 	if (n == EVENTS_PER_TURN)
@@ -857,9 +904,9 @@ static void on_events_done(void *arg, const http_result_t *res)
 	e->req_events = NULL;
 	snprintf(what, sizeof(what), "GET %s/events", e->api);
 	if (res->err && e->events_err[0])
-		fail(e, "%s: %s", what, e->events_err);
+		fail(e, ENGINE_ERR_PROTOCOL, "%s: %s", what, e->events_err);
 	else if (response_ok(e, res, what))
-		fail(e, "%s: the event stream ended", what);
+		fail(e, ENGINE_ERR_STREAM_ENDED, "%s: the event stream ended", what);
 }
 
 static void on_ping(void *arg, const http_result_t *res)
@@ -900,7 +947,7 @@ static void on_ping_tick(uv_timer_t *t)
 	e->ping_rx = http_client_rx_bytes(e->http);
 	int rc = http_get(e->http, &e->target, "/_ping", &o, on_ping, e, &e->req_ping);
 	if (rc)
-		fail(e, "GET /_ping: cannot start: %s", fdns_strerror(rc));
+		fail(e, ENGINE_ERR_INTERNAL, "GET /_ping: cannot start: %s", fdns_strerror(rc));
 }
 
 static void on_version(void *arg, const http_result_t *res)
@@ -913,7 +960,7 @@ static void on_version(void *arg, const http_result_t *res)
 	if (!response_ok(e, res, "GET /version"))
 		return;
 	if (engine_parse_version(res->body, res->len, &vi, err, sizeof(err))) {
-		fail(e, "GET /version: %s", err);
+		fail(e, ENGINE_ERR_PROTOCOL, "GET /version: %s", err);
 		return;
 	}
 	unsigned major = vi.api_major, minor = vi.api_minor;
@@ -922,7 +969,7 @@ static void on_version(void *arg, const http_result_t *res)
 		minor = API_MAX_MINOR;
 	}
 	if (major < API_MAX_MAJOR || (major == API_MAX_MAJOR && minor < API_MIN_MINOR)) {
-		fail(e, "GET /version: API %u.%u is older than 1.%u", vi.api_major, vi.api_minor,
+		fail(e, ENGINE_ERR_PROTOCOL, "GET /version: API %u.%u is older than 1.%u", vi.api_major, vi.api_minor,
 		     API_MIN_MINOR);
 		return;
 	}
@@ -950,6 +997,8 @@ static void session_begin(engine_t *e)
 {
 	if (e->closing)
 		return;
+	e->reconnects += e->session_failed;
+	e->session_failed = false;
 	e->state = ST_CONNECTING;
 	start_get(e, "/version", false, NULL, on_version, e, &e->req_version);
 }

@@ -252,6 +252,7 @@ static void req_finish(http_req_t *r, CURLcode code)
 	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &res.status);
 	if (code != CURLE_OK) {
 		res.err = FDNS_EIO;
+		res.unusable = r->too_large || code == CURLE_FILESIZE_EXCEEDED || r->aborted;
 		if (r->too_large || code == CURLE_FILESIZE_EXCEEDED)
 			snprintf(what, sizeof(what), "body over %zu bytes", r->max_body);
 		else if (r->aborted)

@@ -58,6 +58,7 @@ typedef struct http_req http_req_t;
 typedef struct http_result {
 	int err;          /* 0: a response was received in full; else FDNS_EIO */
 	bool timed_out;   /* with err: the deadline passed (see http_opts_t) */
+	bool unusable;    /* with err: the answer came but cannot be used (too big, aborted) */
 	const char *what; /* with err: why ("timed out after 3000 ms", "body over 16 MiB") */
 	long status;      /* HTTP status, 0 when none was received */
 	const char *body; /* collected body, NUL-terminated (not counted in len); never NULL */

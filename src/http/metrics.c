@@ -2,6 +2,7 @@
 /* metrics.c -- server counters as Prometheus text (exposition format 0.0.4). */
 #include <inttypes.h>
 
+#include "answer/zone_slot.h"
 #include "http/metrics.h"
 
 static const char *const rcode_names[16] = {
@@ -10,9 +11,35 @@ static const char *const rcode_names[16] = {
 static const char *const rrl_class_names[5] = {"positive", "nodata", "nxdomain", "referral",
                                                "error"};
 
+static const char *const xfr_result_names[XFR_RESULTS] = {
+    "axfr", "ixfr", "ixfr_full", "up_to_date", "refused", "notauth", "error"};
+
 static void family(FILE *out, const char *name, const char *type, const char *help)
 {
 	fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* Every zone that answered, by RCODE: NOERROR, NXDOMAIN and REFUSED always (so a rate can
+ * be taken from the start), others once seen. Zone names are in presentation format, whose
+ * escapes keep the label value free of quotes and newlines (zone_slot.c). */
+static void zones_write(FILE *out, const server_stats_t *st)
+{
+	family(out, "fleetdns_zone_responses_total", "counter",
+	       "DNS responses sent from each served zone, by RCODE.");
+	for (uint16_t z = 1; z < SERVER_ZONE_SLOTS; z++) {
+		const char *name = zone_slot_name(z);
+		uint64_t any = 0;
+		for (int i = 0; i < 16; i++)
+			any |= st->zone_responses[z][i];
+		if (!name || (z == ZONE_SLOT_OTHER && !any))
+			continue;
+		for (int i = 0; i < 16; i++)
+			if (i == 0 || i == 3 || i == 5 || st->zone_responses[z][i])
+				fprintf(out,
+				        "fleetdns_zone_responses_total{zone=\"%s\",rcode=\"%s\"} "
+				        "%" PRIu64 "\n",
+				        name, rcode_names[i], st->zone_responses[z][i]);
+	}
 }
 
 void metrics_write(FILE *out, const server_stats_t *st, time_t started)
@@ -60,6 +87,12 @@ void metrics_write(FILE *out, const server_stats_t *st, time_t started)
 	family(out, "fleetdns_cookie_verified_queries_total", "counter",
 	       "Queries that brought back a valid server cookie (RFC 7873).");
 	fprintf(out, "fleetdns_cookie_verified_queries_total %" PRIu64 "\n", st->cookies_valid);
+	zones_write(out, st);
+	family(out, "fleetdns_transfers_total", "counter",
+	       "Zone transfer requests over TCP, by what they got.");
+	for (int i = 0; i < XFR_RESULTS; i++)
+		fprintf(out, "fleetdns_transfers_total{result=\"%s\"} %" PRIu64 "\n",
+		        xfr_result_names[i], st->xfr[i]);
 	family(out, "fleetdns_build_info", "gauge", "The fleetdns version, as a label.");
 	fprintf(out, "fleetdns_build_info{version=\"%s\"} 1\n", PACKAGE_VERSION);
 	family(out, "fleetdns_start_time_seconds", "gauge",

@@ -11,6 +11,7 @@ size_t worker_answer(const worker_t *w, const snapshot_t *snap, exchange_t *x)
 {
 	query_t q;
 	x->cookie_valid = false;
+	x->zone_slot = 0;
 	enum query_verdict v = query_parse(&q, x->msg, x->len);
 	if (v == QUERY_DROP || !snap)
 		return 0;
@@ -25,10 +26,10 @@ size_t worker_answer(const worker_t *w, const snapshot_t *snap, exchange_t *x)
 	if (v == QUERY_OK && q.has_tsig && x->peer) /* signed queries: SOA checks of secondaries */
 		return xfr_answer_signed(snap, &q, x->peer, x->out, max);
 	if (!q.cookie || !w || !x->peer)
-		return answer_respond(snap, &q, v, x->out, max);
+		return answer_respond_zone(snap, &q, v, x->out, max, &x->zone_slot);
 	/* RFC 7873 5.2: a query with a COOKIE gets a fresh server cookie in its answer. */
 	uint32_t now = (uint32_t)time(NULL);
 	x->cookie_valid = cookie_valid(&q, x->peer, w->cookie_secret, now);
-	size_t n = answer_respond(snap, &q, v, x->out, max - COOKIE_OPTION_LEN);
+	size_t n = answer_respond_zone(snap, &q, v, x->out, max - COOKIE_OPTION_LEN, &x->zone_slot);
 	return n && q.has_opt ? cookie_append(x->out, n, &q, x->peer, w->cookie_secret, now) : n;
 }

@@ -235,8 +235,11 @@ static ssize_t conn_answer(tcp_conn_t *c)
 		c->queries++;
 		if (snap && xfr_wanted(msg, mlen)) {
 			c->xfr = xfr_stream_open(snap, msg, mlen, &c->peer);
-			if (c->xfr)
+			if (c->xfr) {
+				counter_add(&w->stats.queries_tcp, 1);
+				counter_add(&w->stats.xfr[xfr_stream_result(c->xfr)], 1);
 				continue;
+			}
 		}
 		exchange_t x = {.msg = msg,
 		                .len = mlen,
@@ -247,8 +250,11 @@ static ssize_t conn_answer(tcp_conn_t *c)
 		out = worker_answer(w, snap, &x);
 		counter_add(&w->stats.queries_tcp, 1);
 		counter_add(&w->stats.cookies_valid, x.cookie_valid);
-		if (out)
+		if (out) {
 			counter_add(&w->stats.responses[w->tcp_out[2 + 3] & 0x0F], 1);
+			counter_add(&w->stats.zone_responses[x.zone_slot][w->tcp_out[2 + 3] & 0x0F],
+			            1);
+		}
 		else
 			counter_add(&w->stats.no_response, 1);
 		if (out && !wbuf_append(c, out))

@@ -104,6 +104,7 @@ static int udp_batch(worker_t *w, udp_sock_t *u)
 			break;
 		}
 		counter_add(&w->stats.responses[w->tx_buf[out][3] & 0x0F], 1);
+		counter_add(&w->stats.zone_responses[x.zone_slot][w->tx_buf[out][3] & 0x0F], 1);
 		counter_add(&w->stats.truncated, (w->tx_buf[out][2] & 0x02) != 0);
 		w->tx_iov[out] = (struct iovec){w->tx_buf[out], len};
 		struct msghdr *tx = &w->tx_msgs[out].msg_hdr;

@@ -71,6 +71,7 @@ typedef struct exchange {
 	uint8_t *out; /* the response, at most outcap bytes */
 	size_t outcap;
 	bool cookie_valid; /* set: the query brought back a server cookie we made for it */
+	uint16_t zone_slot; /* set: the zone that answered (answer_respond_zone), 0: none */
 } exchange_t;
 
 /** Answer x->msg into x->out; returns the response length (0: no response). w gives the

@@ -36,6 +36,7 @@ struct xfr_stream {
 	const xfr_key_t *key; /* lives in zone's ACL */
 	ldns_rdf *mac;        /* the MAC the next message's digest starts with */
 	unsigned nmsg;
+	enum xfr_result result;
 };
 
 static inline void wr16(uint8_t *p, uint16_t v)
@@ -250,6 +251,7 @@ static bool plan(xfr_stream_t *s, const xfr_zone_t *z, uint16_t qtype, uint32_t 
 	xfr__addr_text(peer, who, sizeof(who));
 	if (qtype == TYPE_AXFR) {
 		log_info("xfr: AXFR of %s serial %u to %s", z->name, z->serial, who);
+		s->result = XFR_RESULT_AXFR;
 		return plan_axfr(s, z);
 	}
 	size_t first = journal_from(z, client);
@@ -259,10 +261,12 @@ static bool plan(xfr_stream_t *s, const xfr_zone_t *z, uint16_t qtype, uint32_t 
 	if (first < z->ndiffs && bytes <= z->rrs.bytes + 2u * z->soa_len) {
 		log_info("xfr: IXFR of %s %u -> %u to %s: incremental, %zu differences", z->name,
 		         client, z->serial, who, z->ndiffs - first);
+		s->result = XFR_RESULT_IXFR;
 		return plan_ixfr(s, z, first);
 	}
 	log_info("xfr: IXFR of %s %u -> %u to %s: full zone (the journal %s)", z->name, client,
 	         z->serial, who, first < z->ndiffs ? "is larger" : "does not reach back");
+	s->result = XFR_RESULT_IXFR_FULL;
 	return plan_axfr(s, z);
 }
 
@@ -274,6 +278,26 @@ static bool set_single(xfr_stream_t *s, const uint8_t *buf, size_t len)
 	memcpy(s->single, buf, len);
 	s->single_len = len;
 	return true;
+}
+
+/* What a one-message answer was, by its RCODE (NOERROR: an up-to-date IXFR's SOA). */
+static enum xfr_result single_result(uint8_t rcode)
+{
+	switch (rcode) {
+	case RCODE_NOERROR:
+		return XFR_RESULT_UPTODATE;
+	case RCODE_REFUSED:
+		return XFR_RESULT_REFUSED;
+	case RCODE_NOTAUTH:
+		return XFR_RESULT_NOTAUTH;
+	default:
+		return XFR_RESULT_ERROR;
+	}
+}
+
+enum xfr_result xfr_stream_result(const xfr_stream_t *s)
+{
+	return s->result;
 }
 
 xfr_stream_t *xfr_stream_open(const snapshot_t *snap, const uint8_t *msg, size_t len,
@@ -327,6 +351,7 @@ xfr_stream_t *xfr_stream_open(const snapshot_t *snap, const uint8_t *msg, size_t
 single:
 	if (n == 0)
 		n = bare_response(msg, len, RCODE_SERVFAIL, s->question, s->qlen, buf);
+	s->result = single_result(buf[3] & 0x0F);
 	if (!set_single(s, buf, n))
 		goto fail;
 	ldns_pkt_free(req);

@@ -48,6 +48,7 @@ struct xfr {
 	uv_udp_t udp4, udp6;
 	bool udp4_open, udp6_open, closing;
 	unsigned handles; /* open handles, for xfr_close */
+	xfr_notify_stats_t stats;
 	void (*on_closed)(void *);
 	void *on_closed_arg;
 };
@@ -114,6 +115,8 @@ static void on_reply(uv_udp_t *u, ssize_t n, const uv_buf_t *buf, const struct s
 	t->pending = false;
 	uv_timer_stop(&t->timer);
 	uint8_t rcode = m[3] & 0x0F;
+	x->stats.acked += rcode == RCODE_NOERROR;
+	x->stats.rejected += rcode != RCODE_NOERROR;
 	if (rcode == RCODE_NOERROR)
 		log_info("notify: %s serial %u to %s answered after %u tries, %llu ms", t->zone,
 		         t->serial, t->text, t->attempts,
@@ -185,6 +188,9 @@ static void notify_send(notify_target_t *t)
 	if (notify_wire(t, z, &wire, &len) == FDNS_OK) {
 		uv_buf_t b = uv_buf_init((char *)wire, (unsigned)len);
 		int r = uv_udp_try_send(u, &b, 1, (const struct sockaddr *)&t->addr);
+		x->stats.sent += r >= 0;
+		x->stats.send_errors += r < 0;
+		x->stats.retries += r >= 0 && t->attempts > 1;
 		if (r < 0)
 			log_warning("notify: %s to %s: %s", t->zone, t->text, uv_strerror(r));
 		else if (t->attempts > 1)
@@ -434,4 +440,9 @@ void xfr_close(xfr_t *x, void (*on_closed)(void *arg), void *arg)
 	targets_drop(x);
 	uv_close((uv_handle_t *)&x->udp4, handle_closed);
 	uv_close((uv_handle_t *)&x->udp6, handle_closed);
+}
+
+void xfr_notify_stats(const xfr_t *x, xfr_notify_stats_t *out)
+{
+	*out = x->stats;
 }

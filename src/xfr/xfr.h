@@ -27,6 +27,7 @@
 #include "fleetdns/answer.h"
 #include "fleetdns/conf.h"
 #include "fleetdns/query.h"
+#include "fleetdns/server.h"
 #include "fleetdns/zone.h"
 
 typedef struct xfr_zone xfr_zone_t;
@@ -51,6 +52,8 @@ bool xfr_wanted(const uint8_t *msg, size_t len);
  * Free with xfr_stream_free(), from any thread. */
 xfr_stream_t *xfr_stream_open(const snapshot_t *snap, const uint8_t *msg, size_t len,
                               const struct sockaddr_storage *peer);
+/** What the request got, for the counters (fleetdns/server.h). */
+enum xfr_result xfr_stream_result(const xfr_stream_t *s);
 /** Write the next response message into out (cap >= 65535). Returns its length, or 0 when
  * the stream has nothing more to send. */
 size_t xfr_stream_next(xfr_stream_t *s, uint8_t *out, size_t cap);
@@ -85,6 +88,16 @@ void xfr_published(xfr_t *x, const snapshot_t *snap);
 /** Attach the transfer data last published to snap, unchanged: for a snapshot whose
  * answers changed while its zones keep their serial (see src/daemon/fleet.c). */
 int xfr_reattach(xfr_t *x, snapshot_t *snap);
+/** NOTIFY messages since start, for /metrics. */
+typedef struct xfr_notify_stats {
+	uint64_t sent;        /* sent, retries included */
+	uint64_t retries;     /* sent again because no answer came */
+	uint64_t acked;       /* answered NOERROR */
+	uint64_t rejected;    /* answered with another RCODE (not retried) */
+	uint64_t send_errors; /* could not be sent (no route, ...) */
+} xfr_notify_stats_t;
+void xfr_notify_stats(const xfr_t *x, xfr_notify_stats_t *out);
+
 /** Stop notifying; on_closed runs once every handle is closed and x is freed. */
 void xfr_close(xfr_t *x, void (*on_closed)(void *arg), void *arg);
 

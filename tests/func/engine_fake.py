@@ -542,6 +542,17 @@ def test_faults():
     down = p.prefix("down ", 3)
     ok(down and "event stream ended" in down, "the event stream ends -> down", down)
     ok(p.synced(3) is not None, "... synced again")
+    # /metrics counts each failure by kind (fleetdns_engine_errors_total) and each session
+    # begun again (fleetdns_engine_reconnects_total): 8 failures, each followed by a listing.
+    stats = [ln for ln in p.lines if ln.startswith("stats ")]
+    is_(stats[-1] if stats else None,
+        "stats reconnects=8 errors=connection:1,timeout:0,http_status:1,protocol:5,"
+        "stream_ended:1,internal:0 last_sync=set",
+        "engine counters: garbage, truncated JSON, 2 huge bodies and a bad stream are "
+        "protocol errors; a short body a broken connection; 500 an HTTP status")
+    is_(stats[0] if stats else None, "stats reconnects=0 errors=connection:0,timeout:0,"
+        "http_status:0,protocol:0,stream_ended:0,internal:0 last_sync=set",
+        "engine counters at the first listing: no failure, no reconnect, the sync time set")
     log = p.log()
     ok("engine probe: " in log and "down, retrying in 250 ms" in log,
        "failures are logged with the engine name and the backoff", log[-2000:])

@@ -35,7 +35,8 @@ with open(conf, "w") as f:
 http:
   listen: ["127.0.0.1:{H}"]
 zones:
-  - {{name: example.test, file: "{os.path.join(F.ZONES, 'example.test.zone')}"}}
+  - {{name: example.test, file: "{os.path.join(F.ZONES, 'example.test.zone')}",
+      allow-transfer: [127.0.0.1]}}
 """)
 srv = fdnstest.Server(["-c", conf], "example.test", port=P)
 URL = f"http://127.0.0.1:{H}"
@@ -70,6 +71,19 @@ for _ in range(2):
     F.udp(P, F.raw_query("nx.example.test", 1))
 F.udp(P, F.raw_query("www.example.test", 1, flags=0x8000), timeout=0.3)  # QR set: no answer
 F.udp(P, F.raw_query("www.example.test", 1, qd=2))                      # FORMERR
+F.udp(P, F.raw_query("www.elsewhere.test", 1))                           # REFUSED: no zone
+
+
+def dig_transfer(*args):
+    """dig's output for a transfer request (RFC 5936 AXFR, RFC 1995 IXFR) over TCP."""
+    return subprocess.run(["dig", "-p", str(P), "@127.0.0.1", "+tcp", *args],
+                          capture_output=True, text=True, timeout=10).stdout
+
+
+axfr = dig_transfer("example.test", "AXFR")                             # allowed: whole zone
+uptodate = dig_transfer("example.test", "IXFR=2024010101")               # the current serial
+refused = dig_transfer("-b", "127.0.0.2", "example.test", "AXFR")        # not in allow-transfer
+notauth = dig_transfer("elsewhere.test", "AXFR")                         # not a zone of ours
 with socket.create_connection(("127.0.0.1", P), timeout=3) as c:
     q = F.raw_query("www.example.test", 1)
     c.sendall((struct.pack("!H", len(q)) + q) * 2)
@@ -108,17 +122,35 @@ is_({k: delta(k) for k in ('fleetdns_queries_total{transport="udp"}',
                            'fleetdns_tcp_connections_total{result="accepted"}',
                            'fleetdns_rate_limited_responses_total{class="positive",action="dropped"}',
                            'fleetdns_rate_limited_responses_total{class="positive",action="slipped"}')},
-    {'fleetdns_queries_total{transport="udp"}': 3 + 2 + 1 + 1 + 20,
-     'fleetdns_queries_total{transport="tcp"}': 2,
+    {'fleetdns_queries_total{transport="udp"}': 3 + 2 + 1 + 1 + 1 + 20,
+     'fleetdns_queries_total{transport="tcp"}': 2 + 4,
      'fleetdns_responses_total{rcode="NOERROR"}': 3 + 2 + 5 + 7,
      'fleetdns_responses_total{rcode="NXDOMAIN"}': 2,
      'fleetdns_responses_total{rcode="FORMERR"}': 1,
      "fleetdns_unanswered_queries_total": 1,
      "fleetdns_truncated_responses_total": 7,
-     'fleetdns_tcp_connections_total{result="accepted"}': 1,
+     'fleetdns_tcp_connections_total{result="accepted"}': 1 + 4,
      'fleetdns_rate_limited_responses_total{class="positive",action="dropped"}': 8,
      'fleetdns_rate_limited_responses_total{class="positive",action="slipped"}': 7},
-    "counters moved by exactly the queries sent (responses counted as sent, slips included)")
+    "counters moved by exactly the queries sent (responses counted as sent, slips included; "
+    "the 4 transfer requests as TCP queries)")
+ok(axfr.count("SOA") >= 2 and "Transfer failed" not in axfr, "AXFR from 127.0.0.1: the zone")
+ok("Transfer failed" in refused, "AXFR from 127.0.0.2: refused", refused[-300:])
+# RFC 1995 2: an IXFR from a client at the current serial gets the SOA alone; transfers by
+# what they got, the refusals included.
+is_({k: delta(f'fleetdns_transfers_total{{result="{k}"}}')
+     for k in ("axfr", "ixfr", "ixfr_full", "up_to_date", "refused", "notauth", "error")},
+    {"axfr": 1, "ixfr": 0, "ixfr_full": 0, "up_to_date": 1, "refused": 1, "notauth": 1,
+     "error": 0}, "fleetdns_transfers_total: 1 AXFR, 1 up to date, 1 refused, 1 NOTAUTH")
+# Per zone, from the same sequence: what example.test answered (UDP and TCP, slips
+# included, drops not); the FORMERR and the REFUSED for elsewhere.test belong to no zone.
+Zr = 'fleetdns_zone_responses_total{zone="example.test.",rcode="%s"}'
+is_({k: delta(Zr % k) for k in ("NOERROR", "NXDOMAIN", "REFUSED", "FORMERR")},
+    {"NOERROR": 3 + 2 + 5 + 7, "NXDOMAIN": 2, "REFUSED": 0, "FORMERR": 0},
+    "fleetdns_zone_responses_total: example.test's answers by RCODE")
+ok(not any("elsewhere" in k for k in after), "no series for a zone not served")
+ok(10000 < after.get("fleetdns_snapshot_bytes", 0) < 10 << 20,
+   f"fleetdns_snapshot_bytes: the compiled zone's size ({after.get('fleetdns_snapshot_bytes')})")
 ok(re.search(r'^fleetdns_build_info\{version="[^"]+"\} 1$', text, re.M),
    "fleetdns_build_info carries the version")
 ok(abs(after["fleetdns_start_time_seconds"] - time.time()) < 120, "start time is now-ish")

@@ -70,7 +70,16 @@ static void probe_close(struct probe *p)
 static void on_synced(void *ctx, engine_t *e, const engine_container_t *const *list, size_t n)
 {
 	struct probe *p = ctx;
+	engine_info_t info;
 
+	/* The counters behind /metrics, before each listing: "stats reconnects=N
+	 * errors=KIND:N,..." (events are left out: a re-listing does not wait for them). */
+	engine_info(e, &info);
+	printf("stats reconnects=%llu errors=", (unsigned long long)info.reconnects);
+	for (int k = 0; k < ENGINE_ERRORS; k++)
+		printf("%s%s:%llu", k ? "," : "", engine_error_name((enum engine_error)k),
+		       (unsigned long long)info.errors[k]);
+	printf(" last_sync=%s\n", info.last_sync ? "set" : "0");
 	printf("synced %zu\n", n);
 	for (size_t i = 0; i < n; i++)
 		print_container("item", list[i]);
