@@ -178,6 +178,7 @@ int main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	process_limits_set();
+	log_open(first.conf.process.log_target, first.conf.process.log_format);
 	if (log_start() < 0) /* from here on no thread waits for stderr */
 		log_warning("cannot start the logging thread; logging straight to stderr");
 	srand((unsigned)time(NULL) ^ (unsigned)getpid()); /* spreads engine re-listings */

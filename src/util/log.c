@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: MIT */
-/* log.c -- lines formatted by the caller, written to stderr by one logging thread.
+/* log.c -- messages made by the caller, written out by one logging thread.
  *
- * The hand-off is a pipe with a non-blocking write end: a record (call site, level, line) is
- * at most PIPE_BUF bytes, so each write(2) is atomic and lines of different threads never
- * mix, and a full pipe fails the write at once instead of blocking the caller. The logging
- * thread is the only one that may block on stderr, and it alone keeps the per-site counts
- * that limit repeats, so callers share no state but the pipe (and a counter of lost lines).
+ * The hand-off is a pipe with a non-blocking write end: a record (call site, time, level,
+ * message) is at most PIPE_BUF bytes, so each write(2) is atomic and messages of different
+ * threads never mix, and a full pipe fails the write at once instead of blocking the caller.
+ * The logging thread is the only one that may block on its output (stderr, syslog's
+ * /dev/log, the journal's socket), and it alone keeps the per-site counts that limit
+ * repeats, so callers share no state but the pipe (and a counter of lost lines). The record
+ * carries the raw message; the thread gives it the shape of the output (log_format.c), so
+ * each format escapes it exactly once.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* pthread_timedjoin_np, F_SETPIPE_SZ */
@@ -13,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <paths.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -20,29 +24,54 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "util/log.h"
+#define SD_JOURNAL_SUPPRESS_LOCATION /* the caller's location is sent, not this file's */
+#include <systemd/sd-journal.h>
 
-#define LINE_MAX_BYTES 1024
+#include "util/log.h"
+#include "util/log_format.h"
+
+#define LINE_MAX_BYTES 1024 /* a message, NUL included; longer ones are cut */
+#define SUMMARY_BYTES  (LINE_MAX_BYTES + 80)
+#define OUT_BYTES      (6 * SUMMARY_BYTES + LOG_FORMAT_OVERHEAD) /* JSON: 6 bytes per byte */
 #define SITES          256 /* call sites tracked for repeats; more are not limited */
 #define PIPE_BYTES     (1 << 20)
+#define JOURNAL_SOCKET "/run/systemd/journal/socket"
 
 typedef struct record_head {
 	const void *site; /* the format string: one per call site */
-	uint16_t len;     /* of the line that follows, newline included */
+	const char *file; /* of the call site: static strings */
+	const char *func;
+	struct timespec time;
+	uint32_t line;
+	uint16_t len; /* of the message that follows, NUL included */
 	uint8_t level;
 } record_head_t;
 
 typedef struct record {
 	record_head_t head;
-	char line[LINE_MAX_BYTES];
+	char msg[LINE_MAX_BYTES];
 } record_t;
 
-#define LINE_OFFSET offsetof(record_t, line)
+#define MSG_OFFSET offsetof(record_t, msg)
 _Static_assert(sizeof(record_t) <= PIPE_BUF, "one record, one write");
+
+/* Where lines go: set at start-up (log_open, log_start) before the thread exists, then
+ * read by the one thread that writes (the logging thread, or the caller without it). */
+static struct {
+	enum conf_log_target target;
+	bool json;
+	bool journal_stream; /* stderr is a journald stream: "<N>" prefixes */
+	bool ready;          /* journal_stream checked */
+	bool journal_failed; /* said once that the journal refused a line */
+} sink;
 
 static int max_level = LOG_LVL_INFO; /* atomic: set on reload, read by every thread */
 static int pipe_w = -1;              /* atomic: the write end while the thread runs */
@@ -68,74 +97,134 @@ static void write_all(int fd, const char *p, size_t n)
 	}
 }
 
-/* "2026-11-30T17:00:00Z warning: " into out; returns its length. */
-static size_t line_prefix(char *out, size_t cap, enum log_level level)
+static void sink_prepare(void)
 {
-	static const char *names[] = {"error", "warning", "info", "debug"};
-	struct timespec ts;
-	struct tm tm;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	size_t n = strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ ", &tm);
-	int m = snprintf(out + n, cap - n, "%s: ", names[level]);
-	return n + (m > 0 ? (size_t)m : 0);
+	if (sink.ready)
+		return;
+	struct stat st;
+	sink.journal_stream = fstat(STDERR_FILENO, &st) == 0 &&
+	                      log_journal_stream_is(getenv("JOURNAL_STREAM"), st.st_dev, st.st_ino);
+	sink.ready = true;
 }
 
-/* text into out as printable bytes: control characters become \xNN (a newline in a value
- * that came from outside must not start a line of its own). Returns the length written. */
-static size_t escape_into(char *out, size_t cap, const char *text)
+static void stream_write(const log_entry_t *e)
 {
-	static const char hex[] = "0123456789abcdef";
-	size_t n = 0;
-	for (const unsigned char *p = (const unsigned char *)text; *p && n + 4 < cap; p++) {
-		if (*p >= 0x20 && *p != 0x7f) {
-			out[n++] = (char)*p;
-			continue;
-		}
-		out[n++] = '\\';
-		out[n++] = 'x';
-		out[n++] = hex[*p >> 4];
-		out[n++] = hex[*p & 15];
+	char out[OUT_BYTES];
+	size_t n = log_format_stream(out, sizeof(out), e, sink.json, sink.journal_stream);
+	write_all(STDERR_FILENO, out, n);
+}
+
+/* One entry in the journal's native protocol; returns 0 or a negative errno. */
+static int journal_write(const log_entry_t *e, const char *file, unsigned line, const char *func)
+{
+	char msg[OUT_BYTES], prio[16], code_file[256], code_line[32], code_func[128];
+	static const char ident[] = "SYSLOG_IDENTIFIER=fleetdns";
+	struct iovec iov[6];
+	int k = 0;
+	memcpy(msg, "MESSAGE=", 8);
+	iov[k++] = (struct iovec){msg, 8 + log_format_plain(msg + 8, sizeof(msg) - 8, e)};
+	iov[k++] = (struct iovec){prio, (size_t)snprintf(prio, sizeof(prio), "PRIORITY=%d",
+	                                                 log_level_priority(e->level))};
+	iov[k++] = (struct iovec){(void *)ident, sizeof(ident) - 1};
+	if (file) {
+		int m = snprintf(code_file, sizeof(code_file), "CODE_FILE=%s", file);
+		iov[k++] = (struct iovec){code_file, strnlen(code_file, (size_t)m)};
+		m = snprintf(code_line, sizeof(code_line), "CODE_LINE=%u", line);
+		iov[k++] = (struct iovec){code_line, (size_t)m};
+		m = snprintf(code_func, sizeof(code_func), "CODE_FUNC=%s", func ? func : "");
+		iov[k++] = (struct iovec){code_func, strnlen(code_func, (size_t)m)};
 	}
-	return n;
+	return sd_journal_sendv(iov, k);
 }
 
-void log_msg(enum log_level level, const char *fmt, ...)
+/* e out through the sink; file, line and func name the call site, or are NULL. */
+static void emit(const log_entry_t *e, const char *file, unsigned line, const char *func)
+{
+	if (sink.target == CONF_LOG_SYSLOG) {
+		char msg[OUT_BYTES];
+		log_format_plain(msg, sizeof(msg), e);
+		syslog(log_level_priority(e->level), "%s", msg);
+		return;
+	}
+	if (sink.target == CONF_LOG_JOURNAL) {
+		int err = journal_write(e, file, line, func);
+		if (err == 0)
+			return;
+		if (!sink.journal_failed) {
+			sink.journal_failed = true;
+			char text[128];
+			snprintf(text, sizeof(text),
+			         "the journal refused a line (%s); such lines go to standard error",
+			         strerror(-err));
+			stream_write(&(log_entry_t){LOG_LVL_WARNING, e->time, text});
+		}
+	}
+	stream_write(e);
+}
+
+void log_msg_at(enum log_level level, const char *file, unsigned line, const char *func,
+                const char *fmt, ...)
 {
 	if ((int)level > __atomic_load_n(&max_level, __ATOMIC_RELAXED))
 		return;
-	char text[LINE_MAX_BYTES];
-	va_list ap;
-	va_start(ap, fmt);
-	if (vsnprintf(text, sizeof(text), fmt, ap) < 0)
-		text[0] = '\0';
-	va_end(ap);
-
 	record_t rec;
 	memset(&rec.head, 0, sizeof(rec.head)); /* its padding goes through the pipe too */
-	size_t n = line_prefix(rec.line, sizeof(rec.line), level);
-	n += escape_into(rec.line + n, sizeof(rec.line) - n - 1, text);
-	rec.line[n++] = '\n';
+	clock_gettime(CLOCK_REALTIME, &rec.head.time);
+	va_list ap;
+	va_start(ap, fmt);
+	int m = vsnprintf(rec.msg, sizeof(rec.msg), fmt, ap);
+	va_end(ap);
+	if (m < 0)
+		rec.msg[0] = '\0';
+	size_t len = strlen(rec.msg) + 1;
 	int fd = __atomic_load_n(&pipe_w, __ATOMIC_ACQUIRE);
 	if (fd < 0) { /* no logging thread: start-up or shutdown, one thread */
-		write_all(STDERR_FILENO, rec.line, n);
+		sink_prepare();
+		emit(&(log_entry_t){level, rec.head.time, rec.msg}, file, line, func);
 		return;
 	}
 	rec.head.site = fmt; /* field by field: a struct assignment may leave padding unset */
-	rec.head.len = (uint16_t)n;
+	rec.head.file = file;
+	rec.head.func = func;
+	rec.head.line = line;
+	rec.head.len = (uint16_t)len;
 	rec.head.level = (uint8_t)level;
-	size_t size = LINE_OFFSET + n;
+	size_t size = MSG_OFFSET + len;
 	if (write(fd, &rec, size) != (ssize_t)size)
 		__atomic_fetch_add(&lines_lost, 1, __ATOMIC_RELAXED);
+}
+
+int log_open(enum conf_log_target target, enum conf_log_format format)
+{
+	if (__atomic_load_n(&pipe_w, __ATOMIC_ACQUIRE) >= 0)
+		return -EBUSY;
+	sink_prepare();
+	sink.json = format == CONF_LOG_JSON;
+	sink.target = CONF_LOG_STDERR;
+	if (target != CONF_LOG_SYSLOG && target != CONF_LOG_JOURNAL)
+		return 0;
+	const char *path = target == CONF_LOG_SYSLOG ? _PATH_LOG : JOURNAL_SOCKET;
+	struct stat st;
+	if (stat(path, &st) < 0 || !S_ISSOCK(st.st_mode)) {
+		log_warning("log: target %s: no socket at %s; logging to standard error",
+		            target == CONF_LOG_SYSLOG ? "syslog" : "journal", path);
+		return -ENOENT;
+	}
+	if (target == CONF_LOG_SYSLOG)
+		openlog("fleetdns", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	sink.target = target;
+	return 0;
 }
 
 /* The logging thread's own state: repeats per call site. */
 typedef struct site {
 	const void *key;
+	const char *file, *func; /* of the first message held back */
+	unsigned line;
 	time_t window_start;
 	unsigned shown, held;
 	uint8_t level;
-	char first_held[LINE_MAX_BYTES]; /* the first line held back, shown in the summary */
+	char first_held[LINE_MAX_BYTES]; /* the first message held back, shown in the summary */
 } site_t;
 
 static site_t sites[SITES];
@@ -153,64 +242,65 @@ static site_t *site_find(const void *key)
 	return NULL;
 }
 
-/* "N more like this in the last S s: LINE" for s's held lines, and a new window. */
+static void emit_now(enum log_level level, const char *text, const site_t *s)
+{
+	log_entry_t e = {.level = level, .message = text};
+	clock_gettime(CLOCK_REALTIME, &e.time);
+	emit(&e, s ? s->file : NULL, s ? s->line : 0, s ? s->func : NULL);
+}
+
+/* "N more like this in the last S s: MESSAGE" for s's held lines, and a new window. */
 static void site_summarise(site_t *s, time_t now)
 {
 	if (s->held) {
-		char line[2 * LINE_MAX_BYTES];
-		size_t n = line_prefix(line, sizeof(line), (enum log_level)s->level);
-		const char *first = s->first_held;
-		const char *msg = strstr(first, ": "); /* past the held line's own time and level */
-		msg = msg ? msg + 2 : first;
-		int m =
-		    snprintf(line + n, sizeof(line) - n, "%u more like this in the last %ld s: %s",
-		             s->held, (long)(now - s->window_start), msg);
-		if (m > 0)
-			n += (size_t)m < sizeof(line) - n ? (size_t)m : sizeof(line) - n - 1;
-		if (line[n - 1] != '\n')
-			line[n++] = '\n';
-		write_all(STDERR_FILENO, line, n);
+		char text[SUMMARY_BYTES];
+		snprintf(text, sizeof(text), "%u more like this in the last %ld s: %s", s->held,
+		         (long)(now - s->window_start), s->first_held);
+		emit_now((enum log_level)s->level, text, s);
 	}
 	s->window_start = now;
 	s->shown = s->held = 0;
 }
 
-static void record_show(const record_head_t *h, const char *line, time_t now)
+static void record_show(const record_head_t *h, const char *msg, time_t now)
 {
+	log_entry_t e = {(enum log_level)h->level, h->time, msg};
 	site_t *s = h->level == LOG_LVL_DEBUG ? NULL : site_find(h->site);
 	if (!s) {
-		write_all(STDERR_FILENO, line, h->len);
+		emit(&e, h->file, h->line, h->func);
 		return;
 	}
 	if (now - s->window_start >= LOG_WINDOW_S)
 		site_summarise(s, now);
 	if (s->shown < LOG_BURST) {
 		s->shown++;
-		write_all(STDERR_FILENO, line, h->len);
+		emit(&e, h->file, h->line, h->func);
 		return;
 	}
 	if (s->held++ == 0) {
-		memcpy(s->first_held, line, h->len);
+		memcpy(s->first_held, msg, h->len);
 		s->first_held[h->len - 1] = '\0';
 		s->level = h->level;
+		s->file = h->file;
+		s->func = h->func;
+		s->line = h->line;
 	}
 }
 
 /* Summaries of windows that have ended, and lines the pipe could not take. */
 static void windows_close(time_t now, bool all)
 {
+	static const char *outputs[] = {"stderr", "syslog", "the journal"};
 	for (size_t i = 0; i < SITES; i++)
 		if (sites[i].key && sites[i].held &&
 		    (all || now - sites[i].window_start >= LOG_WINDOW_S))
 			site_summarise(&sites[i], now);
 	unsigned long lost = __atomic_exchange_n(&lines_lost, 0, __ATOMIC_RELAXED);
 	if (lost) {
-		char line[128];
-		size_t n = line_prefix(line, sizeof(line), LOG_LVL_WARNING);
-		n +=
-		    (size_t)snprintf(line + n, sizeof(line) - n,
-		                     "%lu log lines lost: stderr was not read fast enough\n", lost);
-		write_all(STDERR_FILENO, line, n);
+		char text[128];
+		snprintf(text, sizeof(text), "%lu log lines lost: %s was not read fast enough",
+		         lost, outputs[sink.target % 3]);
+		emit_now(LOG_LVL_WARNING, text, NULL);
 	}
 }
 
@@ -235,10 +325,10 @@ static void *log_thread(void *arg)
 		while (have - pos >= sizeof(record_head_t)) {
 			record_head_t h;
 			memcpy(&h, buf + pos, sizeof(h));
-			size_t size = LINE_OFFSET + h.len;
+			size_t size = MSG_OFFSET + h.len;
 			if (have - pos < size)
 				break;
-			record_show(&h, buf + pos + LINE_OFFSET, now);
+			record_show(&h, buf + pos + MSG_OFFSET, now);
 			pos += size;
 		}
 		memmove(buf, buf + pos, have - pos);
@@ -251,6 +341,7 @@ static void *log_thread(void *arg)
 
 int log_start(void)
 {
+	sink_prepare();
 	int fds[2];
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return -errno;
