@@ -46,7 +46,7 @@ enum dns_type {
 	TYPE_ANY = 255,
 };
 
-enum { EDNS_COOKIE = 10 }; /* EDNS option codes (RFC 7873) */
+enum { EDNS_NSID = 3, EDNS_COOKIE = 10 }; /* EDNS option codes (RFC 5001, RFC 7873) */
 
 enum dns_class { CLASS_IN = 1, CLASS_CH = 3, CLASS_ANY = 255 };
 
@@ -80,6 +80,7 @@ typedef struct query {
 	bool has_tsig;         /* the last record is a TSIG (RFC 8945): answered by src/xfr */
 	const uint8_t *cookie; /* the COOKIE option's data (in msg), or NULL (RFC 7873) */
 	uint8_t cookie_len;    /* 8: a client cookie alone; 16..40: with a server cookie */
+	bool nsid;             /* a well-formed OPT asked for the server's NSID (RFC 5001) */
 	bool tcp;              /* set by the transport, not the reader: the query came over TCP */
 } query_t;
 

@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "answer/respond.h"
 #include "answer/snapshot.h"
 
 #define OPT_RR_LEN 11
@@ -189,6 +190,15 @@ static size_t copy_block(const snapshot_t *s, const query_t *q, const ans_block_
 	wr16(out + 8, ns);
 	wr16(out + 10, ar);
 	return write_opt(s, q, out, len + take, b->rcode);
+}
+
+size_t answer__respond_block(const snapshot_t *s, const query_t *q, const ans_block_t *b,
+                             uint8_t *out, size_t maxsize)
+{
+	if (q->has_opt && q->edns_version > 0)
+		return respond_error(s, q, out, RCODE_BADVERS, false);
+	return b ? copy_block(s, q, b, out, maxsize)
+	         : respond_error(s, q, out, RCODE_REFUSED, false);
 }
 
 size_t answer_respond(const snapshot_t *s, const query_t *q, enum query_verdict v, uint8_t *out,

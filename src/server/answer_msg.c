@@ -1,11 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /* answer_msg.c -- one message in, one response out: the reader and the responder joined,
- * with what depends on the client's address (transfers, TSIG, cookies). */
+ * with what depends on the client's address (transfers, TSIG, cookies) and what the server
+ * says about itself (CHAOS TXT, NSID: src/answer/chaos.c). */
 #include <time.h>
 
 #include "fleetdns/query.h"
 #include "server/worker.h"
 #include "xfr/xfr.h"
+
+/* CHAOS questions from the server's prepared texts, the rest from the zones. */
+static size_t respond(const worker_t *w, const snapshot_t *snap, const query_t *q,
+                      enum query_verdict v, exchange_t *x, size_t max)
+{
+	if (v == QUERY_OK && q->qclass == CLASS_CH)
+		return chaos_respond(w ? w->chaos : NULL, snap, q, x->out, max);
+	return answer_respond_zone(snap, q, v, x->out, max, &x->zone_slot);
+}
 
 size_t worker_answer(const worker_t *w, const snapshot_t *snap, exchange_t *x)
 {
@@ -25,11 +35,18 @@ size_t worker_answer(const worker_t *w, const snapshot_t *snap, exchange_t *x)
 		return xfr_answer_udp(snap, &q, x->peer, x->out, max);
 	if (v == QUERY_OK && q.has_tsig && x->peer) /* signed queries: SOA checks of secondaries */
 		return xfr_answer_signed(snap, &q, x->peer, x->out, max);
-	if (!q.cookie || !w || !x->peer)
-		return answer_respond_zone(snap, &q, v, x->out, max, &x->zone_slot);
+	/* RFC 5001: NSID, when asked for, goes last in the OPT; its room is kept first. */
+	const chaos_t *ch = w ? w->chaos : NULL;
+	max -= chaos_nsid_room(ch, &q);
+	if (!q.cookie || !w || !x->peer) {
+		size_t n = respond(w, snap, &q, v, x, max);
+		return chaos_nsid_append(ch, &q, x->out, n, n);
+	}
 	/* RFC 7873 5.2: a query with a COOKIE gets a fresh server cookie in its answer. */
 	uint32_t now = (uint32_t)time(NULL);
 	x->cookie_valid = cookie_valid(&q, x->peer, w->cookie_secret, now);
-	size_t n = answer_respond_zone(snap, &q, v, x->out, max - COOKIE_OPTION_LEN, &x->zone_slot);
-	return n && q.has_opt ? cookie_append(x->out, n, &q, x->peer, w->cookie_secret, now) : n;
+	size_t n = respond(w, snap, &q, v, x, max - COOKIE_OPTION_LEN);
+	size_t m =
+	    n && q.has_opt ? cookie_append(x->out, n, &q, x->peer, w->cookie_secret, now) : n;
+	return chaos_nsid_append(ch, &q, x->out, n, m);
 }

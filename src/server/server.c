@@ -26,6 +26,7 @@ struct server {
 	unsigned nworkers;
 	worker_t **workers;
 	uint8_t cookie_secret[COOKIE_SECRET_LEN]; /* made at start: cookies end with the process */
+	chaos_t chaos; /* CHAOS TXT and NSID, prepared at start from conf (read by every worker) */
 };
 
 const snapshot_t *server_snapshot(server_t *srv)
@@ -141,6 +142,7 @@ static worker_t *worker_new(server_t *srv, unsigned id, const conf_t *conf, char
 	w->srv = srv;
 	w->id = id;
 	memcpy(w->cookie_secret, srv->cookie_secret, sizeof(w->cookie_secret));
+	w->chaos = &srv->chaos;
 	w->max_conns = conf->tcp_max_clients;
 	w->max_per_client = conf->tcp_max_per_client;
 	w->idle_ms = conf->tcp_idle_ms;
@@ -194,7 +196,12 @@ int server_start(server_t **out, const conf_t *conf, char *err, size_t errlen)
 		n = cpus > 0 ? (unsigned)cpus : 1;
 	}
 	srv->workers = calloc(n, sizeof(*srv->workers));
-	if (!srv->workers || cookie_secret_new(srv->cookie_secret) < 0) {
+	/* The default identity is the host name, as Knot's and NSD's. */
+	char host[256] = "";
+	if (gethostname(host, sizeof(host) - 1) < 0)
+		host[0] = '\0';
+	if (!srv->workers || cookie_secret_new(srv->cookie_secret) < 0 ||
+	    chaos_prepare(&srv->chaos, &conf->process, host) < 0) {
 		free(srv->workers);
 		free(srv);
 		return FDNS_ENOMEM;

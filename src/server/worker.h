@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <uv.h>
 
+#include "answer/chaos.h"
 #include "fleetdns/answer.h"
 #include "fleetdns/conf.h"
 #include "fleetdns/server.h"
@@ -53,8 +54,11 @@ struct worker {
 	rrl_t rrl;
 	server_stats_t stats; /* written by this worker only, through util/counter.h */
 	uint8_t cookie_secret[COOKIE_SECRET_LEN]; /* the server's, the same in every worker */
+	const chaos_t *chaos; /* CHAOS TXT and NSID, the server's (made at start, never changed) */
 	/* UDP batch buffers, allocated once. */
 	struct mmsghdr rx_msgs[UDP_BATCH], tx_msgs[UDP_BATCH];
+	const udp_sock_t *rx_for; /* the socket rx_msgs are ready for (NULL: none yet) */
+	int rx_used;              /* headers the last recvmmsg() filled: to be set again */
 	struct iovec rx_iov[UDP_BATCH], tx_iov[UDP_BATCH];
 	struct sockaddr_storage addrs[UDP_BATCH];
 	uint8_t rx_ctl[UDP_BATCH][64], tx_ctl[UDP_BATCH][64];
@@ -75,7 +79,7 @@ typedef struct exchange {
 } exchange_t;
 
 /** Answer x->msg into x->out; returns the response length (0: no response). w gives the
- * cookie secret; NULL answers without cookies. */
+ * cookie secret and the CHAOS/NSID answers; NULL answers without cookies, CHAOS or NSID. */
 size_t worker_answer(const worker_t *w, const snapshot_t *snap, exchange_t *x);
 
 int worker_udp_start(worker_t *w, udp_sock_t *u);

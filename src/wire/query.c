@@ -75,10 +75,12 @@ static int skip_name(const uint8_t *msg, size_t len, size_t *pos, bool *is_root)
 
 /* Check the OPT RDATA is a well-formed list of options, and note a COOKIE (RFC 7873 4):
  * a client cookie of 8 bytes, then nothing or a server cookie of 8 to 32; any other length
- * is FORMERR (RFC 7873 5.2.2). */
+ * is FORMERR (RFC 7873 5.2.2). And note an NSID request (RFC 5001 2.1: empty; data a client
+ * should not send is ignored, as Knot does), kept only when the whole list reads. */
 static int read_opt_rdata(query_t *q, const uint8_t *rd, size_t rdlen)
 {
 	size_t p = 0;
+	bool nsid = false;
 	while (p < rdlen) {
 		if (p + 4 > rdlen)
 			return -1;
@@ -92,8 +94,10 @@ static int read_opt_rdata(query_t *q, const uint8_t *rd, size_t rdlen)
 			q->cookie = rd + p + 4;
 			q->cookie_len = (uint8_t)olen;
 		}
+		nsid |= code == EDNS_NSID;
 		p += 4 + olen;
 	}
+	q->nsid = nsid;
 	return 0;
 }
 
@@ -151,6 +155,7 @@ enum query_verdict query_parse(query_t *q, const uint8_t *msg, size_t len)
 	q->tcp = false; /* the transport sets it after reading */
 	q->cookie = NULL;
 	q->cookie_len = 0;
+	q->nsid = false;
 	q->do_bit = false;
 	q->edns_version = 0;
 	q->udp_size = 512;

@@ -248,4 +248,45 @@ try:
 except urllib.error.HTTPError as err_:
     code = err_.code
 is_(code, 405, "POST /reload on the HTTP listener: 405 (only the control socket takes it)")
+
+# Engine counters: signals the replica ignores (SIGWINCH) make exactly one "kill" event each
+# in the engine's stream and change nothing served; nothing failed, nothing reconnected.
+def value(text, series):
+    m = re.search(r"^" + re.escape(series) + r" (\S+)$", text, re.M)
+    return float(m.group(1)) if m else None
+
+
+EV = f'fleetdns_engine_events_total{{engine="{e.name}"}}'
+H_COUNT = "fleetdns_event_to_answer_seconds_count"
+text = scrape_until(lambda t: value(t, EV) is not None)
+ev0, h0 = value(text, EV), value(text, H_COUNT)
+for _ in range(3):
+    st_, body = e.api("POST", f"/containers/{w1.id}/kill?signal=SIGWINCH")
+    is_(st_, 204, "SIGWINCH sent to a replica through the engine API")
+text = scrape_until(lambda t: value(t, EV) == ev0 + 3)
+is_(value(text, EV), ev0 + 3, "fleetdns_engine_events_total: exactly the 3 kill events")
+is_([value(text, f'fleetdns_engine_errors_total{{engine="{e.name}",kind="{k}"}}')
+     for k in ("connection", "timeout", "http_status", "protocol", "stream_ended", "internal")]
+    + [value(text, f'fleetdns_engine_reconnects_total{{engine="{e.name}"}}')],
+    [0.0] * 7, "fleetdns_engine_errors_total by kind and reconnects: all 0")
+last = value(text, f'fleetdns_engine_last_sync_timestamp_seconds{{engine="{e.name}"}}')
+ok(last and time.time() - 300 < last <= time.time() + 1,
+   f"fleetdns_engine_last_sync_timestamp_seconds: the last listing, now-ish ({last})")
+# Event to answer: a pause withdraws the replica, an unpause brings it back; each publication
+# that follows an event is one observation, and it is quick.
+e.api("POST", f"/containers/{w1.id}/pause")
+good, _, a = fleet.poll(P, WEB, addrs_are({w2.ip}), 10)
+ok(good, f"{w1.name} paused: withdrawn", a.summary() if a else None)
+e.api("POST", f"/containers/{w1.id}/unpause")
+good, _, a = fleet.poll(P, WEB, addrs_are({w1.ip, w2.ip}), 10)
+ok(good, f"{w1.name} unpaused: back", a.summary() if a else None)
+text = scrape_until(lambda t: value(t, H_COUNT) >= h0 + 2)
+n = value(text, H_COUNT) - h0
+ok(n >= 2, f"fleetdns_event_to_answer_seconds: observations for the pause and the unpause ({n})")
+is_(value(text, 'fleetdns_event_to_answer_seconds_bucket{le="5"}'), value(text, H_COUNT),
+    "fleetdns_event_to_answer_seconds: every observation within 5 s")
+ok(0 < value(text, "fleetdns_event_to_answer_seconds_sum") < 5 * value(text, H_COUNT),
+   "fleetdns_event_to_answer_seconds_sum: positive")
+p = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True, text=True)
+is_((p.returncode, p.stdout + p.stderr), (0, ""), "promtool check metrics: the last scrape")
 fleet.done_testing()

@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /* test_noalloc.c -- the query path allocates nothing: malloc, calloc and realloc are
  * wrapped (-Wl,--wrap) and counted while thousands of queries of every kind are read and
- * answered from a compiled snapshot. */
+ * answered from a compiled snapshot, and through worker_answer() with CHAOS, NSID and
+ * cookies. */
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fleetdns/answer.h"
+#include "server/worker.h"
+
+#include "../lib/dnsmsg.h"
 #include "tap.h"
 
 static size_t allocations;
@@ -93,6 +98,49 @@ int main(void)
 	is_int((long long)answered, (long long)(200 * n), "every query answered");
 	is_int((long long)allocations, 0, "no allocation while reading and answering %zu queries",
 	       200 * n);
+
+	/* The worker's path: CHAOS TXT (RFC 4892), NSID (RFC 5001) and cookies (RFC 7873). */
+	worker_t *w = calloc(1, sizeof(*w));
+	chaos_t *chaos = calloc(1, sizeof(*chaos));
+	conf_process_t proc = {.nsid = (uint8_t *)"ns1", .nsid_len = 3};
+	chaos_prepare(chaos, &proc, "host");
+	w->chaos = chaos;
+	struct sockaddr_in peer = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7F000001)};
+	static const uint8_t nsid_cookie[] = {0, 3, 0, 0, 0, 10, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8};
+	static const struct {
+		const char *name;
+		uint16_t type, cls, olen;
+	} asks[] = {{"version.bind", 16, 3, 4},     {"ID.Server", 16, 3, 4},
+	            {"authors.bind", 16, 3, 4},     {"hostname.bind", 16, 3, 0},
+	            {"version.bind", 1, 3, 16},     {"www.example.test", 1, 1, 4},
+	            {"www.example.test", 1, 1, 16}, {"other.zone", 1, 1, 4}};
+	msgbuf_t *msgs = calloc(sizeof(asks) / sizeof(asks[0]), sizeof(*msgs));
+	size_t nasks = sizeof(asks) / sizeof(asks[0]), worker_answered = 0;
+	for (size_t i = 0; i < nasks; i++) {
+		mb_header(&msgs[i], (uint16_t)i, 0, 1, 0, 0, 1);
+		mb_question(&msgs[i], asks[i].name, asks[i].type, asks[i].cls);
+		mb_opt(&msgs[i], 1232, 0, 0, 0, nsid_cookie, asks[i].olen);
+	}
+	allocations = 0;
+	counting = true;
+	for (int round = 0; round < 200; round++)
+		for (size_t i = 0; i < nasks; i++) {
+			exchange_t x = {.msg = msgs[i].b,
+			                .len = msgs[i].len,
+			                .peer = (const struct sockaddr *)&peer,
+			                .tcp = round % 2,
+			                .out = out,
+			                .outcap = round % 2 ? sizeof(out) : 512};
+			worker_answered += worker_answer(w, snap, &x) > 0;
+		}
+	counting = false;
+	is_int((long long)worker_answered, (long long)(200 * nasks),
+	       "worker_answer: every CHAOS, NSID and cookie query answered");
+	is_int((long long)allocations, 0,
+	       "no allocation while answering %zu CHAOS, NSID and cookie queries", 200 * nasks);
+	free(msgs);
+	free(chaos);
+	free(w);
 	for (size_t i = 0; i < n; i++)
 		free(wires[i]);
 	snapshot_free(snap);
