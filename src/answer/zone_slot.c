@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* zone_slot.c -- see zone_slot.h. A linear search under a mutex: at most 256 names, and it
- * runs once per zone compiled, not per query. */
+/* zone_slot.c -- see zone_slot.h. Under a mutex (compile time only, never per query), names
+ * are found through a hash index: a config of thousands of zones compiles each in turn, and
+ * a linear search over the slots made loading quadratic (test_conf_scale). */
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +18,17 @@ static uint8_t wire_len[ZONE_SLOTS];
 /* Written under the lock before the slot is handed out; read by the metrics renderer. */
 static char text[ZONE_SLOTS][DNS_NAME_MAX * 4 + 1];
 static uint16_t used = 2; /* NONE and OTHER are not names */
+/* Open addressing over the assigned slots, at most half full; 0: free. */
+#define INDEX_SIZE (2 * ZONE_SLOTS)
+static uint16_t index_slots[INDEX_SIZE];
+
+static size_t index_of(const uint8_t *name, size_t len)
+{
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ name[i]) * 16777619u;
+	return h % INDEX_SIZE;
+}
 
 /* Presentation format of a wire name: labels joined by dots, '.' and '\' escaped and
  * other bytes outside printable ASCII as \DDD (RFC 1035 5.1), so a label value can never
@@ -49,16 +61,20 @@ uint16_t zone_slot_of(const uint8_t *apex, size_t len)
 	if (len > DNS_NAME_MAX)
 		return slot;
 	pthread_mutex_lock(&lock);
-	for (uint16_t i = 2; i < used; i++)
-		if (wire_len[i] == len && memcmp(wire[i], apex, len) == 0) {
-			slot = i;
+	size_t i = index_of(apex, len);
+	for (; index_slots[i]; i = (i + 1) % INDEX_SIZE) {
+		uint16_t k = index_slots[i];
+		if (wire_len[k] == len && memcmp(wire[k], apex, len) == 0) {
+			slot = k;
 			goto out;
 		}
+	}
 	if (used < ZONE_SLOTS) {
 		slot = used;
 		memcpy(wire[slot], apex, len);
 		wire_len[slot] = (uint8_t)len;
 		name_text(apex, len, text[slot]);
+		index_slots[i] = slot;
 		__atomic_store_n(&used, (uint16_t)(used + 1), __ATOMIC_RELEASE);
 	}
 out:
