@@ -59,9 +59,38 @@ typedef struct conf_notify {
 	char *text; /* as written, for messages */
 } conf_notify_t;
 
+/** A name server of a zone whose SOA and NS fleetdns makes (a zone's ns: list). */
+typedef struct conf_zone_ns {
+	char *name;       /* absolute, lower case, as ldns prints it ("ns1.example.com.") */
+	char **addresses; /* glue A/AAAA, IPv4 and IPv6 in canonical text; only for a name
+	                     at or below the zone's origin, and then at least one */
+	size_t naddresses;
+} conf_zone_ns_t;
+
+/** The SOA and NS records of a zone without file (its soa: and ns: keys). Names are
+ * absolute, lower case, as ldns prints them. The defaults are in docs/configuration.md. */
+typedef struct conf_zone_gen {
+	char *mname;        /* SOA MNAME; NULL: the first name server */
+	char *rname;        /* SOA RNAME (a mailbox as a name); NULL: hostmaster.<zone> */
+	unsigned refresh;   /* CONF_DEFAULT_SOA_REFRESH unless given */
+	unsigned retry;     /* CONF_DEFAULT_SOA_RETRY */
+	unsigned expire;    /* CONF_DEFAULT_SOA_EXPIRE */
+	unsigned minimum;   /* CONF_DEFAULT_SOA_MINIMUM: the negative TTL (RFC 2308) */
+	conf_zone_ns_t *ns; /* none: ns.<zone>, its address from the listen addresses */
+	size_t nns;
+} conf_zone_gen_t;
+
+#define CONF_DEFAULT_SOA_REFRESH 60
+#define CONF_DEFAULT_SOA_RETRY   10
+#define CONF_DEFAULT_SOA_EXPIRE  3600
+#define CONF_DEFAULT_SOA_MINIMUM 5
+
 typedef struct conf_zone {
 	char *name;            /* zone origin as written, without trailing dot normalisation */
 	char *file;            /* master file path; NULL: SOA and NS are made by fleetdns */
+	size_t file_line;      /* where file: is in the config file, 1-based; */
+	size_t file_column;    /* 0: no file, or from --zone */
+	conf_zone_gen_t gen;   /* how the SOA and NS are made when file is NULL */
 	bool embedded;         /* the built-in default zone (file is NULL) */
 	conf_notify_t *notify; /* secondaries told of every new serial (RFC 1996) */
 	size_t nnotify;

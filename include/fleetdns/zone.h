@@ -11,6 +11,10 @@
 #include <stdint.h>
 #include <ldns/ldns.h>
 
+#include "fleetdns/conf.h"
+
+#define ZONE_WARNINGS_MAX 10 /* warning lines kept per zone; the rest are counted */
+
 /** An RRset answered in rotating order: each query starts at the next record. */
 typedef struct zone_rotation {
 	ldns_rdf *owner;
@@ -26,17 +30,32 @@ typedef struct zone_data {
 	/* Set by the fleet when it adds service records; owned, freed by zone_data_free. */
 	zone_rotation_t *rotations;
 	size_t nrotations;
+	/* What loading found served but broken ("file:line:column: message"), owned: the first
+	 * ZONE_WARNINGS_MAX; nwarnings counts them all. Not kept by zone_data_clone. */
+	char *warnings[ZONE_WARNINGS_MAX];
+	size_t nwarnings;
 } zone_data_t;
 
-/** Load and check a master file. origin is the zone name ("example.test" or "example.test."). */
+/** Load and check a master file. origin is the zone name ("example.test" or "example.test.").
+ * $INCLUDE FILE [ORIGIN] is read relative to the including file's folder (at most 8 files
+ * deep; a file that includes itself is an error). Returns 0, FDNS_EIO when path cannot be
+ * read ("path: reason" in err), FDNS_EPARSE or FDNS_EZONE (a file it includes that cannot be
+ * read is FDNS_EPARSE, at the $INCLUDE), FDNS_EINVAL (origin), FDNS_ENOMEM. */
 int zone_load_file(zone_data_t **out, const char *origin, const char *path, char *err,
                    size_t errlen);
 
-/** Same, from text in memory; source names it in messages. */
+/** Same, from text in memory; source names it in messages (and its folder is where
+ * $INCLUDE paths start, the current one when it has no '/'). */
 int zone_load_text(zone_data_t **out, const char *origin, const char *text, const char *source,
                    char *err, size_t errlen);
 
-/** A zone with only the SOA and NS that fleetdns makes itself (serial: serial). */
+/** A zone with only the SOA, NS and glue that fleetdns makes itself, as gen says (NULL:
+ * every default; no ns: one NS, ns.<origin>, without address), serial: serial. An ns entry
+ * without a name is ns.<origin>. gen's names must be valid (conf_build checked them). */
+int zone_make_generated(zone_data_t **out, const char *origin, const conf_zone_gen_t *gen,
+                        uint32_t serial, char *err, size_t errlen);
+
+/** zone_make_generated() with every default. */
 int zone_make_empty(zone_data_t **out, const char *origin, uint32_t serial, char *err,
                     size_t errlen);
 

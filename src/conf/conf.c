@@ -343,6 +343,7 @@ void conf_free(conf_t *conf)
 		free(conf->zones[i].name);
 		free(conf->zones[i].file);
 		conf__zone_xfr_free(&conf->zones[i]);
+		conf__zone_gen_free(&conf->zones[i]);
 	}
 	free(conf->zones);
 	conf__engines_free(conf);

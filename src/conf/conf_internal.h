@@ -154,6 +154,8 @@ char *conf__zone_canon(const char *name);
 struct zone_key *conf__zone_find(struct build *b, const char *canon);
 /* Appends a zone; takes canon over in every case. file may be NULL. */
 int conf__zone_add(struct build *b, const char *name, char *canon, const char *file, size_t line);
+/* Frees zone->gen's names and lists and sets its defaults again. */
+void conf__zone_gen_free(conf_zone_t *zone);
 
 /* keys:, and each zone's notify: and allow-transfer: (xfr.c). keys: is parsed before the
  * other sections, wherever it is in the file, so that zones can check the names they use. */

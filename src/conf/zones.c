@@ -1,15 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /* zones.c -- the zones: section and --zone ORIGIN[=FILE]: which zones are served, from which
- * master files. Zone names are compared in their canonical (lower case, absolute) form. */
+ * master files, and the SOA and NS of the zones without one (soa:, ns:). Zone names are
+ * compared in their canonical (lower case, absolute) form. */
 #include "config.h"
 
 #include "conf/conf_internal.h"
 #include "fleetdns/error.h"
 
+#include <arpa/inet.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <ldns/ldns.h>
+
+#define SOA_TIMER_MAX   2147483647u /* RFC 2181 8's bound for TTLs, for every timer */
+#define SOA_MINIMUM_MAX 86400u      /* RFC 2308 5: the negative TTL; 1 to 3 hours advised */
 
 char *conf__zone_canon(const char *name)
 {
@@ -34,7 +40,12 @@ struct zone_key *conf__zone_find(struct build *b, const char *canon)
 int conf__zone_add(struct build *b, const char *name, char *canon, const char *file, size_t line)
 {
 	conf_t *conf = &b->conf;
-	conf_zone_t zone = {.name = strdup(name), .file = file ? strdup(file) : NULL};
+	conf_zone_t zone = {.name = strdup(name),
+	                    .file = file ? strdup(file) : NULL,
+	                    .gen = {.refresh = CONF_DEFAULT_SOA_REFRESH,
+	                            .retry = CONF_DEFAULT_SOA_RETRY,
+	                            .expire = CONF_DEFAULT_SOA_EXPIRE,
+	                            .minimum = CONF_DEFAULT_SOA_MINIMUM}};
 	conf_zone_t *zones;
 	struct zone_key *keys;
 
@@ -60,11 +71,255 @@ fail:
 	return FDNS_ENOMEM;
 }
 
+void conf__zone_gen_free(conf_zone_t *zone)
+{
+	conf_zone_gen_t *gen = &zone->gen;
+
+	free(gen->mname);
+	free(gen->rname);
+	for (size_t i = 0; i < gen->nns; i++) {
+		for (size_t k = 0; k < gen->ns[i].naddresses; k++)
+			free(gen->ns[i].addresses[k]);
+		free(gen->ns[i].addresses);
+		free(gen->ns[i].name);
+	}
+	free(gen->ns);
+	*gen = (conf_zone_gen_t){.refresh = CONF_DEFAULT_SOA_REFRESH,
+	                         .retry = CONF_DEFAULT_SOA_RETRY,
+	                         .expire = CONF_DEFAULT_SOA_EXPIRE,
+	                         .minimum = CONF_DEFAULT_SOA_MINIMUM};
+}
+
+/* RFC 952 and RFC 1123 2.1: dot-separated labels of letters, digits and hyphens, neither
+ * starting nor ending with a hyphen; a trailing dot is allowed. What BIND's check-names
+ * asks of a name server's name, which must have an address record. */
+static bool host_name_valid(const char *text)
+{
+	size_t label = 0;
+
+	if (text[0] == '\0' || strcmp(text, ".") == 0)
+		return false;
+	for (const char *c = text;; c++) {
+		if (*c == '.' || *c == '\0') {
+			if (label == 0 ? *c == '.' : c[-1] == '-')
+				return false;
+			if (*c == '\0' || c[1] == '\0')
+				return true;
+			label = 0;
+		} else if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		           (*c >= '0' && *c <= '9') || (*c == '-' && label > 0)) {
+			label++;
+		} else {
+			return false;
+		}
+	}
+}
+
+/* A host name value: *out is its canonical text, malloc'ed. */
+static int host_name_parse(struct build *b, const yaml_node_t *val, const char *what, char **out)
+{
+	if (val->type != YAML_SCALAR_NODE || !host_name_valid(conf__node_text(val)))
+		return conf__fail_type(b, val, what,
+		                       "a host name (letters, digits and hyphens in dot-separated "
+		                       "labels)");
+	*out = conf__zone_canon(conf__node_text(val));
+	if (*out == NULL) /* a label over 63 octets, or a name over 255 */
+		return conf__fail_at(b, val, "invalid %s '%s' (too long)", what,
+		                     conf__node_text(val));
+	return 0;
+}
+
+/* RNAME is a mailbox written as a domain name (RFC 1035 3.3.13, 8): the first label is the
+ * local part. An address with '@' is the usual mistake, answered with its right form. */
+static int rname_parse(struct build *b, const yaml_node_t *val, char **out)
+{
+	const char *text = val->type == YAML_SCALAR_NODE ? conf__node_text(val) : NULL;
+	const char *at = text ? strchr(text, '@') : NULL;
+
+	if (text == NULL || text[0] == '\0')
+		return conf__fail_type(b, val, "rname", "a mailbox as a domain name");
+	if (at != NULL) {
+		char hint[600];
+		size_t n = 0;
+		for (const char *c = text; c < at && n + 3 < sizeof(hint); c++) {
+			if (*c == '.')
+				hint[n++] = '\\';
+			hint[n++] = *c;
+		}
+		snprintf(hint + n, sizeof(hint) - n, ".%s", at + 1);
+		return conf__fail_at(b, val,
+		                     "'rname' is a mailbox written as a domain name: '%s', not "
+		                     "'%s'",
+		                     hint, text);
+	}
+	*out = conf__zone_canon(text);
+	if (*out == NULL)
+		return conf__fail_at(b, val, "invalid rname '%s'", text);
+	return 0;
+}
+
+static int soa_parse(struct build *b, conf_zone_gen_t *gen, const yaml_node_t *node)
+{
+	static const char *const timers[] = {"refresh", "retry", "expire", "minimum"};
+	unsigned *const values[] = {&gen->refresh, &gen->retry, &gen->expire, &gen->minimum};
+	const yaml_node_t *given[4] = {NULL, NULL, NULL, NULL};
+	int rc = conf__mapping_check(b, node, "soa");
+
+	for (yaml_node_pair_t *p = node->data.mapping.pairs.start;
+	     rc == 0 && p < node->data.mapping.pairs.top; p++) {
+		const yaml_node_t *key = conf__node_get(b, p->key);
+		const yaml_node_t *val = conf__node_get(b, p->value);
+		const char *name = conf__node_text(key);
+		size_t t = 0;
+		while (t < 4 && strcmp(name, timers[t]) != 0)
+			t++;
+		if (strcmp(name, "mname") == 0)
+			rc = host_name_parse(b, val, "mname", &gen->mname);
+		else if (strcmp(name, "rname") == 0)
+			rc = rname_parse(b, val, &gen->rname);
+		else if (t < 4)
+			rc = conf__uint_parse(b, val, timers[t], t == 3 ? 0 : 1,
+			                      t == 3 ? SOA_MINIMUM_MAX : SOA_TIMER_MAX, values[t]);
+		else
+			rc = conf__fail_at(b, key, "unknown key '%s' in soa", name);
+		if (t < 4)
+			given[t] = val;
+	}
+	/* RFC 1912 2.2: a secondary that cannot refresh keeps the zone until expire. */
+	for (int t = 0; rc == 0 && t < 2; t++)
+		if (gen->expire < *values[t])
+			rc = conf__fail_at(b, given[2] ? given[2] : given[t],
+			                   "'expire' (%u) must not be shorter than '%s' (%u): "
+			                   "secondaries would drop the zone before they %s",
+			                   gen->expire, timers[t], *values[t],
+			                   t == 0 ? "refresh it" : "retry");
+	return rc;
+}
+
+/* Whether name is origin or below it (both canonical text). */
+static bool name_in_zone(const char *name, const char *origin)
+{
+	ldns_rdf *n = ldns_dname_new_frm_str(name), *o = ldns_dname_new_frm_str(origin);
+	bool in = n && o && (ldns_dname_compare(n, o) == 0 || ldns_dname_is_subdomain(n, o));
+
+	ldns_rdf_deep_free(n);
+	ldns_rdf_deep_free(o);
+	return in;
+}
+
+/* An address of name server ns (name: as written, for messages). */
+static int address_parse(struct build *b, conf_zone_ns_t *ns, const char *name,
+                         const yaml_node_t *val)
+{
+	const char *text = val->type == YAML_SCALAR_NODE ? conf__node_text(val) : "";
+	unsigned char bytes[16];
+	char canon[INET6_ADDRSTRLEN];
+	int af = strchr(text, ':') ? AF_INET6 : AF_INET;
+	char **addresses;
+
+	if (val->type != YAML_SCALAR_NODE || inet_pton(af, text, bytes) != 1)
+		return conf__fail_type(b, val, "address", "an IPv4 or IPv6 address");
+	if ((af == AF_INET && (bytes[0] == 0 || bytes[0] >= 224)) ||
+	    (af == AF_INET6 && (bytes[0] == 0xff || memcmp(bytes, in6addr_any.s6_addr, 16) == 0)))
+		return conf__fail_at(b, val, "'%s' is not the address of a host", text);
+	inet_ntop(af, bytes, canon, sizeof(canon));
+	for (size_t k = 0; k < ns->naddresses; k++)
+		if (strcmp(ns->addresses[k], canon) == 0)
+			return conf__fail_at(b, val, "duplicate address '%s' of '%s'", text, name);
+	addresses = realloc(ns->addresses, (ns->naddresses + 1) * sizeof(*addresses));
+	if (addresses == NULL)
+		return FDNS_ENOMEM;
+	ns->addresses = addresses;
+	if ((addresses[ns->naddresses] = strdup(canon)) == NULL)
+		return FDNS_ENOMEM;
+	ns->naddresses++;
+	return 0;
+}
+
+/* One ns: entry, NAME or {name: NAME, addresses: [ADDRESS...]}, appended to gen->ns. */
+static int ns_parse(struct build *b, conf_zone_t *zone, const char *origin, const yaml_node_t *item)
+{
+	conf_zone_gen_t *gen = &zone->gen;
+	const yaml_node_t *name = item, *addresses = NULL;
+	conf_zone_ns_t *ns, *all;
+	int rc = 0;
+
+	if (item->type == YAML_MAPPING_NODE) {
+		name = NULL;
+		rc = conf__mapping_check(b, item, "ns");
+		for (yaml_node_pair_t *p = item->data.mapping.pairs.start;
+		     rc == 0 && p < item->data.mapping.pairs.top; p++) {
+			const yaml_node_t *key = conf__node_get(b, p->key);
+			if (strcmp(conf__node_text(key), "name") == 0)
+				name = conf__node_get(b, p->value);
+			else if (strcmp(conf__node_text(key), "addresses") == 0)
+				addresses = conf__node_get(b, p->value);
+			else
+				rc = conf__fail_at(b, key, "unknown key '%s' in ns",
+				                   conf__node_text(key));
+		}
+		if (rc == 0 && name == NULL)
+			rc = conf__fail_at(b, item, "name server has no 'name'");
+		if (rc != 0)
+			return rc;
+		if (addresses != NULL && conf__node_is_null(addresses))
+			addresses = NULL;
+		if (addresses != NULL && addresses->type != YAML_SEQUENCE_NODE)
+			return conf__fail_type(b, addresses, "addresses", "a list");
+	}
+	all = realloc(gen->ns, (gen->nns + 1) * sizeof(*all));
+	if (all == NULL)
+		return FDNS_ENOMEM;
+	gen->ns = all;
+	ns = &all[gen->nns++];
+	*ns = (conf_zone_ns_t){0};
+	if ((rc = host_name_parse(b, name, "name server", &ns->name)) != 0)
+		return rc;
+	for (size_t i = 0; i + 1 < gen->nns; i++)
+		if (strcmp(gen->ns[i].name, ns->name) == 0)
+			return conf__fail_at(b, name, "duplicate name server '%s'",
+			                     conf__node_text(name));
+	for (yaml_node_item_t *it = addresses ? addresses->data.sequence.items.start : NULL;
+	     rc == 0 && it && it < addresses->data.sequence.items.top; it++)
+		rc = address_parse(b, ns, conf__node_text(name), conf__node_get(b, *it));
+	if (rc != 0)
+		return rc;
+	/* RFC 1034 4.2.1: a name server inside the zone is reached only through its addresses
+	 * in the zone (glue, in referrals); one outside is not this zone's to describe. */
+	if (name_in_zone(ns->name, origin) && ns->naddresses == 0)
+		return conf__fail_at(b, name,
+		                     "name server '%s' is inside the zone: give its addresses "
+		                     "({name: %s, addresses: [...]}), or it cannot be reached",
+		                     conf__node_text(name), conf__node_text(name));
+	if (!name_in_zone(ns->name, origin) && ns->naddresses > 0)
+		return conf__fail_at(b, addresses,
+		                     "addresses are only for a name server inside the zone (glue); "
+		                     "'%s' is outside '%s'",
+		                     conf__node_text(name), zone->name);
+	return 0;
+}
+
+/* zone's ns: list; origin is the zone's canonical name. */
+static int ns_list_parse(struct build *b, conf_zone_t *zone, const char *origin,
+                         const yaml_node_t *node)
+{
+	int rc = 0;
+
+	if (node->type != YAML_SEQUENCE_NODE)
+		return conf__fail_type(b, node, "ns", "a list of host names or {name, addresses}");
+	for (yaml_node_item_t *it = node->data.sequence.items.start;
+	     rc == 0 && it < node->data.sequence.items.top; it++)
+		rc = ns_parse(b, zone, origin, conf__node_get(b, *it));
+	return rc;
+}
+
 static int parse_zone(struct build *b, const yaml_node_t *node)
 {
 	const yaml_node_t *name = NULL, *file = NULL, *xfr_keys[2] = {NULL, NULL};
 	const yaml_node_t *xfr_vals[2] = {NULL, NULL};
+	const yaml_node_t *gen_keys[2] = {NULL, NULL}, *gen_vals[2] = {NULL, NULL}; /* soa, ns */
 	struct zone_key *prev;
+	conf_zone_t *zone;
 	char *canon, *path = NULL;
 	int rc;
 
@@ -84,6 +339,11 @@ static int parse_zone(struct build *b, const yaml_node_t *node)
 			int k = strcmp(conf__node_text(key), "notify") == 0;
 			xfr_keys[k] = key;
 			xfr_vals[k] = conf__node_get(b, p->value);
+		} else if (strcmp(conf__node_text(key), "soa") == 0 ||
+		           strcmp(conf__node_text(key), "ns") == 0) {
+			int k = strcmp(conf__node_text(key), "ns") == 0;
+			gen_keys[k] = key;
+			gen_vals[k] = conf__node_get(b, p->value);
 		} else
 			return conf__fail_at(b, key, "unknown key '%s' in zone",
 			                     conf__node_text(key));
@@ -98,6 +358,15 @@ static int parse_zone(struct build *b, const yaml_node_t *node)
 		file = NULL;
 	if (file != NULL && (file->type != YAML_SCALAR_NODE || conf__node_text(file)[0] == '\0'))
 		return conf__fail_type(b, file, "file", "a file name");
+	for (int k = 0; k < 2; k++) {
+		if (gen_vals[k] != NULL && conf__node_is_null(gen_vals[k]))
+			gen_keys[k] = gen_vals[k] = NULL;
+		if (gen_keys[k] != NULL && file != NULL)
+			return conf__fail_at(b, gen_keys[k],
+			                     "'%s' is only for a zone without 'file' (the file has "
+			                     "its own %s)",
+			                     k ? "ns" : "soa", k ? "NS records" : "SOA record");
+	}
 
 	canon = conf__zone_canon(conf__node_text(name));
 	if (canon == NULL)
@@ -114,10 +383,20 @@ static int parse_zone(struct build *b, const yaml_node_t *node)
 	}
 	rc = conf__zone_add(b, conf__node_text(name), canon, path, name->start_mark.line + 1);
 	free(path);
+	if (rc != 0)
+		return rc;
+	zone = &b->conf.zones[b->conf.nzones - 1];
+	if (file != NULL) {
+		zone->file_line = file->start_mark.line + 1;
+		zone->file_column = file->start_mark.column + 1;
+	}
 	for (int k = 0; rc == 0 && k < 2; k++) /* allow-transfer first: notify keys refer to it */
 		if (xfr_keys[k] != NULL)
-			rc = conf__zone_xfr_parse(b, &b->conf.zones[b->conf.nzones - 1],
-			                          xfr_keys[k], xfr_vals[k]);
+			rc = conf__zone_xfr_parse(b, zone, xfr_keys[k], xfr_vals[k]);
+	if (rc == 0 && gen_vals[1] != NULL) /* ns first: mname's default is the first NS */
+		rc = ns_list_parse(b, zone, b->keys[b->conf.nzones - 1].canon, gen_vals[1]);
+	if (rc == 0 && gen_vals[0] != NULL)
+		rc = soa_parse(b, &zone->gen, gen_vals[0]);
 	return rc;
 }
 
@@ -174,6 +453,9 @@ int conf__zone_arg_apply(struct build *b, const char *arg)
 		}
 		free(zone->file);
 		free(zone->name);
+		if (new_file != NULL) /* the file has its own SOA and NS */
+			conf__zone_gen_free(zone);
+		zone->file_line = zone->file_column = 0;
 		zone->file = new_file;
 		zone->name = name;
 		name = NULL;

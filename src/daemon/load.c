@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* load.c -- reads the configuration and the zones it names, and compiles them. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,16 +11,136 @@
 
 #include "daemon/load.h"
 #include "fleetdns/error.h"
+#include "util/log.h"
 #include "xfr/xfr.h"
 
-static int load_one(zone_data_t **z, const conf_zone_t *cz, char *err, size_t errlen)
+enum listen_kind { LISTEN_HOST, LISTEN_LOOPBACK, LISTEN_WILDCARD, LISTEN_LINK_LOCAL };
+
+static enum listen_kind listen_kind(const struct sockaddr_storage *ss, char *text, size_t len)
+{
+	if (ss->ss_family == AF_INET) {
+		const struct in_addr *a = &((const struct sockaddr_in *)ss)->sin_addr;
+		const uint8_t *b = (const uint8_t *)&a->s_addr;
+		inet_ntop(AF_INET, a, text, (socklen_t)len);
+		if (a->s_addr == htonl(INADDR_ANY))
+			return LISTEN_WILDCARD;
+		if (b[0] == 127)
+			return LISTEN_LOOPBACK;
+		return b[0] == 169 && b[1] == 254 ? LISTEN_LINK_LOCAL : LISTEN_HOST;
+	}
+	const struct in6_addr *a = &((const struct sockaddr_in6 *)ss)->sin6_addr;
+	inet_ntop(AF_INET6, a, text, (socklen_t)len);
+	if (IN6_IS_ADDR_UNSPECIFIED(a))
+		return LISTEN_WILDCARD;
+	if (IN6_IS_ADDR_LOOPBACK(a))
+		return LISTEN_LOOPBACK;
+	return IN6_IS_ADDR_LINKLOCAL(a) ? LISTEN_LINK_LOCAL : LISTEN_HOST;
+}
+
+/* The addresses of the default name server of a generated zone, ns.<zone>: those clients
+ * reach this server at, as far as the listen addresses tell (docs/configuration.md, zones).
+ * The host addresses (not wildcard, loopback or link-local) it listens on; with none, the
+ * loopback addresses when it listens on nothing else (then only this host can ask it, at
+ * those); otherwise none, which is logged. Sorted, each once; the same for every zone of
+ * a load. */
+typedef struct default_ns {
+	char (*text)[INET6_ADDRSTRLEN]; /* one per listen address */
+	char **addrs;                   /* the chosen ones, pointing into text */
+	size_t naddrs;
+} default_ns_t;
+
+static int cmp_text(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int default_ns_init(default_ns_t *d, const conf_t *c)
+{
+	d->naddrs = 0;
+	d->text = calloc(c->nlisten + 1, sizeof(*d->text));
+	d->addrs = calloc(c->nlisten + 1, sizeof(*d->addrs));
+	if (!d->text || !d->addrs)
+		return FDNS_ENOMEM;
+	for (int pass = LISTEN_HOST; pass <= LISTEN_LOOPBACK && d->naddrs == 0; pass++) {
+		bool only = true; /* every address is of this pass's kind */
+		for (size_t i = 0; i < c->nlisten; i++) {
+			enum listen_kind kind =
+			    listen_kind(&c->listen[i].addr, d->text[i], sizeof(d->text[i]));
+			only = only && kind == (enum listen_kind)pass;
+			if (kind == (enum listen_kind)pass)
+				d->addrs[d->naddrs++] = d->text[i];
+		}
+		if (pass == LISTEN_LOOPBACK && !only)
+			d->naddrs = 0;
+	}
+	qsort(d->addrs, d->naddrs, sizeof(*d->addrs), cmp_text);
+	size_t n = 0; /* the same address on two ports is one record */
+	for (size_t i = 0; i < d->naddrs; i++)
+		if (n == 0 || strcmp(d->addrs[n - 1], d->addrs[i]) != 0)
+			d->addrs[n++] = d->addrs[i];
+	d->naddrs = n;
+	return FDNS_OK;
+}
+
+static void default_ns_free(default_ns_t *d)
+{
+	free(d->text);
+	free(d->addrs);
+}
+
+static int load_generated(zone_data_t **z, const default_ns_t *d, const conf_zone_t *cz, char *err,
+                          size_t errlen)
+{
+	conf_zone_gen_t gen = cz->gen;
+	/* name NULL: ns.<zone> */
+	conf_zone_ns_t ns = {.name = NULL, .addresses = d->addrs, .naddresses = d->naddrs};
+	size_t len = strlen(cz->name);
+	if (gen.nns == 0) {
+		gen.ns = &ns;
+		gen.nns = 1;
+		/* Not a warning: a zone that resolvers reach through a stub or forward zone (the
+		 * usual way, and the container image's wildcard listen) works without it. */
+		if (d->naddrs == 0)
+			log_info(
+			    "zone %s: its name server ns.%.*s has no address record: fleetdns "
+			    "listens on no host address (only wildcard or link-local ones), so "
+			    "it cannot tell which address clients reach it at; before delegating "
+			    "the zone, list its name servers under 'ns'",
+			    cz->name, (int)(len && cz->name[len - 1] == '.' ? len - 1 : len),
+			    cz->name);
+	}
+	return zone_make_generated(z, cz->name, &gen, (uint32_t)time(NULL), err, errlen);
+}
+
+static int load_one(zone_data_t **z, const conf_t *c, const default_ns_t *d, const conf_zone_t *cz,
+                    char *err, size_t errlen)
 {
 	if (cz->embedded)
 		return zone_load_text(z, cz->name, zone_default_text,
 		                      "(built-in " CONF_DEFAULT_ZONE " zone)", err, errlen);
-	if (cz->file)
-		return zone_load_file(z, cz->name, cz->file, err, errlen);
-	return zone_make_empty(z, cz->name, (uint32_t)time(NULL), err, errlen);
+	if (!cz->file)
+		return load_generated(z, d, cz, err, errlen);
+	int ret = zone_load_file(z, cz->name, cz->file, err, errlen);
+	if (ret == FDNS_EIO) { /* the file itself: say which zone of the config names it */
+		char why[512];
+		snprintf(why, sizeof(why), "%s", err);
+		if (cz->file_line && c->path)
+			snprintf(err, errlen, "%s:%zu:%zu: zone %s: %s", c->path, cz->file_line,
+			         cz->file_column, cz->name, why);
+		else
+			snprintf(err, errlen, "zone %s: %s", cz->name, why);
+	}
+	return ret;
+}
+
+/* What loading z found wrong but servable, in the log (and --check-config's output). */
+static void warnings_log(const zone_data_t *z, const conf_zone_t *cz)
+{
+	for (size_t i = 0; i < z->nwarnings && i < ZONE_WARNINGS_MAX; i++)
+		log_warning("zone %s: %s", cz->name, z->warnings[i]);
+	if (z->nwarnings > ZONE_WARNINGS_MAX)
+		log_warning("zone %s: %zu more warnings like these", cz->name,
+		            z->nwarnings - ZONE_WARNINGS_MAX);
 }
 
 /* Records go through a buffer, so that the hash is updated once per few KiB, not per field. */
@@ -60,8 +182,8 @@ static void digest_rdf(digest_ctx_t *d, const ldns_rdf *rdf)
 }
 
 /* Every byte of z that its answers depend on: the apex, then each record's owner, type,
- * class, TTL and fields, in the order loaded. A zone fleetdns makes itself (cz: no file,
- * not the built-in one) is its name: its serial is only the time it was made. */
+ * class, TTL and fields, in the order loaded. Of a zone fleetdns makes itself (cz: no file,
+ * not the built-in one), all but the SOA serial: that is only the time it was made. */
 static void zone_digest(zone_digest_t *out, const zone_data_t *z, const conf_zone_t *cz)
 {
 	digest_ctx_t d = {.len = 0};
@@ -73,7 +195,7 @@ static void zone_digest(zone_digest_t *out, const zone_data_t *z, const conf_zon
 	ldns_rdf_deep_free(apex);
 	bool generated = !cz->file && !cz->embedded;
 	digest_add(&d, generated ? "G" : "F", 1);
-	size_t n = generated ? 0 : ldns_rr_list_rr_count(z->rrs);
+	size_t n = ldns_rr_list_rr_count(z->rrs);
 	for (size_t i = 0; i < n; i++) {
 		const ldns_rr *rr = ldns_rr_list_rr(z->rrs, i);
 		uint32_t ttl = ldns_rr_ttl(rr);
@@ -87,10 +209,11 @@ static void zone_digest(zone_digest_t *out, const zone_data_t *z, const conf_zon
 		                    (uint8_t)ttl,
 		                    (uint8_t)(ldns_rr_rd_count(rr) >> 8),
 		                    (uint8_t)ldns_rr_rd_count(rr)};
+		bool soa = ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA;
 		digest_rdf(&d, ldns_rr_owner(rr));
 		digest_add(&d, head, sizeof(head));
 		for (size_t k = 0; k < ldns_rr_rd_count(rr); k++)
-			digest_rdf(&d, ldns_rr_rdf(rr, k));
+			digest_rdf(&d, generated && soa && k == 2 ? NULL : ldns_rr_rdf(rr, k));
 	}
 	crypto_generichash_update(&d.state, d.buf, d.len);
 	crypto_generichash_final(&d.state, out->bytes, sizeof(out->bytes));
@@ -204,8 +327,16 @@ int daemon_load(loaded_t *l, const conf_cmdline_t *cl, char *err, size_t errlen)
 		daemon_loaded_free(l);
 		return FDNS_ENOMEM;
 	}
+	default_ns_t dns;
+	if (default_ns_init(&dns, c) != FDNS_OK) {
+		snprintf(err, errlen, "out of memory");
+		ret = FDNS_ENOMEM;
+	}
 	for (size_t i = 0; i < c->nzones && ret == FDNS_OK; i++)
-		ret = load_one(&zones[i], &c->zones[i], err, errlen);
+		ret = load_one(&zones[i], c, &dns, &c->zones[i], err, errlen);
+	default_ns_free(&dns);
+	for (size_t i = 0; i < c->nzones && ret == FDNS_OK; i++)
+		warnings_log(zones[i], &c->zones[i]);
 	if (ret == FDNS_OK) {
 		answer_opts_t opts = {.udp_size = (uint16_t)c->udp_size};
 		ret = snapshot_build(&l->snap, zones, c->nzones, &opts);

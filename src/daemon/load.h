@@ -13,7 +13,8 @@
 
 /** What a zone's data hashes to (BLAKE2b-256 of its apex and records, in file order): two
  * loads of a zone with the same digest serve the same answers. A zone whose SOA and NS
- * fleetdns makes itself digests its name only: its serial is the time it was made. */
+ * fleetdns makes itself digests everything but its SOA serial, the time it was made: its
+ * soa: and ns: settings (and the listen addresses its default name server's come from). */
 typedef struct zone_digest {
 	uint8_t bytes[32];
 } zone_digest_t;
@@ -32,7 +33,9 @@ typedef struct loaded {
 } loaded_t;
 
 /** Build the configuration from cl, read every zone and compile them. All or nothing: on
- * error nothing is kept and err names the file, line and column. */
+ * error nothing is kept and err names the file, line and column. What a zone has that is
+ * served but cannot work (a delegation without glue) is logged as a warning; a default name
+ * server that cannot have an address, at level info. */
 int daemon_load(loaded_t *out, const conf_cmdline_t *cl, char *err, size_t errlen);
 void daemon_loaded_free(loaded_t *l);
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* check.c -- zone content rules, checked once at load so answers never have to. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,13 +39,13 @@ static uint32_t hash_name(const uint8_t *name, size_t len)
 	return h;
 }
 
-static int fail(char *err, size_t errlen, const char *source, const int *lines, size_t i,
+static int fail(char *err, size_t errlen, const char *source, const zone_where_t *where, size_t i,
                 const ldns_rr *rr, const char *what)
 {
 	char *owner = ldns_rdf2str(ldns_rr_owner(rr));
-	if (lines)
-		snprintf(err, errlen, "%s:%d:1: %s: %s", source, lines[i], owner ? owner : "?",
-		         what);
+	if (where)
+		snprintf(err, errlen, "%s:%d:1: %s: %s", where[i].source, where[i].line,
+		         owner ? owner : "?", what);
 	else
 		snprintf(err, errlen, "%s: %s: %s", source, owner ? owner : "?", what);
 	free(owner);
@@ -53,8 +54,8 @@ static int fail(char *err, size_t errlen, const char *source, const int *lines, 
 
 /* CNAME must be the only data at its name (RFC 1034 3.6.2, RFC 2181 10.1). The CNAME
  * owners go in a small hash table; every other record is looked up in it. */
-static int check_cname(const ldns_rr_list *rrs, const int *lines, const char *source, char *err,
-                       size_t errlen)
+static int check_cname(const ldns_rr_list *rrs, const zone_where_t *where, const char *source,
+                       char *err, size_t errlen)
 {
 	size_t n = ldns_rr_list_rr_count(rrs), ncname = 0;
 	for (size_t i = 0; i < n; i++)
@@ -80,7 +81,7 @@ static int check_cname(const ldns_rr_list *rrs, const int *lines, const char *so
 			size_t blen = lower_owner(ldns_rr_list_rr(rrs, table[h] - 1), b);
 			if (blen == len && memcmp(a, b, len) == 0) {
 				ret =
-				    fail(err, errlen, source, lines, i, rr, "more than one CNAME");
+				    fail(err, errlen, source, where, i, rr, "more than one CNAME");
 				break;
 			}
 		}
@@ -97,7 +98,7 @@ static int check_cname(const ldns_rr_list *rrs, const int *lines, const char *so
 			const ldns_rr *c = ldns_rr_list_rr(rrs, table[h] - 1);
 			size_t blen = lower_owner(c, b);
 			if (blen == len && memcmp(a, b, len) == 0) {
-				ret = fail(err, errlen, source, lines, table[h] - 1, c,
+				ret = fail(err, errlen, source, where, table[h] - 1, c,
 				           "CNAME next to other data");
 				break;
 			}
@@ -107,8 +108,8 @@ static int check_cname(const ldns_rr_list *rrs, const int *lines, const char *so
 	return ret;
 }
 
-int zone_check(const ldns_rdf *apex, const ldns_rr_list *rrs, const int *lines, const char *source,
-               uint32_t *serial, char *err, size_t errlen)
+int zone_check(const ldns_rdf *apex, const ldns_rr_list *rrs, const zone_where_t *where,
+               const char *source, uint32_t *serial, char *err, size_t errlen)
 {
 	size_t n = ldns_rr_list_rr_count(rrs), soa = 0, apex_ns = 0;
 	uint8_t apex_lc[LDNS_MAX_DOMAINLEN + 1];
@@ -123,16 +124,16 @@ int zone_check(const ldns_rdf *apex, const ldns_rr_list *rrs, const int *lines, 
 		size_t len = lower_owner(rr, lc);
 		bool at_apex = len == apex_len && memcmp(lc, apex_lc, len) == 0;
 		if (!at_apex && !name_in_zone(lc, len, apex_lc, apex_len))
-			return fail(err, errlen, source, lines, i, rr, "name outside the zone");
+			return fail(err, errlen, source, where, i, rr, "name outside the zone");
 		if (ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN)
-			return fail(err, errlen, source, lines, i, rr, "class other than IN");
+			return fail(err, errlen, source, where, i, rr, "class other than IN");
 		ldns_rr_type t = ldns_rr_get_type(rr);
 		if (t == LDNS_RR_TYPE_SOA) {
 			if (!at_apex)
-				return fail(err, errlen, source, lines, i, rr,
+				return fail(err, errlen, source, where, i, rr,
 				            "SOA record not at the zone apex");
 			if (++soa > 1)
-				return fail(err, errlen, source, lines, i, rr,
+				return fail(err, errlen, source, where, i, rr,
 				            "more than one SOA record");
 			*serial = ldns_rdf2native_int32(ldns_rr_rdf(rr, 2));
 		} else if (t == LDNS_RR_TYPE_NS && at_apex) {
@@ -140,7 +141,7 @@ int zone_check(const ldns_rdf *apex, const ldns_rr_list *rrs, const int *lines, 
 		} else if (t == LDNS_RR_TYPE_OPT || t == LDNS_RR_TYPE_TSIG ||
 		           t == LDNS_RR_TYPE_AXFR || t == LDNS_RR_TYPE_IXFR ||
 		           t == LDNS_RR_TYPE_ANY) {
-			return fail(err, errlen, source, lines, i, rr,
+			return fail(err, errlen, source, where, i, rr,
 			            "record type not allowed in a zone");
 		}
 	}
@@ -152,5 +153,147 @@ int zone_check(const ldns_rdf *apex, const ldns_rr_list *rrs, const int *lines, 
 		snprintf(err, errlen, "%s: no NS records at the zone apex", source);
 		return FDNS_EZONE;
 	}
-	return check_cname(rrs, lines, source, err, errlen);
+	return check_cname(rrs, where, source, err, errlen);
+}
+
+/* A set of names (wire format, compared without case) that point into records: a table of
+ * 2^k slots, at least twice as many as names, open addressing. */
+typedef struct name_set {
+	const uint8_t **name;
+	size_t *len;
+	size_t mask;
+} name_set_t;
+
+static uint32_t hash_lower(const uint8_t *name, size_t len)
+{
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (uint8_t)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] + 32 : name[i])) *
+		    16777619u;
+	return h;
+}
+
+static bool same_lower(const uint8_t *a, const uint8_t *b, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		uint8_t x = a[i] >= 'A' && a[i] <= 'Z' ? a[i] + 32 : a[i];
+		uint8_t y = b[i] >= 'A' && b[i] <= 'Z' ? b[i] + 32 : b[i];
+		if (x != y)
+			return false;
+	}
+	return true;
+}
+
+static int set_init(name_set_t *s, size_t n)
+{
+	size_t slots = 16;
+	while (slots < n * 2)
+		slots *= 2;
+	s->name = calloc(slots, sizeof(*s->name));
+	s->len = calloc(slots, sizeof(*s->len));
+	s->mask = slots - 1;
+	return s->name && s->len ? FDNS_OK : FDNS_ENOMEM;
+}
+
+static void set_free(name_set_t *s)
+{
+	free(s->name);
+	free(s->len);
+}
+
+/* Adds name unless it is there; returns whether it was. */
+static bool set_put(name_set_t *s, const uint8_t *name, size_t len, bool add)
+{
+	size_t h = hash_lower(name, len) & s->mask;
+	for (; s->name[h]; h = (h + 1) & s->mask)
+		if (s->len[h] == len && same_lower(s->name[h], name, len))
+			return true;
+	if (add) {
+		s->name[h] = name;
+		s->len[h] = len;
+	}
+	return false;
+}
+
+static void warn(zone_data_t *z, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void warn(zone_data_t *z, const char *fmt, ...)
+{
+	if (z->nwarnings++ >= ZONE_WARNINGS_MAX)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	if (vasprintf(&z->warnings[z->nwarnings - 1], fmt, ap) < 0)
+		z->warnings[--z->nwarnings] = NULL;
+	va_end(ap);
+}
+
+int zone_check_glue(const ldns_rdf *apex, const ldns_rr_list *rrs, const zone_where_t *where,
+                    zone_data_t *z)
+{
+	if (!where)
+		return FDNS_OK;
+	size_t n = ldns_rr_list_rr_count(rrs), naddr = 0, ncut = 0;
+	const uint8_t *a = ldns_rdf_data(apex);
+	size_t alen = ldns_rdf_size(apex);
+	for (size_t i = 0; i < n; i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(rrs, i);
+		ldns_rr_type t = ldns_rr_get_type(rr);
+		naddr += t == LDNS_RR_TYPE_A || t == LDNS_RR_TYPE_AAAA;
+		ncut += t == LDNS_RR_TYPE_NS;
+	}
+	if (ncut == 0)
+		return FDNS_OK;
+	name_set_t addr = {0}, cuts = {0};
+	int ret = set_init(&addr, naddr);
+	if (ret == FDNS_OK)
+		ret = set_init(&cuts, ncut);
+	for (size_t i = 0; i < n && ret == FDNS_OK; i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(rrs, i);
+		const ldns_rdf *o = ldns_rr_owner(rr);
+		ldns_rr_type t = ldns_rr_get_type(rr);
+		bool at_apex = ldns_rdf_size(o) == alen && same_lower(ldns_rdf_data(o), a, alen);
+		if (t == LDNS_RR_TYPE_A || t == LDNS_RR_TYPE_AAAA)
+			set_put(&addr, ldns_rdf_data(o), ldns_rdf_size(o), true);
+		else if (t == LDNS_RR_TYPE_NS && !at_apex)
+			set_put(&cuts, ldns_rdf_data(o), ldns_rdf_size(o), true);
+	}
+	for (size_t i = 0; i < n && ret == FDNS_OK; i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(rrs, i);
+		const ldns_rdf *o = ldns_rr_owner(rr), *target = ldns_rr_rdf(rr, 0);
+		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_NS || !target ||
+		    ldns_rdf_get_type(target) != LDNS_RDF_TYPE_DNAME ||
+		    (ldns_rdf_size(o) == alen && same_lower(ldns_rdf_data(o), a, alen)))
+			continue;
+		const uint8_t *t = ldns_rdf_data(target);
+		size_t tlen = ldns_rdf_size(target), olen = ldns_rdf_size(o);
+		if (tlen < alen || !same_lower(t + tlen - alen, a, alen) ||
+		    set_put(&addr, t, tlen, false))
+			continue;
+		/* In the zone, and no address: is it at or below this delegation (glue needed),
+		 * this zone's own data, or below another delegation (whose servers may know it)? */
+		bool lame = false;
+		for (size_t off = 0; off + alen <= tlen; off += 1u + t[off]) {
+			size_t rest = tlen - off;
+			if (rest == alen ||
+			    (rest == olen && same_lower(t + off, ldns_rdf_data(o), olen))) {
+				lame = true;
+				break;
+			}
+			if (set_put(&cuts, t + off, rest, false) || t[off] == 0)
+				break;
+		}
+		if (!lame)
+			continue;
+		char *owner = ldns_rdf2str(o), *ns = ldns_rdf2str(target);
+		warn(
+		    z,
+		    "%s:%d:1: %s: delegation to %s, which is in this zone but has no address (A or "
+		    "AAAA glue) in it: resolvers cannot reach that name server",
+		    where[i].source, where[i].line, owner ? owner : "?", ns ? ns : "?");
+		free(owner);
+		free(ns);
+	}
+	set_free(&addr);
+	set_free(&cuts);
+	return ret;
 }

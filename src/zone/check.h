@@ -5,13 +5,30 @@
 
 #include <ldns/ldns.h>
 
+#include "fleetdns/zone.h"
+
+/** Where a record was read: its file (a zone file may include others) and line. */
+typedef struct zone_where {
+	const char *source;
+	int line;
+} zone_where_t;
+
 /**
  * Check rrs as the content of the zone at apex: every owner inside the zone, class IN,
- * exactly one SOA and at least one NS at the apex, CNAME alone at its name. lines[i] is
- * the line of rrs[i] (for messages) or NULL. Sets *serial from the SOA.
- * Returns 0 or FDNS_EZONE with "source:line:column: message" in err.
+ * exactly one SOA and at least one NS at the apex, CNAME alone at its name. where[i] is
+ * the place of rrs[i] (for messages), or where is NULL and messages name source. Sets
+ * *serial from the SOA. Returns 0 or FDNS_EZONE with "source:line:column: message" in err.
  */
-int zone_check(const ldns_rdf *apex, const ldns_rr_list *rrs, const int *lines, const char *source,
-               uint32_t *serial, char *err, size_t errlen);
+int zone_check(const ldns_rdf *apex, const ldns_rr_list *rrs, const zone_where_t *where,
+               const char *source, uint32_t *serial, char *err, size_t errlen);
+
+/**
+ * What is served but cannot work: a delegation (NS below the apex) to a name server inside
+ * the zone that has no address (A or AAAA) in it, unless that name is below another
+ * delegation (then that one's servers may know it). Adds "source:line:1: message" lines to
+ * z->warnings (nothing without where). Returns 0 or FDNS_ENOMEM.
+ */
+int zone_check_glue(const ldns_rdf *apex, const ldns_rr_list *rrs, const zone_where_t *where,
+                    zone_data_t *z);
 
 #endif

@@ -6,19 +6,30 @@
  * is kept in memory; after each ldns call the bytes it consumed are split into fields
  * again here, with their line and column. That gives semantic checks the record's line,
  * lets bad TTLs be refused, and points syntax errors at the field at fault.
+ *
+ * The same split finds what ldns lets through: a ')' without '(' (ldns ignores it), a '('
+ * never closed (ldns reads to the end of the file and reports superfluous text), and a
+ * quoted string not closed on its line (ldns closes it there). BIND refuses all three.
+ * ldns reports $INCLUDE and goes on; the file is read here, as one more text with its own
+ * origin, TTL and positions, so records from it are checked and reported as its own.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "fleetdns/error.h"
 #include "fleetdns/zone.h"
 #include "zone/check.h"
 
-#define FIELDS_MAX 16
-#define TTL_MAX    2147483647u /* RFC 2181 8 */
+#define FIELDS_MAX    16
+#define TTL_MAX       2147483647u /* RFC 2181 8 */
+#define INCLUDE_DEPTH 8           /* files open at once through $INCLUDE, below the zone file */
 
 /* One field of a record as written. */
 typedef struct field {
@@ -30,17 +41,33 @@ typedef struct field {
 /* Where the text is, while reading it. */
 typedef struct cursor {
 	const char *text;
-	size_t pos;        /* first byte not yet split */
-	int line;          /* line of pos */
-	size_t line_start; /* offset of that line */
+	size_t pos;              /* first byte not yet split */
+	int line;                /* line of pos */
+	size_t line_start;       /* offset of that line */
+	int depth;               /* parentheses open */
+	int open_line, open_col; /* where the outermost open '(' is */
+	const char *bad;         /* the first syntax error split_fields found, or NULL */
+	int bad_line, bad_col;
 } cursor_t;
+
+static void syntax_bad(cursor_t *c, size_t p, int line, size_t line_start, const char *what)
+{
+	if (c->bad)
+		return;
+	c->bad = what;
+	c->bad_line = line;
+	c->bad_col = (int)(p - line_start) + 1;
+}
 
 /* Split the text up to offset end (what ldns read for one entry) into fields, as RFC 1035
  * 5.1 does: blanks, line breaks, parentheses and comments separate them; a quoted string
- * is one field. Keeps the first max fields; returns how many were kept. */
-static size_t split_fields(cursor_t *c, size_t end, field_t *f, size_t max)
+ * is one field. Keeps the first max fields; returns how many were kept. The first
+ * unbalanced parenthesis or unclosed quote is noted in c->bad; at_eof: end is the end of
+ * the text, where every '(' must have been closed. */
+static size_t split_fields(cursor_t *c, size_t end, bool at_eof, field_t *f, size_t max)
 {
 	size_t n = 0, p = c->pos;
+	c->depth = 0; /* ldns ended the entry before: it found its parentheses balanced */
 	while (p < end) {
 		char ch = c->text[p];
 		if (ch == '\n') {
@@ -49,10 +76,22 @@ static size_t split_fields(cursor_t *c, size_t end, field_t *f, size_t max)
 		} else if (ch == ';') {
 			while (p < end && c->text[p] != '\n')
 				p++;
-		} else if (strchr(" \t\r()", ch)) {
+		} else if (ch == '(') {
+			if (c->depth++ == 0) {
+				c->open_line = c->line;
+				c->open_col = (int)(p - c->line_start) + 1;
+			}
+			p++;
+		} else if (ch == ')') {
+			if (c->depth == 0)
+				syntax_bad(c, p, c->line, c->line_start, "')' without '('");
+			else
+				c->depth--;
+			p++;
+		} else if (strchr(" \t\r", ch)) {
 			p++;
 		} else {
-			size_t start = p;
+			size_t start = p, quote = 0;
 			int line = c->line, col = (int)(p - c->line_start) + 1;
 			bool quoted = false;
 			for (; p < end; p++) {
@@ -61,15 +100,26 @@ static size_t split_fields(cursor_t *c, size_t end, field_t *f, size_t max)
 					p++;
 				} else if (ch == '"') {
 					quoted = !quoted;
+					quote = p;
 				} else if (ch == '\n' && quoted) {
-					c->line++;
-					c->line_start = p + 1;
+					break; /* BIND: "unbalanced quotes" */
 				} else if (!quoted && strchr(" \t\r\n();", ch)) {
 					break;
 				}
 			}
+			if (quoted)
+				syntax_bad(c, quote, line, c->line_start,
+				           "quoted text not closed on its line");
 			if (n < max)
 				f[n++] = (field_t){c->text + start, p - start, line, col};
+		}
+	}
+	if (at_eof && c->depth > 0) {
+		c->depth = 0;
+		if (!c->bad) {
+			c->bad = "'(' not closed before the end of the file";
+			c->bad_line = c->open_line;
+			c->bad_col = c->open_col;
 		}
 	}
 	c->pos = end;
@@ -251,8 +301,261 @@ static int check_accepted(char *err, size_t errlen, const char *source, const cu
 	return FDNS_OK;
 }
 
-static int load_stream(zone_data_t **out, const char *origin, FILE *fp, const char *text,
-                       const char *source, char *err, size_t errlen)
+/* What reading a zone file and the files it includes shares. */
+typedef struct loader {
+	ldns_rr_list *rrs;
+	zone_where_t *where; /* where each record of rrs was read */
+	size_t where_cap;
+	char **sources; /* names of the included files (where[].source points at them) */
+	size_t nsources;
+	struct stat open[INCLUDE_DEPTH + 1]; /* the files being read, outermost first */
+	int depth;
+	char *err;
+	size_t errlen;
+} loader_t;
+
+/* One text being read: the zone file or a file it includes, each with its own origin and
+ * default TTL (and previous owner, in read_text). */
+typedef struct text_state {
+	const char *text;
+	size_t len;
+	const char *source; /* file name, for messages and for the folder of $INCLUDE */
+	ldns_rdf *origin;   /* owned */
+	uint32_t ttl;
+} text_state_t;
+
+static int read_text(loader_t *ld, text_state_t *ts);
+
+static int nomem(loader_t *ld, const char *source)
+{
+	snprintf(ld->err, ld->errlen, "%s: out of memory", source);
+	return FDNS_ENOMEM;
+}
+
+/* The whole file at path, NUL-terminated, in *text (malloc'ed; NULL when empty), its length
+ * in *len, its identity in *st. included: only a regular file (not a FIFO or a device such
+ * as /dev/zero, which would hang or never end), opened without waiting for a writer. */
+static int read_file(const char *path, bool included, char **text, size_t *len, struct stat *st,
+                     char *err, size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | (included ? O_NONBLOCK : 0));
+	FILE *fp = NULL;
+	size_t cap = 0;
+	*text = NULL;
+	*len = 0;
+	if (fd < 0 || fstat(fd, st) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (included && !S_ISREG(st->st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file", path);
+		goto fail;
+	}
+	if (!(fp = fdopen(fd, "r"))) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	fd = -1; /* fp has it */
+	while (!ferror(fp) && !feof(fp)) {
+		if (cap - *len < 4096) {
+			char *nt = realloc(*text, cap = cap ? cap * 2 : 65536);
+			if (!nt) {
+				fclose(fp);
+				free(*text);
+				*text = NULL;
+				snprintf(err, errlen, "%s: out of memory", path);
+				return FDNS_ENOMEM;
+			}
+			*text = nt;
+		}
+		*len += fread(*text + *len, 1, cap - *len - 1, fp);
+	}
+	if (ferror(fp)) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	fclose(fp);
+	if (*text)
+		(*text)[*len] = '\0';
+	return FDNS_OK;
+fail:
+	if (fp)
+		fclose(fp);
+	if (fd >= 0)
+		close(fd);
+	free(*text);
+	*text = NULL;
+	return FDNS_EIO;
+}
+
+/* path as written in a $INCLUDE of from: relative to from's folder unless absolute. */
+static char *include_path(const char *from, const char *path, size_t len)
+{
+	if ((len > 0 && path[0] == '/') || !strchr(from, '/'))
+		return strndup(path, len);
+	char *dir = strdup(from), *out = NULL;
+	if (dir && asprintf(&out, "%s/%.*s", dirname(dir), (int)len, path) < 0)
+		out = NULL;
+	free(dir);
+	return out;
+}
+
+/* $INCLUDE FILE [ORIGIN] (RFC 1035 5.1): the records of FILE, names relative to ORIGIN
+ * (default: the current origin); the including file's origin and TTL do not change. */
+static int include(loader_t *ld, const text_state_t *ts, const cursor_t *c, const field_t *f,
+                   size_t n)
+{
+	char buf[80];
+	if (n < 2)
+		return field_error(ld->err, ld->errlen, ts->source, c, f, 0, "missing file after");
+	if (n > 3)
+		return field_error(ld->err, ld->errlen, ts->source, c, f, 3,
+		                   "unexpected text after $INCLUDE FILE ORIGIN:");
+	if (ld->depth >= INCLUDE_DEPTH) {
+		snprintf(buf, sizeof(buf), "$INCLUDE nested deeper than %d files:", INCLUDE_DEPTH);
+		return field_error(ld->err, ld->errlen, ts->source, c, f, 1, buf);
+	}
+	text_state_t sub = {.source = NULL, .ttl = ts->ttl};
+	if (n == 3) {
+		char name[1024];
+		if (f[2].len >= sizeof(name))
+			return field_error(ld->err, ld->errlen, ts->source, c, f, 2,
+			                   "bad $INCLUDE origin");
+		field_str(&f[2], name, sizeof(name));
+		if (strcmp(name, "@") == 0)
+			sub.origin = ldns_rdf_clone(ts->origin);
+		else if ((sub.origin = ldns_dname_new_frm_str(name)) &&
+		         !ldns_dname_str_absolute(name) &&
+		         ldns_dname_cat(sub.origin, ts->origin) != LDNS_STATUS_OK) {
+			ldns_rdf_deep_free(sub.origin);
+			sub.origin = NULL;
+		}
+		if (!sub.origin)
+			return field_error(ld->err, ld->errlen, ts->source, c, f, 2,
+			                   "bad $INCLUDE origin");
+	} else if (!(sub.origin = ldns_rdf_clone(ts->origin))) {
+		return nomem(ld, ts->source);
+	}
+	const field_t *file = &f[1];
+	bool quoted = file->len >= 2 && file->s[0] == '"' && file->s[file->len - 1] == '"';
+	char *path = include_path(ts->source, file->s + quoted, file->len - 2 * quoted);
+	char **sources = realloc(ld->sources, (ld->nsources + 1) * sizeof(*sources));
+	if (!path || !sources) {
+		free(path);
+		ldns_rdf_deep_free(sub.origin);
+		return nomem(ld, ts->source);
+	}
+	ld->sources = sources;
+	ld->sources[ld->nsources++] = path;
+	sub.source = path;
+	char *text = NULL, why[512];
+	struct stat st;
+	int ret = read_file(path, true, &text, &sub.len, &st, why, sizeof(why));
+	if (ret == FDNS_OK) {
+		for (int i = 0; i <= ld->depth; i++)
+			if (ld->open[i].st_dev == st.st_dev && ld->open[i].st_ino == st.st_ino) {
+				snprintf(why, sizeof(why),
+				         "%s: $INCLUDE cycle: the file is already being read",
+				         path);
+				ret = FDNS_EPARSE;
+			}
+	}
+	if (ret != FDNS_OK) { /* an error of this file, at its $INCLUDE: not FDNS_EIO */
+		snprintf(ld->err, ld->errlen, "%s:%d:%d: %s", ts->source, file->line, file->col,
+		         why);
+		ldns_rdf_deep_free(sub.origin);
+		free(text);
+		return ret == FDNS_EIO ? FDNS_EPARSE : ret;
+	}
+	sub.text = text ? text : "";
+	ld->open[++ld->depth] = st;
+	ret = read_text(ld, &sub);
+	ld->depth--;
+	free(text);
+	ldns_rdf_deep_free(sub.origin);
+	if (ret != FDNS_OK) {
+		size_t used = strlen(ld->err);
+		snprintf(ld->err + used, ld->errlen - used, " (included from %s:%d)", ts->source,
+		         f[0].line);
+	}
+	return ret;
+}
+
+/* Reads the records of one text into ld, in order, with their places. */
+static int read_text(loader_t *ld, text_state_t *ts)
+{
+	const char *source = ts->source;
+	/* A zero-length memory stream cannot be opened; a line break reads as nothing. */
+	FILE *fp = fmemopen((void *)(ts->len ? ts->text : "\n"), ts->len ? ts->len : 1, "r");
+	if (!fp) {
+		snprintf(ld->err, ld->errlen, "%s: %s", source, strerror(errno));
+		return FDNS_EIO;
+	}
+	/* ldns reads a character at a time; the stream is ours alone, so skip the locking. */
+	__fsetlocking(fp, FSETLOCKING_BYCALLER);
+	ldns_rdf *prev = NULL;
+	int ldns_line = 1, ret = FDNS_OK;
+	cursor_t cur = {.text = ts->len ? ts->text : "\n", .line = 1};
+	size_t text_len = ts->len ? ts->len : 1;
+	while (!feof(fp)) {
+		ldns_rr *rr = NULL;
+		ldns_status st =
+		    ldns_rr_new_frm_fp_l(&rr, fp, &ts->ttl, &ts->origin, &prev, &ldns_line);
+		long end = ftell(fp);
+		field_t f[FIELDS_MAX];
+		size_t stop = end > 0 ? (size_t)end : cur.pos;
+		size_t n = split_fields(&cur, stop, stop >= text_len, f, FIELDS_MAX);
+		if (cur.bad) {
+			snprintf(ld->err, ld->errlen, "%s:%d:%d: %s", source, cur.bad_line,
+			         cur.bad_col, cur.bad);
+			ldns_rr_free(rr);
+			ret = FDNS_EPARSE;
+			break;
+		}
+		if (st == LDNS_STATUS_SYNTAX_EMPTY || st == LDNS_STATUS_SYNTAX_ORIGIN)
+			continue;
+		if (st == LDNS_STATUS_SYNTAX_INCLUDE) {
+			if ((ret = include(ld, ts, &cur, f, n)) != FDNS_OK)
+				break;
+			continue;
+		}
+		if (st == LDNS_STATUS_OK || st == LDNS_STATUS_SYNTAX_TTL)
+			ret = check_accepted(ld->err, ld->errlen, source, &cur, f, n, st, rr);
+		else
+			ret = explain(ld->err, ld->errlen, source, &cur, f, n, st, ts->origin);
+		if (ret != FDNS_OK || st == LDNS_STATUS_SYNTAX_TTL) {
+			ldns_rr_free(rr);
+			if (ret != FDNS_OK)
+				break;
+			continue;
+		}
+		size_t count = ldns_rr_list_rr_count(ld->rrs);
+		if (count == ld->where_cap) {
+			ld->where_cap = ld->where_cap ? ld->where_cap * 2 : 256;
+			zone_where_t *w = realloc(ld->where, ld->where_cap * sizeof(*w));
+			if (!w) {
+				ldns_rr_free(rr);
+				ret = nomem(ld, source);
+				break;
+			}
+			ld->where = w;
+		}
+		ld->where[count] = (zone_where_t){source, n ? f[0].line : cur.line};
+		if (!ldns_rr_list_push_rr(ld->rrs, rr)) {
+			ldns_rr_free(rr);
+			ret = nomem(ld, source);
+			break;
+		}
+	}
+	ldns_rdf_deep_free(prev);
+	fclose(fp);
+	return ret;
+}
+
+/* Load text[0..len) (readable until this returns) as the zone origin; top is the file's
+ * identity when it is one (for $INCLUDE cycles), or NULL. */
+static int load_text(zone_data_t **out, const char *origin, const char *text, size_t len,
+                     const char *source, const struct stat *top, char *err, size_t errlen)
 {
 	*out = NULL;
 	ldns_rdf *apex = NULL;
@@ -261,131 +564,55 @@ static int load_stream(zone_data_t **out, const char *origin, FILE *fp, const ch
 		return FDNS_EINVAL;
 	}
 	ldns_dname2canonical(apex);
+	loader_t ld = {.rrs = ldns_rr_list_new(), .err = err, .errlen = errlen};
+	text_state_t ts = {.text = text,
+	                   .len = len,
+	                   .source = source,
+	                   .ttl = 3600,
+	                   .origin = ldns_rdf_clone(apex)};
 	zone_data_t *z = calloc(1, sizeof(*z));
-	ldns_rr_list *rrs = ldns_rr_list_new();
-	int *lines = NULL; /* line of each record, for semantic errors */
-	size_t lines_cap = 0;
-	if (!z || !rrs) {
-		snprintf(err, errlen, "%s: out of memory", source);
-		goto fail_nomem;
+	int ret = ld.rrs && ts.origin && z ? FDNS_OK : nomem(&ld, source);
+	if (top) {
+		ld.open[0] = *top;
+	} else { /* text, not a file: an identity no file has */
+		ld.open[0].st_dev = (dev_t)-1;
+		ld.open[0].st_ino = 0;
 	}
-	uint32_t ttl = 3600;
-	ldns_rdf *cur_origin = ldns_rdf_clone(apex);
-	ldns_rdf *prev = NULL;
-	int ldns_line = 1, ret = FDNS_OK;
-	cursor_t cur = {.text = text, .line = 1};
-	while (!feof(fp)) {
-		ldns_rr *rr = NULL;
-		ldns_status st =
-		    ldns_rr_new_frm_fp_l(&rr, fp, &ttl, &cur_origin, &prev, &ldns_line);
-		long end = ftell(fp);
-		field_t f[FIELDS_MAX];
-		size_t n = split_fields(&cur, end > 0 ? (size_t)end : cur.pos, f, FIELDS_MAX);
-		if (st == LDNS_STATUS_SYNTAX_EMPTY || st == LDNS_STATUS_SYNTAX_ORIGIN)
-			continue;
-		if (st == LDNS_STATUS_OK || st == LDNS_STATUS_SYNTAX_TTL)
-			ret = check_accepted(err, errlen, source, &cur, f, n, st, rr);
-		else
-			ret = explain(err, errlen, source, &cur, f, n, st, cur_origin);
-		if (ret != FDNS_OK || st == LDNS_STATUS_SYNTAX_TTL) {
-			ldns_rr_free(rr);
-			if (ret != FDNS_OK)
-				break;
-			continue;
-		}
-		if (ldns_rr_list_rr_count(rrs) == lines_cap) {
-			lines_cap = lines_cap ? lines_cap * 2 : 256;
-			int *nl = realloc(lines, lines_cap * sizeof(*lines));
-			if (!nl) {
-				ldns_rr_free(rr);
-				ret = FDNS_ENOMEM;
-				snprintf(err, errlen, "%s: out of memory", source);
-				break;
-			}
-			lines = nl;
-		}
-		lines[ldns_rr_list_rr_count(rrs)] = n ? f[0].line : cur.line;
-		if (!ldns_rr_list_push_rr(rrs, rr)) {
-			ldns_rr_free(rr);
-			ret = FDNS_ENOMEM;
-			snprintf(err, errlen, "%s: out of memory", source);
-			break;
-		}
-	}
-	ldns_rdf_deep_free(cur_origin);
-	ldns_rdf_deep_free(prev);
 	if (ret == FDNS_OK)
-		ret = zone_check(apex, rrs, lines, source, &z->serial, err, errlen);
-	free(lines);
+		ret = read_text(&ld, &ts);
+	ldns_rdf_deep_free(ts.origin);
+	if (ret == FDNS_OK)
+		ret = zone_check(apex, ld.rrs, ld.where, source, &z->serial, err, errlen);
+	if (ret == FDNS_OK && zone_check_glue(apex, ld.rrs, ld.where, z) != FDNS_OK)
+		ret = nomem(&ld, source);
+	if (ret == FDNS_OK && !(z->source = strdup(source)))
+		ret = nomem(&ld, source);
+	free(ld.where);
+	for (size_t i = 0; i < ld.nsources; i++)
+		free(ld.sources[i]);
+	free(ld.sources);
 	if (ret != FDNS_OK) {
-		ldns_rr_list_deep_free(rrs);
+		ldns_rr_list_deep_free(ld.rrs);
 		ldns_rdf_deep_free(apex);
-		free(z);
+		zone_data_free(z);
 		return ret;
 	}
 	z->apex = apex;
-	z->rrs = rrs;
-	z->source = strdup(source);
-	if (!z->source) {
-		zone_data_free(z);
-		return FDNS_ENOMEM;
-	}
+	z->rrs = ld.rrs;
 	*out = z;
 	return FDNS_OK;
-
-fail_nomem:
-	free(z);
-	ldns_rr_list_free(rrs);
-	ldns_rdf_deep_free(apex);
-	return FDNS_ENOMEM;
-}
-
-/* Load from text[0..len), which must stay readable until this returns. */
-static int load_text(zone_data_t **out, const char *origin, const char *text, size_t len,
-                     const char *source, char *err, size_t errlen)
-{
-	*out = NULL;
-	FILE *fp = fmemopen((void *)(len ? text : "\n"), len ? len : 1, "r");
-	if (!fp) {
-		snprintf(err, errlen, "%s: %s", source, strerror(errno));
-		return FDNS_EIO;
-	}
-	/* ldns reads a character at a time; the stream is ours alone, so skip the locking. */
-	__fsetlocking(fp, FSETLOCKING_BYCALLER);
-	int ret = load_stream(out, origin, fp, len ? text : "\n", source, err, errlen);
-	fclose(fp);
-	return ret;
 }
 
 int zone_load_file(zone_data_t **out, const char *origin, const char *path, char *err,
                    size_t errlen)
 {
 	*out = NULL;
-	FILE *fp = fopen(path, "r");
 	char *text = NULL;
-	size_t len = 0, cap = 0;
-	while (fp && !ferror(fp) && !feof(fp)) {
-		if (cap - len < 4096) {
-			char *nt = realloc(text, cap = cap ? cap * 2 : 65536);
-			if (!nt) {
-				free(text);
-				fclose(fp);
-				snprintf(err, errlen, "%s: out of memory", path);
-				return FDNS_ENOMEM;
-			}
-			text = nt;
-		}
-		len += fread(text + len, 1, cap - len, fp);
-	}
-	if (!fp || ferror(fp)) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		if (fp)
-			fclose(fp);
-		free(text);
-		return FDNS_EIO;
-	}
-	fclose(fp);
-	int ret = load_text(out, origin, text, len, path, err, errlen);
+	size_t len = 0;
+	struct stat st;
+	int ret = read_file(path, false, &text, &len, &st, err, errlen);
+	if (ret == FDNS_OK)
+		ret = load_text(out, origin, text ? text : "", len, path, &st, err, errlen);
 	free(text);
 	return ret;
 }
@@ -393,30 +620,83 @@ int zone_load_file(zone_data_t **out, const char *origin, const char *path, char
 int zone_load_text(zone_data_t **out, const char *origin, const char *text, const char *source,
                    char *err, size_t errlen)
 {
-	return load_text(out, origin, text, strlen(text), source, err, errlen);
+	return load_text(out, origin, text, strlen(text), source, NULL, err, errlen);
+}
+
+int zone_make_generated(zone_data_t **out, const char *origin, const conf_zone_gen_t *gen,
+                        uint32_t serial, char *err, size_t errlen)
+{
+	static const conf_zone_gen_t defaults = {.refresh = CONF_DEFAULT_SOA_REFRESH,
+	                                         .retry = CONF_DEFAULT_SOA_RETRY,
+	                                         .expire = CONF_DEFAULT_SOA_EXPIRE,
+	                                         .minimum = CONF_DEFAULT_SOA_MINIMUM};
+	static const conf_zone_ns_t ns_default = {.name = NULL};
+	if (!gen)
+		gen = &defaults;
+	*out = NULL;
+	char source[1100];
+	snprintf(source, sizeof(source), "(generated %s zone)", origin);
+	/* Names made from the origin: lower case, absolute; "" for the root. */
+	ldns_rdf *apex = ldns_dname_new_frm_str(origin);
+	if (apex)
+		ldns_dname2canonical(apex);
+	char *apex_text = apex ? ldns_rdf2str(apex) : NULL;
+	ldns_rdf_deep_free(apex);
+	if (!apex_text) {
+		snprintf(err, errlen, "%s: invalid zone name '%s'", source, origin);
+		return FDNS_EINVAL;
+	}
+	if (strcmp(apex_text, ".") == 0)
+		apex_text[0] = '\0';
+	char ns_name[1100], rname[1100];
+	snprintf(ns_name, sizeof(ns_name), "ns.%s", apex_text);
+	snprintf(rname, sizeof(rname), "hostmaster.%s", apex_text);
+	free(apex_text);
+	const conf_zone_ns_t *ns = gen->nns ? gen->ns : &ns_default;
+	size_t nns = gen->nns ? gen->nns : 1;
+	char *text = NULL;
+	size_t size = 0;
+	FILE *fp = open_memstream(&text, &size);
+	if (!fp) {
+		snprintf(err, errlen, "%s: out of memory", source);
+		return FDNS_ENOMEM;
+	}
+	/* The SOA's own TTL is the negative TTL too, so that a negative answer is cached for
+	 * minimum (RFC 2308 5 takes the smaller of the two). The NS and glue keep 60 s. */
+	fprintf(fp, "@ %u IN SOA %s %s %u %u %u %u %u\n", gen->minimum,
+	        gen->mname   ? gen->mname
+	        : ns[0].name ? ns[0].name
+	                     : ns_name,
+	        gen->rname ? gen->rname : rname, serial, gen->refresh, gen->retry, gen->expire,
+	        gen->minimum);
+	for (size_t i = 0; i < nns; i++)
+		fprintf(fp, "@ 60 IN NS %s\n", ns[i].name ? ns[i].name : ns_name);
+	for (size_t i = 0; i < nns; i++)
+		for (size_t k = 0; k < ns[i].naddresses; k++)
+			fprintf(fp, "%s 60 IN %s %s\n", ns[i].name ? ns[i].name : ns_name,
+			        strchr(ns[i].addresses[k], ':') ? "AAAA" : "A", ns[i].addresses[k]);
+	if (fclose(fp) != 0 || !text) {
+		free(text);
+		snprintf(err, errlen, "%s: out of memory", source);
+		return FDNS_ENOMEM;
+	}
+	int ret = load_text(out, origin, text, size, source, NULL, err, errlen);
+	free(text);
+	return ret;
 }
 
 int zone_make_empty(zone_data_t **out, const char *origin, uint32_t serial, char *err,
                     size_t errlen)
 {
-	/* Short TTLs: this zone's content changes with the fleet. */
-	char name[512], text[2048];
-	snprintf(name, sizeof(name), "%s", origin);
-	size_t nl = strlen(name);
-	if (nl > 1 && name[nl - 1] == '.')
-		name[nl - 1] = '\0';
-	snprintf(text, sizeof(text),
-	         "$TTL 5\n"
-	         "@ IN SOA ns.%s. hostmaster.%s. %u 60 10 3600 5\n"
-	         "@ 60 IN NS ns.%s.\n",
-	         name, name, serial, name);
-	return zone_load_text(out, origin, text, "(generated)", err, errlen);
+	return zone_make_generated(out, origin, NULL, serial, err, errlen);
 }
 
 void zone_data_free(zone_data_t *zone)
 {
 	if (!zone)
 		return;
+	for (size_t i = 0; i < zone->nwarnings && i < ZONE_WARNINGS_MAX; i++)
+		free(zone->warnings[i]);
 	ldns_rr_list_deep_free(zone->rrs);
 	ldns_rdf_deep_free(zone->apex);
 	for (size_t i = 0; i < zone->nrotations; i++)
