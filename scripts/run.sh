@@ -4,6 +4,9 @@
 # SPDX-License-Identifier: MIT
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
+echo "run.sh: checking the Debian packages fleetdns needs (scripts/install-deps.sh)"
 "$top/scripts/install-deps.sh"
+echo "run.sh: building in $top/build (the first build takes about a minute)"
 "$top/scripts/build.sh" "$top/build"
+echo "run.sh: starting $top/build/fleetdns $* (Ctrl-C stops it)"
 exec "$top/build/fleetdns" "$@"

@@ -13,7 +13,19 @@ run_suite() {
     if ! "$top/scripts/build.sh" "$dir" "$@"; then
         echo "build failed in $dir"; failed=$((failed + 1)); status=1; return
     fi
-    (cd "$dir" && make -j"$(nproc)" check >check.out 2>&1) || status=1
+    local total
+    total=$(make -s -C "$dir" print-tests | wc -w)
+    echo "test.sh: running $total tests in $dir (log: $dir/check.out)"
+    (cd "$dir" && make -j"$(nproc)" check >check.out 2>&1) &
+    local pid=$! done_ last=-1
+    while kill -0 "$pid" 2>/dev/null; do
+        sleep 5
+        done_=$(find "$dir/tests" -name '*.trs' -newer "$dir/make.out" 2>/dev/null | wc -l)
+        if [ "$done_" != "$last" ] && [ $((SECONDS % 30)) -lt 5 ]; then
+            echo "test.sh: $dir: $done_ of $total tests done"; last=$done_
+        fi
+    done
+    wait "$pid" || status=1
     grep -E '^(PASS|FAIL|ERROR|XPASS):' "$dir/check.out" | grep -v '^PASS' || true
     local log="$dir/test-suite.log" p f e x
     if [ ! -f "$log" ]; then

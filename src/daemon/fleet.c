@@ -85,6 +85,7 @@ struct fleet {
 	board_t *board;             /* what /status shows, or NULL (no HTTP listener) */
 	uv_timer_t status_timer;    /* renders the status, at most once a second, when read */
 	bool status_dirty;          /* something /status shows changed since it was rendered */
+	uint64_t counters_seen;     /* counters_sum() at the last rendering */
 	status_counters_t counters; /* publications, for /metrics */
 	uint64_t change_ns; /* uv_hrtime() of the oldest event not yet published; 0: none */
 	time_t started;
@@ -101,6 +102,25 @@ static bool fleet_ready(const fleet_t *f)
 	return f->published_once && !f->holding;
 }
 
+/* Counters that move without anything served changing (engine events and failures,
+ * NOTIFY), summed: when the sum moved, the status is rendered again though not dirty. */
+static uint64_t counters_sum(const fleet_t *f)
+{
+	uint64_t sum = 0;
+	for (size_t i = 0; i < f->nslots; i++) {
+		engine_info_t info;
+		if (!f->slots[i]->engine)
+			continue;
+		engine_info(f->slots[i]->engine, &info);
+		sum += info.events + info.reconnects + (uint64_t)info.last_sync;
+		for (int k = 0; k < ENGINE_ERRORS; k++)
+			sum += info.errors[k];
+	}
+	xfr_notify_stats_t n;
+	xfr_notify_stats(f->xfr, &n);
+	return sum + n.sent + n.acked + n.rejected + n.send_errors;
+}
+
 /* Render the status for the board. Rendering costs time in proportion to the fleet, so it
  * happens at most once a second, and only when something changed and someone looked at the
  * board since the last time: nobody watching, no cost. Readiness goes up at once. */
@@ -108,8 +128,10 @@ static void on_status_timer(uv_timer_t *t)
 {
 	fleet_t *f = t->data;
 	board_ready_set(f->board, fleet_ready(f));
-	if (!f->status_dirty || !board_wanted(f->board))
+	uint64_t counters = counters_sum(f);
+	if ((!f->status_dirty && counters == f->counters_seen) || !board_wanted(f->board))
 		return;
+	f->counters_seen = counters;
 	json_object *st = status_new(&f->cur.conf, f->started, fleet_ready(f));
 	if (!st)
 		return;

@@ -37,10 +37,11 @@ size_t worker_answer(const worker_t *w, const snapshot_t *snap, exchange_t *x)
 		return xfr_answer_signed(snap, &q, x->peer, x->out, max);
 	/* RFC 5001: NSID, when asked for, goes last in the OPT; its room is kept first. */
 	const chaos_t *ch = w ? w->chaos : NULL;
-	max -= chaos_nsid_room(ch, &q);
+	size_t nsid = q.nsid ? chaos_nsid_room(ch, &q) : 0; /* rare: no call otherwise */
+	max -= nsid;
 	if (!q.cookie || !w || !x->peer) {
 		size_t n = respond(w, snap, &q, v, x, max);
-		return chaos_nsid_append(ch, &q, x->out, n, n);
+		return nsid ? chaos_nsid_append(ch, &q, x->out, n, n) : n;
 	}
 	/* RFC 7873 5.2: a query with a COOKIE gets a fresh server cookie in its answer. */
 	uint32_t now = (uint32_t)time(NULL);
@@ -48,5 +49,5 @@ size_t worker_answer(const worker_t *w, const snapshot_t *snap, exchange_t *x)
 	size_t n = respond(w, snap, &q, v, x, max - COOKIE_OPTION_LEN);
 	size_t m =
 	    n && q.has_opt ? cookie_append(x->out, n, &q, x->peer, w->cookie_secret, now) : n;
-	return chaos_nsid_append(ch, &q, x->out, n, m);
+	return nsid ? chaos_nsid_append(ch, &q, x->out, n, m) : m;
 }

@@ -258,7 +258,14 @@ def value(text, series):
 
 EV = f'fleetdns_engine_events_total{{engine="{e.name}"}}'
 H_COUNT = "fleetdns_event_to_answer_seconds_count"
-text = scrape_until(lambda t: value(t, EV) is not None)
+# The scrape may be a second old: take the count once two scrapes 1.5 s apart agree.
+prev = None
+for _ in range(20):
+    text = scrape_until(lambda t: value(t, EV) is not None)
+    if prev is not None and value(text, EV) == value(prev, EV):
+        break
+    prev = text
+    time.sleep(1.5)
 ev0, h0 = value(text, EV), value(text, H_COUNT)
 for _ in range(3):
     st_, body = e.api("POST", f"/containers/{w1.id}/kill?signal=SIGWINCH")
