@@ -118,6 +118,10 @@ typedef struct conf_engine {
 	char *host_address;  /* IPv4 or IPv6 literal; required with address: host */
 	char *network;       /* network whose IP is used (address: container); NULL: the first */
 	unsigned timeout_ms; /* an engine silent for this long is withdrawn (default 3000) */
+	/* Where url and tls' ca, cert and key (in that order) are in the config file, 1-based,
+	 * for messages about them; 0: not in the file (--engine, or the default engine). */
+	size_t url_line, url_column;
+	size_t tls_line[3], tls_column[3];
 } conf_engine_t;
 
 typedef struct conf_fleet {
@@ -133,6 +137,7 @@ typedef struct conf_fleet {
 	char **reverse_zones; /* served zones in which PTR records for replicas are made */
 	size_t nreverse_zones;
 	char *state_file; /* where the last SOA serials are kept across restarts, or NULL */
+	size_t state_file_line, state_file_column; /* its place in the config file, 1-based */
 } conf_fleet_t;
 
 /** An address block: addr/prefix, no bits set past the prefix. */

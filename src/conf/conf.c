@@ -77,6 +77,11 @@ void conf__index_free(struct conf_index *ix)
 	memset(ix, 0, sizeof(*ix));
 }
 
+/* The top-level keys, in the order of docs/configuration.md. */
+enum { TOP_SERVER, TOP_ZONES, TOP_ENGINES, TOP_FLEET, TOP_KEYS, TOP_HTTP, TOP_LOG };
+static const char *const top_keys[] = {"server", "zones", "engines", "fleet",
+                                       "keys",   "http",  "log"};
+
 static int parse_root(struct build *b, const yaml_node_t *root)
 {
 	int rc;
@@ -90,29 +95,36 @@ static int parse_root(struct build *b, const yaml_node_t *root)
 	rc = conf__mapping_check(b, root, "top level");
 	for (yaml_node_pair_t *p = root->data.mapping.pairs.start;
 	     rc == 0 && p < root->data.mapping.pairs.top; p++)
-		if (strcmp(conf__node_text(conf__node_get(b, p->key)), "keys") == 0)
+		if (strcmp(conf__node_text(conf__node_get(b, p->key)), top_keys[TOP_KEYS]) == 0)
 			rc = conf__keys_parse(b, conf__node_get(b, p->value));
 	for (yaml_node_pair_t *p = root->data.mapping.pairs.start;
 	     rc == 0 && p < root->data.mapping.pairs.top; p++) {
 		const yaml_node_t *key = conf__node_get(b, p->key);
 		const yaml_node_t *val = conf__node_get(b, p->value);
-		if (strcmp(conf__node_text(key), "server") == 0)
+		switch (conf__key_find(conf__node_text(key), top_keys, CONF_NKEYS(top_keys))) {
+		case TOP_SERVER:
 			rc = conf__server_parse(b, val);
-		else if (strcmp(conf__node_text(key), "zones") == 0)
+			break;
+		case TOP_ZONES:
 			rc = conf__zones_parse(b, val);
-		else if (strcmp(conf__node_text(key), "engines") == 0)
+			break;
+		case TOP_ENGINES:
 			rc = conf__engines_parse(b, val);
-		else if (strcmp(conf__node_text(key), "fleet") == 0)
+			break;
+		case TOP_FLEET:
 			rc = conf__fleet_parse(b, val);
-		else if (strcmp(conf__node_text(key), "http") == 0)
+			break;
+		case TOP_KEYS:
+			break; /* parsed first */
+		case TOP_HTTP:
 			rc = conf__http_parse(b, val);
-		else if (strcmp(conf__node_text(key), "log") == 0)
+			break;
+		case TOP_LOG:
 			rc = conf__log_parse(b, val);
-		else if (strcmp(conf__node_text(key), "keys") == 0)
-			continue; /* parsed first */
-		else
-			rc = conf__fail_at(b, key, "unknown top-level key '%s'",
-			                   conf__node_text(key));
+			break;
+		default:
+			rc = conf__fail_unknown(b, key, NULL, top_keys, CONF_NKEYS(top_keys));
+		}
 	}
 	return rc;
 }

@@ -99,6 +99,25 @@ const char *conf__shown(const char *text, char *buf, size_t len);
 int conf__fail_type_shown(struct build *b, const yaml_node_t *node, const char *what,
                           const char *want);
 
+/* Known keys (yaml_util.c). Each parser lists the keys of its mapping once, in a static array
+ * next to it, looks names up in it and reports the others with conf__fail_unknown. */
+#define CONF_NKEYS(array) (sizeof(array) / sizeof((array)[0]))
+/* The position of name in known[0..n), or n. */
+size_t conf__key_find(const char *name, const char *const *known, size_t n);
+/* The known key typed is most likely a typo of: the closest by Damerau-Levenshtein distance
+ * (restricted: adjacent swaps count one), if that is at most 2, or 1 when either is 4
+ * characters or shorter; the first of those at the same distance. NULL: none is close. */
+const char *conf__key_suggest(const char *typed, const char *const *known, size_t n);
+/* "unknown key 'KEY' in SECTION", or "unknown top-level key 'KEY'" when section is NULL,
+ * followed by " (did you mean 'NEAR'?)" when conf__key_suggest finds one. section is
+ * written as it is ("'server'", "engine"). Returns FDNS_EINVAL. */
+int conf__fail_unknown(struct build *b, const yaml_node_t *key, const char *section,
+                       const char *const *known, size_t n);
+/* The same, with the key shown through conf__shown (where a secret may be mistyped as a
+ * key: keys:, notify:, allow-transfer:). */
+int conf__fail_unknown_shown(struct build *b, const yaml_node_t *key, const char *section,
+                             const char *const *known, size_t n);
+
 /* YAML node helpers (yaml_util.c). */
 const char *conf__node_text(const yaml_node_t *node); /* scalar nodes only */
 bool conf__node_is_null(const yaml_node_t *node);     /* plain "", "~" or "null" */
@@ -135,7 +154,10 @@ int conf__cidr_parse(const char *text, struct sockaddr_storage *ss, unsigned *pr
 bool conf__cidr_host_bits(const struct sockaddr_storage *ss, unsigned prefix);
 
 /* server: user, group, pidfile, identity, version, nsid, and the log: section
- * (process.c). conf__process_key_parse returns 1 when key is none of its keys. */
+ * (process.c). conf__process_key_parse returns 1 when key is none of its keys, which are
+ * conf__process_keys (for the list of server's keys). */
+#define CONF_PROCESS_NKEYS 6
+extern const char *const conf__process_keys[CONF_PROCESS_NKEYS];
 int conf__process_key_parse(struct build *b, const yaml_node_t *key, const yaml_node_t *val);
 int conf__log_parse(struct build *b, const yaml_node_t *node);
 /* error, warning, info or debug (server: log-level:, log: level:; server.c). */

@@ -181,21 +181,20 @@ static int parse_tls(struct build *b, const yaml_node_t *node, conf_engine_t *e)
 
 	for (yaml_node_pair_t *p = node->data.mapping.pairs.start;
 	     rc == 0 && p < node->data.mapping.pairs.top; p++) {
-		const char *name = conf__node_text(conf__node_get(b, p->key));
-		size_t k;
-		for (k = 0; k < 3 && strcmp(name, keys[k]) != 0; k++)
-			;
+		size_t k = conf__key_find(conf__node_text(conf__node_get(b, p->key)), keys, 3);
 		if (k == 3)
-			return conf__fail_at(b, conf__node_get(b, p->key),
-			                     "unknown key '%s' in 'tls'", name);
+			return conf__fail_unknown(b, conf__node_get(b, p->key), "'tls'", keys, 3);
 		vals[k] = conf__node_get(b, p->value);
 	}
 	for (size_t k = 0; rc == 0 && k < 3; k++)
 		if (vals[k] == NULL)
 			return conf__fail_at(b, node, "'tls' needs ca, cert and key (no '%s')",
 			                     keys[k]);
-	for (size_t k = 0; rc == 0 && k < 3; k++)
+	for (size_t k = 0; rc == 0 && k < 3; k++) {
 		rc = conf__file_parse(b, vals[k], keys[k], outs[k]);
+		e->tls_line[k] = vals[k]->start_mark.line + 1;
+		e->tls_column[k] = vals[k]->start_mark.column + 1;
+	}
 	return rc;
 }
 
@@ -266,13 +265,11 @@ static int parse_engine(struct build *b, const yaml_node_t *node)
 	rc = conf__mapping_check(b, node, "engine");
 	for (yaml_node_pair_t *p = node->data.mapping.pairs.start;
 	     rc == 0 && p < node->data.mapping.pairs.top; p++) {
-		const char *name = conf__node_text(conf__node_get(b, p->key));
-		size_t k;
-		for (k = 0; k < E_NKEYS && strcmp(name, engine_keys[k]) != 0; k++)
-			;
+		size_t k = conf__key_find(conf__node_text(conf__node_get(b, p->key)), engine_keys,
+		                          E_NKEYS);
 		if (k == E_NKEYS)
-			return conf__fail_at(b, conf__node_get(b, p->key),
-			                     "unknown key '%s' in engine", name);
+			return conf__fail_unknown(b, conf__node_get(b, p->key), "engine",
+			                          engine_keys, E_NKEYS);
 		v[k] = conf__node_get(b, p->value);
 	}
 	if (rc != 0)
@@ -312,6 +309,8 @@ static int parse_engine(struct build *b, const yaml_node_t *node)
 		goto fail;
 	}
 	e.url = strdup(conf__node_text(v[E_URL]));
+	e.url_line = v[E_URL]->start_mark.line + 1;
+	e.url_column = v[E_URL]->start_mark.column + 1;
 	rc = e.url ? parse_engine_options(b, v, scheme, &e) : FDNS_ENOMEM;
 	if (rc == 0)
 		return engine_add(b, &e, v[E_NAME]->start_mark.line + 1);

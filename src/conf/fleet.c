@@ -149,6 +149,36 @@ static const struct fleet_bool_key {
     {"swarm-labels", offsetof(conf_fleet_t, swarm_labels)},
 };
 
+/* The keys that are neither integers nor switches. */
+enum { F_UNHEALTHY, F_ZONE, F_REVERSE_ZONES, F_STATE_FILE };
+static const char *const fleet_other_keys[] = {"unhealthy", "zone", "reverse-zones", "state-file"};
+
+static int fail_unknown_fleet_key(struct build *b, const yaml_node_t *key)
+{
+	const char *known[CONF_NKEYS(fleet_uint_keys) + CONF_NKEYS(fleet_bool_keys) +
+	                  CONF_NKEYS(fleet_other_keys)];
+	size_t n = 0;
+
+	for (size_t i = 0; i < CONF_NKEYS(fleet_uint_keys); i++)
+		known[n++] = fleet_uint_keys[i].name;
+	for (size_t i = 0; i < CONF_NKEYS(fleet_bool_keys); i++)
+		known[n++] = fleet_bool_keys[i].name;
+	for (size_t i = 0; i < CONF_NKEYS(fleet_other_keys); i++)
+		known[n++] = fleet_other_keys[i];
+	return conf__fail_unknown(b, key, "'fleet'", known, n);
+}
+
+static int parse_state_file(struct build *b, const yaml_node_t *val)
+{
+	conf_fleet_t *fleet = &b->conf.fleet;
+
+	if (conf__node_is_null(val))
+		return 0;
+	fleet->state_file_line = val->start_mark.line + 1;
+	fleet->state_file_column = val->start_mark.column + 1;
+	return conf__file_parse(b, val, "state-file", &fleet->state_file);
+}
+
 static int parse_fleet_key(struct build *b, const yaml_node_t *key, const yaml_node_t *val)
 {
 	conf_fleet_t *fleet = &b->conf.fleet;
@@ -166,19 +196,20 @@ static int parse_fleet_key(struct build *b, const yaml_node_t *key, const yaml_n
 			return conf__bool_parse(b, val, k->name,
 			                        (bool *)((char *)fleet + k->offset));
 	}
-	if (strcmp(name, "unhealthy") == 0)
+	switch (conf__key_find(name, fleet_other_keys, CONF_NKEYS(fleet_other_keys))) {
+	case F_UNHEALTHY:
 		return parse_unhealthy(b, val);
-	if (strcmp(name, "zone") == 0)
+	case F_ZONE:
 		return conf__node_is_null(val)
 		           ? 0
 		           : parse_zone_ref(b, val, "zone", &fleet->zone, &b->fleet_zone_ref);
-	if (strcmp(name, "reverse-zones") == 0)
+	case F_REVERSE_ZONES:
 		return parse_reverse_zones(b, val);
-	if (strcmp(name, "state-file") == 0)
-		return conf__node_is_null(val)
-		           ? 0
-		           : conf__file_parse(b, val, "state-file", &fleet->state_file);
-	return conf__fail_at(b, key, "unknown key '%s' in 'fleet'", name);
+	case F_STATE_FILE:
+		return parse_state_file(b, val);
+	default:
+		return fail_unknown_fleet_key(b, key);
+	}
 }
 
 int conf__fleet_parse(struct build *b, const yaml_node_t *node)

@@ -63,6 +63,9 @@ static int control_socket_parse(struct build *b, const yaml_node_t *val)
 	return rc;
 }
 
+enum { H_LISTEN, H_CONTROL_SOCKET };
+static const char *const http_keys[] = {"listen", "control-socket"};
+
 int conf__http_parse(struct build *b, const yaml_node_t *node)
 {
 	if (conf__node_is_null(node))
@@ -71,13 +74,16 @@ int conf__http_parse(struct build *b, const yaml_node_t *node)
 	for (yaml_node_pair_t *p = node->data.mapping.pairs.start;
 	     rc == 0 && p < node->data.mapping.pairs.top; p++) {
 		const yaml_node_t *key = conf__node_get(b, p->key);
-		if (strcmp(conf__node_text(key), "listen") == 0)
+		switch (conf__key_find(conf__node_text(key), http_keys, CONF_NKEYS(http_keys))) {
+		case H_LISTEN:
 			rc = parse_listen(b, conf__node_get(b, p->value));
-		else if (strcmp(conf__node_text(key), "control-socket") == 0)
+			break;
+		case H_CONTROL_SOCKET:
 			rc = control_socket_parse(b, conf__node_get(b, p->value));
-		else
-			rc = conf__fail_at(b, key, "unknown key '%s' in 'http'",
-			                   conf__node_text(key));
+			break;
+		default:
+			rc = conf__fail_unknown(b, key, "'http'", http_keys, CONF_NKEYS(http_keys));
+		}
 	}
 	return rc;
 }

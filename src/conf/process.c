@@ -82,27 +82,33 @@ static int nsid_parse(struct build *b, const yaml_node_t *val)
 	return 0;
 }
 
+enum { P_USER, P_GROUP, P_PIDFILE, P_IDENTITY, P_VERSION, P_NSID };
+const char *const conf__process_keys[CONF_PROCESS_NKEYS] = {
+    "user", "group", "pidfile", "identity", "version", "nsid",
+};
+
 int conf__process_key_parse(struct build *b, const yaml_node_t *key, const yaml_node_t *val)
 {
 	conf_process_t *p = &b->conf.process;
-	const char *name = conf__node_text(key);
 
-	if (strcmp(name, "user") == 0)
+	switch (conf__key_find(conf__node_text(key), conf__process_keys, CONF_PROCESS_NKEYS)) {
+	case P_USER:
 		return text_parse(b, val, "user", 255, false, &p->user);
-	if (strcmp(name, "group") == 0)
+	case P_GROUP:
 		return text_parse(b, val, "group", 255, false, &p->group);
-	if (strcmp(name, "pidfile") == 0) {
+	case P_PIDFILE:
 		free(p->pidfile);
 		p->pidfile = NULL;
 		return conf__file_parse(b, val, "pidfile", &p->pidfile);
-	}
-	if (strcmp(name, "identity") == 0)
+	case P_IDENTITY:
 		return text_parse(b, val, "identity", CHAOS_TEXT_MAX, true, &p->identity);
-	if (strcmp(name, "version") == 0)
+	case P_VERSION:
 		return text_parse(b, val, "version", CHAOS_TEXT_MAX, true, &p->version);
-	if (strcmp(name, "nsid") == 0)
+	case P_NSID:
 		return nsid_parse(b, val);
-	return 1;
+	default:
+		return 1;
+	}
 }
 
 static int choice_parse(struct build *b, const yaml_node_t *val, const char *what,
@@ -116,6 +122,9 @@ static int choice_parse(struct build *b, const yaml_node_t *val, const char *wha
 	}
 	return conf__fail_type(b, val, what, want);
 }
+
+enum { L_TARGET, L_FORMAT, L_LEVEL };
+static const char *const log_keys[] = {"target", "format", "level"};
 
 int conf__log_parse(struct build *b, const yaml_node_t *node)
 {
@@ -131,18 +140,21 @@ int conf__log_parse(struct build *b, const yaml_node_t *node)
 	     rc == 0 && pair < node->data.mapping.pairs.top; pair++) {
 		const yaml_node_t *key = conf__node_get(b, pair->key);
 		const yaml_node_t *val = conf__node_get(b, pair->value);
-		const char *name = conf__node_text(key);
-		if (strcmp(name, "target") == 0) {
+		switch (conf__key_find(conf__node_text(key), log_keys, CONF_NKEYS(log_keys))) {
+		case L_TARGET:
 			rc = choice_parse(b, val, "target", targets, 3, "stderr, syslog or journal",
 			                  &v);
 			p->log_target = (enum conf_log_target)v;
-		} else if (strcmp(name, "format") == 0) {
+			break;
+		case L_FORMAT:
 			rc = choice_parse(b, val, "format", formats, 2, "text or json", &v);
 			p->log_format = (enum conf_log_format)v;
-		} else if (strcmp(name, "level") == 0) {
+			break;
+		case L_LEVEL:
 			rc = conf__log_level_parse(b, val);
-		} else {
-			rc = conf__fail_at(b, key, "unknown key '%s' in 'log'", name);
+			break;
+		default:
+			rc = conf__fail_unknown(b, key, "'log'", log_keys, CONF_NKEYS(log_keys));
 		}
 	}
 	return rc;

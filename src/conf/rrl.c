@@ -59,11 +59,27 @@ static int parse_exempt(struct build *b, conf_rrl_t *rrl, const yaml_node_t *val
 	return 0;
 }
 
+/* The keys that are not integers (rrl_keys). */
+enum { R_EXEMPT };
+static const char *const rrl_other_keys[] = {"exempt"};
+
+static int fail_unknown_rrl_key(struct build *b, const yaml_node_t *key)
+{
+	const char *known[CONF_NKEYS(rrl_keys) + CONF_NKEYS(rrl_other_keys)];
+	size_t n = 0;
+
+	for (size_t i = 0; i < CONF_NKEYS(rrl_keys); i++)
+		known[n++] = rrl_keys[i].name;
+	for (size_t i = 0; i < CONF_NKEYS(rrl_other_keys); i++)
+		known[n++] = rrl_other_keys[i];
+	return conf__fail_unknown(b, key, "'rate-limit'", known, n);
+}
+
 static int parse_key(struct build *b, const yaml_node_t *key, const yaml_node_t *val)
 {
 	conf_rrl_t *rrl = &b->conf.rrl;
 	const char *name = conf__node_text(key);
-	if (strcmp(name, "exempt") == 0)
+	if (conf__key_find(name, rrl_other_keys, CONF_NKEYS(rrl_other_keys)) == R_EXEMPT)
 		return parse_exempt(b, rrl, val);
 	for (size_t i = 0; i < sizeof(rrl_keys) / sizeof(rrl_keys[0]); i++) {
 		const struct rrl_uint_key *k = &rrl_keys[i];
@@ -71,7 +87,7 @@ static int parse_key(struct build *b, const yaml_node_t *key, const yaml_node_t 
 			return conf__uint_parse(b, val, k->name, k->min, k->max,
 			                        (unsigned *)((char *)rrl + k->offset));
 	}
-	return conf__fail_at(b, key, "unknown key '%s' in 'rate-limit'", name);
+	return fail_unknown_rrl_key(b, key);
 }
 
 int conf__rrl_parse(struct build *b, const yaml_node_t *node)

@@ -210,16 +210,38 @@ static const struct uint_key {
     {"tcp-max-queries", offsetof(conf_t, tcp_max_queries), 0, 100000000},
 };
 
+/* The keys that are not integers (uint_keys) or the process's (conf__process_keys). */
+enum { S_LISTEN, S_LOG_LEVEL, S_RATE_LIMIT };
+static const char *const server_keys[] = {"listen", "log-level", "rate-limit"};
+
+static int fail_unknown_server_key(struct build *b, const yaml_node_t *key)
+{
+	const char *known[CONF_NKEYS(server_keys) + CONF_PROCESS_NKEYS + CONF_NKEYS(uint_keys)];
+	size_t n = 0;
+
+	for (size_t i = 0; i < CONF_NKEYS(server_keys); i++)
+		known[n++] = server_keys[i];
+	for (size_t i = 0; i < CONF_NKEYS(uint_keys); i++)
+		known[n++] = uint_keys[i].name;
+	for (size_t i = 0; i < CONF_PROCESS_NKEYS; i++)
+		known[n++] = conf__process_keys[i];
+	return conf__fail_unknown(b, key, "'server'", known, n);
+}
+
 static int parse_server_key(struct build *b, const yaml_node_t *key, const yaml_node_t *val)
 {
 	const char *name = conf__node_text(key);
 
-	if (strcmp(name, "listen") == 0)
+	switch (conf__key_find(name, server_keys, CONF_NKEYS(server_keys))) {
+	case S_LISTEN:
 		return parse_listen(b, val);
-	if (strcmp(name, "log-level") == 0)
+	case S_LOG_LEVEL:
 		return conf__log_level_parse(b, val);
-	if (strcmp(name, "rate-limit") == 0)
+	case S_RATE_LIMIT:
 		return conf__rrl_parse(b, val);
+	default:
+		break;
+	}
 	int rc = conf__process_key_parse(b, key, val);
 	if (rc != 1)
 		return rc;
@@ -229,7 +251,7 @@ static int parse_server_key(struct build *b, const yaml_node_t *key, const yaml_
 			return conf__uint_parse(b, val, k->name, k->min, k->max,
 			                        (unsigned *)((char *)&b->conf + k->offset));
 	}
-	return conf__fail_at(b, key, "unknown key '%s' in 'server'", name);
+	return fail_unknown_server_key(b, key);
 }
 
 int conf__server_parse(struct build *b, const yaml_node_t *node)

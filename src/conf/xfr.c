@@ -135,6 +135,9 @@ static int key_add(struct build *b, const char *name, char *canon, const char *a
 	return 0;
 }
 
+enum { K_NAME, K_ALGORITHM, K_SECRET };
+static const char *const key_keys[] = {"name", "algorithm", "secret"};
+
 /* One entry of keys:. Of what it holds, only a valid key name is ever repeated in a message
  * (conf__shown): not the secret, and not whatever else may be a secret in the wrong place. */
 static int parse_key(struct build *b, const yaml_node_t *node)
@@ -150,16 +153,20 @@ static int parse_key(struct build *b, const yaml_node_t *node)
 	for (yaml_node_pair_t *p = node->data.mapping.pairs.start;
 	     rc == 0 && p < node->data.mapping.pairs.top; p++) {
 		const yaml_node_t *key = conf__node_get(b, p->key);
-		const char *text = conf__node_text(key);
-		if (strcmp(text, "name") == 0)
+		switch (conf__key_find(conf__node_text(key), key_keys, CONF_NKEYS(key_keys))) {
+		case K_NAME:
 			name = conf__node_get(b, p->value);
-		else if (strcmp(text, "algorithm") == 0)
+			break;
+		case K_ALGORITHM:
 			alg = conf__node_get(b, p->value);
-		else if (strcmp(text, "secret") == 0)
+			break;
+		case K_SECRET:
 			secret = conf__node_get(b, p->value);
-		else
-			return conf__fail_at(b, key, "unknown key %s in key",
-			                     conf__shown(text, buf, sizeof(buf)));
+			break;
+		default:
+			return conf__fail_unknown_shown(b, key, "key", key_keys,
+			                                CONF_NKEYS(key_keys));
+		}
 	}
 	if (rc != 0)
 		return rc;
@@ -247,12 +254,13 @@ static int target_parse(const char *text, struct sockaddr_storage *ss, socklen_t
 	return conf_addr_parse(buf, ss, len);
 }
 
+enum { T_ADDRESS, T_KEY };
+static const char *const entry_keys[] = {"address", "key"};
+
 /* An entry: "ADDRESS" or { address: ADDRESS, key: NAME }. */
 static int entry_parse(struct build *b, const yaml_node_t *node, const char *what,
                        const yaml_node_t **addr, char **key)
 {
-	char buf[CONF_SHOWN_MAX];
-
 	*addr = node;
 	*key = NULL;
 	if (node->type == YAML_SCALAR_NODE && !conf__node_is_null(node))
@@ -265,14 +273,17 @@ static int entry_parse(struct build *b, const yaml_node_t *node, const char *wha
 	for (yaml_node_pair_t *p = node->data.mapping.pairs.start;
 	     rc == 0 && p < node->data.mapping.pairs.top; p++) {
 		const yaml_node_t *k = conf__node_get(b, p->key);
-		if (strcmp(conf__node_text(k), "address") == 0)
+		switch (conf__key_find(conf__node_text(k), entry_keys, CONF_NKEYS(entry_keys))) {
+		case T_ADDRESS:
 			*addr = conf__node_get(b, p->value);
-		else if (strcmp(conf__node_text(k), "key") == 0)
+			break;
+		case T_KEY:
 			keyval = conf__node_get(b, p->value);
-		else
-			return conf__fail_at(b, k, "unknown key %s in %s",
-			                     conf__shown(conf__node_text(k), buf, sizeof(buf)),
-			                     what);
+			break;
+		default:
+			return conf__fail_unknown_shown(b, k, what, entry_keys,
+			                                CONF_NKEYS(entry_keys));
+		}
 	}
 	if (rc != 0)
 		return rc;

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* yaml_util.c -- reading typed values out of libyaml nodes, and the FILE:LINE:COLUMN messages
- * every config error carries. */
+/* yaml_util.c -- reading typed values out of libyaml nodes, the FILE:LINE:COLUMN messages
+ * every config error carries, and the "did you mean" of unknown keys. */
 #include "config.h"
 
 #include "conf/conf_internal.h"
 #include "fleetdns/error.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,6 +128,100 @@ int conf__fail_type_shown(struct build *b, const yaml_node_t *node, const char *
 		return conf__fail_type(b, node, what, want);
 	return conf__fail_at(b, node, "'%s' must be %s (got %s)", what, want,
 	                     conf__shown(conf__node_text(node), buf, sizeof(buf)));
+}
+
+size_t conf__key_find(const char *name, const char *const *known, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && strcmp(name, known[i]) != 0)
+		i++;
+	return i;
+}
+
+/* Longest key compared; longer text is no typo of a key (the longest is 18 characters). */
+#define SUGGEST_LEN_MAX 64
+
+/* The Damerau-Levenshtein distance of a and b in its restricted form (optimal string
+ * alignment): insertions, deletions, substitutions and swaps of two neighbours count one
+ * each, and no part is edited twice. That is what typos are made of; the unrestricted form
+ * differs only on edits of edits ("ca" to "abc"), which no suggestion needs. SIZE_MAX when
+ * either is longer than SUGGEST_LEN_MAX. */
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	size_t rows[3][SUGGEST_LEN_MAX + 1];
+	size_t *back2 = rows[0], *back = rows[1], *cur = rows[2];
+
+	if (la > SUGGEST_LEN_MAX || lb > SUGGEST_LEN_MAX)
+		return SIZE_MAX;
+	for (size_t j = 0; j <= lb; j++)
+		back[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		cur[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+			size_t d = back[j - 1] + cost;
+			if (back[j] + 1 < d)
+				d = back[j] + 1;
+			if (cur[j - 1] + 1 < d)
+				d = cur[j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    back2[j - 2] + 1 < d)
+				d = back2[j - 2] + 1;
+			cur[j] = d;
+		}
+		size_t *spare = back2;
+		back2 = back;
+		back = cur;
+		cur = spare;
+	}
+	return back[lb];
+}
+
+const char *conf__key_suggest(const char *typed, const char *const *known, size_t n)
+{
+	size_t best = n, best_distance = SIZE_MAX, typed_len = strlen(typed);
+
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(known[i]);
+		/* Two edits turn most short words into others: 'ca' into 'ns'. */
+		size_t limit = typed_len <= 4 || len <= 4 ? 1 : 2;
+		size_t d = edit_distance(typed, known[i]);
+		if (d > 0 && d <= limit && d < best_distance) {
+			best = i;
+			best_distance = d;
+		}
+	}
+	return best < n ? known[best] : NULL;
+}
+
+static int fail_unknown(struct build *b, const yaml_node_t *key, const char *section,
+                        const char *const *known, size_t n, bool shown)
+{
+	const char *text = conf__node_text(key), *near = conf__key_suggest(text, known, n);
+	char buf[CONF_SHOWN_MAX], hint[SUGGEST_LEN_MAX + 24] = "";
+
+	if (near != NULL)
+		snprintf(hint, sizeof(hint), " (did you mean '%s'?)", near);
+	if (section == NULL)
+		return conf__fail_at(b, key, "unknown top-level key '%s'%s", text, hint);
+	if (shown)
+		return conf__fail_at(b, key, "unknown key %s in %s%s",
+		                     conf__shown(text, buf, sizeof(buf)), section, hint);
+	return conf__fail_at(b, key, "unknown key '%s' in %s%s", text, section, hint);
+}
+
+int conf__fail_unknown(struct build *b, const yaml_node_t *key, const char *section,
+                       const char *const *known, size_t n)
+{
+	return fail_unknown(b, key, section, known, n, false);
+}
+
+int conf__fail_unknown_shown(struct build *b, const yaml_node_t *key, const char *section,
+                             const char *const *known, size_t n)
+{
+	return fail_unknown(b, key, section, known, n, true);
 }
 
 int conf__mapping_check(struct build *b, const yaml_node_t *node, const char *what)

@@ -158,9 +158,13 @@ static int rname_parse(struct build *b, const yaml_node_t *val, char **out)
 	return 0;
 }
 
+/* soa: keys; the last four are the timers, in the order of values[] in soa_parse. */
+enum { SOA_MNAME, SOA_RNAME, SOA_TIMERS };
+static const char *const soa_keys[] = {"mname", "rname", "refresh", "retry", "expire", "minimum"};
+
 static int soa_parse(struct build *b, conf_zone_gen_t *gen, const yaml_node_t *node)
 {
-	static const char *const timers[] = {"refresh", "retry", "expire", "minimum"};
+	const char *const *timers = soa_keys + SOA_TIMERS;
 	unsigned *const values[] = {&gen->refresh, &gen->retry, &gen->expire, &gen->minimum};
 	const yaml_node_t *given[4] = {NULL, NULL, NULL, NULL};
 	int rc = conf__mapping_check(b, node, "soa");
@@ -169,19 +173,17 @@ static int soa_parse(struct build *b, conf_zone_gen_t *gen, const yaml_node_t *n
 	     rc == 0 && p < node->data.mapping.pairs.top; p++) {
 		const yaml_node_t *key = conf__node_get(b, p->key);
 		const yaml_node_t *val = conf__node_get(b, p->value);
-		const char *name = conf__node_text(key);
-		size_t t = 0;
-		while (t < 4 && strcmp(name, timers[t]) != 0)
-			t++;
-		if (strcmp(name, "mname") == 0)
+		size_t k = conf__key_find(conf__node_text(key), soa_keys, CONF_NKEYS(soa_keys));
+		size_t t = k >= SOA_TIMERS ? k - SOA_TIMERS : 4; /* 4: not a timer (or unknown) */
+		if (k == SOA_MNAME)
 			rc = host_name_parse(b, val, "mname", &gen->mname);
-		else if (strcmp(name, "rname") == 0)
+		else if (k == SOA_RNAME)
 			rc = rname_parse(b, val, &gen->rname);
 		else if (t < 4)
 			rc = conf__uint_parse(b, val, timers[t], t == 3 ? 0 : 1,
 			                      t == 3 ? SOA_MINIMUM_MAX : SOA_TIMER_MAX, values[t]);
 		else
-			rc = conf__fail_at(b, key, "unknown key '%s' in soa", name);
+			rc = conf__fail_unknown(b, key, "soa", soa_keys, CONF_NKEYS(soa_keys));
 		if (t < 4)
 			given[t] = val;
 	}
@@ -236,6 +238,9 @@ static int address_parse(struct build *b, conf_zone_ns_t *ns, const char *name,
 	return 0;
 }
 
+enum { NS_NAME, NS_ADDRESSES };
+static const char *const ns_keys[] = {"name", "addresses"};
+
 /* One ns: entry, NAME or {name: NAME, addresses: [ADDRESS...]}, appended to gen->ns. */
 static int ns_parse(struct build *b, conf_zone_t *zone, const char *origin, const yaml_node_t *item)
 {
@@ -250,13 +255,14 @@ static int ns_parse(struct build *b, conf_zone_t *zone, const char *origin, cons
 		for (yaml_node_pair_t *p = item->data.mapping.pairs.start;
 		     rc == 0 && p < item->data.mapping.pairs.top; p++) {
 			const yaml_node_t *key = conf__node_get(b, p->key);
-			if (strcmp(conf__node_text(key), "name") == 0)
+			size_t k =
+			    conf__key_find(conf__node_text(key), ns_keys, CONF_NKEYS(ns_keys));
+			if (k == NS_NAME)
 				name = conf__node_get(b, p->value);
-			else if (strcmp(conf__node_text(key), "addresses") == 0)
+			else if (k == NS_ADDRESSES)
 				addresses = conf__node_get(b, p->value);
 			else
-				rc = conf__fail_at(b, key, "unknown key '%s' in ns",
-				                   conf__node_text(key));
+				rc = conf__fail_unknown(b, key, "ns", ns_keys, CONF_NKEYS(ns_keys));
 		}
 		if (rc == 0 && name == NULL)
 			rc = conf__fail_at(b, item, "name server has no 'name'");
@@ -313,6 +319,9 @@ static int ns_list_parse(struct build *b, conf_zone_t *zone, const char *origin,
 	return rc;
 }
 
+enum { Z_NAME, Z_FILE, Z_ALLOW_TRANSFER, Z_NOTIFY, Z_SOA, Z_NS };
+static const char *const zone_keys[] = {"name", "file", "allow-transfer", "notify", "soa", "ns"};
+
 static int parse_zone(struct build *b, const yaml_node_t *node)
 {
 	const yaml_node_t *name = NULL, *file = NULL, *xfr_keys[2] = {NULL, NULL};
@@ -330,23 +339,20 @@ static int parse_zone(struct build *b, const yaml_node_t *node)
 	for (yaml_node_pair_t *p = node->data.mapping.pairs.start;
 	     rc == 0 && p < node->data.mapping.pairs.top; p++) {
 		const yaml_node_t *key = conf__node_get(b, p->key);
-		if (strcmp(conf__node_text(key), "name") == 0)
+		size_t k = conf__key_find(conf__node_text(key), zone_keys, CONF_NKEYS(zone_keys));
+		if (k == Z_NAME) {
 			name = conf__node_get(b, p->value);
-		else if (strcmp(conf__node_text(key), "file") == 0)
+		} else if (k == Z_FILE) {
 			file = conf__node_get(b, p->value);
-		else if (strcmp(conf__node_text(key), "notify") == 0 ||
-		         strcmp(conf__node_text(key), "allow-transfer") == 0) {
-			int k = strcmp(conf__node_text(key), "notify") == 0;
-			xfr_keys[k] = key;
-			xfr_vals[k] = conf__node_get(b, p->value);
-		} else if (strcmp(conf__node_text(key), "soa") == 0 ||
-		           strcmp(conf__node_text(key), "ns") == 0) {
-			int k = strcmp(conf__node_text(key), "ns") == 0;
-			gen_keys[k] = key;
-			gen_vals[k] = conf__node_get(b, p->value);
-		} else
-			return conf__fail_at(b, key, "unknown key '%s' in zone",
-			                     conf__node_text(key));
+		} else if (k == Z_ALLOW_TRANSFER || k == Z_NOTIFY) {
+			xfr_keys[k - Z_ALLOW_TRANSFER] = key;
+			xfr_vals[k - Z_ALLOW_TRANSFER] = conf__node_get(b, p->value);
+		} else if (k == Z_SOA || k == Z_NS) {
+			gen_keys[k - Z_SOA] = key;
+			gen_vals[k - Z_SOA] = conf__node_get(b, p->value);
+		} else {
+			return conf__fail_unknown(b, key, "zone", zone_keys, CONF_NKEYS(zone_keys));
+		}
 	}
 	if (rc != 0)
 		return rc;

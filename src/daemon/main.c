@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "daemon/check.h"
 #include "daemon/fleet.h"
 #include "daemon/load.h"
 #include "daemon/notify.h"
@@ -237,11 +238,14 @@ int main(int argc, char **argv)
 	if (privileges_resolve(&priv, &first.conf.process, err, sizeof(err)) < 0)
 		return fail(&d, &first, err, 1);
 	if (d.cmdline.check_only) {
-		printf("fleetdns: configuration OK: %zu zones, %zu names\n",
-		       snapshot_zone_count(first.snap), snapshot_name_count(first.snap));
+		/* What only a running server would otherwise find: TLS files, sockets, folders. */
+		bool checked = check_run(&first, stderr) == 0;
+		if (checked)
+			printf("fleetdns: configuration OK: %zu zones, %zu names\n",
+			       snapshot_zone_count(first.snap), snapshot_name_count(first.snap));
 		daemon_loaded_free(&first);
 		conf_cmdline_free(&d.cmdline);
-		return 0;
+		return checked ? 0 : 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
 	process_limits_set();

@@ -100,7 +100,8 @@ static void test_refused(void)
 	    {"log:\n  target: file\n", "2:11: 'target' must be stderr, syslog or journal (got "
 	                               "'file')"},
 	    {"log:\n  format: xml\n", "2:11: 'format' must be text or json (got 'xml')"},
-	    {"log:\n  levels: info\n", "2:3: unknown key 'levels' in 'log'"},
+	    {"log:\n  levels: info\n",
+	     "2:3: unknown key 'levels' in 'log' (did you mean 'level'?)"},
 	    {"log:\n  level: loud\n", "2:10: 'log-level' must be error, warning, info or debug "
 	                                "(got 'loud')"},
 	    {"log: [a]\n", "1:6: 'log' must be a mapping (got a list)"},
