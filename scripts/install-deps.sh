@@ -10,7 +10,7 @@ build=(build-essential autoconf automake libtool pkg-config
 # Test peers and tools: real dig/kdig/mdig, Knot/NSD/BIND/Unbound, dnspython, clang for
 # the libFuzzer harness, dnsperf for benchmarks, Docker Engine for fleet tests; systemd for
 # systemd-analyze, debootstrap and the Debian packaging tools for the image and .deb tests.
-test=(bind9-dnsutils knot-dnsutils ldnsutils knot nsd python3-dnspython clang dnsperf
+test=(bind9-dnsutils knot-dnsutils ldnsutils knot nsd python3-dnspython python3-yaml clang dnsperf
       iproute2 procps openssl curl bind9 unbound dnsmasq docker.io busybox-static valgrind
       prometheus chromium systemd debootstrap debhelper dpkg-dev fakeroot)
 
