@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "daemon/status.h"
+#include "http/metrics.h"
 #include "util/json_get.h"
 
 static void put_str(json_object *o, const char *key, const char *value)
@@ -119,24 +120,6 @@ void status_publication_count(status_counters_t *c, double seconds, bool failed)
 	status_observe(&c->publication, seconds);
 }
 
-/* A label value as the exposition format wants it: backslash, quote and newline escaped. */
-static void label(FILE *out, const char *v)
-{
-	for (; v && *v; v++) {
-		if (*v == '\\' || *v == '"')
-			fputc('\\', out);
-		if (*v == '\n')
-			fputs("\\n", out);
-		else
-			fputc(*v, out);
-	}
-}
-
-static void family(FILE *out, const char *name, const char *type, const char *help)
-{
-	fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
-}
-
 static void engines_write(FILE *out, json_object *engines)
 {
 	static const char *const gauges[][3] = {
@@ -147,7 +130,7 @@ static void engines_write(FILE *out, json_object *engines)
 	     "When the engine last went up or down, seconds since the Unix epoch."}};
 	size_t n = engines ? json_object_array_length(engines) : 0;
 	for (size_t g = 0; g < sizeof(gauges) / sizeof(gauges[0]); g++) {
-		family(out, gauges[g][0], "gauge", gauges[g][2]);
+		metrics_family(out, gauges[g][0], "gauge", gauges[g][2]);
 		for (size_t i = 0; i < n; i++) {
 			json_object *e = json_object_array_get_idx(engines, i), *v = NULL;
 			long long value;
@@ -159,7 +142,7 @@ static void engines_write(FILE *out, json_object *engines)
 			else
 				value = (long long)json_get_num(e, gauges[g][1]);
 			fprintf(out, "%s{engine=\"", gauges[g][0]);
-			label(out, json_get_str(e, "name"));
+			metrics_label(out, json_get_str(e, "name"));
 			fprintf(out, "\"} %lld\n", value);
 		}
 	}
@@ -170,7 +153,7 @@ static void engine_line(FILE *out, const char *name, json_object *e, const char 
                         long long value)
 {
 	fprintf(out, "%s{engine=\"", name);
-	label(out, json_get_str(e, "name"));
+	metrics_label(out, json_get_str(e, "name"));
 	if (kind)
 		fprintf(out, "\",kind=\"%s", kind);
 	fprintf(out, "\"} %lld\n", value);
@@ -187,15 +170,15 @@ static void engine_counters_write(FILE *out, json_object *engines)
 	     "When the engine was last listed whole, seconds since the Unix epoch; 0: never."}};
 	size_t n = engines ? json_object_array_length(engines) : 0;
 	for (size_t c = 0; c < sizeof(counters) / sizeof(counters[0]); c++) {
-		family(out, counters[c][0], counters[c][1], counters[c][3]);
+		metrics_family(out, counters[c][0], counters[c][1], counters[c][3]);
 		for (size_t i = 0; i < n; i++) {
 			json_object *e = json_object_array_get_idx(engines, i);
 			engine_line(out, counters[c][0], e, NULL,
 			            (long long)json_get_num(e, counters[c][2]));
 		}
 	}
-	family(out, "fleetdns_engine_errors_total", "counter",
-	       "Failed sessions with each engine, by why (the engine is retried).");
+	metrics_family(out, "fleetdns_engine_errors_total", "counter",
+	               "Failed sessions with each engine, by why (the engine is retried).");
 	for (size_t i = 0; i < n; i++) {
 		json_object *e = json_object_array_get_idx(engines, i), *errors, *v;
 		if (!json_object_object_get_ex(e, "errors", &errors))
@@ -203,8 +186,9 @@ static void engine_counters_write(FILE *out, json_object *engines)
 		for (int k = 0; k < ENGINE_ERRORS; k++) {
 			const char *kind = engine_error_name((enum engine_error)k);
 			engine_line(out, "fleetdns_engine_errors_total", e, kind,
-			            json_object_object_get_ex(errors, kind, &v) ? json_object_get_int64(v)
-			                                                        : 0);
+			            json_object_object_get_ex(errors, kind, &v)
+			                ? json_object_get_int64(v)
+			                : 0);
 		}
 	}
 }
@@ -212,9 +196,10 @@ static void engine_counters_write(FILE *out, json_object *engines)
 static void histogram_write(FILE *out, const char *name, const char *help,
                             const status_histogram_t *h)
 {
-	family(out, name, "histogram", help);
+	metrics_family(out, name, "histogram", help);
 	for (int i = 0; i < STATUS_BUCKETS; i++)
-		fprintf(out, "%s_bucket{le=\"%g\"} %" PRIu64 "\n", name, status_bounds[i], h->le[i]);
+		fprintf(out, "%s_bucket{le=\"%g\"} %" PRIu64 "\n", name, status_bounds[i],
+		        h->le[i]);
 	fprintf(out, "%s_bucket{le=\"+Inf\"} %" PRIu64 "\n", name, h->count);
 	fprintf(out, "%s_sum %.6f\n%s_count %" PRIu64 "\n", name, h->sum, name, h->count);
 }
@@ -223,14 +208,14 @@ static void notify_write(FILE *out, const xfr_notify_stats_t *n)
 {
 	static const char *const results[] = {"acked", "rejected", "send_error"};
 	const uint64_t values[] = {n->acked, n->rejected, n->send_errors};
-	family(out, "fleetdns_notify_sent_total", "counter",
-	       "NOTIFY messages sent to secondaries (RFC 1996), retries included.");
+	metrics_family(out, "fleetdns_notify_sent_total", "counter",
+	               "NOTIFY messages sent to secondaries (RFC 1996), retries included.");
 	fprintf(out, "fleetdns_notify_sent_total %" PRIu64 "\n", n->sent);
-	family(out, "fleetdns_notify_retries_total", "counter",
-	       "NOTIFY messages sent again because no answer came.");
+	metrics_family(out, "fleetdns_notify_retries_total", "counter",
+	               "NOTIFY messages sent again because no answer came.");
 	fprintf(out, "fleetdns_notify_retries_total %" PRIu64 "\n", n->retries);
-	family(out, "fleetdns_notify_results_total", "counter",
-	       "NOTIFY outcomes: answered NOERROR (acked), answered otherwise, not sent.");
+	metrics_family(out, "fleetdns_notify_results_total", "counter",
+	               "NOTIFY outcomes: answered NOERROR (acked), answered otherwise, not sent.");
 	for (int i = 0; i < 3; i++)
 		fprintf(out, "fleetdns_notify_results_total{result=\"%s\"} %" PRIu64 "\n",
 		        results[i], values[i]);
@@ -240,8 +225,9 @@ static void services_write(FILE *out, json_object *services)
 {
 	static const char *const states[] = {"served",   "stopped",   "paused",
 	                                     "starting", "unhealthy", "drained"};
-	family(out, "fleetdns_service_replicas", "gauge",
-	       "Replicas of each service by state: served, or the reason they are withheld.");
+	metrics_family(
+	    out, "fleetdns_service_replicas", "gauge",
+	    "Replicas of each service by state: served, or the reason they are withheld.");
 	for (size_t i = 0; services && i < json_object_array_length(services); i++) {
 		json_object *s = json_object_array_get_idx(services, i);
 		json_object *reps = json_get_array(s, "replicas");
@@ -256,7 +242,7 @@ static void services_write(FILE *out, json_object *services)
 		}
 		for (int j = 0; j < 6; j++) {
 			fputs("fleetdns_service_replicas{service=\"", out);
-			label(out, json_get_str(s, "name"));
+			metrics_label(out, json_get_str(s, "name"));
 			fprintf(out, "\",state=\"%s\"} %lld\n", states[j], count[j]);
 		}
 	}
@@ -270,23 +256,24 @@ char *status_metrics(json_object *st, const status_counters_t *c)
 	if (!out)
 		return NULL;
 	json_object *v;
-	family(out, "fleetdns_ready", "gauge",
-	       "1 once zones are loaded and every engine was listed or failed once.");
+	metrics_family(out, "fleetdns_ready", "gauge",
+	               "1 once zones are loaded and every engine was listed or failed once.");
 	fprintf(out, "fleetdns_ready %d\n",
 	        json_object_object_get_ex(st, "ready", &v) && json_object_get_boolean(v));
 	engines_write(out, json_get_array(st, "engines"));
 	engine_counters_write(out, json_get_array(st, "engines"));
 	services_write(out, json_get_array(st, "services"));
 	json_object *zones = json_get_array(st, "zones");
-	family(out, "fleetdns_zone_serial", "gauge", "The SOA serial each zone is served with.");
+	metrics_family(out, "fleetdns_zone_serial", "gauge",
+	               "The SOA serial each zone is served with.");
 	for (size_t i = 0; zones && i < json_object_array_length(zones); i++) {
 		json_object *z = json_object_array_get_idx(zones, i);
 		fputs("fleetdns_zone_serial{zone=\"", out);
-		label(out, json_get_str(z, "name"));
+		metrics_label(out, json_get_str(z, "name"));
 		fprintf(out, "\"} %lld\n", (long long)json_get_num(z, "serial"));
 	}
-	family(out, "fleetdns_publication_failures_total", "counter",
-	       "Publications of new data that failed (the previous data kept serving).");
+	metrics_family(out, "fleetdns_publication_failures_total", "counter",
+	               "Publications of new data that failed (the previous data kept serving).");
 	fprintf(out, "fleetdns_publication_failures_total %" PRIu64 "\n", c->failures);
 	histogram_write(out, "fleetdns_publication_duration_seconds",
 	                "How long each publication of new data took (render, compile, publish).",
@@ -296,8 +283,8 @@ char *status_metrics(json_object *st, const status_counters_t *c)
 	                "published (the container inspected, the registry updated, compiled).",
 	                &c->event_to_answer);
 	notify_write(out, &c->notify);
-	family(out, "fleetdns_snapshot_bytes", "gauge",
-	       "Memory held by the compiled answers now served (all zones).");
+	metrics_family(out, "fleetdns_snapshot_bytes", "gauge",
+	               "Memory held by the compiled answers now served (all zones).");
 	fprintf(out, "fleetdns_snapshot_bytes %zu\n", c->snapshot_bytes);
 	if (fclose(out) != 0) {
 		free(text);

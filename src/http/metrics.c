@@ -14,9 +14,21 @@ static const char *const rrl_class_names[5] = {"positive", "nodata", "nxdomain",
 static const char *const xfr_result_names[XFR_RESULTS] = {
     "axfr", "ixfr", "ixfr_full", "up_to_date", "refused", "notauth", "error"};
 
-static void family(FILE *out, const char *name, const char *type, const char *help)
+void metrics_family(FILE *out, const char *name, const char *type, const char *help)
 {
 	fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+void metrics_label(FILE *out, const char *value)
+{
+	for (const char *v = value; v && *v; v++) {
+		if (*v == '\\' || *v == '"')
+			fputc('\\', out);
+		if (*v == '\n')
+			fputs("\\n", out);
+		else
+			fputc(*v, out);
+	}
 }
 
 /* Every zone that answered, by RCODE: NOERROR, NXDOMAIN and REFUSED always (so a rate can
@@ -24,8 +36,8 @@ static void family(FILE *out, const char *name, const char *type, const char *he
  * escapes keep the label value free of quotes and newlines (zone_slot.c). */
 static void zones_write(FILE *out, const server_stats_t *st)
 {
-	family(out, "fleetdns_zone_responses_total", "counter",
-	       "DNS responses sent from each served zone, by RCODE.");
+	metrics_family(out, "fleetdns_zone_responses_total", "counter",
+	               "DNS responses sent from each served zone, by RCODE.");
 	for (uint16_t z = 1; z < SERVER_ZONE_SLOTS; z++) {
 		const char *name = zone_slot_name(z);
 		uint64_t any = 0;
@@ -44,36 +56,39 @@ static void zones_write(FILE *out, const server_stats_t *st)
 
 void metrics_write(FILE *out, const server_stats_t *st, time_t started)
 {
-	family(out, "fleetdns_queries_total", "counter", "DNS messages received, by transport.");
+	metrics_family(out, "fleetdns_queries_total", "counter",
+	               "DNS messages received, by transport.");
 	fprintf(out, "fleetdns_queries_total{transport=\"udp\"} %" PRIu64 "\n", st->queries_udp);
 	fprintf(out, "fleetdns_queries_total{transport=\"tcp\"} %" PRIu64 "\n", st->queries_tcp);
-	family(out, "fleetdns_responses_total", "counter", "DNS responses sent, by RCODE.");
+	metrics_family(out, "fleetdns_responses_total", "counter", "DNS responses sent, by RCODE.");
 	for (int i = 0; i < 16; i++)
 		if (i <= 10 || st->responses[i])
 			fprintf(out, "fleetdns_responses_total{rcode=\"%s\"} %" PRIu64 "\n",
 			        rcode_names[i], st->responses[i]);
-	family(out, "fleetdns_unanswered_queries_total", "counter",
-	       "Messages left without a response: responses, and messages too short to answer.");
+	metrics_family(
+	    out, "fleetdns_unanswered_queries_total", "counter",
+	    "Messages left without a response: responses, and messages too short to answer.");
 	fprintf(out, "fleetdns_unanswered_queries_total %" PRIu64 "\n", st->no_response);
-	family(out, "fleetdns_truncated_responses_total", "counter",
-	       "UDP responses sent with TC set, rate limiting's slips included.");
+	metrics_family(out, "fleetdns_truncated_responses_total", "counter",
+	               "UDP responses sent with TC set, rate limiting's slips included.");
 	fprintf(out, "fleetdns_truncated_responses_total %" PRIu64 "\n", st->truncated);
-	family(out, "fleetdns_tcp_connections_total", "counter",
-	       "TCP connections accepted, or refused at once (per-client limit, no slot).");
+	metrics_family(out, "fleetdns_tcp_connections_total", "counter",
+	               "TCP connections accepted, or refused at once (per-client limit, no slot).");
 	fprintf(out, "fleetdns_tcp_connections_total{result=\"accepted\"} %" PRIu64 "\n",
 	        st->tcp_accepted);
 	fprintf(out, "fleetdns_tcp_connections_total{result=\"refused\"} %" PRIu64 "\n",
 	        st->tcp_refused);
-	family(out, "fleetdns_tcp_connections_closed_total", "counter",
-	       "TCP connections closed by fleetdns: timeouts, and yielding to a new client.");
+	metrics_family(
+	    out, "fleetdns_tcp_connections_closed_total", "counter",
+	    "TCP connections closed by fleetdns: timeouts, and yielding to a new client.");
 	fprintf(out, "fleetdns_tcp_connections_closed_total{reason=\"timeout\"} %" PRIu64 "\n",
 	        st->tcp_timed_out);
 	fprintf(out, "fleetdns_tcp_connections_closed_total{reason=\"evicted\"} %" PRIu64 "\n",
 	        st->tcp_evicted);
-	family(out, "fleetdns_tcp_connections_open", "gauge", "TCP connections open now.");
+	metrics_family(out, "fleetdns_tcp_connections_open", "gauge", "TCP connections open now.");
 	fprintf(out, "fleetdns_tcp_connections_open %" PRIu64 "\n", st->tcp_open);
-	family(out, "fleetdns_rate_limited_responses_total", "counter",
-	       "UDP responses rate limiting dropped or sent truncated, by response class.");
+	metrics_family(out, "fleetdns_rate_limited_responses_total", "counter",
+	               "UDP responses rate limiting dropped or sent truncated, by response class.");
 	for (int i = 0; i < 5; i++) {
 		fprintf(out,
 		        "fleetdns_rate_limited_responses_total{class=\"%s\",action=\"dropped\"} "
@@ -84,18 +99,18 @@ void metrics_write(FILE *out, const server_stats_t *st, time_t started)
 		        "%" PRIu64 "\n",
 		        rrl_class_names[i], st->rrl_slipped[i]);
 	}
-	family(out, "fleetdns_cookie_verified_queries_total", "counter",
-	       "Queries that brought back a valid server cookie (RFC 7873).");
+	metrics_family(out, "fleetdns_cookie_verified_queries_total", "counter",
+	               "Queries that brought back a valid server cookie (RFC 7873).");
 	fprintf(out, "fleetdns_cookie_verified_queries_total %" PRIu64 "\n", st->cookies_valid);
 	zones_write(out, st);
-	family(out, "fleetdns_transfers_total", "counter",
-	       "Zone transfer requests over TCP, by what they got.");
+	metrics_family(out, "fleetdns_transfers_total", "counter",
+	               "Zone transfer requests over TCP, by what they got.");
 	for (int i = 0; i < XFR_RESULTS; i++)
 		fprintf(out, "fleetdns_transfers_total{result=\"%s\"} %" PRIu64 "\n",
 		        xfr_result_names[i], st->xfr[i]);
-	family(out, "fleetdns_build_info", "gauge", "The fleetdns version, as a label.");
+	metrics_family(out, "fleetdns_build_info", "gauge", "The fleetdns version, as a label.");
 	fprintf(out, "fleetdns_build_info{version=\"%s\"} 1\n", PACKAGE_VERSION);
-	family(out, "fleetdns_start_time_seconds", "gauge",
-	       "When the process started, seconds since the Unix epoch.");
+	metrics_family(out, "fleetdns_start_time_seconds", "gauge",
+	               "When the process started, seconds since the Unix epoch.");
 	fprintf(out, "fleetdns_start_time_seconds %lld\n", (long long)started);
 }

@@ -9,6 +9,12 @@
 
 #include "fleetdns/server.h"
 
+/** A family's HELP and TYPE lines. */
+void metrics_family(FILE *out, const char *name, const char *type, const char *help);
+/** A label value as the exposition format wants it: backslash, quote and newline escaped
+ * (value may be NULL: nothing). */
+void metrics_label(FILE *out, const char *value);
+
 /** Write every metric of st (and the process's start time) to out. */
 void metrics_write(FILE *out, const server_stats_t *st, time_t started);
 
