@@ -12,7 +12,7 @@ build=(build-essential autoconf automake libtool pkg-config
 # systemd-analyze, debootstrap and the Debian packaging tools for the image and .deb tests.
 test=(bind9-dnsutils knot-dnsutils ldnsutils knot nsd python3-dnspython python3-yaml clang dnsperf
       iproute2 procps openssl curl bind9 unbound dnsmasq docker.io busybox-static valgrind
-      prometheus chromium systemd debootstrap debhelper dpkg-dev fakeroot)
+      prometheus chromium systemd debootstrap debhelper dpkg-dev fakeroot podman)
 
 want=("${build[@]}")
 [ "${1:-}" = "--test" ] && want+=("${test[@]}")

@@ -29,6 +29,13 @@
  *   that it is alive). Only an engine that sent nothing at all since the ping went out is
  *   down.
  *
+ * Podman's Docker-compatible API (`podman system service`, recognised by GET /version) is
+ * followed the same way, with what differs from Docker (docs/fleet.md, "Podman"): its event
+ * filter matches Podman's own event names ("died", "remove"), so it gets a filter of its own,
+ * and it stores a health check's result only after the check's "exec_died" event (its
+ * "health_status" event comes when the check starts), so an exec_died is inspected at once
+ * and again PODMAN_RECHECK_MS later.
+ *
  * Memory: user callbacks may call engine_close(); after each one the code checks
  * e->closing and returns. engine_close() only cancels; memory goes in the last close
  * callback, so nothing the caller still holds is freed under it.
@@ -63,12 +70,21 @@
 #define CREDIT_MAX_NS    INT64_C(100000000) /* ... in bursts of up to 100 ms */
 #define STATS_WINDOW_MS  10000              /* how often a busy stream is logged */
 
+#define PODMAN_RECHECKS   64  /* containers waiting for a second inspect after exec_died */
+#define PODMAN_RECHECK_MS 250 /* ... this long after it */
+
 /* {"status":["running","paused"]} and the container event filter, URL-encoded. */
 #define LIST_QUERY "?filters=%7B%22status%22%3A%5B%22running%22%2C%22paused%22%5D%7D"
 #define EVENTS_FILTER                                                                              \
 	"%7B%22type%22%3A%5B%22container%22%5D%2C%22event%22%3A%5B%22start%22%2C%22unpause%22%2C"  \
 	"%22pause%22%2C%22die%22%2C%22stop%22%2C%22kill%22%2C%22restart%22%2C%22oom%22%2C"         \
 	"%22destroy%22%2C%22health_status%22%5D%7D"
+/* Podman filters by its own names: "died" (sent as "die"), "remove" (Docker's "destroy"), and
+ * "exec_died" for health results (see the file comment). Tested with Podman 4.3.1. */
+#define PODMAN_EVENTS_FILTER                                                                       \
+	"%7B%22type%22%3A%5B%22container%22%5D%2C%22event%22%3A%5B%22start%22%2C%22unpause%22%2C"  \
+	"%22pause%22%2C%22die%22%2C%22died%22%2C%22stop%22%2C%22kill%22%2C%22restart%22%2C"        \
+	"%22remove%22%2C%22health_status%22%2C%22exec_died%22%5D%7D"
 
 enum engine_state {
 	ST_IDLE = 0,   /* not started */
@@ -86,10 +102,15 @@ struct inspect_slot {
 
 struct pending_id {
 	char id[ENGINE_ID_LEN + 1];
-	bool inflight;     /* being inspected */
-	bool again;        /* another event came while inflight */
+	bool inflight;        /* being inspected */
+	bool again;           /* another event came while inflight */
 	uint64_t event_ns;    /* uv_hrtime() of the first event not inspected yet */
 	uint64_t inflight_ns; /* event_ns of what the inspect in flight will report */
+};
+
+struct recheck {
+	char id[ENGINE_ID_LEN + 1];
+	uint64_t due_ms; /* uv_now() when it is inspected again */
 };
 
 struct engine {
@@ -101,11 +122,12 @@ struct engine {
 	http_client_t *http;
 	http_target_t target;
 	char api[16]; /* "/v1.41" */
+	bool podman;  /* GET /version says Podman: see the file comment */
 	enum engine_state state;
 	bool up, down_reported, closing;
 	time_t since;         /* when it last went up or down; 0: neither yet */
 	char last_error[512]; /* why it last went down, "" when it never did */
-	uv_timer_t retry_timer, resync_timer, ping_timer, share_timer;
+	uv_timer_t retry_timer, resync_timer, ping_timer, share_timer, recheck_timer;
 	uv_idle_t batch_idle; /* parses one batch of buffered events per loop turn */
 	int handles_open;
 	http_req_t *req_version, *req_list, *req_events, *req_ping;
@@ -128,6 +150,8 @@ struct engine {
 	struct pending_id *pending;
 	size_t npending, pending_cap;
 	bool relist_again; /* the queue overflowed during a sync: list once more after it */
+	struct recheck rechecks[PODMAN_RECHECKS]; /* in order of due_ms */
+	size_t nrechecks;
 
 	/* Event stream bytes not parsed yet: evbuf[evoff..evlen). */
 	char *evbuf;
@@ -329,6 +353,8 @@ static void session_stop(engine_t *e)
 	uv_timer_stop(&e->resync_timer);
 	uv_timer_stop(&e->share_timer);
 	uv_timer_stop(&e->retry_timer);
+	uv_timer_stop(&e->recheck_timer);
+	e->nrechecks = 0;
 	uv_idle_stop(&e->batch_idle);
 	e->over_share = false;
 	e->syncing = e->listed = false;
@@ -415,8 +441,8 @@ static bool response_ok(engine_t *e, const http_result_t *res, const char *what)
 	}
 	if (res->status < 200 || res->status > 299) {
 		body_excerpt(res, excerpt, sizeof(excerpt));
-		fail(e, ENGINE_ERR_HTTP_STATUS, "%s: HTTP status %ld%s%s", what, res->status, excerpt[0] ? ": " : "",
-		     excerpt);
+		fail(e, ENGINE_ERR_HTTP_STATUS, "%s: HTTP status %ld%s%s", what, res->status,
+		     excerpt[0] ? ": " : "", excerpt);
 		return false;
 	}
 	return true;
@@ -530,7 +556,8 @@ static void on_inspect(void *arg, const http_result_t *res)
 	}
 	if (strcmp(c->id, id) != 0) {
 		free(c);
-		fail(e, ENGINE_ERR_PROTOCOL, "%s: the engine answered with another container", what);
+		fail(e, ENGINE_ERR_PROTOCOL, "%s: the engine answered with another container",
+		     what);
 		return;
 	}
 	bool alive = c->running || c->paused;
@@ -675,7 +702,8 @@ static int pending_add(engine_t *e, const char *id)
 		if (strcmp(e->pending[i].id, id) == 0) {
 			if (e->pending[i].inflight && !e->pending[i].again) {
 				e->pending[i].again = true;
-				e->pending[i].event_ns = uv_hrtime(); /* the inflight one is reported */
+				/* the inflight one is reported */
+				e->pending[i].event_ns = uv_hrtime();
 			}
 			return 0;
 		}
@@ -719,12 +747,67 @@ static void pending_overflow(engine_t *e)
 		sync_start(e);
 }
 
+/* ---- Podman: a second inspect after a health check ---- */
+
+static void on_recheck(uv_timer_t *t)
+{
+	engine_t *e = t->data;
+	uint64_t now = uv_now(e->loop);
+
+	if (e->state != ST_RUNNING)
+		return;
+	while (e->nrechecks && e->rechecks[0].due_ms <= now) {
+		char id[ENGINE_ID_LEN + 1];
+		memcpy(id, e->rechecks[0].id, sizeof(id));
+		memmove(e->rechecks, e->rechecks + 1, --e->nrechecks * sizeof(*e->rechecks));
+		log_debug("engine %s: health check of %.12s ended; inspecting it again",
+		          e->conf.name, id);
+		if (pending_add(e, id)) {
+			pending_overflow(e); /* a listing covers the rest */
+			break;
+		}
+	}
+	if (e->closing || e->state != ST_RUNNING)
+		return;
+	if (e->nrechecks) {
+		uint64_t due = e->rechecks[0].due_ms;
+		uv_timer_start(&e->recheck_timer, on_recheck, due > now ? due - now : 0, 0);
+	}
+	pump(e);
+}
+
+/* Podman writes a health check's result right after the check's exec_died event, so the
+ * inspect that event queues may still see the status before it: inspect once more a little
+ * later. When PODMAN_RECHECKS wait already, the resync is the safety net for this one. */
+static void recheck_add(engine_t *e, const char *id)
+{
+	uint64_t due = uv_now(e->loop) + PODMAN_RECHECK_MS;
+
+	for (size_t i = 0; i < e->nrechecks; i++)
+		if (strcmp(e->rechecks[i].id, id) == 0) {
+			memmove(&e->rechecks[i], &e->rechecks[i + 1],
+			        (e->nrechecks - i - 1) * sizeof(*e->rechecks));
+			e->nrechecks--;
+			break;
+		}
+	if (e->nrechecks == PODMAN_RECHECKS) {
+		log_debug("engine %s: %d containers wait for a second inspect; %.12s does not",
+		          e->conf.name, PODMAN_RECHECKS, id);
+		return;
+	}
+	struct recheck *r = &e->rechecks[e->nrechecks++];
+	snprintf(r->id, sizeof(r->id), "%s", id);
+	r->due_ms = due;
+	if (e->nrechecks == 1)
+		uv_timer_start(&e->recheck_timer, on_recheck, PODMAN_RECHECK_MS, 0);
+}
+
 /* Runs from on_batch (outside libcurl). Nonzero stops the batch: the session ended. */
 static int on_event(void *arg, const engine_event_t *ev)
 {
 	engine_t *e = arg;
 
-	if (!engine_event_relevant(ev))
+	if (!(e->podman ? engine_event_relevant_podman(ev) : engine_event_relevant(ev)))
 		return 0;
 	if (!engine_id_valid(ev->id)) {
 		log_debug("engine %s: event '%s' without a valid id ignored", e->conf.name,
@@ -736,12 +819,14 @@ static int on_event(void *arg, const engine_event_t *ev)
 		pending_overflow(e);
 		return e->closing || e->state != ST_RUNNING;
 	}
+	if (e->podman && !strcmp(ev->action, "exec_died"))
+		recheck_add(e, ev->id);
 	/* die, pause and destroy settle it: withdraw the replica now instead of after the
 	 * inspect round trip; the inspect queued above confirms (and "start" or "unpause"
 	 * brings it back). */
 	if (e->up && !e->syncing &&
 	    (!strcmp(ev->action, "die") || !strcmp(ev->action, "destroy") ||
-	     !strcmp(ev->action, "pause"))) {
+	     !strcmp(ev->action, "pause") || (e->podman && !strcmp(ev->action, "remove")))) {
 		e->change_ns = uv_hrtime();
 		e->cb.removed(e->ctx, e, ev->id);
 		e->change_ns = 0;
@@ -969,23 +1054,25 @@ static void on_version(void *arg, const http_result_t *res)
 		minor = API_MAX_MINOR;
 	}
 	if (major < API_MAX_MAJOR || (major == API_MAX_MAJOR && minor < API_MIN_MINOR)) {
-		fail(e, ENGINE_ERR_PROTOCOL, "GET /version: API %u.%u is older than 1.%u", vi.api_major, vi.api_minor,
-		     API_MIN_MINOR);
+		fail(e, ENGINE_ERR_PROTOCOL, "GET /version: API %u.%u is older than 1.%u",
+		     vi.api_major, vi.api_minor, API_MIN_MINOR);
 		return;
 	}
 	if (vi.min_major > major || (vi.min_major == major && vi.min_minor > minor))
 		log_warning("engine %s: needs API %u.%u or newer; trying %u.%u anyway",
 		            e->conf.name, vi.min_major, vi.min_minor, major, minor);
 	snprintf(e->api, sizeof(e->api), "/v%u.%u", major, minor);
-	log_info("engine %s: Docker %s, API %u.%u, using %s", e->conf.name,
-	         vi.version[0] ? vi.version : "(unknown)", vi.api_major, vi.api_minor, e->api + 2);
+	e->podman = vi.podman;
+	log_info("engine %s: %s %s, API %u.%u, using %s", e->conf.name,
+	         vi.podman ? "Podman" : "Docker", vi.version[0] ? vi.version : "(unknown)",
+	         vi.api_major, vi.api_minor, e->api + 2);
 
 	/* The engine's clock decides which events come after `since`. */
 	long long since = (long long)(res->date ? res->date : time(NULL)) - 1;
 	e->state = ST_RUNNING;
 	stream_reset(e);
 	snprintf(path, sizeof(path), "%s/events?since=%lld&filters=%s", e->api, since,
-	         EVENTS_FILTER);
+	         e->podman ? PODMAN_EVENTS_FILTER : EVENTS_FILTER);
 	if (start_get(e, path, true, on_events_data, on_events_done, e, &e->req_events))
 		return;
 	unsigned every = e->timeout_ms / 4 ? e->timeout_ms / 4 : 1;
@@ -1057,7 +1144,8 @@ engine_t *engine_new(uv_loop_t *loop, const conf_engine_t *conf, const engine_ca
 		free(e);
 		return NULL;
 	}
-	uv_timer_t *timers[] = {&e->retry_timer, &e->resync_timer, &e->ping_timer, &e->share_timer};
+	uv_timer_t *timers[] = {&e->retry_timer, &e->resync_timer, &e->ping_timer, &e->share_timer,
+	                        &e->recheck_timer};
 	for (size_t i = 0; i < sizeof(timers) / sizeof(*timers); i++) {
 		uv_timer_init(loop, timers[i]);
 		timers[i]->data = e;
@@ -1128,11 +1216,12 @@ void engine_close(engine_t *e, void (*on_closed)(void *arg), void *arg)
 	e->up = false;
 	e->on_closed = on_closed;
 	e->closed_arg = arg;
-	e->handles_open = 6; /* four timers, the batch idle handle and the HTTP client */
+	e->handles_open = 7; /* five timers, the batch idle handle and the HTTP client */
 	uv_close((uv_handle_t *)&e->retry_timer, on_timer_closed);
 	uv_close((uv_handle_t *)&e->resync_timer, on_timer_closed);
 	uv_close((uv_handle_t *)&e->ping_timer, on_timer_closed);
 	uv_close((uv_handle_t *)&e->share_timer, on_timer_closed);
+	uv_close((uv_handle_t *)&e->recheck_timer, on_timer_closed);
 	uv_close((uv_handle_t *)&e->batch_idle, on_timer_closed);
 	http_client_close(e->http, on_http_closed, e);
 }

@@ -173,3 +173,12 @@ bool engine_event_relevant(const engine_event_t *ev)
 			return true;
 	return false;
 }
+
+bool engine_event_relevant_podman(const engine_event_t *ev)
+{
+	if (engine_event_relevant(ev))
+		return true;
+	if (strcmp(ev->type, "container") != 0 && ev->type[0] != '\0')
+		return false;
+	return strcmp(ev->action, "remove") == 0 || strcmp(ev->action, "exec_died") == 0;
+}

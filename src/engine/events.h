@@ -54,4 +54,10 @@ int engine_events_feed_max(engine_events_t *p, const char *data, size_t len, siz
  * (exec_*, attach, create and others cannot). */
 bool engine_event_relevant(const engine_event_t *ev);
 
+/** The same for Podman's Docker-compatible API, which also sends "remove" where Docker sends
+ * "destroy", and whose health result is stored only after the check's "exec_died" (its
+ * "health_status" event comes when the check starts, with the status before it): both are
+ * relevant there. Tested with Podman 4.3.1 (docs/fleet.md, "Podman"). */
+bool engine_event_relevant_podman(const engine_event_t *ev);
+
 #endif

@@ -134,6 +134,20 @@ static bool member_str(json_object *o, const char *key, const char *def, const c
 	return true;
 }
 
+/* Whether the Components array of GET /version has one with the given Name. */
+static bool components_name(json_object *components, const char *name)
+{
+	const char *n;
+
+	if (!components || !json_object_is_type(components, json_type_array))
+		return false;
+	for (size_t i = 0; i < json_object_array_length(components); i++)
+		if (member_str(json_object_array_get_idx(components, i), "Name", NULL, &n) && n &&
+		    strcmp(n, name) == 0)
+			return true;
+	return false;
+}
+
 int engine_parse_version(const char *body, size_t len, engine_version_info_t *out, char *err,
                          size_t errlen)
 {
@@ -163,6 +177,7 @@ int engine_parse_version(const char *body, size_t len, engine_version_info_t *ou
 		goto out;
 	}
 	snprintf(vi.version, sizeof(vi.version), "%s", ver);
+	vi.podman = components_name(member(root, "Components"), "Podman Engine");
 	*out = vi;
 	rc = 0;
 out:

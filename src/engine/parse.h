@@ -20,6 +20,7 @@ typedef struct engine_version_info {
 	unsigned api_major, api_minor; /* ApiVersion, e.g. 1.41 */
 	unsigned min_major, min_minor; /* MinAPIVersion; 0.0 when absent */
 	char version[64];              /* the engine's Version, "" when absent */
+	bool podman; /* Components names "Podman Engine": Podman's Docker-compatible API */
 } engine_version_info_t;
 
 /** A full container id: exactly 64 lowercase hex digits. */
@@ -28,7 +29,8 @@ bool engine_id_valid(const char *id);
 /** Parse "1.41" into 1 and 41. Returns false unless it is digits '.' digits. */
 bool engine_api_version_parse(const char *s, unsigned *major, unsigned *minor);
 
-/** GET /version. ApiVersion is required. */
+/** GET /version. ApiVersion is required. Sets podman when one of Components is named
+ * "Podman Engine" (`podman system service` answers so; Docker's is "Engine"). */
 int engine_parse_version(const char *body, size_t len, engine_version_info_t *out, char *err,
                          size_t errlen);
 

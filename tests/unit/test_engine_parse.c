@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* test_engine_parse.c -- unit tests for src/engine's pure parts: response bodies captured
- * from real Docker 20.10 engines (tests/unit/data/engine_*), the event stream cut at every
- * byte, garbage of every kind, and engine URLs.
+ * from real Docker 20.10 engines (tests/unit/data/engine_*) and from Podman 4.3.1's
+ * Docker-compatible API (tests/unit/data/podman_*, Debian 12's podman 4.3.1+ds1-8+deb12u1,
+ * `podman system service`, API 1.41), the event stream cut at every byte, garbage of every
+ * kind, and engine URLs.
  */
 #include "config.h"
 
@@ -309,7 +311,7 @@ static void test_inspect(void)
 struct collect {
 	char buf[16384];
 	size_t len;
-	int n, relevant;
+	int n, relevant, relevant_podman;
 	int stop_after; /* return 1 from the callback after this many; 0: never */
 };
 
@@ -322,6 +324,7 @@ static int collect_event(void *arg, const engine_event_t *ev)
 		c->len += (size_t)w;
 	c->n++;
 	c->relevant += engine_event_relevant(ev);
+	c->relevant_podman += engine_event_relevant_podman(ev);
 	return c->stop_after && c->n >= c->stop_after ? 1 : 0;
 }
 
@@ -531,6 +534,119 @@ static void test_summaries(void)
 	engine_parse_ids_free(sums, n);
 }
 
+#define PM_WEB1_ID "70da9879bd3b69224496ab5f4d5c45e74035e991670bec3940dd9501afbf8303"
+
+static const char *label(const engine_container_t *c, const char *key)
+{
+	for (size_t i = 0; i < c->nlabels; i++)
+		if (strcmp(c->labels[i].key, key) == 0)
+			return c->labels[i].value;
+	return NULL;
+}
+
+/* Podman 4.3.1 (Debian 12, podman 4.3.1+ds1-8+deb12u1): what `podman system service`
+ * answered for one container "pmweb1" labelled fleetdns.service=web on a CNI network
+ * "pmnet", its health check run by hand with `podman healthcheck run`. */
+static void test_podman(void)
+{
+	size_t len;
+	char *body = slurp("podman_version.json", &len), err[256] = "";
+	engine_version_info_t vi;
+
+	is_int(engine_parse_version(body, len, &vi, err, sizeof(err)), 0,
+	       "podman: /version parses");
+	ok(vi.podman, "podman: recognised by its Components");
+	is_str(vi.version, "4.3.1", "podman: Version");
+	ok(vi.api_major == 1 && vi.api_minor == 41 && vi.min_minor == 24,
+	   "podman: ApiVersion 1.41, MinAPIVersion 1.24");
+	free(body);
+	body = slurp("engine_version.json", &len);
+	ok(engine_parse_version(body, len, &vi, err, sizeof(err)) == 0 && !vi.podman,
+	   "Docker's /version is not Podman");
+	free(body);
+	const char *comps = "{\"ApiVersion\":\"1.41\",\"Components\":[{\"Name\":1},"
+	                    "{\"Name\":\"Podman Engine\"}]}";
+	ok(engine_parse_version(comps, strlen(comps), &vi, err, sizeof(err)) == 0 && vi.podman,
+	   "podman: a component without a string Name is skipped");
+	comps = "{\"ApiVersion\":\"1.41\",\"Components\":{\"Name\":\"Podman Engine\"}}";
+	ok(engine_parse_version(comps, strlen(comps), &vi, err, sizeof(err)) == 0 && !vi.podman,
+	   "podman: Components that is not an array is not Podman");
+
+	char **ids, **sums;
+	size_t n;
+	body = slurp("podman_list.json", &len);
+	is_int(engine_parse_list_summaries(body, len, &ids, &sums, &n, err, sizeof(err)), 0,
+	       "podman: the listing parses");
+	ok(n == 1 && strcmp(ids[0], PM_WEB1_ID) == 0, "podman: one listed container, its id");
+	/* Podman's Status ("Up 2 minutes") never shows the health: the listing of a container
+	 * with a health check differs from its inspect, so a re-listing inspects it again. */
+	is_str(n == 1 ? sums[0] : NULL, "pmweb1\nrunning\nnone\npmnet 172.30.247.2 \n",
+	       "podman: the listing's summary has no health");
+	free(body);
+
+	engine_container_t *c = inspect_file("podman_inspect_healthy.json");
+	if (c) {
+		is_str(c->id, PM_WEB1_ID, "podman: inspect id");
+		is_str(c->name, "pmweb1", "podman: name without '/'");
+		ok(c->running && !c->paused, "podman: running");
+		is_int(c->health, HEALTH_HEALTHY, "podman: State.Health.Status healthy");
+		is_str(label(c, "fleetdns.service"), "web", "podman: the service label");
+		ok(c->nnetworks == 1 && strcmp(c->networks[0].name, "pmnet") == 0 &&
+		       strcmp(c->networks[0].ipv4, "172.30.247.2") == 0 &&
+		       strcmp(c->networks[0].ipv6, "") == 0,
+		   "podman: the address on its network");
+		is_int(c->nports, 0, "podman: no ports");
+		char *sum = engine_container_summary(c);
+		ok(n == 1 && sum && strcmp(sum, sums[0]) != 0,
+		   "podman: the inspect's summary differs from the listing's (health)");
+		free(sum);
+		free(c);
+	}
+	engine_parse_ids_free(ids, n);
+	engine_parse_ids_free(sums, n);
+	c = inspect_file("podman_inspect_unhealthy.json");
+	if (c) {
+		is_int(c->health, HEALTH_UNHEALTHY, "podman: State.Health.Status unhealthy");
+		free(c);
+	}
+
+	/* The event stream, unfiltered: create, init, start, exec, exec_died, health_status,
+	 * pause, unpause, kill, die, stop, cleanup, remove, and image pulls. */
+	struct collect *all = calloc(1, sizeof(*all));
+	engine_events_t *p = engine_events_new();
+	body = slurp("podman_events.txt", &len);
+	is_int(feed(p, body, len, all), 0, "podman: the event stream parses");
+	is_int(all->n, 44, "podman: 44 events");
+	is_int(all->relevant, 15, "podman: 15 of them relevant the Docker way");
+	is_int(all->relevant_podman, 28,
+	       "podman: 28 relevant the Podman way (also exec_died and remove)");
+	/* Podman's health_status is bare, with the status before the check in HealthStatus. */
+	ok(strstr(all->buf, "container health_status " PM_WEB1_ID "\n") != NULL,
+	   "podman: health_status without ': STATUS'");
+	ok(strstr(all->buf, "container die ") && strstr(all->buf, "container remove "),
+	   "podman: 'died' arrives as die, removal as remove");
+	engine_event_t ev = {"container", "health_status", PM_WEB1_ID};
+	ok(engine_event_relevant(&ev) && engine_event_relevant_podman(&ev),
+	   "podman: bare health_status is relevant");
+	ev.action = "exec_died";
+	ok(!engine_event_relevant(&ev) && engine_event_relevant_podman(&ev),
+	   "podman: exec_died (a health check ended) only for Podman");
+	ev.action = "remove";
+	ok(!engine_event_relevant(&ev) && engine_event_relevant_podman(&ev),
+	   "podman: remove only for Podman");
+	const char *never[] = {"create", "init", "exec", "cleanup", "exec_die", "attach"};
+	for (size_t i = 0; i < sizeof(never) / sizeof(*never); i++) {
+		ev.action = never[i];
+		ok(!engine_event_relevant_podman(&ev), "podman: %s is not relevant", never[i]);
+	}
+	ev.type = "image";
+	ev.action = "remove";
+	ok(!engine_event_relevant_podman(&ev), "podman: an image's remove is not");
+	engine_events_free(p);
+	free(all);
+	free(body);
+}
+
 int main(void)
 {
 	test_summaries();
@@ -540,5 +656,6 @@ int main(void)
 	test_inspect();
 	test_events();
 	test_urls();
+	test_podman();
 	return done_testing();
 }
