@@ -27,6 +27,8 @@
 #define CONF_DEFAULT_RRL_TABLE_SIZE     65536
 #define CONF_DEFAULT_ENGINE_URL         "unix:///var/run/docker.sock"
 #define CONF_DEFAULT_ENGINE_TIMEOUT_MS  3000
+#define CONF_DEFAULT_ENGINE_GRACE_MS    5000 /* replicas kept while they answer (fleet.md) */
+#define CONF_ENGINE_GRACE_MAX_MS        3600000
 #define CONF_DEFAULT_FLEET_TTL          5
 #define CONF_DEFAULT_RESYNC_MS          60000
 
@@ -118,6 +120,9 @@ typedef struct conf_engine {
 	char *host_address;  /* IPv4 or IPv6 literal; required with address: host */
 	char *network;       /* network whose IP is used (address: container); NULL: the first */
 	unsigned timeout_ms; /* an engine silent for this long is withdrawn (default 3000) */
+	/* Once the engine is down, its served replicas are kept this long at most, each only
+	 * while its service port accepts TCP connections (docs/fleet.md); 0: withdrawn at once. */
+	unsigned grace_ms;
 	/* Where url and tls' ca, cert and key (in that order) are in the config file, 1-based,
 	 * for messages about them; 0: not in the file (--engine, or the default engine). */
 	size_t url_line, url_column;

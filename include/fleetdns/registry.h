@@ -30,8 +30,30 @@ int registry_engine_sync(registry_t *r, const conf_engine_t *engine,
 int registry_container_update(registry_t *r, const conf_engine_t *engine,
                               const engine_container_t *c);
 void registry_container_remove(registry_t *r, const char *engine, const char *id);
-/** The engine is unreachable (or no longer configured): withdraw all its replicas. */
+/** The engine is unreachable (or no longer configured): withdraw all its replicas (those
+ * kept by registry_engine_stale() are logged as "engine down, grace over"). */
 void registry_engine_down(registry_t *r, const char *engine);
+
+/** Called once per replica to be kept stale: its container id, the address and TCP port
+ * that show whether it still answers. The strings are the registry's, valid during the
+ * call. Returns true when the replica will be probed (it is kept), false when it cannot be
+ * (it is withdrawn at once: "engine down, cannot probe"). */
+typedef bool (*registry_stale_fn)(void *arg, const char *id, const char *address, uint16_t port);
+/**
+ * The engine is unreachable, with a grace: its served replicas that have an address and a
+ * TCP port are kept and still served, marked stale, if each(arg, ...) accepts them;
+ * every other replica of engine is withdrawn ("engine down, nothing to probe" when it was
+ * served). Stale replicas stay until registry_stale_withdraw(), registry_engine_down(), or
+ * the engine's next listing (registry_engine_sync) or update replaces them. Returns how
+ * many were kept.
+ */
+size_t registry_engine_stale(registry_t *r, const char *engine, registry_stale_fn each, void *arg);
+/** Withdraw one stale replica of engine (why: for the log, e.g. "engine down, probe
+ * failed"). Returns true when it was stale and is now gone; false when it is not known or
+ * no longer stale (its engine listed it again meanwhile). */
+bool registry_stale_withdraw(registry_t *r, const char *engine, const char *id, const char *why);
+/** How many replicas are stale now. */
+size_t registry_stale_count(const registry_t *r);
 
 /** Increases whenever what registry_render() would produce changes. */
 uint64_t registry_generation(const registry_t *r);
@@ -64,8 +86,9 @@ int registry_render_service(const registry_t *r, zone_data_t *zone, size_t id,
 
 /** Every service seen since start, in order, as a json-c array of {name, replicas_known,
  * replicas_served, replicas: [{engine, container, name, ipv4, ipv6, health, served,
- * reason}]} (reason: why a replica is not served, or null). The caller owns the result
- * (json_object_put). NULL when out of memory. */
+ * reason[, stale]}]} (reason: why a replica is not served, or null; stale: true, present
+ * only while the replica is kept by its engine's grace, see registry_engine_stale()). The caller
+ * owns the result (json_object_put). NULL when out of memory. */
 struct json_object *registry_status(const registry_t *r);
 
 /** Maintenance (fleetdnsctl drain): withhold every replica of engine, now and as they come,

@@ -167,9 +167,9 @@ static const char *url_problem(const char *url, enum url_scheme *scheme)
 }
 
 /* The value nodes of an engine's keys, in this order. */
-enum { E_NAME, E_URL, E_TLS, E_ADDRESS, E_HOST_ADDRESS, E_NETWORK, E_TIMEOUT, E_NKEYS };
+enum { E_NAME, E_URL, E_TLS, E_ADDRESS, E_HOST_ADDRESS, E_NETWORK, E_TIMEOUT, E_GRACE, E_NKEYS };
 static const char *const engine_keys[E_NKEYS] = {
-    "name", "url", "tls", "address", "host-address", "network", "timeout",
+    "name", "url", "tls", "address", "host-address", "network", "timeout", "grace",
 };
 
 static int parse_tls(struct build *b, const yaml_node_t *node, conf_engine_t *e)
@@ -248,13 +248,17 @@ static int parse_engine_options(struct build *b, const yaml_node_t *const *v,
 	}
 	if (rc == 0 && v[E_TIMEOUT] != NULL)
 		rc = conf__uint_parse(b, v[E_TIMEOUT], "timeout", 200, 600000, &e->timeout_ms);
+	if (rc == 0 && v[E_GRACE] != NULL)
+		rc = conf__uint_parse(b, v[E_GRACE], "grace", 0, CONF_ENGINE_GRACE_MAX_MS,
+		                      &e->grace_ms);
 	return rc;
 }
 
 static int parse_engine(struct build *b, const yaml_node_t *node)
 {
 	const yaml_node_t *v[E_NKEYS] = {NULL};
-	conf_engine_t e = {.timeout_ms = CONF_DEFAULT_ENGINE_TIMEOUT_MS};
+	conf_engine_t e = {.timeout_ms = CONF_DEFAULT_ENGINE_TIMEOUT_MS,
+	                   .grace_ms = CONF_DEFAULT_ENGINE_GRACE_MS};
 	const conf_engine_t *prev;
 	enum url_scheme scheme;
 	const char *problem;
@@ -338,7 +342,8 @@ int conf__engines_parse(struct build *b, const yaml_node_t *node)
 int conf__engine_arg_apply(struct build *b, const char *arg)
 {
 	const char *eq = strchr(arg, '=');
-	conf_engine_t e = {.timeout_ms = CONF_DEFAULT_ENGINE_TIMEOUT_MS};
+	conf_engine_t e = {.timeout_ms = CONF_DEFAULT_ENGINE_TIMEOUT_MS,
+	                   .grace_ms = CONF_DEFAULT_ENGINE_GRACE_MS};
 	conf_engine_t *prev;
 	enum url_scheme scheme;
 	const char *problem;

@@ -13,6 +13,11 @@
  * been listed once or has failed (at most twice its timeout). Answers do not wait after a
  * reload (a removed engine's replicas leave them at once). So a secondary never gets a
  * fleet zone with fewer replicas than the engines have.
+ *
+ * An engine that goes down with a grace (conf_engine_t.grace_ms) keeps its served replicas,
+ * marked stale, while the prober (probe.h) finds their service ports answering; a replica
+ * that does not answer leaves at once, the rest when the grace is over, and the engine's
+ * next listing replaces them all.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +27,7 @@
 
 #include "daemon/fleet.h"
 #include "daemon/fleet_zone.h"
+#include "daemon/probe.h"
 #include "daemon/status.h"
 #include "fleetdns/engine.h"
 #include "fleetdns/error.h"
@@ -82,12 +88,13 @@ struct fleet {
 	size_t part_seen_n;
 	bool whole_since;           /* ... or the fleet zone was compiled whole */
 	xfr_t *xfr;                 /* transfer data and NOTIFY */
+	prober_t *prober;           /* probes of the replicas kept by engines' grace */
 	board_t *board;             /* what /status shows, or NULL (no HTTP listener) */
 	uv_timer_t status_timer;    /* renders the status, at most once a second, when read */
 	bool status_dirty;          /* something /status shows changed since it was rendered */
 	uint64_t counters_seen;     /* counters_sum() at the last rendering */
 	status_counters_t counters; /* publications, for /metrics */
-	uint64_t change_ns; /* uv_hrtime() of the oldest event not yet published; 0: none */
+	uint64_t change_ns;         /* uv_hrtime() of the oldest event not yet published; 0: none */
 	time_t started;
 	void (*on_closed)(void *);
 	void *on_closed_arg;
@@ -178,6 +185,13 @@ static void first_result(engine_slot_t *s)
 static void on_synced(void *ctx, engine_t *e, const engine_container_t *const *list, size_t n)
 {
 	engine_slot_t *s = ctx;
+	size_t probed;
+	if (prober_group_running(s->fleet->prober, s->conf->name, &probed)) {
+		prober_group_stop(s->fleet->prober, s->conf->name);
+		log_info("engine %s: up again within its grace; its listing replaces the %zu "
+		         "replicas kept",
+		         s->conf->name, probed);
+	}
 	if (registry_engine_sync(s->fleet->reg, s->conf, list, n) < 0)
 		log_error("engine %s: out of memory", s->conf->name);
 	first_result(s);
@@ -212,14 +226,79 @@ static void on_removed(void *ctx, engine_t *e, const char *id)
 	schedule(s->fleet);
 }
 
+typedef struct stale_add {
+	fleet_t *f;
+	const char *engine;
+} stale_add_t;
+
+static bool stale_probe(void *arg, const char *id, const char *address, uint16_t port)
+{
+	stale_add_t *a = arg;
+	int rc = prober_add(a->f->prober, a->engine, id, address, port);
+	if (rc < 0)
+		log_warning("engine %s: container %s: cannot probe %s port %u: %s", a->engine, id,
+		            address, port, fdns_strerror(rc));
+	return rc == FDNS_OK;
+}
+
+/* The engine went down with a grace: its served replicas with a TCP port stay while they
+ * answer. Returns how many stay (0: the grace could not start, or nothing can be probed). */
+static size_t grace_start(fleet_t *f, const char *engine, unsigned grace_ms)
+{
+	if (prober_group_start(f->prober, engine, grace_ms) < 0)
+		return 0;
+	stale_add_t a = {f, engine};
+	size_t kept = registry_engine_stale(f->reg, engine, stale_probe, &a);
+	if (!kept)
+		prober_group_stop(f->prober, engine);
+	return kept;
+}
+
 static void on_down(void *ctx, engine_t *e, const char *reason)
 {
 	engine_slot_t *s = ctx;
-	log_warning("engine %s: down (%s); its replicas are withdrawn", s->conf->name, reason);
-	registry_engine_down(s->fleet->reg, s->conf->name);
+	fleet_t *f = s->fleet;
+	const char *name = s->conf->name;
+	size_t kept = 0;
+	if (prober_group_running(f->prober, name, &kept)) {
+		/* A restarted session (new settings) failed within the old one's grace. */
+		log_warning("engine %s: down (%s); still within its grace, %zu replicas kept", name,
+		            reason, kept);
+	} else if (s->conf->grace_ms && (kept = grace_start(f, name, s->conf->grace_ms))) {
+		log_warning("engine %s: down (%s); keeping %zu replicas for up to %u ms while they "
+		            "answer",
+		            name, reason, kept, s->conf->grace_ms);
+	} else {
+		log_warning("engine %s: down (%s); its replicas are withdrawn", name, reason);
+		registry_engine_down(f->reg, name);
+	}
 	first_result(s);
-	schedule(s->fleet);
+	schedule(f);
 }
+
+/* A kept replica did not answer its probe. */
+static void on_probe_dead(void *ctx, const char *engine, const char *id, const char *why)
+{
+	fleet_t *f = ctx;
+	char reason[160];
+	snprintf(reason, sizeof(reason), "engine down, probe failed: %s", why);
+	if (registry_stale_withdraw(f->reg, engine, id, reason))
+		schedule(f);
+}
+
+/* The engine did not come back within its grace: what it kept goes. */
+static void on_grace_over(void *ctx, const char *engine)
+{
+	fleet_t *f = ctx;
+	size_t before = registry_replica_count(f->reg, NULL);
+	registry_engine_down(f->reg, engine);
+	log_warning("engine %s: still down at the end of its grace; the %zu replicas kept are "
+	            "withdrawn",
+	            engine, before - registry_replica_count(f->reg, NULL));
+	schedule(f);
+}
+
+static const prober_callbacks_t probe_callbacks = {on_probe_dead, on_grace_over};
 
 static const engine_callbacks_t callbacks = {on_synced, on_updated, on_removed, on_down};
 
@@ -518,6 +597,11 @@ fleet_t *fleet_new(uv_loop_t *loop, server_t *srv, board_t *board)
 		free(f);
 		return NULL;
 	}
+	if (!(f->prober = prober_new(loop, &probe_callbacks, f))) {
+		xfr_close(f->xfr, NULL, NULL);
+		free(f);
+		return NULL;
+	}
 	uv_timer_init(loop, &f->timer);
 	uv_timer_init(loop, &f->serial_timer);
 	uv_timer_init(loop, &f->hold_timer);
@@ -712,6 +796,7 @@ static int engine_by_name(const void *a, const void *b)
 static void engines_stop(fleet_t *f)
 {
 	for (size_t i = 0; i < f->nslots; i++) {
+		prober_group_stop(f->prober, f->slots[i]->conf->name);
 		if (f->reg)
 			registry_engine_down(f->reg, f->slots[i]->conf->name);
 		slot_stop(f, f->slots[i]);
@@ -753,6 +838,7 @@ static size_t engines_update(fleet_t *f, bool reread, bool quiet)
 		const conf_engine_t *ce = cmp >= 0 ? want[j++] : NULL;
 		if (!ce) {
 			log_info("engine %s removed", s->conf->name);
+			prober_group_stop(f->prober, s->conf->name);
 			registry_engine_down(f->reg, s->conf->name);
 			slot_stop(f, s);
 			free(s);
@@ -785,6 +871,7 @@ static size_t engines_update(fleet_t *f, bool reread, bool quiet)
 		if (slot_start(f, s)) {
 			slots[n++] = s;
 		} else {
+			prober_group_stop(f->prober, ce->name);
 			registry_engine_down(f->reg, ce->name);
 			free(s);
 		}
@@ -912,6 +999,8 @@ void fleet_close(fleet_t *f, void (*on_closed)(void *arg), void *arg)
 	uv_timer_stop(&f->hold_timer);
 	uv_timer_stop(&f->status_timer);
 	engines_stop(f);
+	f->closing++; /* the prober's, released when it is closed */
+	prober_close(f->prober, engine_closed, f);
 	f->closing++; /* ours, released below */
 	engine_closed(f);
 }

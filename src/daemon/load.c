@@ -271,6 +271,7 @@ static void decide_fleet(loaded_t *l)
 		    .name = "local",
 		    .url = CONF_DEFAULT_ENGINE_URL,
 		    .timeout_ms = CONF_DEFAULT_ENGINE_TIMEOUT_MS,
+		    .grace_ms = CONF_DEFAULT_ENGINE_GRACE_MS,
 		};
 	}
 	if (l->fleet && c->nzones > 0) {

@@ -223,24 +223,31 @@ static void notify_write(FILE *out, const xfr_notify_stats_t *n)
 
 static void services_write(FILE *out, json_object *services)
 {
-	static const char *const states[] = {"served",   "stopped",   "paused",
+	/* A partition: "served" and "stale" (served while its engine is down, by the engine's
+	 * grace) are the replicas in the answers; the rest are withheld, by reason. */
+	static const char *const states[] = {"served",   "stale",     "stopped", "paused",
 	                                     "starting", "unhealthy", "drained"};
-	metrics_family(
-	    out, "fleetdns_service_replicas", "gauge",
-	    "Replicas of each service by state: served, or the reason they are withheld.");
+	enum { NSTATES = sizeof(states) / sizeof(states[0]) };
+	metrics_family(out, "fleetdns_service_replicas", "gauge",
+	               "Replicas of each service by state: served, stale (served while their "
+	               "engine is down), or the reason they are withheld.");
 	for (size_t i = 0; services && i < json_object_array_length(services); i++) {
 		json_object *s = json_object_array_get_idx(services, i);
 		json_object *reps = json_get_array(s, "replicas");
-		long long count[6] = {0};
+		long long count[NSTATES] = {0};
 		for (size_t k = 0; reps && k < json_object_array_length(reps); k++) {
 			json_object *r = json_object_array_get_idx(reps, k), *v;
 			const char *why = json_get_str(r, "reason");
 			bool served = json_object_object_get_ex(r, "served", &v) &&
 			              json_object_get_boolean(v);
-			for (int j = 0; j < 6; j++)
-				count[j] += served ? j == 0 : why && strcmp(why, states[j]) == 0;
+			bool stale =
+			    json_object_object_get_ex(r, "stale", &v) && json_object_get_boolean(v);
+			if (served)
+				why = stale ? "stale" : "served";
+			for (int j = 0; j < NSTATES; j++)
+				count[j] += why && strcmp(why, states[j]) == 0;
 		}
-		for (int j = 0; j < 6; j++) {
+		for (int j = 0; j < NSTATES; j++) {
 			fputs("fleetdns_service_replicas{service=\"", out);
 			metrics_label(out, json_get_str(s, "name"));
 			fprintf(out, "\",state=\"%s\"} %lld\n", states[j], count[j]);

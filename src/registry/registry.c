@@ -294,6 +294,7 @@ static void remove_node(registry_t *r, rep_node_t **slot, const char *why)
 		n->enext->eprev = n->eprev;
 	r->nreplicas--;
 	r->nserved -= n->rep.served;
+	r->nstale -= n->rep.stale;
 	replica_clear(&n->rep);
 	free(n);
 	r->generation++;
@@ -322,6 +323,7 @@ static int put(registry_t *r, replica_t *rep, unsigned stamp)
 			service_link(r, n, service);
 		}
 		r->nserved += (size_t)rep->served - (size_t)n->rep.served;
+		r->nstale -= n->rep.stale; /* what the engine reports now is not stale */
 		if (rep->served && !n->rep.served)
 			served_logged(rep);
 		else if (!rep->served && n->rep.served)
@@ -435,7 +437,52 @@ void registry_engine_down(registry_t *r, const char *engine)
 {
 	reg_engine_t *e = engine_get(r, engine, false);
 	while (e && e->head)
-		container_remove(r, engine, e->head->rep.id, "engine down");
+		container_remove(r, engine, e->head->rep.id,
+		                 e->head->rep.stale ? "engine down, grace over" : "engine down");
+}
+
+/* Where a probe can reach a replica: its address, or NULL. */
+static const char *probe_address(const replica_t *rep)
+{
+	return rep->ipv4[0] ? rep->ipv4 : rep->ipv6[0] ? rep->ipv6 : NULL;
+}
+
+size_t registry_engine_stale(registry_t *r, const char *engine, registry_stale_fn each, void *arg)
+{
+	reg_engine_t *e = engine_get(r, engine, false);
+	size_t kept = 0;
+	for (rep_node_t *n = e ? e->head : NULL; n;) {
+		rep_node_t *next = n->enext;
+		uint16_t port = replica_probe_port(&n->rep);
+		const char *address = probe_address(&n->rep);
+		if (!n->rep.served || !port || !address) {
+			container_remove(r, engine, n->rep.id,
+			                 n->rep.served ? "engine down, nothing to probe"
+			                               : "engine down");
+		} else if (!each(arg, n->rep.id, address, port)) {
+			container_remove(r, engine, n->rep.id, "engine down, cannot probe");
+		} else {
+			r->nstale += !n->rep.stale;
+			n->rep.stale = true;
+			kept++;
+		}
+		n = next;
+	}
+	return kept;
+}
+
+bool registry_stale_withdraw(registry_t *r, const char *engine, const char *id, const char *why)
+{
+	rep_node_t **slot = find_slot(r, engine, id);
+	if (!*slot || !(*slot)->rep.stale)
+		return false;
+	remove_node(r, slot, why);
+	return true;
+}
+
+size_t registry_stale_count(const registry_t *r)
+{
+	return r->nstale;
 }
 
 int registry_engine_sync(registry_t *r, const conf_engine_t *engine,

@@ -33,7 +33,7 @@ typedef struct reg_engine {
 struct registry {
 	conf_fleet_t fleet; /* scalar settings only */
 	rep_node_t **buckets;
-	size_t nbuckets, nreplicas, nserved;
+	size_t nbuckets, nreplicas, nserved, nstale;
 	reg_engine_t *engines;
 	size_t nengines;
 	char **known; /* every service seen since start, in order: never NXDOMAIN for these */

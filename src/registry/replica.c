@@ -166,6 +166,7 @@ static void pick_ports(replica_t *r, const conf_engine_t *e, const engine_contai
 		if (dup)
 			continue; /* published on IPv4 and IPv6: one SRV record */
 		replica_port_t *rp = &r->ports[r->nports++];
+		*rp = (replica_port_t){0}; /* replica_same() compares whole entries */
 		snprintf(rp->name, sizeof(rp->name), "%u", p->container_port);
 		rp->udp = p->udp;
 		rp->port = port;
@@ -238,6 +239,14 @@ void replica_clear(replica_t *r)
 	free(r->service);
 	free(r->ports);
 	memset(r, 0, sizeof(*r));
+}
+
+uint16_t replica_probe_port(const replica_t *r)
+{
+	for (size_t i = 0; i < r->nports; i++)
+		if (!r->ports[i].udp)
+			return r->ports[i].port;
+	return 0;
 }
 
 bool replica_same(const replica_t *a, const replica_t *b)

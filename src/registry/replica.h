@@ -28,6 +28,8 @@ typedef struct replica {
 	enum engine_health health;
 	const char *withheld;   /* why it is not served (static text), NULL when served */
 	bool eligible;          /* served by its own state; a drained engine withholds it */
+	bool stale;             /* its engine is down: kept, by the engine's grace, while its
+	                         * service port answers (the daemon probes it) */
 	const char *own_reason; /* withheld's value by its own state */
 	char ipv4[INET_ADDRSTRLEN];
 	char ipv6[INET6_ADDRSTRLEN];
@@ -44,6 +46,9 @@ typedef struct replica {
 int replica_from_container(replica_t *out, const conf_engine_t *engine, const conf_fleet_t *fleet,
                            const engine_container_t *c);
 void replica_clear(replica_t *r);
+/** The port a TCP probe of r connects to: its first TCP port (named by fleetdns.port, or
+ * exposed or published), or 0 when it has none. */
+uint16_t replica_probe_port(const replica_t *r);
 /** Whether two replicas would produce the same records. */
 bool replica_same(const replica_t *a, const replica_t *b);
 

@@ -21,6 +21,8 @@ static json_object *replica_json(const replica_t *rep)
 	json_object_object_add(o, "served", json_object_new_boolean(rep->served));
 	json_object_object_add(o, "reason",
 	                       rep->withheld ? json_object_new_string(rep->withheld) : NULL);
+	if (rep->stale)
+		json_object_object_add(o, "stale", json_object_new_boolean(true));
 	return o;
 }
 

@@ -32,11 +32,13 @@ m3 = fleet.run_replica(e3, "multi", "--restart", "always", name="multi-3")
 
 c = e2.certs
 cfg = fleet.write_config(os.path.join(fleet.TMP, "engines.yaml"), engines=[
-    {"name": "en1", "url": e1.url, "timeout": TIMEOUT_MS},
+    # grace 0: this test measures withdrawal when an engine fails (riding out a restart while
+    # replicas answer is fleet_grace.py's).
+    {"name": "en1", "url": e1.url, "timeout": TIMEOUT_MS, "grace": 0},
     {"name": "en2", "url": f"tcp://127.0.0.1:{tcp_port}",
      "tls": {"ca": c["ca"], "cert": c["client_cert"], "key": c["client_key"]},
-     "timeout": TIMEOUT_MS},
-    {"name": "en3", "url": e3.url, "timeout": TIMEOUT_MS},
+     "timeout": TIMEOUT_MS, "grace": 0},
+    {"name": "en3", "url": e3.url, "timeout": TIMEOUT_MS, "grace": 0},
 ], fleet={"zone": Z})
 srv = fleet.start_fleetdns(config=cfg)
 P = srv.port

@@ -463,16 +463,19 @@ static const char fleet_conf[] = "zones:\n"
                                  "    host-address: 198.51.100.12\n"
                                  "    network: mynet\n"
                                  "    timeout: 200\n"
+                                 "    grace: 8000\n"
                                  "  - name: n3\n"
                                  "    url: https://[2001:db8::1]:2376\n"
                                  "    address: container\n"
                                  "    host-address: \"2001:db8::12\"\n"
                                  "    timeout: 600000\n"
+                                 "    grace: 3600000\n"
                                  "  - name: n4\n"
                                  "    url: http://docker.example.test\n"
                                  "    network: ~\n"
                                  "    tls: ~\n"
                                  "    host-address: ~\n"
+                                 "    grace: 0\n"
                                  "fleet:\n"
                                  "  zone: fleet.test\n"
                                  "  ttl: 86400\n"
@@ -506,8 +509,11 @@ static void test_fleet(struct fixture *fx)
 		       strcmp(e[0].url, "unix:///var/run/docker.sock") == 0 &&
 		       e[0].tls_ca == NULL && e[0].tls_cert == NULL && e[0].tls_key == NULL &&
 		       e[0].address == CONF_ADDRESS_CONTAINER && e[0].host_address == NULL &&
-		       e[0].network == NULL && e[0].timeout_ms == CONF_DEFAULT_ENGINE_TIMEOUT_MS,
+		       e[0].network == NULL && e[0].timeout_ms == CONF_DEFAULT_ENGINE_TIMEOUT_MS &&
+		       e[0].grace_ms == CONF_DEFAULT_ENGINE_GRACE_MS,
 		   "fleet: engine Node1 is node1, with every default");
+		ok(fx, e[1].grace_ms == 8000 && e[2].grace_ms == 3600000 && e[3].grace_ms == 0,
+		   "fleet: grace 8000, 3600000 (the most) and 0 (off)");
 		snprintf(want, sizeof(want), "%s/certs/ca.pem", fx->dir);
 		is_str(fx, e[1].tls_ca, want, "fleet: tls ca relative to the config folder");
 		is_str(fx, e[1].tls_cert, "/etc/c.pem", "fleet: tls cert absolute, kept");
@@ -933,6 +939,12 @@ static const struct bad_conf {
      "4:14: 'network' must be a network name (got '')"},
     {"engines:\n  - name: n1\n    url: unix:///x\n    timeout: 199\n", FDNS_EINVAL,
      "4:14: 'timeout' must be between 200 and 600000 (got 199)"},
+    {"engines:\n  - name: n1\n    url: unix:///x\n    grace: 3600001\n", FDNS_EINVAL,
+     "4:12: 'grace' must be between 0 and 3600000 (got 3600001)"},
+    {"engines:\n  - name: n1\n    url: unix:///x\n    grace: 5s\n", FDNS_EINVAL,
+     "4:12: 'grace' must be an integer (got '5s')"},
+    {"engines:\n  - name: n1\n    url: unix:///x\n    grace: -1\n", FDNS_EINVAL,
+     "4:12: 'grace' must be an integer (got '-1')"},
     {"engines:\n  - name: n1\n    url: unix:///x\n    timeout: 600001\n", FDNS_EINVAL,
      "4:14: 'timeout' must be between 200 and 600000 (got 600001)"},
     {"fleet: [1]\n", FDNS_EINVAL, "1:8: 'fleet' must be a mapping (got a list)"},
