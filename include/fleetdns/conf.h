@@ -112,6 +112,14 @@ enum conf_unhealthy_policy {
 	CONF_UNHEALTHY_ALL,        /* serve every running replica, healthy or not */
 };
 
+/** Which containers with a service label are published (docs/fleet.md, Traefik's
+ * exposedByDefault). A container labelled fleetdns.expose=false is hidden in both. */
+enum conf_expose_policy {
+	CONF_EXPOSE_ALL = 0,  /* every container with a service label (the default) */
+	CONF_EXPOSE_LABELLED, /* Compose/Swarm labels only with fleetdns.expose=true; a
+	                       * fleetdns.service label always counts */
+};
+
 typedef struct conf_engine {
 	char *name; /* unique; part of replica names and logs */
 	char *url;  /* unix:///path, tcp://host:port, or https://host:port / tcp with tls */
@@ -135,7 +143,8 @@ typedef struct conf_fleet {
 	unsigned
 	    max_answers;     /* 0: all replicas (TC when they do not fit); else a rotating window */
 	bool serve_starting; /* serve replicas whose health is "starting" (default false) */
-	enum conf_unhealthy_policy unhealthy;
+	enum conf_unhealthy_policy unhealthy; /* a replica's fleetdns.unhealthy overrides it */
+	enum conf_expose_policy expose;       /* default CONF_EXPOSE_ALL */
 	bool compose_labels;  /* recognise com.docker.compose.service (default true) */
 	bool swarm_labels;    /* recognise com.docker.swarm.service.name (default true) */
 	unsigned resync_ms;   /* full re-listing of every engine (default 60000) */

@@ -86,9 +86,11 @@ int registry_render_service(const registry_t *r, zone_data_t *zone, size_t id,
 
 /** Every service seen since start, in order, as a json-c array of {name, replicas_known,
  * replicas_served, replicas: [{engine, container, name, ipv4, ipv6, health, served,
- * reason[, stale]}]} (reason: why a replica is not served, or null; stale: true, present
- * only while the replica is kept by its engine's grace, see registry_engine_stale()). The caller
- * owns the result (json_object_put). NULL when out of memory. */
+ * reason[, stale]}]} (reason: why a replica is not served, or null: stopped, paused,
+ * network (its fleetdns.network is not one of its networks), starting, unhealthy or
+ * drained; containers hidden by fleetdns.expose or the fleet's expose are not listed; stale: true,
+ * present only while the replica is kept by its engine's grace, see registry_engine_stale()). The
+ * caller owns the result (json_object_put). NULL when out of memory. */
 struct json_object *registry_status(const registry_t *r);
 
 /** Maintenance (fleetdnsctl drain): withhold every replica of engine, now and as they come,

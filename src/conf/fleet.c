@@ -130,6 +130,17 @@ static int parse_unhealthy(struct build *b, const yaml_node_t *val)
 	return 0;
 }
 
+static int parse_expose(struct build *b, const yaml_node_t *val)
+{
+	if (val->type == YAML_SCALAR_NODE && strcmp(conf__node_text(val), "labelled") == 0)
+		b->conf.fleet.expose = CONF_EXPOSE_LABELLED;
+	else if (val->type == YAML_SCALAR_NODE && strcmp(conf__node_text(val), "all") == 0)
+		b->conf.fleet.expose = CONF_EXPOSE_ALL;
+	else
+		return conf__fail_type(b, val, "expose", "labelled or all");
+	return 0;
+}
+
 static const struct fleet_uint_key {
 	const char *name;
 	size_t offset; /* of the unsigned in conf_fleet_t */
@@ -150,8 +161,9 @@ static const struct fleet_bool_key {
 };
 
 /* The keys that are neither integers nor switches. */
-enum { F_UNHEALTHY, F_ZONE, F_REVERSE_ZONES, F_STATE_FILE };
-static const char *const fleet_other_keys[] = {"unhealthy", "zone", "reverse-zones", "state-file"};
+enum { F_UNHEALTHY, F_EXPOSE, F_ZONE, F_REVERSE_ZONES, F_STATE_FILE };
+static const char *const fleet_other_keys[] = {"unhealthy", "expose", "zone", "reverse-zones",
+                                               "state-file"};
 
 static int fail_unknown_fleet_key(struct build *b, const yaml_node_t *key)
 {
@@ -199,6 +211,8 @@ static int parse_fleet_key(struct build *b, const yaml_node_t *key, const yaml_n
 	switch (conf__key_find(name, fleet_other_keys, CONF_NKEYS(fleet_other_keys))) {
 	case F_UNHEALTHY:
 		return parse_unhealthy(b, val);
+	case F_EXPOSE:
+		return parse_expose(b, val);
 	case F_ZONE:
 		return conf__node_is_null(val)
 		           ? 0

@@ -701,7 +701,7 @@ static bool engine_same(const conf_engine_t *a, const conf_engine_t *b)
 static bool reading_same(const conf_fleet_t *a, const conf_fleet_t *b)
 {
 	return a->compose_labels == b->compose_labels && a->swarm_labels == b->swarm_labels &&
-	       a->serve_starting == b->serve_starting;
+	       a->serve_starting == b->serve_starting && a->expose == b->expose;
 }
 
 /* Every fleet setting the registry holds (how services render, and the above). */
@@ -999,8 +999,10 @@ void fleet_close(fleet_t *f, void (*on_closed)(void *arg), void *arg)
 	uv_timer_stop(&f->hold_timer);
 	uv_timer_stop(&f->status_timer);
 	engines_stop(f);
-	f->closing++; /* the prober's, released when it is closed */
+	/* One for the prober (released when it is closed, which may be at once: with no
+	 * engine there is nothing to wait for) and one for us, released below: taken together
+	 * so that the last release, and the handles' close, happen once. */
+	f->closing += 2;
 	prober_close(f->prober, engine_closed, f);
-	f->closing++; /* ours, released below */
 	engine_closed(f);
 }

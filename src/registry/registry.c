@@ -369,7 +369,8 @@ static int update(registry_t *r, const conf_engine_t *engine, const engine_conta
                   unsigned stamp)
 {
 	replica_t rep;
-	int ret = replica_from_container(&rep, engine, &r->fleet, c);
+	const rep_node_t *known = *find_slot(r, engine->name, c->id);
+	int ret = replica_from_container(&rep, engine, &r->fleet, c, known ? known->rep.warned : 0);
 	if (ret < 0)
 		return ret;
 	if (ret == 0) {

@@ -106,12 +106,13 @@ static void add_rotation(render_t *rd, const char *owner, uint16_t type, unsigne
 	n[rd->zone->nrotations++] = (zone_rotation_t){name, type, (uint16_t)window};
 }
 
-/* The replicas a service answers with: the served ones, or (policy "all") the running. */
-static bool chosen(const registry_t *r, const replica_t *rep, bool any_served)
+/* The replicas a service answers with: the served ones, or (policy "all", when none is
+ * served) the running ones on their chosen network. */
+static bool chosen(const replica_t *rep, bool any_served, enum conf_unhealthy_policy policy)
 {
-	if (any_served || r->fleet.unhealthy != CONF_UNHEALTHY_ALL)
+	if (any_served || policy != CONF_UNHEALTHY_ALL)
 		return rep->served;
-	return rep->running;
+	return rep->running && !rep->network_missing;
 }
 
 /* A service's replicas: a run of the replicas sorted by service name. */
@@ -128,6 +129,20 @@ static bool group_any_served(const group_t *g)
 	return false;
 }
 
+/* The service's policy when nothing is served: its replicas' fleetdns.unhealthy labels
+ * override the fleet's setting; when they disagree, "all" wins (the value does not depend
+ * on the order replicas arrive in, and a disagreement lasts as long as a rolling update
+ * that changes the label, during which answering beats answering nothing). */
+static enum conf_unhealthy_policy group_unhealthy(const registry_t *r, const group_t *g)
+{
+	int policy = REPLICA_UNHEALTHY_FLEET;
+	for (size_t i = 0; i < g->n && policy != CONF_UNHEALTHY_ALL; i++)
+		if (g->rep[i]->unhealthy != REPLICA_UNHEALTHY_FLEET)
+			policy = g->rep[i]->unhealthy;
+	return policy == REPLICA_UNHEALTHY_FLEET ? r->fleet.unhealthy
+	                                         : (enum conf_unhealthy_policy)policy;
+}
+
 /* By engine and id: the order of the records does not depend on arrival. */
 static int cmp_replica(const void *a, const void *b)
 {
@@ -140,11 +155,12 @@ static void render_service(const registry_t *r, render_t *rd, const char *servic
                            const char *apex)
 {
 	bool any = group_any_served(g);
+	enum conf_unhealthy_policy policy = group_unhealthy(r, g);
 	/* Labels override the fleet's defaults; replicas that disagree: the smallest. */
 	unsigned ttl = 0, window = 0;
 	for (size_t i = 0; i < g->n; i++) {
 		const replica_t *p = g->rep[i];
-		if (!chosen(r, p, any))
+		if (!chosen(p, any, policy))
 			continue;
 		if (p->ttl && (!ttl || p->ttl < ttl))
 			ttl = p->ttl;
@@ -163,7 +179,7 @@ static void render_service(const registry_t *r, render_t *rd, const char *servic
 	ldns_rdf *service_name = ldns_dname_new_frm_str(owner);
 	for (size_t i = 0; i < g->n && service_name; i++) {
 		const replica_t *p = g->rep[i];
-		if (!chosen(r, p, any))
+		if (!chosen(p, any, policy))
 			continue;
 		ldns_rdf *replica_name = name_of("%s.%s", p->label, owner);
 		if (!replica_name) {

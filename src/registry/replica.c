@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "fleetdns/error.h"
 #include "fleetdns/registry.h"
@@ -109,19 +110,42 @@ static void ports_from_label(replica_t *r, const engine_container_t *c, const ch
 	}
 }
 
-static void pick_addresses(replica_t *r, const conf_engine_t *e, const engine_container_t *c)
+/* The network named by fleetdns.network (else the engine's network:, else the first in
+ * name order) gives the addresses. A fleetdns.network the container is not on withholds it. */
+static void pick_addresses(replica_t *r, const conf_engine_t *e, const engine_container_t *c,
+                           unsigned warned)
 {
 	if (e->address == CONF_ADDRESS_HOST) {
 		const char *h = e->host_address ? e->host_address : "";
 		snprintf(strchr(h, ':') ? r->ipv6 : r->ipv4, INET6_ADDRSTRLEN, "%s", h);
 		return;
 	}
+	const char *own = label_get(c, "fleetdns.network");
+	if (own && !*own)
+		own = NULL;
+	const char *want = own ? own : e->network;
 	const engine_network_t *pick = NULL;
 	for (size_t i = 0; i < c->nnetworks; i++) {
 		const engine_network_t *n = &c->networks[i];
-		if (e->network ? strcmp(n->name, e->network) == 0
-		               : (!pick || strcmp(n->name, pick->name) < 0))
+		if (want ? strcmp(n->name, want) == 0 : (!pick || strcmp(n->name, pick->name) < 0))
 			pick = n;
+	}
+	if (!pick && own) {
+		r->network_missing = true;
+		if (!c->running)
+			return; /* a stopped container has no networks worth a warning */
+		r->warned |= REPLICA_WARN_NETWORK;
+		if (warned & REPLICA_WARN_NETWORK)
+			return;
+		char names[256] = "";
+		size_t len = 0;
+		for (size_t i = 0; i < c->nnetworks && len < sizeof(names); i++)
+			len += (size_t)snprintf(names + len, sizeof(names) - len, "%s%s",
+			                        i ? ", " : "", c->networks[i].name);
+		log_warning("engine %s: container %s: fleetdns.network=%s is not one of its "
+		            "networks (%s); withheld",
+		            e->name, c->name, own, c->nnetworks ? names : "none");
+		return;
 	}
 	if (!pick)
 		return;
@@ -173,17 +197,49 @@ static void pick_ports(replica_t *r, const conf_engine_t *e, const engine_contai
 	}
 }
 
-int replica_from_container(replica_t *out, const conf_engine_t *e, const conf_fleet_t *fleet,
-                           const engine_container_t *c)
+/* A policy label's value: its index in values, or -1 when absent or invalid (an invalid
+ * one is logged, once while it lasts: bit in *now, unless already in warned). */
+static int label_choice(const engine_container_t *c, const char *key, const char *const *values,
+                        size_t nvalues, unsigned bit, unsigned warned, unsigned *now)
 {
+	const char *v = label_get(c, key);
+	if (!v)
+		return -1;
+	for (size_t i = 0; i < nvalues; i++)
+		if (strcasecmp(v, values[i]) == 0)
+			return (int)i;
+	*now |= bit;
+	if (!(warned & bit))
+		log_warning("container %s: label %s=%s is not %s or %s; ignored", c->name, key, v,
+		            values[0], values[1]);
+	return -1;
+}
+
+int replica_from_container(replica_t *out, const conf_engine_t *e, const conf_fleet_t *fleet,
+                           const engine_container_t *c, unsigned warned)
+{
+	static const char *const booleans[] = {"false", "true"};
+	static const char *const policies[] = {
+	    [CONF_UNHEALTHY_NODATA] = "nodata", [CONF_UNHEALTHY_ALL] = "all"};
 	memset(out, 0, sizeof(*out));
-	const char *service = label_get(c, "fleetdns.service");
+	const char *own = label_get(c, "fleetdns.service");
+	const char *service = own;
 	if (!service && fleet->compose_labels)
 		service = label_get(c, "com.docker.compose.service");
 	if (!service && fleet->swarm_labels)
 		service = label_get(c, "com.docker.swarm.service.name");
 	if (!service)
 		return 0;
+	/* fleetdns.expose=false always hides; with expose: labelled, a Compose or Swarm service
+	 * is published only when asked (fleetdns.service is asking). */
+	unsigned now = 0;
+	int expose =
+	    label_choice(c, "fleetdns.expose", booleans, 2, REPLICA_WARN_EXPOSE, warned, &now);
+	if (expose == 0 || (!own && fleet->expose == CONF_EXPOSE_LABELLED && expose != 1))
+		return 0;
+	out->unhealthy = label_choice(c, "fleetdns.unhealthy", policies, 2, REPLICA_WARN_UNHEALTHY,
+	                              warned, &now);
+	out->warned = now;
 	if (!registry_service_name_valid(service)) {
 		log_warning("engine %s: container %s: service label '%s' is not a valid DNS name; "
 		            "skipped",
@@ -203,18 +259,19 @@ int replica_from_container(replica_t *out, const conf_engine_t *e, const conf_fl
 	out->running = c->running && !c->paused;
 	bool healthy = c->health == HEALTH_NONE || c->health == HEALTH_HEALTHY ||
 	               (c->health == HEALTH_STARTING && fleet->serve_starting);
-	out->served = out->running && healthy;
+	out->ttl = label_uint(c, "fleetdns.ttl", 86400);
+	out->max_answers = label_uint(c, "fleetdns.max-answers", 1000);
+	pick_addresses(out, e, c, warned);
+	out->served = out->running && healthy && !out->network_missing;
 	out->health = c->health;
 	out->withheld = out->served                    ? NULL
 	                : !c->running                  ? "stopped"
 	                : c->paused                    ? "paused"
+	                : out->network_missing         ? "network"
 	                : c->health == HEALTH_STARTING ? "starting"
 	                                               : "unhealthy";
 	out->eligible = out->served;
 	out->own_reason = out->withheld;
-	out->ttl = label_uint(c, "fleetdns.ttl", 86400);
-	out->max_answers = label_uint(c, "fleetdns.max-answers", 1000);
-	pick_addresses(out, e, c);
 	/* Ports are picked into scratch space, then kept at their exact size: most replicas
 	 * have none or one, and a replica is held for every container of the fleet. */
 	replica_port_t scratch[REPLICA_PORTS_MAX];
@@ -254,6 +311,7 @@ bool replica_same(const replica_t *a, const replica_t *b)
 	return strcmp(a->service, b->service) == 0 && strcmp(a->label, b->label) == 0 &&
 	       a->served == b->served && a->running == b->running &&
 	       strcmp(a->ipv4, b->ipv4) == 0 && strcmp(a->ipv6, b->ipv6) == 0 && a->ttl == b->ttl &&
-	       a->max_answers == b->max_answers && a->nports == b->nports &&
+	       a->max_answers == b->max_answers && a->unhealthy == b->unhealthy &&
+	       a->network_missing == b->network_missing && a->nports == b->nports &&
 	       (a->nports == 0 || memcmp(a->ports, b->ports, a->nports * sizeof(a->ports[0])) == 0);
 }

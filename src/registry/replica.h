@@ -18,6 +18,16 @@ typedef struct replica_port {
 
 #define REPLICA_PORTS_MAX 16
 
+/* Warnings about a container's labels, logged once while they hold (replica_t.warned). */
+enum {
+	REPLICA_WARN_UNHEALTHY = 1 << 0, /* fleetdns.unhealthy is not nodata or all */
+	REPLICA_WARN_EXPOSE = 1 << 1,    /* fleetdns.expose is not true or false */
+	REPLICA_WARN_NETWORK = 1 << 2,   /* fleetdns.network is not among its networks */
+};
+
+/* A replica's fleetdns.unhealthy: the fleet's setting, or one of enum conf_unhealthy_policy. */
+#define REPLICA_UNHEALTHY_FLEET (-1)
+
 typedef struct replica {
 	char *engine;   /* owned */
 	char *id;       /* owned */
@@ -35,16 +45,23 @@ typedef struct replica {
 	char ipv6[INET6_ADDRSTRLEN];
 	unsigned ttl;         /* from fleetdns.ttl, 0: the fleet default */
 	unsigned max_answers; /* from fleetdns.max-answers, 0: the fleet default */
+	int unhealthy;        /* from fleetdns.unhealthy, or REPLICA_UNHEALTHY_FLEET */
+	bool network_missing; /* fleetdns.network names none of its networks: never answered,
+	                       * not even by the "all" policy (reason "network") */
+	unsigned warned;      /* REPLICA_WARN_* logged for this container */
 	size_t nports;
 	replica_port_t *ports; /* owned; exactly nports (at most REPLICA_PORTS_MAX) */
 } replica_t;
 
 /**
  * Build *out from a container reported by engine. Returns 1 when the container belongs
- * to a service, 0 when it does not (or its labels are invalid: logged), or FDNS_ENOMEM.
+ * to a service, 0 when it does not (no service label, hidden by fleetdns.expose or the
+ * fleet's expose setting, or an invalid service name: logged), or FDNS_ENOMEM. warned: the
+ * REPLICA_WARN_* already logged for this container (its previous replica's warned, 0 when
+ * new); only the others are logged, and out->warned holds those that still apply.
  */
 int replica_from_container(replica_t *out, const conf_engine_t *engine, const conf_fleet_t *fleet,
-                           const engine_container_t *c);
+                           const engine_container_t *c, unsigned warned);
 void replica_clear(replica_t *r);
 /** The port a TCP probe of r connects to: its first TCP port (named by fleetdns.port, or
  * exposed or published), or 0 when it has none. */
