@@ -55,7 +55,7 @@ void build_reset(build_t *b, const uint8_t *qname, size_t qname_len)
 	b->len = 0;
 	b->overflow = false;
 	b->an = b->ns = b->ar = 0;
-	b->ncuts = b->nrelocs = b->ndict = b->names_len = 0;
+	b->ncuts = b->nrelocs = b->nqrefs = b->ndict = b->names_len = 0;
 	b->nrequired = 0;
 	b->movable = (qname == NULL);
 	b->base = 0;
@@ -142,10 +142,15 @@ static void put_rdf(build_t *b, const ldns_rdf *rdf, bool compress)
 
 static void put_rr(build_t *b, const ldns_rdf *owner, const ldns_rr *rr, uint32_t ttl)
 {
-	if (owner)
+	if (owner) {
 		put_name(b, ldns_rdf_data(owner), ldns_rdf_size(owner), true);
-	else
+	} else {
+		if (b->movable && b->nqrefs < BUILD_QREFS_MAX)
+			b->qrefs[b->nqrefs++] = (uint16_t)b->len;
+		else if (b->movable)
+			b->overflow = true;
 		put16(b, 0xC000 | DNS_HEADER_LEN);
+	}
 	put16(b, (uint16_t)ldns_rr_get_type(rr));
 	put16(b, (uint16_t)ldns_rr_get_class(rr));
 	put32(b, ttl);
@@ -191,11 +196,14 @@ const ans_block_t *build_finish(build_t *b, arena_t *a, uint8_t rcode, bool aa)
 	uint8_t *wire = arena_alloc(a, b->len ? b->len : 1);
 	ans_cut_t *cuts = arena_alloc(a, (b->ncuts ? b->ncuts : 1) * sizeof(*cuts));
 	uint16_t *relocs = arena_alloc(a, (b->nrelocs ? b->nrelocs : 1) * sizeof(*relocs));
-	if (!blk || !wire || !cuts || !relocs)
+	uint16_t *qrefs = b->nqrefs ? arena_alloc(a, b->nqrefs * sizeof(*qrefs)) : NULL;
+	if (!blk || !wire || !cuts || !relocs || (b->nqrefs && !qrefs))
 		return NULL;
 	memcpy(wire, b->buf, b->len);
 	memcpy(cuts, b->cuts, b->ncuts * sizeof(*cuts));
 	memcpy(relocs, b->relocs, b->nrelocs * sizeof(*relocs));
+	if (qrefs)
+		memcpy(qrefs, b->qrefs, b->nqrefs * sizeof(*qrefs));
 	size_t required = b->nrequired;
 	for (size_t i = 0; i < b->ncuts; i++)
 		if (b->cuts[i].ar == 0 && i + 1 > required)
@@ -211,8 +219,10 @@ const ans_block_t *build_finish(build_t *b, arena_t *a, uint8_t rcode, bool aa)
 	    .ncuts = (uint16_t)b->ncuts,
 	    .nrequired = (uint16_t)required,
 	    .nrelocs = (uint16_t)b->nrelocs,
+	    .nqrefs = (uint16_t)b->nqrefs,
 	    .cuts = cuts,
 	    .relocs = relocs,
+	    .qrefs = qrefs,
 	    .wire = wire,
 	};
 	return blk;

@@ -15,6 +15,7 @@
 #define BUILD_CUTS_MAX   1024
 #define BUILD_RELOCS_MAX 2048
 #define BUILD_MAX_LEN    65000
+#define BUILD_QREFS_MAX  (BUILD_MAX_LEN / 12) /* one per record at most */
 
 enum build_section { SECTION_ANSWER, SECTION_AUTHORITY, SECTION_ADDITIONAL };
 
@@ -36,6 +37,8 @@ typedef struct build {
 	size_t nrequired; /* RRsets (cuts) that must fit, or TC is set; see build_require() */
 	ans_cut_t cuts[BUILD_CUTS_MAX];
 	uint16_t relocs[BUILD_RELOCS_MAX];
+	size_t nqrefs;
+	uint16_t qrefs[BUILD_QREFS_MAX]; /* movable blocks: pointers to the question name */
 	build_dict_entry_t dict[BUILD_DICT_MAX];
 	uint8_t names[BUILD_DICT_MAX * 64];
 } build_t;

@@ -30,10 +30,13 @@ struct bnode {
 	bset_t *sets;
 	size_t nsets;
 	bnode_t *cut; /* the highest zone cut above, for occluded names */
+	bool twin;    /* at or below a DNAME target in the zone: gets movable blocks too */
 	bnode_t *hnext;
 	bnode_t *lnext; /* creation order */
 	ans_node_t *out;
 };
+
+#define DNAME_HOPS 5 /* DNAMEs substituted in one CNAME chain (Knot: CNAME_CHAIN_MAX) */
 
 typedef struct cctx {
 	zone_data_t *zone;
@@ -48,12 +51,14 @@ typedef struct cctx {
 	const ldns_rr_list *soa;
 	uint32_t neg_ttl;
 	const ldns_rdf *targets[64]; /* names that want A/AAAA in additional */
+	ldns_rdf *made[DNAME_HOPS];  /* names a DNAME made for the block being compiled */
+	size_t nmade;
 	size_t ntargets;
 	bnode_t *referral; /* the cut a CNAME chain led into, for its glue */
 	int err;
 } cctx_t;
 
-enum { EMIT_NXDOMAIN = 1, EMIT_NEED_SOA = 2 };
+enum { EMIT_NXDOMAIN = 1, EMIT_NEED_SOA = 2, EMIT_YXDOMAIN = 4 };
 
 static void lower_name(const ldns_rdf *rdf, uint8_t *lc, uint8_t *len)
 {
@@ -211,6 +216,12 @@ static void mark_cuts(cctx_t *c)
 		if (n->cut)
 			n->flags |= NODE_OCCLUDED;
 	}
+	/* A DNAME at a cut or below one is not authoritative: the referral wins (RFC 6672 3.2
+	 * step 3b before 3c); at the apex it rewrites every name below the zone. */
+	for (bnode_t *n = c->first; n; n = n->lnext)
+		if (!(n->flags & (NODE_DELEGATION | NODE_OCCLUDED)) &&
+		    bset_find(n, LDNS_RR_TYPE_DNAME))
+			n->flags |= NODE_DNAME;
 }
 
 enum resolve_status {
@@ -219,6 +230,7 @@ enum resolve_status {
 	RESOLVE_CUT,      /* the name is a zone cut: DS is answered there, the rest is a referral */
 	RESOLVE_REFERRAL, /* the name is below a zone cut */
 	RESOLVE_ELSEWHERE,
+	RESOLVE_DNAME, /* the name is below a DNAME owner (*out) */
 };
 
 /* The zone cut n is at or below, or NULL when n is authoritative data. */
@@ -257,6 +269,10 @@ static enum resolve_status resolve(const cctx_t *c, const ldns_rdf *name, bnode_
 			*out = cut_of(ce);
 			return RESOLVE_REFERRAL;
 		}
+		if (ce->flags & NODE_DNAME) { /* RFC 6672 3.2 step 3c, before wildcards */
+			*out = ce;
+			return RESOLVE_DNAME;
+		}
 		uint8_t w[DNS_NAME_MAX];
 		if (plen + 2 > DNS_NAME_MAX)
 			return RESOLVE_NXDOMAIN;
@@ -267,6 +283,62 @@ static enum resolve_status resolve(const cctx_t *c, const ldns_rdf *name, bnode_
 		return *out ? RESOLVE_FOUND : RESOLVE_NXDOMAIN;
 	}
 	return RESOLVE_NXDOMAIN;
+}
+
+/* The name a DNAME at d makes of name (below d): its labels above d, then the target.
+ * NULL when that is longer than 255 octets (YXDOMAIN, RFC 6672 2.2), or out of memory
+ * (c->err). The name is kept in c->made[] until the block is finished. */
+static const ldns_rdf *dname_substitute(cctx_t *c, const ldns_rdf *name, const bnode_t *d)
+{
+	const bset_t *s = bset_find(d, LDNS_RR_TYPE_DNAME);
+	const ldns_rdf *target = ldns_rr_rdf(ldns_rr_list_rr(s->rrs, 0), 0);
+	size_t prefix = ldns_rdf_size(name) - d->len, len = prefix + ldns_rdf_size(target);
+	uint8_t wire[2 * DNS_NAME_MAX];
+	if (len > DNS_NAME_MAX || c->nmade == DNAME_HOPS)
+		return NULL;
+	memcpy(wire, ldns_rdf_data(name), prefix);
+	memcpy(wire + prefix, ldns_rdf_data(target), ldns_rdf_size(target));
+	ldns_rdf *made = ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME, len, wire);
+	if (!made) {
+		c->err = FDNS_ENOMEM;
+		return NULL;
+	}
+	ldns_dname2canonical(made); /* lowercased, as the responder and Knot write it */
+	return c->made[c->nmade++] = made;
+}
+
+static void free_made(cctx_t *c)
+{
+	while (c->nmade)
+		ldns_rdf_deep_free(c->made[--c->nmade]);
+}
+
+/* The DNAME at d and the CNAME it synthesizes for name (RFC 6672 3.1: the DNAME's TTL),
+ * in the answer section. Returns the new name, or NULL (see dname_substitute()). */
+static const ldns_rdf *write_dname(cctx_t *c, const ldns_rdf *name, const bnode_t *d)
+{
+	const bset_t *s = bset_find(d, LDNS_RR_TYPE_DNAME);
+	build_rrset(c->b, SECTION_ANSWER, d->owner, s->rrs, s->ttl);
+	const ldns_rdf *made = dname_substitute(c, name, d);
+	if (!made)
+		return NULL;
+	ldns_rr *cname = ldns_rr_new_frm_type(LDNS_RR_TYPE_CNAME);
+	ldns_rr_list *list = ldns_rr_list_new();
+	ldns_rdf *owner = ldns_rdf_clone(name), *rdata = ldns_rdf_clone(made);
+	if (!cname || !list || !owner || !rdata || !ldns_rr_list_push_rr(list, cname)) {
+		c->err = FDNS_ENOMEM;
+		ldns_rr_free(cname);
+		ldns_rr_list_free(list);
+		ldns_rdf_deep_free(owner);
+		ldns_rdf_deep_free(rdata);
+		return NULL;
+	}
+	ldns_rr_set_owner(cname, owner);
+	ldns_rr_set_class(cname, LDNS_RR_CLASS_IN);
+	ldns_rr_set_rdf(cname, rdata, 0);
+	build_rrset(c->b, SECTION_ANSWER, name, list, s->ttl);
+	ldns_rr_list_deep_free(list);
+	return made;
 }
 
 static void add_target(cctx_t *c, const ldns_rdf *name)
@@ -312,10 +384,20 @@ static int emit_answer(cctx_t *c, bnode_t *n, const ldns_rdf *owner, uint16_t qt
 			seen[nseen++] = n;
 			const ldns_rdf *target = ldns_rr_rdf(ldns_rr_list_rr(cname->rrs, 0), 0);
 			bnode_t *next;
-			switch (resolve(c, target, &next)) {
+			enum resolve_status r = resolve(c, target, &next);
+			while (r == RESOLVE_DNAME) { /* a CNAME into a DNAME's subtree (Knot) */
+				if (c->nmade == DNAME_HOPS)
+					return 0;
+				target = write_dname(c, target, next);
+				if (!target)
+					return c->err ? 0 : EMIT_YXDOMAIN;
+				r = resolve(c, target, &next);
+			}
+			switch (r) {
 			case RESOLVE_NXDOMAIN:
 				return EMIT_NXDOMAIN | EMIT_NEED_SOA;
 			case RESOLVE_ELSEWHERE:
+			case RESOLVE_DNAME:
 				return 0;
 			case RESOLVE_CUT:
 				if (qtype == TYPE_DS)
@@ -395,20 +477,32 @@ static void emit_additional(cctx_t *c, const bnode_t *cut)
 	emit_addresses(c, cut, false);
 }
 
+static bool is_wildcard(const bnode_t *n)
+{
+	return n->lc[0] == 1 && n->lc[1] == '*';
+}
+
 /* One complete block: answer for (n, qtype), then authority, then additional. */
 static const ans_block_t *compile_block(cctx_t *c, bnode_t *n, bool movable, uint16_t qtype)
 {
 	build_reset(c->b, movable ? NULL : n->lc, n->len);
-	if (movable) /* a wildcard's blocks follow questions for names below its parent */
+	/* A wildcard's blocks follow questions for names below its parent; a node's movable
+	 * twin (see compile_twins()) follows its own name. */
+	if (movable && is_wildcard(n))
 		build_question_suffix(c->b, n->lc + 2, n->len - 2u);
+	else if (movable)
+		build_question_suffix(c->b, n->lc, n->len);
 	c->ntargets = 0;
 	c->referral = NULL;
 	int r = emit_answer(c, n, NULL, qtype);
 	if ((r & EMIT_NEED_SOA) && c->soa) /* a part has no CNAME: never without its SOA */
 		build_rrset(c->b, SECTION_AUTHORITY, c->apex->owner, c->soa, c->neg_ttl);
 	emit_additional(c, c->referral);
-	const ans_block_t *blk = build_finish(
-	    c->b, c->arena, (r & EMIT_NXDOMAIN) ? RCODE_NXDOMAIN : RCODE_NOERROR, true);
+	free_made(c);
+	uint8_t rcode = (r & EMIT_NXDOMAIN)   ? RCODE_NXDOMAIN
+	                : (r & EMIT_YXDOMAIN) ? ANS_RCODE_YXDOMAIN
+	                                      : RCODE_NOERROR;
+	const ans_block_t *blk = build_finish(c->b, c->arena, rcode, true);
 	if (!blk)
 		c->err = c->b->overflow ? FDNS_ESPACE : FDNS_ENOMEM;
 	return blk;
@@ -502,14 +596,17 @@ static void compile_answers(cctx_t *c, bnode_t *n, ans_node_t *out, bool movable
 	for (int hop = 0; hop < 16 && bset_find(end, TYPE_CNAME); hop++) {
 		bnode_t *next;
 		const bset_t *cn = bset_find(end, TYPE_CNAME);
-		enum resolve_status r =
-		    resolve(c, ldns_rr_rdf(ldns_rr_list_rr(cn->rrs, 0), 0), &next);
+		const ldns_rdf *target = ldns_rr_rdf(ldns_rr_list_rr(cn->rrs, 0), 0);
+		enum resolve_status r = resolve(c, target, &next);
+		while (r == RESOLVE_DNAME && (target = dname_substitute(c, target, next)) != NULL)
+			r = resolve(c, target, &next);
 		if (r == RESOLVE_CUT)
 			add_type(types, &ntypes, TYPE_DS); /* DS there, or NODATA; not a referral */
 		if (r != RESOLVE_FOUND)
 			break;
 		end = next;
 	}
+	free_made(c);
 	if (end != n)
 		for (size_t i = 0; i < end->nsets; i++)
 			add_type(types, &ntypes, end->sets[i].type);
@@ -551,6 +648,40 @@ static void compile_answers(cctx_t *c, bnode_t *n, ans_node_t *out, bool movable
 	}
 }
 
+/* The offset just past the name at off in a block being built (labels, or a pointer). */
+static size_t skip_name(const build_t *b, size_t off)
+{
+	while (off < b->len && b->buf[off] != 0 && (b->buf[off] & 0xC0) != 0xC0)
+		off += 1u + b->buf[off];
+	return off + ((off < b->len && b->buf[off] != 0) ? 2 : 1);
+}
+
+/* The DNAME RRset of n, movable after any question below n, and where its target sits, so
+ * that the responder can write the synthesized CNAME after it (see ans_dname_t). With two
+ * DNAMEs at one name (a zone the checks should have refused), the first one's target. */
+static const ans_dname_t *compile_dname(cctx_t *c, bnode_t *n)
+{
+	const bset_t *s = bset_find(n, LDNS_RR_TYPE_DNAME);
+	ans_dname_t *d = arena_alloc(c->arena, sizeof(*d));
+	if (!d) {
+		c->err = FDNS_ENOMEM;
+		return NULL;
+	}
+	build_reset(c->b, NULL, 0);
+	build_question_suffix(c->b, n->lc, n->len); /* the owner: a pointer into the question */
+	build_rrset(c->b, SECTION_ANSWER, n->owner, s->rrs, s->ttl);
+	size_t rdata = skip_name(c->b, 0) + 10; /* type, class, TTL, RDLENGTH */
+	if (!c->b->overflow && rdata <= c->b->len) {
+		d->target_off = (uint16_t)rdata;
+		d->target_len = (uint8_t)(c->b->buf[rdata - 2] << 8 | c->b->buf[rdata - 1]);
+	}
+	d->ttl = s->ttl;
+	d->block = build_finish(c->b, c->arena, RCODE_NOERROR, true);
+	if (!d->block)
+		c->err = c->b->overflow ? FDNS_ESPACE : FDNS_ENOMEM;
+	return d;
+}
+
 static ans_node_t *new_node(cctx_t *c, const bnode_t *n)
 {
 	ans_node_t *a = arena_alloc(c->arena, sizeof(*a));
@@ -565,11 +696,6 @@ static ans_node_t *new_node(cctx_t *c, const bnode_t *n)
 	a->name_len = n->len;
 	a->flags = n->flags;
 	return a;
-}
-
-static bool is_wildcard(const bnode_t *n)
-{
-	return n->lc[0] == 1 && n->lc[1] == '*';
 }
 
 static void compile_nodes(cctx_t *c, ans_part_t *part)
@@ -600,6 +726,8 @@ static void compile_nodes(cctx_t *c, ans_part_t *part)
 			continue;
 		}
 		compile_answers(c, n, a, false);
+		if (n->flags & NODE_DNAME)
+			a->dname = compile_dname(c, n);
 		if (is_wildcard(n)) {
 			/* The parent answers, through this, for every name the wildcard covers. */
 			uint8_t plen = (uint8_t)(n->len - 2);
@@ -610,6 +738,62 @@ static void compile_nodes(cctx_t *c, ans_part_t *part)
 			compile_answers(c, n, w, true);
 			parent->out->wildcard = w;
 		}
+	}
+}
+
+/* Is the name (lowercased wire) at or below the name at (lowercased wire)? */
+static bool name_under(const uint8_t *lc, size_t len, const uint8_t *at, size_t at_len)
+{
+	size_t off = 0;
+	while (len - off > at_len && lc[off] != 0)
+		off += 1u + lc[off];
+	return len - off == at_len && memcmp(lc + off, at, at_len) == 0;
+}
+
+/* A name that a DNAME of this zone leads to is answered after the synthesized CNAME, where
+ * the response holds it in two pieces (the query's labels, the DNAME's target): the blocks
+ * of nodes at or below an in-zone DNAME target get movable twins, whose pointers to the
+ * name the responder aims there (RFC 6672 3.2: "go back to step 1"). Occluded names are
+ * answered by their cut's referral, which is movable already. */
+static void compile_twins(cctx_t *c)
+{
+	bool any = false;
+	for (bnode_t *d = c->first; d; d = d->lnext) {
+		if (!(d->flags & NODE_DNAME))
+			continue;
+		const bset_t *s = bset_find(d, LDNS_RR_TYPE_DNAME);
+		uint8_t t[DNS_NAME_MAX], tlen;
+		lower_name(ldns_rr_rdf(ldns_rr_list_rr(s->rrs, 0), 0), t, &tlen);
+		if (!name_under(t, tlen, c->apex->lc, c->apex->len))
+			continue;
+		for (bnode_t *n = c->first; n; n = n->lnext)
+			if (!(n->flags & NODE_OCCLUDED) && name_under(n->lc, n->len, t, tlen))
+				any = n->twin = true;
+	}
+	for (bnode_t *n = c->first; any && n && !c->err; n = n->lnext) {
+		if (!n->twin)
+			continue;
+		ans_node_t *w = new_node(c, n);
+		if (!w)
+			return;
+		w->dname = n->out->dname;
+		if (n->flags & NODE_DELEGATION) {
+			w->referral = n->out->referral;
+			if (n->out->ntypes) { /* DS at the cut */
+				ans_type_t *t = arena_alloc(c->arena, sizeof(*t));
+				if (!t) {
+					c->err = FDNS_ENOMEM;
+					return;
+				}
+				t->type = TYPE_DS;
+				t->block = compile_block(c, n, true, TYPE_DS);
+				w->types = t;
+				w->ntypes = 1;
+			}
+		} else {
+			compile_answers(c, n, w, true);
+		}
+		n->out->moved = w;
 	}
 }
 
@@ -684,6 +868,8 @@ int compile_part(ans_part_t **out, zone_data_t *zone, const ldns_rdf *root, buil
 		part->nxdomain = compile_negative(&c, RCODE_NXDOMAIN);
 	}
 	compile_nodes(&c, part);
+	if (!c.err && !c.part)
+		compile_twins(&c);
 	ret = c.err;
 done:
 	free_bnodes(&c);

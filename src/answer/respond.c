@@ -109,23 +109,35 @@ static const ans_block_t *node_block(const ans_zone_t *z, const ans_node_t *n, c
 	return n->other ? n->other : z->nodata;
 }
 
-/* RFC 1034 4.3.2 step 3, over compiled data. */
-static const ans_block_t *lookup(const ans_zone_t *z, const query_t *q)
+/* RFC 1034 4.3.2 step 3 (with RFC 6672 3.2 step 3c), over compiled data, for the name
+ * (lowercased wire, len octets, its labels at label_off[0..nlabels)) that q asks for or that
+ * a DNAME led to (moved: the movable twin of an exact match, see ans_node_t). A name below
+ * a DNAME owner gets no block: *dname is set to the owner's node and *label to the owner's
+ * first label in the name. */
+static const ans_block_t *lookup_name(const ans_zone_t *z, const query_t *q, const uint8_t *name,
+                                      size_t len, unsigned nlabels, const uint8_t *label_off,
+                                      bool moved, const ans_node_t **dname, unsigned *label)
 {
-	const ans_node_t *n = ans_zone_find(z, q->qname, q->qname_len);
+	*dname = NULL;
+	const ans_node_t *n = ans_zone_find(z, name, len);
 	if (n)
-		return node_block(z, n, q);
+		return node_block(z, moved && n->moved ? n->moved : n, q);
 	/* The closest encloser: the longest existing ancestor (the apex always exists). */
-	unsigned last = q->nlabels - z->apex_labels;
+	unsigned last = nlabels - z->apex_labels;
 	for (unsigned i = 1; i <= last; i++) {
-		unsigned off = q->label_off[i];
-		const ans_node_t *ce = ans_zone_find(z, q->qname + off, q->qname_len - off);
+		unsigned off = label_off[i];
+		const ans_node_t *ce = ans_zone_find(z, name + off, len - off);
 		if (!ce)
 			continue;
 		if (ce->flags & NODE_OCCLUDED)
 			return ce->cut->referral;
 		if (ce->flags & NODE_DELEGATION)
 			return ce->referral;
+		if (ce->flags & NODE_DNAME) { /* RFC 6672 3.2 step 3c: before any wildcard */
+			*dname = ce;
+			*label = i;
+			return NULL;
+		}
 		if (ce->wildcard)
 			return node_block(z, ce->wildcard, q);
 		return z->nxdomain;
@@ -155,26 +167,51 @@ static const ans_zone_t *find_zone(const snapshot_t *s, const query_t *q)
 	return z ? z : find_zone_from(s, q, 0);
 }
 
+/* A response made of blocks one after the other: what it holds so far. */
+typedef struct resp {
+	size_t len, end; /* end: where the OPT record (or maxsize) begins */
+	uint16_t an, ns, ar;
+	bool tc;
+} resp_t;
+
+/* How much of b fits in r: whole RRsets only (b->cuts). Returns the octets to copy and sets
+ * the counts of what they hold; TC only when answer or authority data is missing (RFC 2181
+ * 9). */
+static size_t fit_block(resp_t *r, const ans_block_t *b, uint16_t *an, uint16_t *ns, uint16_t *ar)
+{
+	size_t room = r->end - r->len;
+	*an = b->an, *ns = b->ns, *ar = b->ar;
+	if (b->len <= room)
+		return b->len;
+	size_t k = 0;
+	while (k < b->ncuts && b->cuts[k].end <= room)
+		k++;
+	r->tc |= k < b->nrequired;
+	*an = k ? b->cuts[k - 1].an : 0;
+	*ns = k ? b->cuts[k - 1].ns : 0;
+	*ar = k ? b->cuts[k - 1].ar : 0;
+	return k ? b->cuts[k - 1].end : 0;
+}
+
+/* Header counts and TC of r, then OPT. Returns the response length. */
+static size_t finish(const snapshot_t *s, const query_t *q, const resp_t *r, uint8_t *out,
+                     uint8_t rcode)
+{
+	if (r->tc)
+		out[2] |= 0x02;
+	wr16(out + 6, r->an);
+	wr16(out + 8, r->ns);
+	wr16(out + 10, r->ar);
+	return write_opt(s, q, out, r->len, rcode);
+}
+
 /* Copy a block after the question, keeping whole RRsets that fit in maxsize. */
 static size_t copy_block(const snapshot_t *s, const query_t *q, const ans_block_t *b, uint8_t *out,
                          size_t maxsize)
 {
 	size_t len = write_head(q, out, b->rcode, b->aa, true);
-	size_t room = maxsize - len - (q->has_opt ? OPT_RR_LEN : 0);
-	size_t take = b->len;
-	uint16_t an = b->an, ns = b->ns, ar = b->ar;
-	bool tc = false;
-	if (take > room) {
-		size_t k = 0;
-		while (k < b->ncuts && b->cuts[k].end <= room)
-			k++;
-		/* RFC 2181 9: TC only when answer or authority data is missing. */
-		tc = k < b->nrequired;
-		take = k ? b->cuts[k - 1].end : 0;
-		an = k ? b->cuts[k - 1].an : 0;
-		ns = k ? b->cuts[k - 1].ns : 0;
-		ar = k ? b->cuts[k - 1].ar : 0;
-	}
+	resp_t r = {.len = len, .end = maxsize - (q->has_opt ? OPT_RR_LEN : 0)};
+	size_t take = fit_block(&r, b, &r.an, &r.ns, &r.ar);
 	memcpy(out + len, b->wire, take);
 	if (b->movable) {
 		for (uint16_t i = 0; i < b->nrelocs && b->relocs[i] < take; i++) {
@@ -184,12 +221,147 @@ static size_t copy_block(const snapshot_t *s, const query_t *q, const ans_block_
 			wr16(p, (uint16_t)(0xC000 | ptr));
 		}
 	}
-	if (tc)
-		out[2] |= 0x02;
-	wr16(out + 6, an);
-	wr16(out + 8, ns);
-	wr16(out + 10, ar);
-	return write_opt(s, q, out, len + take, b->rcode);
+	r.len += take;
+	return finish(s, q, &r, out, b->rcode);
+}
+
+/* Where the name that a block answers for sits in a response built after a DNAME: its first
+ * head_len octets at head (labels), the rest at tail (a whole name, root included). The
+ * question is all head. */
+typedef struct name_at {
+	size_t head, head_len, tail, tail_len;
+} name_at_t;
+
+/* The offset of the name's suffix of n octets. */
+static size_t suffix_at(const name_at_t *a, size_t n)
+{
+	return n <= a->tail_len ? a->tail + a->tail_len - n
+	                        : a->head + a->head_len + a->tail_len - n;
+}
+
+/* Append movable block b to r, its pointers into "the question" aimed at the name at a
+ * instead (a block's pointers to suffixes of its question are stored negative: values from
+ * 0x3E00 up, see build_question_suffix(); its own names are below 0x3E00). Returns true when
+ * b was copied whole. */
+static bool append_block(resp_t *r, uint8_t *out, const ans_block_t *b, const name_at_t *a)
+{
+	uint16_t an, ns, ar;
+	size_t end = r->end;
+	if (r->end > 0x3FFF) /* every pointer target must stay below 2^14 */
+		r->end = r->len < 0x3FFF ? 0x3FFF : r->len;
+	size_t take = fit_block(r, b, &an, &ns, &ar);
+	r->end = end;
+	uint8_t *p0 = out + r->len;
+	memcpy(p0, b->wire, take);
+	for (uint16_t i = 0; i < b->nrelocs && b->relocs[i] < take; i++) {
+		uint8_t *p = p0 + b->relocs[i];
+		size_t v = (size_t)((p[0] & 0x3F) << 8 | p[1]);
+		size_t to = v >= 0x3E00 ? suffix_at(a, 0x4000 - v - 4) : r->len + v;
+		wr16(p, (uint16_t)(0xC000 | to));
+	}
+	for (uint16_t i = 0; i < b->nqrefs && b->qrefs[i] < take; i++)
+		wr16(p0 + b->qrefs[i],
+		     (uint16_t)(0xC000 | suffix_at(a, a->head_len + a->tail_len)));
+	r->len += take;
+	r->an = (uint16_t)(r->an + an);
+	r->ns = (uint16_t)(r->ns + ns);
+	r->ar = (uint16_t)(r->ar + ar);
+	return take == b->len;
+}
+
+#define DNAME_HOPS_MAX 5 /* DNAMEs substituted for one query (Knot: CNAME_CHAIN_MAX) */
+
+/* RFC 6672 3.2 step 3c: the name at q's label (and the labels before it) is below the DNAME
+ * owner d. The response: the DNAME RRset (prepared), a CNAME synthesized from the query's
+ * labels and the DNAME's target (owner: the name asked, TTL: the DNAME's; RDATA: the labels
+ * lowercased, then a pointer to the target in the DNAME's RDATA), then the new
+ * name looked up again in the zone, as Knot does: another DNAME, or the answer of the name
+ * it leads to through blocks that can be moved there. Stops after the CNAME for a CNAME
+ * query, for a name outside the zone or after DNAME_HOPS_MAX. A new name longer than 255
+ * octets: YXDOMAIN with the DNAME alone (RFC 6672 2.2). */
+static size_t respond_dname(const snapshot_t *s, const query_t *q, const ans_zone_t *z,
+                            const ans_node_t *d, unsigned label, uint8_t *out, size_t maxsize)
+{
+	resp_t r = {.len = write_head(q, out, RCODE_NOERROR, true, true),
+	            .end = maxsize - (q->has_opt ? OPT_RR_LEN : 0)};
+	uint8_t rcode = RCODE_NOERROR;
+	name_at_t cur = {.head = DNS_HEADER_LEN, .head_len = q->qname_len};
+	uint8_t name[DNS_NAME_MAX], offs[DNS_LABELS_MAX];
+	const uint8_t *lc = q->qname, *label_off = q->label_off;
+	unsigned nlabels = q->nlabels;
+	const ans_dname_t *seen[DNAME_HOPS_MAX];
+	size_t seen_at[DNAME_HOPS_MAX];
+	for (unsigned hop = 0;; hop++) {
+		const ans_dname_t *dn = d->dname;
+		size_t prefix = label_off[label];
+		unsigned k = 0;
+		while (k < hop && seen[k] != dn)
+			k++;
+		/* The same DNAME again (a target below its own owner): in the answer once, as
+		 * Knot does; its target is where it was written. */
+		seen[hop] = dn;
+		seen_at[hop] = k < hop ? seen_at[k] : r.len;
+		size_t at = seen_at[hop];
+		if (k == hop && !append_block(&r, out, dn->block, &cur))
+			break;
+		if (prefix + dn->target_len > DNS_NAME_MAX) {
+			rcode = ANS_RCODE_YXDOMAIN;
+			break;
+		}
+		size_t rdlen = prefix + 2;
+		if (12 + rdlen > r.end - r.len) {
+			r.tc = true;
+			break;
+		}
+		uint8_t *p = out + r.len;
+		wr16(p, (uint16_t)(0xC000 | suffix_at(&cur, cur.head_len + cur.tail_len)));
+		wr16(p + 2, TYPE_CNAME);
+		wr16(p + 4, CLASS_IN);
+		wr16(p + 6, (uint16_t)(dn->ttl >> 16));
+		wr16(p + 8, (uint16_t)dn->ttl);
+		wr16(p + 10, (uint16_t)rdlen);
+		/* The labels above the owner, lowercased as Knot writes them (the owner keeps
+		 * the client's letter case: it points to the question). */
+		memcpy(p + 12, lc, prefix);
+		wr16(p + 12 + prefix, (uint16_t)(0xC000 | (at + dn->target_off)));
+		cur = (name_at_t){.head = r.len + 12,
+		                  .head_len = prefix,
+		                  .tail = at + dn->target_off,
+		                  .tail_len = dn->target_len};
+		r.len += 12 + rdlen;
+		r.an++;
+		if (q->qtype == TYPE_CNAME)
+			break; /* the synthesized CNAME answers a CNAME query (Knot) */
+		/* The new name, lowercased, and its labels. */
+		size_t len = prefix + dn->target_len;
+		memmove(name, lc, prefix);
+		for (size_t i = prefix; i < len; i++) {
+			uint8_t ch = out[cur.tail + i - prefix];
+			name[i] = (ch >= 'A' && ch <= 'Z') ? (uint8_t)(ch + 32) : ch;
+		}
+		nlabels = 0;
+		for (size_t o = 0; name[o] != 0; o += 1u + name[o])
+			offs[nlabels++] = (uint8_t)o;
+		lc = name;
+		label_off = offs;
+		if (nlabels <= z->apex_labels)
+			break;
+		size_t apex_at = offs[nlabels - z->apex_labels];
+		if (len - apex_at != z->apex_len ||
+		    memcmp(name + apex_at, z->apex, z->apex_len) != 0)
+			break; /* outside the zone: the resolver follows the CNAME */
+		const ans_block_t *b =
+		    lookup_name(z, q, name, len, nlabels, offs, true, &d, &label);
+		if (d && hop + 1 < DNAME_HOPS_MAX)
+			continue;
+		if (!d && b && b->movable) {
+			append_block(&r, out, b, &cur);
+			rcode = b->rcode;
+		}
+		break;
+	}
+	out[3] = (uint8_t)((out[3] & 0xF0) | (rcode & 0x0F));
+	return finish(s, q, &r, out, rcode);
 }
 
 size_t answer__respond_block(const snapshot_t *s, const query_t *q, const ans_block_t *b,
@@ -217,8 +389,14 @@ size_t answer_respond_zone(const snapshot_t *s, const query_t *q, enum query_ver
 		return 0;
 	case QUERY_FORMERR:
 		return respond_error(s, q, out, RCODE_FORMERR, false);
-	case QUERY_NOTIMP:
-		return respond_error(s, q, out, RCODE_NOTIMP, false);
+	case QUERY_NOTIMP: {
+		/* CD is a flag of DNSSEC queries (RFC 4035 3.2.2) with no meaning for an opcode we
+		 * do not implement: not echoed there, as Knot does and ISC's genreport expects.
+		 * RD is echoed, as Knot does. */
+		size_t len = respond_error(s, q, out, RCODE_NOTIMP, false);
+		out[3] &= (uint8_t)~0x10;
+		return len;
+	}
 	case QUERY_OK:
 		break;
 	}
@@ -232,5 +410,11 @@ size_t answer_respond_zone(const snapshot_t *s, const query_t *q, enum query_ver
 	*zone_slot = z->slot;
 	if (q->qtype == TYPE_AXFR || q->qtype == TYPE_IXFR || q->qtype == TYPE_OPT)
 		return respond_error(s, q, out, RCODE_REFUSED, false);
-	return copy_block(s, q, lookup(z, q), out, maxsize);
+	const ans_node_t *dname;
+	unsigned label;
+	const ans_block_t *b = lookup_name(z, q, q->qname, q->qname_len, q->nlabels, q->label_off,
+	                                   false, &dname, &label);
+	if (dname)
+		return respond_dname(s, q, z, dname, label, out, maxsize);
+	return copy_block(s, q, b, out, maxsize);
 }

@@ -19,6 +19,8 @@
 #include "answer/table.h"
 #include "fleetdns/answer.h"
 
+#define ANS_RCODE_YXDOMAIN 6 /* RFC 2136: the name a DNAME makes is too long (RFC 6672 2.2) */
+
 typedef struct ans_cut {
 	uint16_t end;        /* block offset just past this RRset */
 	uint16_t an, ns, ar; /* record counts up to here */
@@ -33,8 +35,12 @@ typedef struct ans_block {
 	uint16_t ncuts;
 	uint16_t nrequired; /* cuts that must all fit, or TC is set (answer + authority) */
 	uint16_t nrelocs;
+	uint16_t nqrefs;
 	const ans_cut_t *cuts;
 	const uint16_t *relocs; /* offsets of 2-byte compression pointers to shift */
+	const uint16_t *qrefs;  /* movable blocks: offsets of pointers to the whole question name
+	                         * (0xC00C), aimed elsewhere when the block answers for the name
+	                         * a DNAME led to */
 	const uint8_t *wire;
 } ans_block_t;
 
@@ -48,7 +54,22 @@ typedef struct ans_type {
 enum ans_node_flags {
 	NODE_DELEGATION = 1 << 0, /* has NS and is not the apex: a zone cut */
 	NODE_OCCLUDED = 1 << 1,   /* below a zone cut: answered with the cut's referral */
+	NODE_DNAME = 1 << 2,      /* owns a DNAME (and is authoritative): names below it are
+	                           * answered by substitution (RFC 6672 3.2, see ans_dname_t) */
 };
+
+/* A DNAME's half of every answer below its owner. The block holds the DNAME RRset, movable,
+ * laid out for a question name that ends with the owner (its owner is a pointer into the
+ * question). The synthesized CNAME depends on the query name and is written at query time
+ * after the block: owner 0xC00C, the DNAME's TTL, RDATA the query's labels above the owner
+ * (lowercased, as Knot writes them), then a pointer to the target, which the block holds
+ * uncompressed (RFC 6672 2.5) at target_off. */
+typedef struct ans_dname {
+	const ans_block_t *block;
+	uint32_t ttl;
+	uint16_t target_off; /* block offset of the first DNAME's RDATA */
+	uint8_t target_len;  /* its length in octets */
+} ans_dname_t;
 
 typedef struct ans_node ans_node_t;
 struct ans_node {
@@ -66,6 +87,9 @@ struct ans_node {
 	const ans_block_t *referral; /* NODE_DELEGATION: the referral to this cut */
 	const ans_node_t *cut;       /* NODE_OCCLUDED: the delegation above */
 	const ans_node_t *wildcard;  /* answers synthesised from "*.<this name>", or NULL */
+	const ans_dname_t *dname;    /* NODE_DNAME: the substitution for names below */
+	const ans_node_t *moved;     /* the same answers, movable, for a name reached through a
+	                              * DNAME of this zone (nodes at or below a DNAME target) */
 	uint32_t *rotation; /* queries so far, for round-robin (written with atomics), or NULL */
 };
 

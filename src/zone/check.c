@@ -108,6 +108,9 @@ static int check_cname(const ldns_rr_list *rrs, const zone_where_t *where, const
 	return ret;
 }
 
+static int check_dname(const uint8_t *apex, size_t alen, const ldns_rr_list *rrs,
+                       const zone_where_t *where, const char *source, char *err, size_t errlen);
+
 int zone_check(const ldns_rdf *apex, const ldns_rr_list *rrs, const zone_where_t *where,
                const char *source, uint32_t *serial, char *err, size_t errlen)
 {
@@ -153,7 +156,8 @@ int zone_check(const ldns_rdf *apex, const ldns_rr_list *rrs, const zone_where_t
 		snprintf(err, errlen, "%s: no NS records at the zone apex", source);
 		return FDNS_EZONE;
 	}
-	return check_cname(rrs, where, source, err, errlen);
+	int ret = check_dname(apex_lc, apex_len, rrs, where, source, err, errlen);
+	return ret == FDNS_OK ? check_cname(rrs, where, source, err, errlen) : ret;
 }
 
 /* A set of names (wire format, compared without case) that point into records: a table of
@@ -213,6 +217,106 @@ static bool set_put(name_set_t *s, const uint8_t *name, size_t len, bool add)
 		s->len[h] = len;
 	}
 	return false;
+}
+
+/* Index + 1 of the first DNAME owned by name, 0 if none: rec[slot] is the record whose
+ * owner is in that slot of s. */
+static size_t dname_at(const name_set_t *s, const size_t *rec, const uint8_t *name, size_t len)
+{
+	for (size_t h = hash_lower(name, len) & s->mask; s->name[h]; h = (h + 1) & s->mask)
+		if (s->len[h] == len && same_lower(s->name[h], name, len))
+			return rec[h];
+	return 0;
+}
+
+/* RFC 6672 2.3 and 2.4, as Knot's semantic checks and NSD's zone checks apply them: one
+ * DNAME per name (identical copies count once, as every RRset does), no CNAME beside it, no
+ * NS beside it except at the apex, and nothing at all below it. Whichever record of a
+ * conflicting pair comes later in the file is the one named. NSEC3 records (and their
+ * signatures) are not names of the zone, so an apex DNAME does not cover them. */
+static int check_dname(const uint8_t *apex, size_t alen, const ldns_rr_list *rrs,
+                       const zone_where_t *where, const char *source, char *err, size_t errlen)
+{
+	size_t n = ldns_rr_list_rr_count(rrs), ndname = 0;
+	for (size_t i = 0; i < n; i++)
+		ndname += ldns_rr_get_type(ldns_rr_list_rr(rrs, i)) == LDNS_RR_TYPE_DNAME;
+	if (ndname == 0)
+		return FDNS_OK;
+	name_set_t owners = {0};
+	size_t *rec = NULL;
+	int ret = set_init(&owners, ndname);
+	if (ret == FDNS_OK && !(rec = calloc(owners.mask + 1, sizeof(*rec))))
+		ret = FDNS_ENOMEM;
+	for (size_t i = 0; i < n && ret == FDNS_OK; i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(rrs, i);
+		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_DNAME)
+			continue;
+		const ldns_rdf *o = ldns_rr_owner(rr);
+		const uint8_t *name = ldns_rdf_data(o);
+		size_t len = ldns_rdf_size(o), first = dname_at(&owners, rec, name, len);
+		if (first == 0) {
+			size_t h = hash_lower(name, len) & owners.mask;
+			while (owners.name[h])
+				h = (h + 1) & owners.mask;
+			owners.name[h] = name;
+			owners.len[h] = len;
+			rec[h] = i + 1;
+			continue;
+		}
+		const ldns_rdf *a = ldns_rr_rdf(ldns_rr_list_rr(rrs, first - 1), 0);
+		const ldns_rdf *b = ldns_rr_rdf(rr, 0);
+		if (a && b && ldns_rdf_size(a) == ldns_rdf_size(b) &&
+		    same_lower(ldns_rdf_data(a), ldns_rdf_data(b), ldns_rdf_size(a)))
+			continue;
+		ret = fail(err, errlen, source, where, i, rr,
+		           "more than one DNAME (RFC 6672 section 2.4: DNAME is a singleton "
+		           "type, meaning only one DNAME is allowed per name)");
+	}
+	for (size_t i = 0; i < n && ret == FDNS_OK; i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(rrs, i);
+		ldns_rr_type t = ldns_rr_get_type(rr);
+		const ldns_rdf *o = ldns_rr_owner(rr);
+		const uint8_t *name = ldns_rdf_data(o);
+		size_t len = ldns_rdf_size(o);
+		bool at_apex = len == alen && same_lower(name, apex, alen);
+		size_t d = dname_at(&owners, rec, name, len);
+		if (d && (t == LDNS_RR_TYPE_CNAME || (t == LDNS_RR_TYPE_NS && !at_apex))) {
+			size_t at = i > d - 1 ? i : d - 1;
+			ret = fail(
+			    err, errlen, source, where, at, ldns_rr_list_rr(rrs, at),
+			    t == LDNS_RR_TYPE_CNAME
+			        ? "CNAME next to a DNAME (RFC 6672 section 2.4: the owner name "
+			          "of a DNAME can only have one DNAME RR, and no CNAME RRs can "
+			          "exist at that name)"
+			        : "DNAME next to NS below the apex (RFC 6672 section 2.3: DNAME "
+			          "RRs MUST NOT appear at the same owner name as an NS RR unless "
+			          "the owner name is the zone apex)");
+			break;
+		}
+		if (t == LDNS_RR_TYPE_NSEC3 ||
+		    (t == LDNS_RR_TYPE_RRSIG && ldns_rr_rrsig_typecovered(rr) &&
+		     ldns_rdf2rr_type(ldns_rr_rrsig_typecovered(rr)) == LDNS_RR_TYPE_NSEC3))
+			continue;
+		/* Every strict ancestor down to the apex (zone_check has put name in the zone). */
+		for (size_t off = 0; !at_apex && off < len - alen;) {
+			off += 1u + name[off];
+			if (!(d = dname_at(&owners, rec, name + off, len - off)))
+				continue;
+			char what[LDNS_MAX_DOMAINLEN * 4 + 200];
+			char *owner = ldns_rdf2str(ldns_rr_owner(ldns_rr_list_rr(rrs, d - 1)));
+			snprintf(
+			    what, sizeof(what),
+			    "name below the DNAME at %s (RFC 6672 section 2.4: resource records "
+			    "MUST NOT exist at any subdomain of the owner of a DNAME RR)",
+			    owner ? owner : "?");
+			free(owner);
+			ret = fail(err, errlen, source, where, i, rr, what);
+			break;
+		}
+	}
+	free(rec);
+	set_free(&owners);
+	return ret;
 }
 
 static void warn(zone_data_t *z, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -15,7 +15,9 @@ typedef struct zone_where {
 
 /**
  * Check rrs as the content of the zone at apex: every owner inside the zone, class IN,
- * exactly one SOA and at least one NS at the apex, CNAME alone at its name. where[i] is
+ * exactly one SOA and at least one NS at the apex, CNAME alone at its name, and DNAME as
+ * RFC 6672 2.3-2.4 has it (one per name, no CNAME beside it, no NS beside it below the
+ * apex, no name below it; what Knot's semantic checks refuse). where[i] is
  * the place of rrs[i] (for messages), or where is NULL and messages name source. Sets
  * *serial from the SOA. Returns 0 or FDNS_EZONE with "source:line:column: message" in err.
  */

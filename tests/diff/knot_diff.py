@@ -3,7 +3,8 @@
 # the same queries (byte for byte) sent to both, the responses compared.
 # SPDX-License-Identifier: MIT
 #
-# Zones: tests/diff/zones/*.zone (example.test and its served child sub.example.test).
+# Zones: tests/diff/zones/*.zone (example.test and its served child sub.example.test;
+# dname.test and apexdname.test for DNAME, RFC 6672).
 # Queries: tests/diff/queries.txt (format described at its top).
 #
 # Compared: rcode (with the extended bits), opcode, ID, the flags QR AA TC RD RA AD CD, the
@@ -43,6 +44,8 @@ HERE = os.path.join(TOP, "tests", "diff")
 ZONES = [  # (origin, file): both servers get exactly these
     ("example.test.", os.path.join(HERE, "zones", "example.test.zone")),
     ("sub.example.test.", os.path.join(HERE, "zones", "sub.example.test.zone")),
+    ("dname.test.", os.path.join(HERE, "zones", "dname.test.zone")),
+    ("apexdname.test.", os.path.join(HERE, "zones", "apexdname.test.zone")),
 ]
 UDP_MAX = 1232  # Knot's udp-max-payload, and fleetdns's default udp-size
 VERBOSE = os.environ.get("KNOT_DIFF_VERBOSE") == "1"  # show both responses for passes too
@@ -110,6 +113,60 @@ def rule_ede_refused(q, k, f):
         return False
     fo["options"] = list(ko["options"])
     return True
+
+
+def wire_len(text):
+    return len(dns.name.from_text(text).to_wire())
+
+
+@rule("dname-yxdomain", "Knot 3.2 answers NXDOMAIN (the DNAME, no CNAME, the SOA) when a "
+      "DNAME substitution would make a name longer than 255 octets; RFC 6672 2.2: \"If this "
+      "occurs, the server returns an RCODE of YXDOMAIN [RFC2136]. The DNAME record and its "
+      "signature (if the zone is signed) are included in the answer as proof for the "
+      "YXDOMAIN (value 6) RCODE.\" fleetdns does that. Checked: the same answer (the "
+      "DNAME alone), a substitution that really is too long, and fleetdns's authority "
+      "section Knot's or empty")
+def rule_dname_yxdomain(q, k, f):
+    if k["rcode"] != "NXDOMAIN" or f["rcode"] != "YXDOMAIN" or k["answer"] != f["answer"]:
+        return False
+    if len(k["answer"]) != 1 or f["authority"] and f["authority"] != k["authority"]:
+        return False
+    owner, _ttl, _cls, rtype, target = next(iter(k["answer"]))
+    qname = q.qname.lower().rstrip(".") + "."
+    if rtype != "DNAME" or not qname.endswith("." + owner):
+        return False
+    if wire_len(qname) - wire_len(owner) + wire_len(target) <= 255:
+        return False
+    f["rcode"], f["authority"] = k["rcode"], Counter(k["authority"])
+    return True
+
+
+@rule("dname-cname-case", "the CNAME synthesized from a DNAME names the same domain in both, "
+      "in other letter case: Knot writes the query's labels in lower case and compresses the "
+      "target against the question, so its trailing labels take the query's case "
+      "(www.target.other.TeSt. for WwW.BaR.DnAmE.TeSt); fleetdns spells the target as the "
+      "zone does (www.target.other.test.). "
+      "RFC 1034 3.1: \"domain name comparisons for all present domain functions are done "
+      "in a case-insensitive manner\" (and RFC 4343). Checked: only CNAMEs below the owner "
+      "of a DNAME in the same answer, owner and type the same, RDATA equal but for case; "
+      "the rest compares as usual")
+def rule_dname_cname_case(q, k, f):
+    if q.qname == q.qname.lower():
+        return False
+    dnames = [rr[0] for rr in k["answer"] if rr[3] == "DNAME"]
+    changed = False
+    for s in SECTIONS:
+        only_k, only_f = k[s] - f[s], f[s] - k[s]
+        for rr in list(only_f.elements()):
+            if rr[3] != "CNAME" or not any(rr[0].endswith("." + d) for d in dnames):
+                continue
+            twin = [x for x in only_k if x[:4] == rr[:4] and x[4].lower() == rr[4].lower()]
+            if not twin:
+                continue
+            f[s] = f[s] - Counter([rr]) + Counter([twin[0]])
+            only_k = only_k - Counter([twin[0]])
+            changed = True
+    return changed
 
 
 # --------------------------------------------------------------------------------------

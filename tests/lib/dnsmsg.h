@@ -170,6 +170,7 @@ static inline const char *wc_rdata(wire_check_t *c, uint16_t type, size_t p, siz
 	case 2:  /* NS */
 	case 5:  /* CNAME */
 	case 12: /* PTR */
+	case 39: /* DNAME (RFC 6672: never compressed, but others may point into it) */
 		e = wc_name(c, &p);
 		break;
 	case 15: /* MX */

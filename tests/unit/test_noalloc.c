@@ -47,7 +47,15 @@ static const char *zone_text = "$TTL 60\n"
                                "alias IN CNAME www\n"
                                "*.wild IN TXT \"wildcard\"\n"
                                "sub IN NS ns.sub\n"
-                               "ns.sub IN A 192.0.2.99\n";
+                               "ns.sub IN A 192.0.2.99\n"
+                               "out IN DNAME elsewhere.test.\n"
+                               "in IN DNAME inner.example.test.\n"
+                               "www.inner IN A 192.0.2.3\n"
+                               "loop IN DNAME x.loop.example.test.\n"
+                               "long IN DNAME "
+                               "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa."
+                               "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb."
+                               "ccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc.\n";
 
 int main(void)
 {
@@ -63,14 +71,52 @@ int main(void)
 	z->nrotations = 1;
 	snapshot_t *snap = NULL;
 	snapshot_build(&snap, &z, 1, NULL);
-	const char *names[] = {"www.example.test.",   "WWW.Example.TEST.",
-	                       "alias.example.test.", "x.y.wild.example.test.",
-	                       "a.sub.example.test.", "nope.example.test.",
-	                       "example.test.",       "other.zone."};
-	ldns_rr_type types[] = {LDNS_RR_TYPE_A, LDNS_RR_TYPE_AAAA, LDNS_RR_TYPE_TXT,
-	                        LDNS_RR_TYPE_ANY, LDNS_RR_TYPE_SOA};
-	uint8_t *wires[64];
-	size_t lens[64], n = 0;
+	{ /* the DNAME answers are what they should be, so that the count below means something */
+		static const struct {
+			const char *name;
+			uint8_t rcode;
+			uint16_t an;
+		} dn[] = {{"a.b.out.example.test.", 0, 2},
+		          {"WWW.In.example.test.", 0, 3},
+		          {"a.loop.example.test.", 0, 6},
+		          {"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx."
+		           "long.example.test.",
+		           6, 1}};
+		uint8_t buf[4096];
+		for (size_t i = 0; i < sizeof(dn) / sizeof(dn[0]); i++) {
+			uint8_t *w;
+			size_t wl;
+			ldns_pkt *p = ldns_pkt_query_new(ldns_dname_new_frm_str(dn[i].name),
+			                                 LDNS_RR_TYPE_A, LDNS_RR_CLASS_IN, 0);
+			ldns_pkt2wire(&w, p, &wl);
+			query_t q;
+			size_t len = answer_respond(snap, &q, query_parse(&q, w, wl), buf, 512);
+			ok(len > 12 && (buf[3] & 0x0F) == dn[i].rcode && buf[7] == dn[i].an,
+			   "DNAME %s: rcode %u, %u answers", dn[i].name, dn[i].rcode, dn[i].an);
+			ldns_pkt_free(p);
+			free(w);
+		}
+	}
+	/* DNAME (RFC 6672): out of the zone, followed in the zone, in a loop, and YXDOMAIN. */
+	const char *names[] = {"www.example.test.",
+	                       "WWW.Example.TEST.",
+	                       "alias.example.test.",
+	                       "x.y.wild.example.test.",
+	                       "a.sub.example.test.",
+	                       "nope.example.test.",
+	                       "example.test.",
+	                       "other.zone.",
+	                       "a.b.out.example.test.",
+	                       "WWW.In.example.test.",
+	                       "nope.in.example.test.",
+	                       "a.loop.example.test.",
+	                       "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx."
+	                       "long.example.test."};
+	ldns_rr_type types[] = {LDNS_RR_TYPE_A,    LDNS_RR_TYPE_AAAA, LDNS_RR_TYPE_TXT,
+	                        LDNS_RR_TYPE_ANY,  LDNS_RR_TYPE_SOA,  LDNS_RR_TYPE_CNAME,
+	                        LDNS_RR_TYPE_DNAME};
+	uint8_t *wires[128];
+	size_t lens[128], n = 0;
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
 			ldns_pkt *p = ldns_pkt_query_new(ldns_dname_new_frm_str(names[i]), types[t],

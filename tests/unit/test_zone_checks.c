@@ -2,7 +2,8 @@
 /* test_zone_checks.c -- what the zone loader (src/zone) checks beyond ldns: parentheses and
  * quotes (BIND refuses what ldns lets through), $INCLUDE (origin, nesting, cycles, errors
  * naming the included file), warnings about delegations without glue, and the SOA, NS and
- * glue of a zone fleetdns makes itself (zone_make_generated). Every message is exact.
+ * glue of a zone fleetdns makes itself (zone_make_generated), and the DNAME rules of RFC 6672
+ * 2.3-2.4 (refused as Knot 3.2's semantic checks refuse them). Every message is exact.
  * Files go to a mkdtemp folder, removed at the end. */
 #include <limits.h>
 #include <stdio.h>
@@ -311,6 +312,100 @@ static void test_glue_warnings(void)
 	zone_data_free(z);
 }
 
+#define SINGLETON                                                                                  \
+	"more than one DNAME (RFC 6672 section 2.4: DNAME is a singleton type, meaning only one "  \
+	"DNAME is allowed per name)"
+#define BESIDE_NS                                                                                  \
+	"DNAME next to NS below the apex (RFC 6672 section 2.3: DNAME RRs MUST NOT appear at the " \
+	"same owner name as an NS RR unless the owner name is the zone apex)"
+#define BESIDE_CNAME                                                                               \
+	"CNAME next to a DNAME (RFC 6672 section 2.4: the owner name of a DNAME can only have "    \
+	"one "                                                                                     \
+	"DNAME RR, and no CNAME RRs can exist at that name)"
+#define BELOW(owner)                                                                               \
+	"name below the DNAME at " owner " (RFC 6672 section 2.4: resource records MUST NOT "      \
+	"exist at any subdomain of the owner of a DNAME RR)"
+
+/* An apex whose name server is elsewhere: nothing below the apex, so it may own a DNAME. */
+#define HEAD_OUT                                                                                   \
+	"$TTL 300\n"                                                                               \
+	"@ IN SOA ns.other.test. hostmaster.other.test. 7 3600 600 86400 60\n"                     \
+	"@ IN NS ns.other.test.\n"
+
+static void test_dname(void)
+{
+	/* What Knot 3.2 (knotc zone-check, semantic-checks: on) refuses; NSD 4.6 refuses all but
+	 * the NS beside a DNAME. */
+	fails(HEAD "bar DNAME t1.test.\nbar DNAME t2.test.\n", FDNS_EZONE,
+	      "t.zone:6:1: bar.example.test.: " SINGLETON, "DNAME: two at one name");
+	fails(HEAD "Bar DNAME t1.test.\nA A 192.0.2.1\nbAR DNAME t2.test.\n", FDNS_EZONE,
+	      "t.zone:7:1: bAR.example.test.: " SINGLETON,
+	      "DNAME: two at one name, other case, the second named");
+	fails(HEAD_OUT "@ DNAME t1.test.\n@ DNAME t2.test.\n", FDNS_EZONE,
+	      "t.zone:5:1: example.test.: " SINGLETON, "DNAME: two at the apex");
+	fails(HEAD "bar DNAME t1.test.\nbar NS ns.other.test.\n", FDNS_EZONE,
+	      "t.zone:6:1: bar.example.test.: " BESIDE_NS, "DNAME: beside NS below the apex");
+	fails(HEAD "bar NS ns.other.test.\n\nbar DNAME t1.test.\n", FDNS_EZONE,
+	      "t.zone:7:1: bar.example.test.: " BESIDE_NS,
+	      "DNAME: beside NS, the later of the two named");
+	fails(HEAD "bar DNAME t1.test.\nbar CNAME t2.test.\n", FDNS_EZONE,
+	      "t.zone:6:1: bar.example.test.: " BESIDE_CNAME, "DNAME: beside a CNAME");
+	fails(HEAD "bar CNAME t2.test.\nbar DNAME t1.test.\n", FDNS_EZONE,
+	      "t.zone:6:1: bar.example.test.: " BESIDE_CNAME,
+	      "DNAME: beside a CNAME written first");
+	fails(HEAD_OUT "@ DNAME t1.test.\n@ CNAME t2.test.\n", FDNS_EZONE,
+	      "t.zone:5:1: example.test.: " BESIDE_CNAME, "DNAME: beside a CNAME at the apex");
+	fails(HEAD "bar DNAME t1.test.\nx.bar A 192.0.2.1\n", FDNS_EZONE,
+	      "t.zone:6:1: x.bar.example.test.: " BELOW("bar.example.test."),
+	      "DNAME: a name below it");
+	fails(HEAD "x.y.bar TXT \"x\"\nbar DNAME t1.test.\n", FDNS_EZONE,
+	      "t.zone:5:1: x.y.bar.example.test.: " BELOW("bar.example.test."),
+	      "DNAME: a name two labels below, written before it");
+	fails(HEAD "bar DNAME t1.test.\n*.bar A 192.0.2.1\n", FDNS_EZONE,
+	      "t.zone:6:1: *.bar.example.test.: " BELOW("bar.example.test."),
+	      "DNAME: a wildcard below it");
+	fails(HEAD "bar DNAME t1.test.\nx.bar NS ns.other.test.\n", FDNS_EZONE,
+	      "t.zone:6:1: x.bar.example.test.: " BELOW("bar.example.test."),
+	      "DNAME: a delegation below it");
+	fails(HEAD "bar DNAME t1.test.\nx.bar DNAME t2.test.\n", FDNS_EZONE,
+	      "t.zone:6:1: x.bar.example.test.: " BELOW("bar.example.test."),
+	      "DNAME: another DNAME below it");
+	fails(HEAD "@ DNAME t1.test.\n", FDNS_EZONE,
+	      "t.zone:4:1: ns.example.test.: " BELOW("example.test."),
+	      "DNAME: at the apex, with a name server inside the zone");
+
+	/* What Knot and NSD accept. */
+	zone_data_t *z = loads(HEAD_OUT "@ DNAME t1.test.\n@ A 192.0.2.1\n@ MX 10 mx.other.test.\n",
+	                       "DNAME: at the apex, beside SOA, NS, A and MX");
+	zone_data_free(z);
+	z = loads(
+	    HEAD "bar DNAME t1.test.\nbar A 192.0.2.1\nbar TXT \"x\"\nbar MX 10 ns\n"
+	         "bar DS 1 13 2 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n",
+	    "DNAME: beside A, TXT, MX and DS below the apex");
+	zone_data_free(z);
+	z = loads(HEAD "bar DNAME t1.test.\nbar DNAME T1.Test.\n",
+	          "DNAME: the same record twice (one RRset of one record)");
+	zone_data_free(z);
+	z = loads(HEAD "bar DNAME t1.test.\nxbar A 192.0.2.1\nbar.x A 192.0.2.2\n",
+	          "DNAME: names beside it that only end or start with its labels");
+	zone_data_free(z);
+	z = loads(HEAD "x DNAME y.x.example.test.\n", "DNAME: a target below its own owner");
+	zone_data_free(z);
+	z = loads(HEAD "*.w DNAME t1.test.\n", "DNAME: a wildcard owner");
+	zone_data_free(z);
+	z = loads(HEAD "deleg NS ns.other.test.\nx.deleg DNAME t1.test.\n",
+	          "DNAME: below a delegation (occluded, as any data there)");
+	zone_data_free(z);
+	z = loads(HEAD_OUT
+	          "@ DNAME t1.test.\n"
+	          "2vptu5timamqttgl4luu9kg21e0aor3s NSEC3 1 0 0 - 2vptu5timamqttgl4luu9kg21e0aor3s "
+	          "NS SOA DNAME RRSIG\n"
+	          "2vptu5timamqttgl4luu9kg21e0aor3s RRSIG NSEC3 13 3 300 20300101000000 "
+	          "20200101000000 1 example.test. AAAA\n",
+	          "DNAME: at the apex of a zone with NSEC3 (not names of the zone)");
+	zone_data_free(z);
+}
+
 static void test_missing_file(void)
 {
 	zone_data_t *z = (zone_data_t *)&z;
@@ -383,6 +478,7 @@ int main(void)
 	test_parentheses_quotes();
 	test_include();
 	test_glue_warnings();
+	test_dname();
 	test_missing_file();
 	test_generated();
 	char cmd[300];
