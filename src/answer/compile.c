@@ -367,11 +367,19 @@ static void write_set(cctx_t *c, enum build_section sec, const ldns_rdf *owner, 
 		collect_targets(c, s);
 }
 
-/* Answer section for (n, qtype) with owner (NULL: the question name). */
-static int emit_answer(cctx_t *c, bnode_t *n, const ldns_rdf *owner, uint16_t qtype)
+/* Answer section for (n, qtype) with owner (NULL: the question name; synth: that question
+ * is any name n, a wildcard, covers). A CNAME chain stops when it comes back to a name it
+ * has answered for (RFC 1034 4.3.2): names, not nodes, so that a wildcard's CNAME to its own
+ * owner name "*.w" adds that record once more, as Knot and NSD do; the synthesized first
+ * name is never one a target can name. */
+static int emit_answer(cctx_t *c, bnode_t *n, const ldns_rdf *owner, uint16_t qtype, bool synth)
 {
-	bnode_t *seen[16];
+	uint8_t seen[16][DNS_NAME_MAX], seen_len[16];
 	size_t nseen = 0;
+	if (!synth) {
+		memcpy(seen[0], n->lc, n->len);
+		seen_len[nseen++] = n->len;
+	}
 	for (;;) {
 		bset_t *cname = bset_find(n, TYPE_CNAME);
 		if (qtype == TYPE_ANY) {
@@ -381,7 +389,6 @@ static int emit_answer(cctx_t *c, bnode_t *n, const ldns_rdf *owner, uint16_t qt
 		}
 		if (cname && qtype != TYPE_CNAME) {
 			write_set(c, SECTION_ANSWER, owner, cname);
-			seen[nseen++] = n;
 			const ldns_rdf *target = ldns_rr_rdf(ldns_rr_list_rr(cname->rrs, 0), 0);
 			bnode_t *next;
 			enum resolve_status r = resolve(c, target, &next);
@@ -413,11 +420,15 @@ static int emit_answer(cctx_t *c, bnode_t *n, const ldns_rdf *owner, uint16_t qt
 			case RESOLVE_FOUND:
 				break;
 			}
+			uint8_t lc[DNS_NAME_MAX], len;
+			lower_name(target, lc, &len);
 			for (size_t i = 0; i < nseen; i++)
-				if (seen[i] == next)
+				if (seen_len[i] == len && memcmp(seen[i], lc, len) == 0)
 					return 0; /* a loop: the chain so far is the answer */
 			if (nseen == sizeof(seen) / sizeof(seen[0]))
 				return 0;
+			memcpy(seen[nseen], lc, len);
+			seen_len[nseen++] = len;
 			n = next;
 			owner = target;
 			continue;
@@ -494,7 +505,7 @@ static const ans_block_t *compile_block(cctx_t *c, bnode_t *n, bool movable, uin
 		build_question_suffix(c->b, n->lc, n->len);
 	c->ntargets = 0;
 	c->referral = NULL;
-	int r = emit_answer(c, n, NULL, qtype);
+	int r = emit_answer(c, n, NULL, qtype, movable && is_wildcard(n));
 	if ((r & EMIT_NEED_SOA) && c->soa) /* a part has no CNAME: never without its SOA */
 		build_rrset(c->b, SECTION_AUTHORITY, c->apex->owner, c->soa, c->neg_ttl);
 	emit_additional(c, c->referral);
