@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # test.sh -- install what is missing, build, and run the whole test suite twice: a normal
-# build and an ASan+UBSan build; then a ThreadSanitizer build under load (scripts/tsan.sh).
+# build and an ASan+UBSan build, each with both tiers (`make check`: no root, peers or
+# Docker; then `make check-system`: real engines, peer servers, root); then a
+# ThreadSanitizer build under load (scripts/tsan.sh).
 # Ends with "N passed, N failed" over every check that ran.
 # SPDX-License-Identifier: MIT
 set -uo pipefail
@@ -16,7 +18,10 @@ run_suite() {
     local total
     total=$(make -s -C "$dir" print-tests | wc -w)
     echo "test.sh: running $total tests in $dir (log: $dir/check.out)"
-    (cd "$dir" && make -j"$(nproc)" check >check.out 2>&1) &
+    # Both tiers, the second even when the first failed; either failing fails the suite.
+    rm -f "$dir/test-suite.log" "$dir/test-suite-system.log"
+    (cd "$dir" && { make -j"$(nproc)" check; r=$?
+        make -j"$(nproc)" check-system || r=1; exit $r; } >check.out 2>&1) &
     local pid=$! done_ last=-1
     while kill -0 "$pid" 2>/dev/null; do
         sleep 5
@@ -27,16 +32,19 @@ run_suite() {
     done
     wait "$pid" || status=1
     grep -E '^(PASS|FAIL|ERROR|XPASS):' "$dir/check.out" | grep -v '^PASS' || true
-    local log="$dir/test-suite.log" p f e x
-    if [ ! -f "$log" ]; then
-        tail -30 "$dir/check.out"; failed=$((failed + 1)); status=1; return
-    fi
-    p=$(sed -n 's/^# PASS: *//p' "$log"); f=$(sed -n 's/^# FAIL: *//p' "$log")
-    e=$(sed -n 's/^# ERROR: *//p' "$log"); x=$(sed -n 's/^# XPASS: *//p' "$log")
-    echo "$dir: ${p:-0} passed, ${f:-0} failed, ${e:-0} errors"
-    [ "${f:-0}${e:-0}" = "00" ] || sed -n '/^FAIL\|^ERROR\|^not ok/p' "$log" | head -50
-    passed=$((passed + ${p:-0}))
-    failed=$((failed + ${f:-0} + ${e:-0} + ${x:-0}))
+    local log p f e x
+    for log in "$dir/test-suite.log" "$dir/test-suite-system.log"; do
+        if [ ! -f "$log" ]; then
+            echo "$log: missing"; tail -30 "$dir/check.out"; failed=$((failed + 1)); status=1
+            continue
+        fi
+        p=$(sed -n 's/^# PASS: *//p' "$log"); f=$(sed -n 's/^# FAIL: *//p' "$log")
+        e=$(sed -n 's/^# ERROR: *//p' "$log"); x=$(sed -n 's/^# XPASS: *//p' "$log")
+        echo "$log: ${p:-0} passed, ${f:-0} failed, ${e:-0} errors"
+        [ "${f:-0}${e:-0}" = "00" ] || sed -n '/^FAIL\|^ERROR\|^not ok/p' "$log" | head -50
+        passed=$((passed + ${p:-0}))
+        failed=$((failed + ${f:-0} + ${e:-0} + ${x:-0}))
+    done
 }
 
 run_suite "$top/build"
