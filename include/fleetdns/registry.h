@@ -63,7 +63,8 @@ size_t registry_replica_count(const registry_t *r, size_t *served);
 
 /**
  * Add the fleet's records to zone: when zone is the fleet zone (apex fleet_apex), service
- * names, replica names and SRV records (with rotation marks), and for a known service with
+ * names, replica names and SRV records (with rotation marks, and the weights of service
+ * addresses when its replicas' fleetdns.weight differ), and for a known service with
  * no served replica the one record _replicas.SERVICE TXT "0 served" (so the service name
  * exists, as an empty non-terminal: NODATA); for any other zone, PTR records of served
  * replica addresses inside it. Returns 0 or FDNS_ENOMEM.
@@ -86,7 +87,7 @@ int registry_render_service(const registry_t *r, zone_data_t *zone, size_t id,
 
 /** Every service seen since start, in order, as a json-c array of {name, replicas_known,
  * replicas_served, replicas: [{engine, container, name, ipv4, ipv6, health, served,
- * reason[, stale]}]} (reason: why a replica is not served, or null: stopped, paused,
+ * weight, reason[, stale]}]} (reason: why a replica is not served, or null: stopped, paused,
  * network (its fleetdns.network is not one of its networks), starting, unhealthy or
  * drained; containers hidden by fleetdns.expose or the fleet's expose are not listed; stale: true,
  * present only while the replica is kept by its engine's grace, see registry_engine_stale()). The

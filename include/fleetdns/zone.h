@@ -15,11 +15,24 @@
 
 #define ZONE_WARNINGS_MAX 10 /* warning lines kept per zone; the rest are counted */
 
-/** An RRset answered in rotating order: each query starts at the next record. */
+#define ZONE_WEIGHT_DEFAULT 1 /* a record of a rotated RRset without a weight entry */
+
+/**
+ * An RRset answered in rotating order: each query starts at the next record. Or, when
+ * rdata_len > 0, the weight of one record of such an RRset (owner, type), named by its
+ * RDATA (an A or AAAA address): the RRset's records then come first in proportion to their
+ * weights, in a smooth weighted round-robin sequence (see docs/fleet.md, "Weights and
+ * canaries"). Records without an entry weigh ZONE_WEIGHT_DEFAULT; records with the same
+ * RDATA (served once) take the largest of their weights. Entries only for RRsets whose
+ * weights differ: equal weights are plain rotation.
+ */
 typedef struct zone_rotation {
 	ldns_rdf *owner;
 	uint16_t type;
-	uint16_t window; /* records per answer; 0: all */
+	uint16_t window; /* records per answer; 0: all (ignored in weight entries) */
+	uint16_t weight; /* weight entries: 0..65535 */
+	uint8_t rdata_len;
+	uint8_t rdata[16];
 } zone_rotation_t;
 
 typedef struct zone_data {

@@ -5,6 +5,11 @@
  * CNAME chain ends), one for ANY; for zone cuts a referral; for "*.X" a movable set of
  * blocks hung on X so that any name X's wildcard covers is answered by copy and patch.
  * RFC 1034 4.3.2 is applied here, once, instead of on every query.
+ *
+ * A rotated RRset gets one block per starting record; a weighted one (zone_rotation_t
+ * weight entries) also gets the order those blocks are chosen in: one cycle of a smooth
+ * weighted round-robin, so that a query only indexes a table with the counter it already
+ * increments (see compile_sequence()).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +24,8 @@ typedef struct bset {
 	uint16_t window; /* with rotate: records per answer, 0 for all */
 	uint32_t ttl;
 	ldns_rr_list *rrs; /* records not owned: they belong to the zone_data */
+	const zone_rotation_t **weights; /* owned array of the zone_data's weight entries */
+	size_t nweights;
 } bset_t;
 
 typedef struct bnode bnode_t;
@@ -163,7 +170,14 @@ static int collect_names(cctx_t *c)
 		lower_name(r->owner, lc, &len);
 		bnode_t *n = bnode_find(c, lc, len);
 		bset_t *s = n ? bset_find(n, r->type) : NULL;
-		if (s) {
+		if (s && r->rdata_len) {
+			const zone_rotation_t **w =
+			    realloc(s->weights, (s->nweights + 1) * sizeof(*w));
+			if (!w)
+				return FDNS_ENOMEM;
+			s->weights = w;
+			w[s->nweights++] = r;
+		} else if (s) {
 			s->rotate = true;
 			s->window = r->window;
 		}
@@ -544,6 +558,98 @@ static const ans_block_t *compile_negative(cctx_t *c, uint8_t rcode)
 }
 
 #define ROTATIONS_MAX 64
+#define SEQUENCE_MAX  4096 /* steps in a weighted cycle, before scaling (docs/fleet.md) */
+
+/* The weight of a record (an A or AAAA address): its entry's, the largest of several,
+ * ZONE_WEIGHT_DEFAULT without one. */
+static uint32_t record_weight(const bset_t *s, const ldns_rr *rr)
+{
+	const ldns_rdf *d = ldns_rr_rd_count(rr) ? ldns_rr_rdf(rr, 0) : NULL;
+	int w = -1;
+	for (size_t i = 0; d && i < s->nweights; i++) {
+		const zone_rotation_t *e = s->weights[i];
+		if (e->rdata_len == ldns_rdf_size(d) &&
+		    memcmp(e->rdata, ldns_rdf_data(d), e->rdata_len) == 0 && e->weight > w)
+			w = e->weight;
+	}
+	return w < 0 ? ZONE_WEIGHT_DEFAULT : (uint32_t)w;
+}
+
+static uint64_t gcd(uint64_t a, uint64_t b)
+{
+	while (b) {
+		uint64_t r = a % b;
+		a = b;
+		b = r;
+	}
+	return a;
+}
+
+/* The order a weighted RRset's rotations are answered in: one cycle of nginx's smooth
+ * weighted round-robin (each step every rotation gains its weight, the largest current
+ * value is chosen, the first on ties, and loses the total), so each record comes first in
+ * proportion to its weight, evenly spread. A rotation's weight is its first record's; with
+ * more records than rotations, the sum of the records it stands for. The cycle has
+ * sum / gcd steps; above SEQUENCE_MAX the weights are scaled down in proportion (a non-zero
+ * weight stays at least 1), so it has at most SEQUENCE_MAX + ROTATIONS_MAX steps. Equal
+ * weights get no sequence: plain rotation, as without weights. */
+static void compile_sequence(cctx_t *c, const bset_t *s, size_t count, size_t nrot,
+                             ans_type_t *t)
+{
+	uint64_t w[ROTATIONS_MAX] = {0}, total = 0, g = 0;
+	bool differ = false;
+	uint32_t first = 0;
+	for (size_t j = 0; j < count; j++) {
+		uint32_t rw = record_weight(s, ldns_rr_list_rr(s->rrs, j));
+		differ |= j > 0 && rw != first;
+		first = j ? first : rw;
+		size_t i = j * nrot / count; /* the last rotation that starts at or before j */
+		while (i + 1 < nrot && (i + 1) * count / nrot <= j)
+			i++;
+		while (i > 0 && i * count / nrot > j)
+			i--;
+		w[i] += rw;
+	}
+	for (size_t i = 0; i < nrot; i++)
+		total += w[i];
+	if (!differ || total == 0)
+		return;
+	for (size_t i = 0; i < nrot; i++)
+		g = gcd(g, w[i]);
+	if (total / g > SEQUENCE_MAX) {
+		uint64_t scaled = 0;
+		for (size_t i = 0; i < nrot; i++) {
+			uint64_t v = w[i] * SEQUENCE_MAX / total;
+			w[i] = w[i] && !v ? 1 : v;
+			scaled += w[i];
+		}
+		total = scaled;
+		g = 0;
+		for (size_t i = 0; i < nrot; i++)
+			g = gcd(g, w[i]);
+	}
+	total /= g;
+	uint8_t *seq = arena_alloc(c->arena, total);
+	if (!seq) {
+		c->err = FDNS_ENOMEM;
+		return;
+	}
+	int64_t cur[ROTATIONS_MAX] = {0};
+	for (size_t step = 0; step < total; step++) {
+		size_t best = nrot;
+		for (size_t i = 0; i < nrot; i++) {
+			if (!w[i])
+				continue;
+			cur[i] += (int64_t)(w[i] / g);
+			if (best == nrot || cur[i] > cur[best])
+				best = i;
+		}
+		seq[step] = (uint8_t)best;
+		cur[best] -= (int64_t)total;
+	}
+	t->sequence = seq;
+	t->nsequence = (uint16_t)total;
+}
 
 /* Blocks for a rotated RRset: rotation i starts at record i*n/count and holds window (or
  * all) records. The set's record list is swapped for each rotation while it compiles. A
@@ -579,6 +685,10 @@ static void compile_rotations(cctx_t *c, bnode_t *n, bool movable, bset_t *s, an
 	t->rotations = rot;
 	t->nrotations = (uint16_t)nrot;
 	t->block = rot[0];
+	t->sequence = NULL;
+	t->nsequence = 0;
+	if (s->nweights && !c->err)
+		compile_sequence(c, s, count, nrot, t);
 }
 
 static int cmp_type(const void *a, const void *b)
@@ -813,8 +923,10 @@ static void free_bnodes(cctx_t *c)
 	bnode_t *n = c->first;
 	while (n) {
 		bnode_t *next = n->lnext;
-		for (size_t i = 0; i < n->nsets; i++)
+		for (size_t i = 0; i < n->nsets; i++) {
 			ldns_rr_list_free(n->sets[i].rrs);
+			free(n->sets[i].weights);
+		}
 		free(n->sets);
 		ldns_rdf_deep_free(n->owner);
 		free(n);

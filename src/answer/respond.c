@@ -73,8 +73,11 @@ static const ans_block_t *type_block(const ans_node_t *n, uint16_t qtype)
 			continue;
 		if (t->nrotations < 2)
 			return t->block;
-		/* Round-robin: each query of this name starts one record further. */
+		/* Round-robin: each query of this name starts one record further; or, weighted,
+		 * at the record the compiled sequence names for this step. */
 		uint32_t k = __atomic_fetch_add(n->rotation, 1, __ATOMIC_RELAXED);
+		if (t->nsequence)
+			return t->rotations[t->sequence[k % t->nsequence]];
 		return t->rotations[k % t->nrotations];
 	}
 	return NULL;

@@ -47,8 +47,12 @@ typedef struct ans_block {
 typedef struct ans_type {
 	uint16_t type;
 	uint16_t nrotations; /* > 1: blocks[] hold the RRset rotated, one per starting record */
+	uint16_t nsequence;  /* > 0: a weighted RRset, answered rotations[sequence[k % nsequence]]
+	                      * for the node's k-th query (one smooth weighted round-robin cycle,
+	                      * see compile.c); 0: rotations[k % nrotations] */
 	const ans_block_t *block;
 	const ans_block_t *const *rotations;
+	const uint8_t *sequence; /* rotation indexes, in the part's arena */
 } ans_type_t;
 
 enum ans_node_flags {

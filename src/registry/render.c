@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* render.c -- replicas into records: service A/AAAA (rotated), replica names, SRV, PTR, and
- * _replicas.SERVICE TXT "0 served" for a known service with nothing served. */
+/* render.c -- replicas into records: service A/AAAA (rotated, weighted by fleetdns.weight),
+ * replica names, SRV, PTR, and _replicas.SERVICE TXT "0 served" for a known service with
+ * nothing served. */
+#include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,7 +105,30 @@ static void add_rotation(render_t *rd, const char *owner, uint16_t type, unsigne
 		return;
 	}
 	rd->zone->rotations = n;
-	n[rd->zone->nrotations++] = (zone_rotation_t){name, type, (uint16_t)window};
+	n[rd->zone->nrotations++] =
+	    (zone_rotation_t){.owner = name, .type = type, .window = (uint16_t)window};
+}
+
+/* The weight of one service address: a zone_rotation_t entry the compiler turns into the
+ * order records come first in (see zone.h). */
+static void add_weight(render_t *rd, const char *owner, uint16_t type, const char *ip,
+                       uint16_t weight)
+{
+	zone_rotation_t w = {.type = type, .weight = weight};
+	int family = type == TYPE_AAAA ? AF_INET6 : AF_INET;
+	if (inet_pton(family, ip, w.rdata) != 1)
+		return; /* add_address() skipped it too */
+	w.rdata_len = type == TYPE_AAAA ? 16 : 4;
+	if (ldns_str2rdf_dname(&w.owner, owner) != LDNS_STATUS_OK)
+		return;
+	zone_rotation_t *n = realloc(rd->zone->rotations, (rd->zone->nrotations + 1) * sizeof(*n));
+	if (!n) {
+		ldns_rdf_deep_free(w.owner);
+		rd->err = FDNS_ENOMEM;
+		return;
+	}
+	rd->zone->rotations = n;
+	n[rd->zone->nrotations++] = w;
 }
 
 /* The replicas a service answers with: the served ones, or (policy "all", when none is
@@ -143,6 +168,22 @@ static enum conf_unhealthy_policy group_unhealthy(const registry_t *r, const gro
 	                                         : (enum conf_unhealthy_policy)policy;
 }
 
+/* Whether the chosen replicas' weights differ among those with an address of the family:
+ * only then are weights compiled, so equal weights are today's plain rotation. */
+static bool weights_differ(const replica_t *const *lead, size_t n, bool v6)
+{
+	int first = -1;
+	for (size_t i = 0; i < n; i++) {
+		if (!(v6 ? lead[i]->ipv6 : lead[i]->ipv4)[0])
+			continue;
+		if (first < 0)
+			first = lead[i]->weight;
+		else if (lead[i]->weight != first)
+			return true;
+	}
+	return false;
+}
+
 /* By engine and id: the order of the records does not depend on arrival. */
 static int cmp_replica(const void *a, const void *b)
 {
@@ -156,12 +197,24 @@ static void render_service(const registry_t *r, render_t *rd, const char *servic
 {
 	bool any = group_any_served(g);
 	enum conf_unhealthy_policy policy = group_unhealthy(r, g);
+	/* The replicas the service name answers with (its leads): weight 0 only when no chosen
+	 * replica has a weight. Replica names answer for every chosen replica. */
+	bool weighted = false;
+	for (size_t i = 0; i < g->n && !weighted; i++)
+		weighted = chosen(g->rep[i], any, policy) && g->rep[i]->weight > 0;
+	const replica_t **lead = malloc((g->n ? g->n : 1) * sizeof(*lead));
+	if (!lead) {
+		rd->err = FDNS_ENOMEM;
+		return;
+	}
+	size_t nlead = 0;
+	for (size_t i = 0; i < g->n; i++)
+		if (chosen(g->rep[i], any, policy) && (g->rep[i]->weight > 0 || !weighted))
+			lead[nlead++] = g->rep[i];
 	/* Labels override the fleet's defaults; replicas that disagree: the smallest. */
 	unsigned ttl = 0, window = 0;
-	for (size_t i = 0; i < g->n; i++) {
-		const replica_t *p = g->rep[i];
-		if (!chosen(p, any, policy))
-			continue;
+	for (size_t i = 0; i < nlead; i++) {
+		const replica_t *p = lead[i];
 		if (p->ttl && (!ttl || p->ttl < ttl))
 			ttl = p->ttl;
 		if (p->max_answers && (!window || p->max_answers < window))
@@ -177,34 +230,39 @@ static void render_service(const registry_t *r, render_t *rd, const char *servic
 	char srv_owners[REPLICA_PORTS_MAX * 4][600];
 	size_t nsrv = 0;
 	ldns_rdf *service_name = ldns_dname_new_frm_str(owner);
-	for (size_t i = 0; i < g->n && service_name; i++) {
+	for (size_t i = 0, l = 0; i < g->n && service_name; i++) {
 		const replica_t *p = g->rep[i];
 		if (!chosen(p, any, policy))
 			continue;
+		bool leads = l < nlead && lead[l] == p;
+		l += leads;
 		ldns_rdf *replica_name = name_of("%s.%s", p->label, owner);
 		if (!replica_name) {
 			rd->err = FDNS_ENOMEM;
 			break;
 		}
 		if (p->ipv4[0]) {
-			add_address(rd, service_name, ttl, p->ipv4, false);
+			if (leads)
+				add_address(rd, service_name, ttl, p->ipv4, false);
 			add_address(rd, replica_name, ttl, p->ipv4, false);
-			v4 = true;
+			v4 |= leads;
 		}
 		if (p->ipv6[0]) {
-			add_address(rd, service_name, ttl, p->ipv6, true);
+			if (leads)
+				add_address(rd, service_name, ttl, p->ipv6, true);
 			add_address(rd, replica_name, ttl, p->ipv6, true);
-			v6 = true;
+			v6 |= leads;
 		}
-		for (size_t k = 0; k < p->nports; k++) {
+		for (size_t k = 0; leads && k < p->nports; k++) {
 			char srv[600];
 			snprintf(srv, sizeof(srv), "_%s._%s.%s", p->ports[k].name,
 			         p->ports[k].udp ? "udp" : "tcp", owner);
-			/* RFC 2782: equal priority, equal weight; the target has the addresses. */
+			/* RFC 2782: equal priority, the replica's weight (1 by default: equal
+			 * weights); the target has the addresses. */
 			ldns_rdf *srv_name = ldns_dname_new_frm_str(srv);
 			ldns_rdf *rdfs[4] = {
 			    ldns_native2rdf_int16(LDNS_RDF_TYPE_INT16, 0),
-			    ldns_native2rdf_int16(LDNS_RDF_TYPE_INT16, 1),
+			    ldns_native2rdf_int16(LDNS_RDF_TYPE_INT16, p->weight),
 			    ldns_native2rdf_int16(LDNS_RDF_TYPE_INT16, p->ports[k].port),
 			    ldns_rdf_clone(replica_name),
 			};
@@ -225,6 +283,16 @@ static void render_service(const registry_t *r, render_t *rd, const char *servic
 		add_rotation(rd, owner, TYPE_A, window);
 	if (v6)
 		add_rotation(rd, owner, TYPE_AAAA, window);
+	for (int fam = 0; fam < 2; fam++) {
+		if (!weights_differ(lead, nlead, fam))
+			continue;
+		for (size_t i = 0; i < nlead; i++) {
+			const char *ip = fam ? lead[i]->ipv6 : lead[i]->ipv4;
+			if (ip[0])
+				add_weight(rd, owner, fam ? TYPE_AAAA : TYPE_A, ip, lead[i]->weight);
+		}
+	}
+	free(lead);
 	for (size_t s = 0; s < nsrv; s++)
 		add_rotation(rd, srv_owners[s], TYPE_SRV, window);
 	/* A known service with nothing served answers NODATA, not NXDOMAIN: one record below

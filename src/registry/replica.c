@@ -73,6 +73,25 @@ static unsigned label_uint(const engine_container_t *c, const char *key, unsigne
 	return (unsigned)n;
 }
 
+/* fleetdns.weight: 0..65535, ZONE_WEIGHT_DEFAULT when absent; an invalid value is logged
+ * once while it lasts (REPLICA_WARN_WEIGHT in *now, unless already in warned). */
+static uint16_t label_weight(const engine_container_t *c, unsigned warned, unsigned *now)
+{
+	const char *v = label_get(c, "fleetdns.weight");
+	if (!v)
+		return ZONE_WEIGHT_DEFAULT;
+	char *end;
+	unsigned long n = strtoul(v, &end, 10);
+	if (*v >= '0' && *v <= '9' && !*end && n <= 65535)
+		return (uint16_t)n;
+	*now |= REPLICA_WARN_WEIGHT;
+	if (!(warned & REPLICA_WARN_WEIGHT))
+		log_warning("container %s: label fleetdns.weight=%s is not a number from 0 to 65535; "
+		            "weight %d",
+		            c->name, v, ZONE_WEIGHT_DEFAULT);
+	return ZONE_WEIGHT_DEFAULT;
+}
+
 /* Named ports from "http:8080,dns:53/udp". */
 static void ports_from_label(replica_t *r, const engine_container_t *c, const char *spec)
 {
@@ -239,6 +258,7 @@ int replica_from_container(replica_t *out, const conf_engine_t *e, const conf_fl
 		return 0;
 	out->unhealthy = label_choice(c, "fleetdns.unhealthy", policies, 2, REPLICA_WARN_UNHEALTHY,
 	                              warned, &now);
+	out->weight = label_weight(c, warned, &now);
 	out->warned = now;
 	if (!registry_service_name_valid(service)) {
 		log_warning("engine %s: container %s: service label '%s' is not a valid DNS name; "
@@ -312,6 +332,7 @@ bool replica_same(const replica_t *a, const replica_t *b)
 	       a->served == b->served && a->running == b->running &&
 	       strcmp(a->ipv4, b->ipv4) == 0 && strcmp(a->ipv6, b->ipv6) == 0 && a->ttl == b->ttl &&
 	       a->max_answers == b->max_answers && a->unhealthy == b->unhealthy &&
+	       a->weight == b->weight &&
 	       a->network_missing == b->network_missing && a->nports == b->nports &&
 	       (a->nports == 0 || memcmp(a->ports, b->ports, a->nports * sizeof(a->ports[0])) == 0);
 }

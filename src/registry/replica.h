@@ -23,6 +23,7 @@ enum {
 	REPLICA_WARN_UNHEALTHY = 1 << 0, /* fleetdns.unhealthy is not nodata or all */
 	REPLICA_WARN_EXPOSE = 1 << 1,    /* fleetdns.expose is not true or false */
 	REPLICA_WARN_NETWORK = 1 << 2,   /* fleetdns.network is not among its networks */
+	REPLICA_WARN_WEIGHT = 1 << 3,    /* fleetdns.weight is not a number up to 65535 */
 };
 
 /* A replica's fleetdns.unhealthy: the fleet's setting, or one of enum conf_unhealthy_policy. */
@@ -46,6 +47,8 @@ typedef struct replica {
 	unsigned ttl;         /* from fleetdns.ttl, 0: the fleet default */
 	unsigned max_answers; /* from fleetdns.max-answers, 0: the fleet default */
 	int unhealthy;        /* from fleetdns.unhealthy, or REPLICA_UNHEALTHY_FLEET */
+	uint16_t weight;      /* from fleetdns.weight, ZONE_WEIGHT_DEFAULT without it; 0: only
+	                       * when no replica of its service with a weight is answered */
 	bool network_missing; /* fleetdns.network names none of its networks: never answered,
 	                       * not even by the "all" policy (reason "network") */
 	unsigned warned;      /* REPLICA_WARN_* logged for this container */

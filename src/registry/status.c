@@ -19,6 +19,7 @@ static json_object *replica_json(const replica_t *rep)
 	json_object_object_add(o, "health",
 	                       json_object_new_string(engine_health_name(rep->health)));
 	json_object_object_add(o, "served", json_object_new_boolean(rep->served));
+	json_object_object_add(o, "weight", json_object_new_int(rep->weight));
 	json_object_object_add(o, "reason",
 	                       rep->withheld ? json_object_new_string(rep->withheld) : NULL);
 	if (rep->stale)

@@ -65,7 +65,8 @@ int main(void)
 		ok(false, "zone loads: %s", err);
 		return done_testing();
 	}
-	zone_rotation_t rot = {ldns_dname_new_frm_str("www.example.test."), LDNS_RR_TYPE_A, 0};
+	zone_rotation_t rot = {.owner = ldns_dname_new_frm_str("www.example.test."),
+	                       .type = LDNS_RR_TYPE_A};
 	z->rotations = malloc(sizeof(rot));
 	*z->rotations = rot;
 	z->nrotations = 1;

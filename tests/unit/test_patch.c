@@ -351,7 +351,7 @@ static void test_rotation_kept(void)
 	ldns_rdf *apex = dname("fleet.test."),
 	         *roots[2] = {dname("s3.fleet.test."), dname("s4.fleet.test.")};
 	zone_data_t *parts[2] = {part_zone(3), part_zone(4)}, *base = base_zone();
-	zone_rotation_t rot = {dname("s3.fleet.test."), 1, 0};
+	zone_rotation_t rot = {.owner = dname("s3.fleet.test."), .type = 1};
 	parts[0]->rotations = &rot;
 	parts[0]->nrotations = 1;
 	zone_patch_t p = {.apex = apex,
@@ -409,7 +409,7 @@ static void test_huge_service(void)
 	svc[5].big = 5000;
 	ldns_rdf *apex = dname("fleet.test."), *root = dname("s5.fleet.test.");
 	zone_data_t *part = part_zone(5), *base = base_zone();
-	zone_rotation_t rot = {dname("s5.fleet.test."), 1, 0};
+	zone_rotation_t rot = {.owner = dname("s5.fleet.test."), .type = 1};
 	part->rotations = &rot;
 	part->nrotations = 1;
 	size_t id = 5;
