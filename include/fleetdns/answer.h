@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fleetdns/conf.h"
 #include "fleetdns/query.h"
 #include "fleetdns/zone.h"
 
@@ -21,6 +22,10 @@ typedef struct snapshot snapshot_t;
 
 typedef struct answer_opts {
 	uint16_t udp_size; /* the server's largest UDP payload, advertised in OPT */
+	/* The sites whose clients get their replicas first (conf.h; zone_data_t nsites and the
+	 * entries' sites refer to these by index). Without opts, a new snapshot keeps old's. */
+	const struct conf_site *sites;
+	size_t nsites;
 } answer_opts_t;
 
 /** Compile zones[0..n) into a new snapshot. The zones stay owned by the caller.
@@ -82,10 +87,17 @@ size_t snapshot_name_count(const snapshot_t *snap);
 size_t answer_respond(const snapshot_t *snap, const query_t *q, enum query_verdict v, uint8_t *out,
                       size_t maxsize);
 
-/** answer_respond(), and *zone_slot set to the counters' slot of the zone that answered
- * (src/answer/zone_slot.h), 0 when no served zone did. */
+/** What a response depended on, for its caller (answer_respond_zone). */
+typedef struct answer_meta {
+	uint16_t zone_slot; /* the counters' slot of the zone that answered (src/answer/
+	                     * zone_slot.h), 0 when no served zone did */
+	uint8_t ecs_scope;  /* the SCOPE PREFIX-LENGTH to echo q's ECS option with (RFC 7871
+	                     * 7.2.1): 0 unless the answer was chosen by the client's site */
+} answer_meta_t;
+
+/** answer_respond(), and *meta filled in. */
 size_t answer_respond_zone(const snapshot_t *snap, const query_t *q, enum query_verdict v,
-                           uint8_t *out, size_t maxsize, uint16_t *zone_slot);
+                           uint8_t *out, size_t maxsize, answer_meta_t *meta);
 
 /** The UDP size limit for q: client's EDNS size (or 512 without EDNS) capped by the server's. */
 size_t answer_udp_limit(const snapshot_t *snap, const query_t *q);

@@ -22,6 +22,7 @@
 #define CONF_DEFAULT_TCP_MAX_QUERIES    0   /* no limit, as Knot and NSD */
 #define CONF_DEFAULT_RRL_RATE           200 /* NSD's rrl-ratelimit */
 #define CONF_DEFAULT_RRL_SLIP           2
+#define CONF_SITES_MAX                  32 /* each service RRset is prepared once per site */
 #define CONF_DEFAULT_RRL_IPV4_PREFIX    24
 #define CONF_DEFAULT_RRL_IPV6_PREFIX    56
 #define CONF_DEFAULT_RRL_TABLE_SIZE     65536
@@ -160,6 +161,18 @@ typedef struct conf_prefix {
 	unsigned prefix;
 } conf_prefix_t;
 
+/** A site (sites:, docs/fleet.md "Nearest replicas"): clients in its prefixes, or whose
+ * EDNS Client Subnet (RFC 7871) is in them, get its engines' replicas first. */
+typedef struct conf_site {
+	char *name;             /* unique */
+	conf_prefix_t *clients; /* client prefixes, the longest match decides */
+	size_t nclients;
+	char **engines; /* names of configured engines, each in one site at most */
+	size_t nengines;
+	unsigned local_only; /* with at least this many of a service's replicas served in
+	                      * the site, its clients get only those; 0: the others follow */
+} conf_site_t;
+
 /** Response rate limiting (server: rate-limit:), per worker, UDP only. */
 typedef struct conf_rrl {
 	unsigned rate;  /* responses per second per client prefix, class and name; 0: off */
@@ -219,6 +232,8 @@ typedef struct conf {
 	size_t nengines;
 	bool engines_default; /* no engine configured: the local socket, if it exists */
 	conf_fleet_t fleet;
+	conf_site_t *sites; /* sites:, in the file's order (at most CONF_SITES_MAX) */
+	size_t nsites;
 	conf_key_t *keys; /* TSIG keys, names unique */
 	size_t nkeys;
 	conf_listen_t *http_listen; /* http: listen: status and metrics; none: off */
@@ -257,6 +272,9 @@ void conf_cmdline_free(conf_cmdline_t *cl);
  */
 int conf_build(conf_t *out, const conf_cmdline_t *cl, char *err, size_t errlen);
 void conf_free(conf_t *conf);
+
+/** The index in conf->sites of the site that lists engine, or -1. */
+int conf_site_of_engine(const conf_t *conf, const char *engine);
 
 /** Parse "1.2.3.4:53", "[::1]:53" into a socket address. Returns 0 or FDNS_EADDR. */
 int conf_addr_parse(const char *text, struct sockaddr_storage *ss, socklen_t *len);

@@ -46,7 +46,9 @@ enum dns_type {
 	TYPE_ANY = 255,
 };
 
-enum { EDNS_NSID = 3, EDNS_COOKIE = 10 }; /* EDNS option codes (RFC 5001, RFC 7873) */
+/* EDNS option codes (RFC 5001, RFC 7871, RFC 7873) */
+enum { EDNS_NSID = 3, EDNS_ECS = 8, EDNS_COOKIE = 10 };
+enum { ECS_FAMILY_IPV4 = 1, ECS_FAMILY_IPV6 = 2 }; /* RFC 7871 6: address family numbers */
 
 enum dns_class { CLASS_IN = 1, CLASS_CH = 3, CLASS_ANY = 255 };
 
@@ -81,7 +83,15 @@ typedef struct query {
 	const uint8_t *cookie; /* the COOKIE option's data (in msg), or NULL (RFC 7873) */
 	uint8_t cookie_len;    /* 8: a client cookie alone; 16..40: with a server cookie */
 	bool nsid;             /* a well-formed OPT asked for the server's NSID (RFC 5001) */
-	bool tcp;              /* set by the transport, not the reader: the query came over TCP */
+	/* EDNS Client Subnet (RFC 7871 6), when the OPT carries a well-formed one (a malformed
+	 * one makes the query FORMERR): the client's subnet, ecs_source bits of ecs_addr (the
+	 * rest zero), to be echoed with a scope in the response. */
+	bool has_ecs;
+	uint8_t ecs_family; /* ECS_FAMILY_IPV4 or ECS_FAMILY_IPV6 */
+	uint8_t ecs_source; /* SOURCE PREFIX-LENGTH */
+	uint8_t ecs_addr[16];
+	const void *peer; /* set by the transport: the client's struct sockaddr, or NULL */
+	bool tcp;         /* set by the transport, not the reader: the query came over TCP */
 } query_t;
 
 /** Read msg[0..len) into *q. Returns a query_verdict; q is filled as far as it was read. */

@@ -15,7 +15,8 @@
 
 #define ZONE_WARNINGS_MAX 10 /* warning lines kept per zone; the rest are counted */
 
-#define ZONE_WEIGHT_DEFAULT 1 /* a record of a rotated RRset without a weight entry */
+#define ZONE_WEIGHT_DEFAULT 1  /* a record of a rotated RRset without a weight entry */
+#define ZONE_SITES_MAX      32 /* sites a zone's entries may name (CONF_SITES_MAX) */
 
 /**
  * An RRset answered in rotating order: each query starts at the next record. Or, when
@@ -24,13 +25,16 @@
  * weights, in a smooth weighted round-robin sequence (see docs/fleet.md, "Weights and
  * canaries"). Records without an entry weigh ZONE_WEIGHT_DEFAULT; records with the same
  * RDATA (served once) take the largest of their weights. Entries only for RRsets whose
- * weights differ: equal weights are plain rotation.
+ * weights differ or whose records are in sites: equal weights are plain rotation. site: the
+ * record's replica runs in site site - 1 (0: in none); a client of a site then gets the
+ * site's records first (see zone_data_t's nsites).
  */
 typedef struct zone_rotation {
 	ldns_rdf *owner;
 	uint16_t type;
 	uint16_t window; /* records per answer; 0: all (ignored in weight entries) */
 	uint16_t weight; /* weight entries: 0..65535 */
+	uint8_t site;    /* weight entries: 1 + the record's site, 0: none */
 	uint8_t rdata_len;
 	uint8_t rdata[16];
 } zone_rotation_t;
@@ -43,6 +47,11 @@ typedef struct zone_data {
 	/* Set by the fleet when it adds service records; owned, freed by zone_data_free. */
 	zone_rotation_t *rotations;
 	size_t nrotations;
+	/* The sites the rotations' entries may name (docs/fleet.md, "Nearest replicas"): each
+	 * site's clients get its records first, or only them when it has at least
+	 * site_local_only[site] (> 0) of an RRset. */
+	uint8_t nsites;
+	uint16_t site_local_only[ZONE_SITES_MAX];
 	/* What loading found served but broken ("file:line:column: message"), owned: the first
 	 * ZONE_WARNINGS_MAX; nwarnings counts them all. Not kept by zone_data_clone. */
 	char *warnings[ZONE_WARNINGS_MAX];

@@ -23,7 +23,7 @@ typedef struct bset {
 	bool rotate;     /* answered in rotating order */
 	uint16_t window; /* with rotate: records per answer, 0 for all */
 	uint32_t ttl;
-	ldns_rr_list *rrs; /* records not owned: they belong to the zone_data */
+	ldns_rr_list *rrs;               /* records not owned: they belong to the zone_data */
 	const zone_rotation_t **weights; /* owned array of the zone_data's weight entries */
 	size_t nweights;
 } bset_t;
@@ -560,19 +560,33 @@ static const ans_block_t *compile_negative(cctx_t *c, uint8_t rcode)
 #define ROTATIONS_MAX 64
 #define SEQUENCE_MAX  4096 /* steps in a weighted cycle, before scaling (docs/fleet.md) */
 
-/* The weight of a record (an A or AAAA address): its entry's, the largest of several,
- * ZONE_WEIGHT_DEFAULT without one. */
-static uint32_t record_weight(const bset_t *s, const ldns_rr *rr)
+/* A record's entry (an A or AAAA address; several: the largest weight's), or NULL. */
+static const zone_rotation_t *record_entry(const bset_t *s, const ldns_rr *rr)
 {
 	const ldns_rdf *d = ldns_rr_rd_count(rr) ? ldns_rr_rdf(rr, 0) : NULL;
-	int w = -1;
+	const zone_rotation_t *best = NULL;
 	for (size_t i = 0; d && i < s->nweights; i++) {
 		const zone_rotation_t *e = s->weights[i];
 		if (e->rdata_len == ldns_rdf_size(d) &&
-		    memcmp(e->rdata, ldns_rdf_data(d), e->rdata_len) == 0 && e->weight > w)
-			w = e->weight;
+		    memcmp(e->rdata, ldns_rdf_data(d), e->rdata_len) == 0 &&
+		    (!best || e->weight > best->weight))
+			best = e;
 	}
-	return w < 0 ? ZONE_WEIGHT_DEFAULT : (uint32_t)w;
+	return best;
+}
+
+/* The weight of a record: its entry's, ZONE_WEIGHT_DEFAULT without one. */
+static uint32_t record_weight(const bset_t *s, const ldns_rr *rr)
+{
+	const zone_rotation_t *e = record_entry(s, rr);
+	return e ? e->weight : ZONE_WEIGHT_DEFAULT;
+}
+
+/* 1 + the site of a record's replica, 0: in no site. */
+static uint8_t record_site(const bset_t *s, const ldns_rr *rr)
+{
+	const zone_rotation_t *e = record_entry(s, rr);
+	return e ? e->site : 0;
 }
 
 static uint64_t gcd(uint64_t a, uint64_t b)
@@ -593,8 +607,7 @@ static uint64_t gcd(uint64_t a, uint64_t b)
  * sum / gcd steps; above SEQUENCE_MAX the weights are scaled down in proportion (a non-zero
  * weight stays at least 1), so it has at most SEQUENCE_MAX + ROTATIONS_MAX steps. Equal
  * weights get no sequence: plain rotation, as without weights. */
-static void compile_sequence(cctx_t *c, const bset_t *s, size_t count, size_t nrot,
-                             ans_type_t *t)
+static void compile_sequence(cctx_t *c, const bset_t *s, size_t count, size_t nrot, ans_type_t *t)
 {
 	uint64_t w[ROTATIONS_MAX] = {0}, total = 0, g = 0;
 	bool differ = false;
@@ -651,14 +664,18 @@ static void compile_sequence(cctx_t *c, const bset_t *s, size_t count, size_t nr
 	t->nsequence = (uint16_t)total;
 }
 
-/* Blocks for a rotated RRset: rotation i starts at record i*n/count and holds window (or
- * all) records. The set's record list is swapped for each rotation while it compiles. A
- * window that does not fit in a message (thousands of replicas, no max-answers) is
- * halved until it does: each answer then carries as many records as a message can. */
-static void compile_rotations(cctx_t *c, bnode_t *n, bool movable, bset_t *s, ans_type_t *t)
+/* Blocks for a rotated RRset whose records are first then rest (rest may be empty):
+ * rotation i starts at first's record i*n/count and goes on through first, then through
+ * rest from its record i (modulo), window (or all) records in all. The set's record list
+ * is swapped for each rotation while it compiles. A window that does not fit in a message
+ * (thousands of replicas, no max-answers) is halved until it does: each answer then carries
+ * as many records as a message can. */
+static void compile_rotations_of(cctx_t *c, bnode_t *n, bool movable, bset_t *s,
+                                 ldns_rr_list *first, const ldns_rr_list *rest, ans_type_t *t)
 {
-	size_t count = ldns_rr_list_rr_count(s->rrs);
-	size_t take = s->window && s->window < count ? s->window : count;
+	size_t count = ldns_rr_list_rr_count(first), nrest = ldns_rr_list_rr_count(rest);
+	size_t total = count + nrest;
+	size_t take = s->window && s->window < total ? s->window : total;
 	size_t nrot = count < ROTATIONS_MAX ? count : ROTATIONS_MAX;
 	const ans_block_t **rot = arena_alloc(c->arena, nrot * sizeof(*rot));
 	ldns_rr_list *all = s->rrs, *part = ldns_rr_list_new();
@@ -671,7 +688,9 @@ static void compile_rotations(cctx_t *c, bnode_t *n, bool movable, bset_t *s, an
 		size_t start = i * count / nrot;
 		ldns_rr_list_set_rr_count(part, 0);
 		for (size_t k = 0; k < take; k++)
-			ldns_rr_list_push_rr(part, ldns_rr_list_rr(all, (start + k) % count));
+			ldns_rr_list_push_rr(
+			    part, k < count ? ldns_rr_list_rr(first, (start + k) % count)
+			                    : ldns_rr_list_rr(rest, (i + k - count) % nrest));
 		s->rrs = part;
 		rot[i] = compile_block(c, n, movable, s->type);
 		s->rrs = all;
@@ -682,13 +701,77 @@ static void compile_rotations(cctx_t *c, bnode_t *n, bool movable, bset_t *s, an
 		}
 	}
 	ldns_rr_list_free(part);
+	t->type = s->type;
 	t->rotations = rot;
 	t->nrotations = (uint16_t)nrot;
 	t->block = rot[0];
 	t->sequence = NULL;
 	t->nsequence = 0;
-	if (s->nweights && !c->err)
+	t->sited = NULL;
+	t->nsited = 0;
+	if (s->nweights && !c->err) {
+		s->rrs = first;
 		compile_sequence(c, s, count, nrot, t);
+		s->rrs = all;
+	}
+}
+
+/* What a client of each site gets (docs/fleet.md, "Nearest replicas"): the site's records
+ * first, in rotation and weighted among themselves, then the others in rotation; only the
+ * site's when it has at least its local-only threshold of them. A site without records of
+ * the set gets what everyone gets (block NULL). */
+static void compile_sites(cctx_t *c, bnode_t *n, bool movable, bset_t *s, ans_type_t *t)
+{
+	size_t nsites = c->zone->nsites, count = ldns_rr_list_rr_count(s->rrs);
+	ans_type_t *sited = arena_alloc(c->arena, nsites * sizeof(*sited));
+	ldns_rr_list *local = ldns_rr_list_new(), *others = ldns_rr_list_new();
+	if (!sited || !local || !others) {
+		c->err = FDNS_ENOMEM;
+		goto out;
+	}
+	for (size_t k = 0; k < nsites && !c->err; k++) {
+		ldns_rr_list_set_rr_count(local, 0);
+		ldns_rr_list_set_rr_count(others, 0);
+		for (size_t j = 0; j < count; j++) {
+			ldns_rr *rr = ldns_rr_list_rr(s->rrs, j);
+			ldns_rr_list_push_rr(record_site(s, rr) == k + 1 ? local : others, rr);
+		}
+		size_t nlocal = ldns_rr_list_rr_count(local);
+		unsigned only = c->zone->site_local_only[k];
+		if (only && nlocal >= only)
+			ldns_rr_list_set_rr_count(others, 0);
+		memset(&sited[k], 0, sizeof(sited[k]));
+		if (nlocal)
+			compile_rotations_of(c, n, movable, s, local, others, &sited[k]);
+	}
+	t->sited = sited;
+	t->nsited = (uint8_t)nsites;
+out:
+	ldns_rr_list_free(local);
+	ldns_rr_list_free(others);
+}
+
+/* Does any record of s run in a site? */
+static bool set_has_sites(const bset_t *s)
+{
+	for (size_t i = 0; i < s->nweights; i++)
+		if (s->weights[i]->site)
+			return true;
+	return false;
+}
+
+/* A rotated RRset: its rotations for everyone, and per site when its records are in sites. */
+static void compile_rotations(cctx_t *c, bnode_t *n, bool movable, bset_t *s, ans_type_t *t)
+{
+	ldns_rr_list *none = ldns_rr_list_new();
+	if (!none) {
+		c->err = FDNS_ENOMEM;
+		return;
+	}
+	compile_rotations_of(c, n, movable, s, s->rrs, none, t);
+	ldns_rr_list_free(none);
+	if (!c->err && c->zone->nsites && set_has_sites(s))
+		compile_sites(c, n, movable, s, t);
 }
 
 static int cmp_type(const void *a, const void *b)
@@ -741,8 +824,11 @@ static void compile_answers(cctx_t *c, bnode_t *n, ans_node_t *out, bool movable
 		bset_t *s = bset_find(n, types[i]);
 		if (s && s->rotate && ldns_rr_list_rr_count(s->rrs) > 1) {
 			compile_rotations(c, n, movable, s, &t[i]);
-			if (!out->rotation)
-				out->rotation = arena_alloc(c->arena, sizeof(uint32_t));
+			/* One query counter per site (in order, after everyone's) when the name
+			 * answers per site, so each site's sequence is followed exactly. */
+			size_t counters = 1 + (t[i].sited ? c->zone->nsites : 0);
+			if (!out->rotation || counters > 1)
+				out->rotation = arena_alloc(c->arena, counters * sizeof(uint32_t));
 		} else {
 			t[i].block = compile_block(c, n, movable, types[i]);
 		}

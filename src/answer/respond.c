@@ -65,17 +65,44 @@ static size_t respond_error(const snapshot_t *s, const query_t *q, uint8_t *out,
 	return write_opt(s, q, out, len, rcode);
 }
 
-static const ans_block_t *type_block(const ans_node_t *n, uint16_t qtype)
+/* Who asks: the query, and its client's site, looked up only when an answer depends on it
+ * (a name answered per site, see ans_type_t's sited). */
+typedef struct client {
+	const query_t *q;
+	const ans_sites_t *sites;
+	bool looked_up;
+	bool tailored; /* the response depends on the client's site */
+	uint8_t site, scope;
+} client_t;
+
+/* What c's site gets of t, and the node counter that goes with it. */
+static const ans_type_t *sited_type(const ans_type_t *t, client_t *c, unsigned *counter)
+{
+	if (!c->looked_up) {
+		c->site = ans_sites_lookup(c->sites, c->q, &c->scope);
+		c->looked_up = true;
+	}
+	c->tailored = true;
+	if (c->site >= t->nsited || !t->sited[c->site].block)
+		return t;
+	*counter = 1u + c->site;
+	return &t->sited[c->site];
+}
+
+static const ans_block_t *type_block(const ans_node_t *n, uint16_t qtype, client_t *c)
 {
 	for (uint16_t i = 0; i < n->ntypes; i++) {
 		const ans_type_t *t = &n->types[i];
 		if (t->type != qtype)
 			continue;
+		unsigned counter = 0;
+		if (t->sited)
+			t = sited_type(t, c, &counter);
 		if (t->nrotations < 2)
 			return t->block;
 		/* Round-robin: each query of this name starts one record further; or, weighted,
 		 * at the record the compiled sequence names for this step. */
-		uint32_t k = __atomic_fetch_add(n->rotation, 1, __ATOMIC_RELAXED);
+		uint32_t k = __atomic_fetch_add(&n->rotation[counter], 1, __ATOMIC_RELAXED);
 		if (t->nsequence)
 			return t->rotations[t->sequence[k % t->nsequence]];
 		return t->rotations[k % t->nrotations];
@@ -86,27 +113,28 @@ static const ans_block_t *type_block(const ans_node_t *n, uint16_t qtype)
 /* ANY: over UDP one RRset, the lowest type's (RFC 8482 4.2; Knot picks one at random), so a
  * spoofed ANY cannot fetch everything a name holds toward its victim; over TCP, where the
  * client's address is real, every RRset. */
-static const ans_block_t *any_block(const ans_zone_t *z, const ans_node_t *n, bool tcp)
+static const ans_block_t *any_block(const ans_zone_t *z, const ans_node_t *n, client_t *c)
 {
-	const ans_block_t *b = !tcp && n->any_udp_type ? type_block(n, n->any_udp_type) : NULL;
+	const ans_block_t *b =
+	    !c->q->tcp && n->any_udp_type ? type_block(n, n->any_udp_type, c) : NULL;
 	return b ? b : n->any ? n->any : z->nodata;
 }
 
 /* The block for q's type at a name that exists (or is synthesised from a wildcard). */
-static const ans_block_t *node_block(const ans_zone_t *z, const ans_node_t *n, const query_t *q)
+static const ans_block_t *node_block(const ans_zone_t *z, const ans_node_t *n, client_t *c)
 {
-	uint16_t qtype = q->qtype;
+	uint16_t qtype = c->q->qtype;
 	if (n->flags & NODE_OCCLUDED)
 		return n->cut->referral;
 	if (n->flags & NODE_DELEGATION) {
 		if (qtype != TYPE_DS)
 			return n->referral;
-		const ans_block_t *b = type_block(n, qtype);
+		const ans_block_t *b = type_block(n, qtype, c);
 		return b ? b : z->nodata;
 	}
 	if (qtype == TYPE_ANY)
-		return any_block(z, n, q->tcp);
-	const ans_block_t *b = type_block(n, qtype);
+		return any_block(z, n, c);
+	const ans_block_t *b = type_block(n, qtype, c);
 	if (b)
 		return b;
 	return n->other ? n->other : z->nodata;
@@ -117,14 +145,14 @@ static const ans_block_t *node_block(const ans_zone_t *z, const ans_node_t *n, c
  * a DNAME led to (moved: the movable twin of an exact match, see ans_node_t). A name below
  * a DNAME owner gets no block: *dname is set to the owner's node and *label to the owner's
  * first label in the name. */
-static const ans_block_t *lookup_name(const ans_zone_t *z, const query_t *q, const uint8_t *name,
+static const ans_block_t *lookup_name(const ans_zone_t *z, client_t *c, const uint8_t *name,
                                       size_t len, unsigned nlabels, const uint8_t *label_off,
                                       bool moved, const ans_node_t **dname, unsigned *label)
 {
 	*dname = NULL;
 	const ans_node_t *n = ans_zone_find(z, name, len);
 	if (n)
-		return node_block(z, moved && n->moved ? n->moved : n, q);
+		return node_block(z, moved && n->moved ? n->moved : n, c);
 	/* The closest encloser: the longest existing ancestor (the apex always exists). */
 	unsigned last = nlabels - z->apex_labels;
 	for (unsigned i = 1; i <= last; i++) {
@@ -142,7 +170,7 @@ static const ans_block_t *lookup_name(const ans_zone_t *z, const query_t *q, con
 			return NULL;
 		}
 		if (ce->wildcard)
-			return node_block(z, ce->wildcard, q);
+			return node_block(z, ce->wildcard, c);
 		return z->nxdomain;
 	}
 	return z->nxdomain;
@@ -282,9 +310,10 @@ static bool append_block(resp_t *r, uint8_t *out, const ans_block_t *b, const na
  * it leads to through blocks that can be moved there. Stops after the CNAME for a CNAME
  * query, for a name outside the zone or after DNAME_HOPS_MAX. A new name longer than 255
  * octets: YXDOMAIN with the DNAME alone (RFC 6672 2.2). */
-static size_t respond_dname(const snapshot_t *s, const query_t *q, const ans_zone_t *z,
+static size_t respond_dname(const snapshot_t *s, client_t *c, const ans_zone_t *z,
                             const ans_node_t *d, unsigned label, uint8_t *out, size_t maxsize)
 {
+	const query_t *q = c->q;
 	resp_t r = {.len = write_head(q, out, RCODE_NOERROR, true, true),
 	            .end = maxsize - (q->has_opt ? OPT_RR_LEN : 0)};
 	uint8_t rcode = RCODE_NOERROR;
@@ -354,7 +383,7 @@ static size_t respond_dname(const snapshot_t *s, const query_t *q, const ans_zon
 		    memcmp(name + apex_at, z->apex, z->apex_len) != 0)
 			break; /* outside the zone: the resolver follows the CNAME */
 		const ans_block_t *b =
-		    lookup_name(z, q, name, len, nlabels, offs, true, &d, &label);
+		    lookup_name(z, c, name, len, nlabels, offs, true, &d, &label);
 		if (d && hop + 1 < DNAME_HOPS_MAX)
 			continue;
 		if (!d && b && b->movable) {
@@ -379,14 +408,29 @@ size_t answer__respond_block(const snapshot_t *s, const query_t *q, const ans_bl
 size_t answer_respond(const snapshot_t *s, const query_t *q, enum query_verdict v, uint8_t *out,
                       size_t maxsize)
 {
-	uint16_t slot;
-	return answer_respond_zone(s, q, v, out, maxsize, &slot);
+	answer_meta_t meta;
+	return answer_respond_zone(s, q, v, out, maxsize, &meta);
+}
+
+/* The name q asks for, in zone z. */
+static size_t respond_name(const snapshot_t *s, const query_t *q, const ans_zone_t *z, uint8_t *out,
+                           size_t maxsize, answer_meta_t *meta)
+{
+	client_t c = {.q = q, .sites = s->sites};
+	const ans_node_t *dname;
+	unsigned label;
+	const ans_block_t *b = lookup_name(z, &c, q->qname, q->qname_len, q->nlabels, q->label_off,
+	                                   false, &dname, &label);
+	size_t len = dname ? respond_dname(s, &c, z, dname, label, out, maxsize)
+	                   : copy_block(s, q, b, out, maxsize);
+	meta->ecs_scope = c.tailored ? c.scope : 0;
+	return len;
 }
 
 size_t answer_respond_zone(const snapshot_t *s, const query_t *q, enum query_verdict v,
-                           uint8_t *out, size_t maxsize, uint16_t *zone_slot)
+                           uint8_t *out, size_t maxsize, answer_meta_t *meta)
 {
-	*zone_slot = 0;
+	*meta = (answer_meta_t){0};
 	switch (v) {
 	case QUERY_DROP:
 		return 0;
@@ -410,14 +454,8 @@ size_t answer_respond_zone(const snapshot_t *s, const query_t *q, enum query_ver
 	const ans_zone_t *z = find_zone(s, q);
 	if (!z)
 		return respond_error(s, q, out, RCODE_REFUSED, false);
-	*zone_slot = z->slot;
+	meta->zone_slot = z->slot;
 	if (q->qtype == TYPE_AXFR || q->qtype == TYPE_IXFR || q->qtype == TYPE_OPT)
 		return respond_error(s, q, out, RCODE_REFUSED, false);
-	const ans_node_t *dname;
-	unsigned label;
-	const ans_block_t *b = lookup_name(z, q, q->qname, q->qname_len, q->nlabels, q->label_off,
-	                                   false, &dname, &label);
-	if (dname)
-		return respond_dname(s, q, z, dname, label, out, maxsize);
-	return copy_block(s, q, b, out, maxsize);
+	return respond_name(s, q, z, out, maxsize, meta);
 }

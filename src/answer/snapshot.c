@@ -156,6 +156,14 @@ int snapshot_patch(snapshot_t **out, const snapshot_t *old, const zone_patch_t *
 	if (!s || !b || !fresh)
 		goto fail;
 	s->udp_size = opts && opts->udp_size >= 512 ? opts->udp_size : old ? old->udp_size : 1232;
+	if (opts) {
+		ret = ans_sites_new(&s->sites, opts->sites, opts->nsites);
+		if (ret < 0)
+			goto fail;
+	} else if (old) {
+		s->sites = old->sites;
+		ans_sites_ref(s->sites);
+	}
 	for (size_t i = 0; i < n; i++) {
 		const uint8_t *apex = ldns_rdf_data(patches[i].apex);
 		size_t len = ldns_rdf_size(patches[i].apex);
@@ -233,6 +241,7 @@ void snapshot_free(snapshot_t *snap)
 		if (snap->ztable[i])
 			zone_unref(snap->ztable[i]);
 	free(snap->ztable);
+	ans_sites_unref(snap->sites);
 	free(snap);
 }
 
@@ -252,7 +261,8 @@ static size_t zone_bytes(const ans_zone_t *z)
 	size_t bytes = sizeof(*z) + part_bytes(z->base);
 	for (uint32_t i = 0; i < z->names.npages; i++)
 		if (z->names.pages[i])
-			bytes += sizeof(ans_page_t) + (z->names.pages[i]->mask + 1) * sizeof(void *);
+			bytes +=
+			    sizeof(ans_page_t) + (z->names.pages[i]->mask + 1) * sizeof(void *);
 	for (size_t i = 0; i < z->parts.npages << VEC_PAGE_BITS; i++)
 		bytes += part_bytes(vec_get(&z->parts, i));
 	return bytes;

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "answer/arena.h"
+#include "answer/sites.h"
 #include "answer/table.h"
 #include "fleetdns/answer.h"
 
@@ -44,7 +45,8 @@ typedef struct ans_block {
 	const uint8_t *wire;
 } ans_block_t;
 
-typedef struct ans_type {
+typedef struct ans_type ans_type_t;
+struct ans_type {
 	uint16_t type;
 	uint16_t nrotations; /* > 1: blocks[] hold the RRset rotated, one per starting record */
 	uint16_t nsequence;  /* > 0: a weighted RRset, answered rotations[sequence[k % nsequence]]
@@ -53,7 +55,11 @@ typedef struct ans_type {
 	const ans_block_t *block;
 	const ans_block_t *const *rotations;
 	const uint8_t *sequence; /* rotation indexes, in the part's arena */
-} ans_type_t;
+	/* NULL, or one per site of the zone (zone_data_t nsites): what a client of that site
+	 * gets, answered with the node's counter 1 + site; block NULL: what everyone gets. */
+	const ans_type_t *sited;
+	uint8_t nsited;
+};
 
 enum ans_node_flags {
 	NODE_DELEGATION = 1 << 0, /* has NS and is not the apex: a zone cut */
@@ -135,7 +141,8 @@ struct snapshot {
 	size_t zmask;
 	ans_zone_t **ztable; /* open addressing on the apex name; NULL marks a free slot */
 	uint16_t udp_size;
-	void *attachment; /* see snapshot_attach() */
+	ans_sites_t *sites; /* shared with the snapshots made from this one; NULL: no sites */
+	void *attachment;   /* see snapshot_attach() */
 	void (*attachment_free)(void *);
 };
 

@@ -78,9 +78,9 @@ void conf__index_free(struct conf_index *ix)
 }
 
 /* The top-level keys, in the order of docs/configuration.md. */
-enum { TOP_SERVER, TOP_ZONES, TOP_ENGINES, TOP_FLEET, TOP_KEYS, TOP_HTTP, TOP_LOG };
+enum { TOP_SERVER, TOP_ZONES, TOP_ENGINES, TOP_FLEET, TOP_SITES, TOP_KEYS, TOP_HTTP, TOP_LOG };
 static const char *const top_keys[] = {"server", "zones", "engines", "fleet",
-                                       "keys",   "http",  "log"};
+                                       "sites",  "keys",  "http",    "log"};
 
 static int parse_root(struct build *b, const yaml_node_t *root)
 {
@@ -91,7 +91,7 @@ static int parse_root(struct build *b, const yaml_node_t *root)
 	if (root->type != YAML_MAPPING_NODE)
 		return conf__fail_at(b, root,
 		                     "expected a mapping of 'server', 'zones', 'engines', "
-		                     "'fleet', 'keys', 'http' and 'log' at the top");
+		                     "'fleet', 'sites', 'keys', 'http' and 'log' at the top");
 	rc = conf__mapping_check(b, root, "top level");
 	for (yaml_node_pair_t *p = root->data.mapping.pairs.start;
 	     rc == 0 && p < root->data.mapping.pairs.top; p++)
@@ -113,6 +113,9 @@ static int parse_root(struct build *b, const yaml_node_t *root)
 			break;
 		case TOP_FLEET:
 			rc = conf__fleet_parse(b, val);
+			break;
+		case TOP_SITES:
+			rc = conf__sites_parse(b, val);
 			break;
 		case TOP_KEYS:
 			break; /* parsed first */
@@ -319,6 +322,8 @@ int conf_build(conf_t *out, const conf_cmdline_t *cl, char *err, size_t errlen)
 		rc = apply_defaults(&b, cl);
 	if (rc == 0)
 		rc = conf__fleet_zones_check(&b);
+	if (rc == 0)
+		rc = conf__sites_check(&b);
 	if (rc == FDNS_ENOMEM)
 		conf__fail_pos(&b, 0, 0, rc, "%s", fdns_strerror(rc));
 
@@ -337,6 +342,7 @@ int conf_build(conf_t *out, const conf_cmdline_t *cl, char *err, size_t errlen)
 	free(b.listen_keys);
 	conf__index_free(&b.listen_index);
 	conf__fleet_build_free(&b);
+	conf__sites_build_free(&b);
 	if (rc != 0)
 		conf_free(&b.conf);
 	else
@@ -360,6 +366,7 @@ void conf_free(conf_t *conf)
 	free(conf->zones);
 	conf__engines_free(conf);
 	conf__fleet_free(&conf->fleet);
+	conf__sites_free(conf);
 	conf__keys_free(conf);
 	free(conf->rrl.exempt);
 	conf__http_free(conf);

@@ -58,6 +58,12 @@ size_t conf__index_find(const struct conf_index *ix, const char *key);
 int conf__index_add(struct conf_index *ix, const char *key, size_t pos);
 void conf__index_free(struct conf_index *ix);
 
+/* An engine named by a site, with its place, checked by conf__sites_check. */
+struct site_engine_ref {
+	size_t site, engine; /* conf.sites[site].engines[engine] */
+	size_t line, column; /* 1-based place in the config file */
+};
+
 struct build {
 	conf_t conf;                    /* built here, handed over on success */
 	struct zone_key *keys;          /* parallel to conf.zones */
@@ -70,7 +76,9 @@ struct build {
 	struct conf_index listen_index; /* listen_keys[] -> position in conf.listen */
 	struct zone_ref fleet_zone_ref; /* canon NULL: no fleet.zone */
 	struct zone_ref *reverse_refs;  /* parallel to conf.fleet.reverse_zones */
-	const char *path;               /* config file for messages; NULL for command line */
+	struct site_engine_ref *site_engine_refs; /* every engine name under sites: */
+	size_t nsite_engine_refs;
+	const char *path; /* config file for messages; NULL for command line */
 	yaml_document_t *doc;
 	char *err;
 	size_t errlen;
@@ -193,6 +201,13 @@ int conf__engines_parse(struct build *b, const yaml_node_t *node);
 /* NAME=URL: adds an engine, or replaces the file's engine of that name whole. */
 int conf__engine_arg_apply(struct build *b, const char *arg);
 void conf__engines_free(conf_t *conf);
+
+/* sites: (sites.c). conf__sites_check checks the engines they name, once the command line
+ * has added its engines. */
+int conf__sites_parse(struct build *b, const yaml_node_t *node);
+int conf__sites_check(struct build *b);
+void conf__sites_free(conf_t *conf);
+void conf__sites_build_free(struct build *b);
 
 /* fleet: (fleet.c). */
 int conf__fleet_parse(struct build *b, const yaml_node_t *node);

@@ -339,7 +339,7 @@ int daemon_load(loaded_t *l, const conf_cmdline_t *cl, char *err, size_t errlen)
 	for (size_t i = 0; i < c->nzones && ret == FDNS_OK; i++)
 		warnings_log(zones[i], &c->zones[i]);
 	if (ret == FDNS_OK) {
-		answer_opts_t opts = {.udp_size = (uint16_t)c->udp_size};
+		answer_opts_t opts = daemon_answer_opts(c);
 		ret = snapshot_build(&l->snap, zones, c->nzones, &opts);
 		if (ret == FDNS_ESPACE)
 			name_oversized_zone(zones, c->nzones, &opts, err, errlen);
@@ -380,10 +380,19 @@ void daemon_loaded_free(loaded_t *l)
 	memset(l, 0, sizeof(*l));
 }
 
+answer_opts_t daemon_answer_opts(const conf_t *c)
+{
+	return (answer_opts_t){
+	    .udp_size = (uint16_t)c->udp_size, .sites = c->sites, .nsites = c->nsites};
+}
+
+static bool sites_same(const conf_t *a, const conf_t *b);
+
 bool daemon_zones_same(const loaded_t *a, const loaded_t *b)
 {
 	if (a->conf.nzones != b->conf.nzones || a->conf.udp_size != b->conf.udp_size ||
-	    a->fleet != b->fleet || a->ndynamic != b->ndynamic || !a->digests || !b->digests)
+	    !sites_same(&a->conf, &b->conf) || a->fleet != b->fleet || a->ndynamic != b->ndynamic ||
+	    !a->digests || !b->digests)
 		return false;
 	if ((a->fleet_apex || b->fleet_apex) &&
 	    (!a->fleet_apex || !b->fleet_apex || ldns_dname_compare(a->fleet_apex, b->fleet_apex)))
@@ -417,6 +426,28 @@ static bool addr_same(const struct sockaddr_storage *a, const struct sockaddr_st
 		       memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr)) == 0;
 	}
 	return memcmp(a, b, sizeof(*a)) == 0;
+}
+
+/* The same sites, in the same order, with the same clients, engines and local-only: the
+ * site numbers compiled into answers still mean the same. */
+static bool sites_same(const conf_t *a, const conf_t *b)
+{
+	if (a->nsites != b->nsites)
+		return false;
+	for (size_t i = 0; i < a->nsites; i++) {
+		const conf_site_t *x = &a->sites[i], *y = &b->sites[i];
+		if (strcmp(x->name, y->name) != 0 || x->local_only != y->local_only ||
+		    x->nclients != y->nclients || x->nengines != y->nengines)
+			return false;
+		for (size_t k = 0; k < x->nclients; k++)
+			if (x->clients[k].prefix != y->clients[k].prefix ||
+			    !addr_same(&x->clients[k].addr, &y->clients[k].addr))
+				return false;
+		for (size_t k = 0; k < x->nengines; k++)
+			if (strcmp(x->engines[k], y->engines[k]) != 0)
+				return false;
+	}
+	return true;
 }
 
 static bool zone_transfers_same(const conf_zone_t *a, const conf_zone_t *b)

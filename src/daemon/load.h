@@ -39,8 +39,11 @@ typedef struct loaded {
 int daemon_load(loaded_t *out, const conf_cmdline_t *cl, char *err, size_t errlen);
 void daemon_loaded_free(loaded_t *l);
 
+/** The options answers are compiled with under c: its UDP size and its sites. */
+answer_opts_t daemon_answer_opts(const conf_t *c);
+
 /** Whether b serves the same zones as a: the same zones in the same order with the same
- * digests, the same UDP size, and the same fleet zone and reverse zones. Then the answers
+ * digests, the same UDP size and sites, and the same fleet zone and reverse zones. Then the answers
  * compiled for a still hold for b (the fleet's records aside). */
 bool daemon_zones_same(const loaded_t *a, const loaded_t *b);
 /** Whether b's zone transfer settings are a's: keys, allow-transfer and notify of every

@@ -59,6 +59,7 @@ void registry_free(registry_t *r)
 	free(r->service_head);
 	free(r->changed);
 	free(r->changed_ids);
+	registry__sites_free(r);
 	free(r);
 }
 

@@ -47,6 +47,12 @@ struct registry {
 	size_t *changed_ids;
 	size_t nchanged;
 	bool all_changed; /* the settings changed: every service */
+	/* Sites (registry_set_sites, sites.c): the engines in each, each one's local-only. */
+	char **site_engines;       /* owned names */
+	uint8_t *site_of_engine;   /* parallel: the site's index */
+	size_t nsite_engines;
+	uint8_t nsites;
+	uint16_t site_local_only[ZONE_SITES_MAX];
 	unsigned stamp;
 	uint64_t generation;
 };
@@ -54,5 +60,9 @@ struct registry {
 /** Every replica, engine by engine; for (rep_node_t *n = first; n; n = next(r, n)). */
 rep_node_t *registry__first(const registry_t *r);
 rep_node_t *registry__next(const registry_t *r, const rep_node_t *n);
+
+/** 1 + the index of engine's site, 0 when it is in none (sites.c). */
+uint8_t registry__site_of(const registry_t *r, const char *engine);
+void registry__sites_free(registry_t *r);
 
 #endif

@@ -109,12 +109,12 @@ static void add_rotation(render_t *rd, const char *owner, uint16_t type, unsigne
 	    (zone_rotation_t){.owner = name, .type = type, .window = (uint16_t)window};
 }
 
-/* The weight of one service address: a zone_rotation_t entry the compiler turns into the
- * order records come first in (see zone.h). */
+/* The weight and site (1 + its index, 0: none) of one service address: a zone_rotation_t
+ * entry the compiler turns into the order records come first in (see zone.h). */
 static void add_weight(render_t *rd, const char *owner, uint16_t type, const char *ip,
-                       uint16_t weight)
+                       uint16_t weight, uint8_t site)
 {
-	zone_rotation_t w = {.type = type, .weight = weight};
+	zone_rotation_t w = {.type = type, .weight = weight, .site = site};
 	int family = type == TYPE_AAAA ? AF_INET6 : AF_INET;
 	if (inet_pton(family, ip, w.rdata) != 1)
 		return; /* add_address() skipped it too */
@@ -181,6 +181,17 @@ static bool weights_differ(const replica_t *const *lead, size_t n, bool v6)
 		else if (lead[i]->weight != first)
 			return true;
 	}
+	return false;
+}
+
+/* Whether a chosen replica with an address of the family runs in a site: only then do the
+ * records say where they are. */
+static bool in_sites(const registry_t *r, const replica_t *const *lead, size_t n, bool v6)
+{
+	for (size_t i = 0; r->nsites && i < n; i++)
+		if ((v6 ? lead[i]->ipv6 : lead[i]->ipv4)[0] &&
+		    registry__site_of(r, lead[i]->engine))
+			return true;
 	return false;
 }
 
@@ -284,12 +295,13 @@ static void render_service(const registry_t *r, render_t *rd, const char *servic
 	if (v6)
 		add_rotation(rd, owner, TYPE_AAAA, window);
 	for (int fam = 0; fam < 2; fam++) {
-		if (!weights_differ(lead, nlead, fam))
+		if (!weights_differ(lead, nlead, fam) && !in_sites(r, lead, nlead, fam))
 			continue;
 		for (size_t i = 0; i < nlead; i++) {
 			const char *ip = fam ? lead[i]->ipv6 : lead[i]->ipv4;
 			if (ip[0])
-				add_weight(rd, owner, fam ? TYPE_AAAA : TYPE_A, ip, lead[i]->weight);
+				add_weight(rd, owner, fam ? TYPE_AAAA : TYPE_A, ip, lead[i]->weight,
+				           registry__site_of(r, lead[i]->engine));
 		}
 	}
 	free(lead);
@@ -352,6 +364,13 @@ static void render_one(const registry_t *r, render_t *rd, size_t id, const char 
 	free(rep);
 }
 
+/* The sites the zone's entries name, for the compiler. */
+static void sites_into(const registry_t *r, zone_data_t *zone)
+{
+	zone->nsites = r->nsites;
+	memcpy(zone->site_local_only, r->site_local_only, sizeof(zone->site_local_only));
+}
+
 int registry_render_service(const registry_t *r, zone_data_t *zone, size_t id,
                             const ldns_rdf *fleet_apex)
 {
@@ -361,6 +380,7 @@ int registry_render_service(const registry_t *r, zone_data_t *zone, size_t id,
 	char *apex = ldns_rdf2str(fleet_apex);
 	if (!apex)
 		return FDNS_ENOMEM;
+	sites_into(r, zone);
 	render_one(r, &rd, id, apex);
 	free(apex);
 	return rd.err;
@@ -373,6 +393,7 @@ int registry_render(const registry_t *r, zone_data_t *zone, const ldns_rdf *flee
 	if (!apex)
 		return FDNS_ENOMEM;
 	if (ldns_dname_compare(zone->apex, fleet_apex) == 0) {
+		sites_into(r, zone);
 		for (size_t i = 0; i < r->nknown && !rd.err; i++)
 			render_one(r, &rd, i, apex);
 	} else {

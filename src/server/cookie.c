@@ -62,8 +62,9 @@ bool cookie_valid(const query_t *q, const struct sockaddr *peer,
 	return memcmp(want, sc, COOKIE_SERVER_LEN) == 0;
 }
 
-size_t cookie_append(uint8_t *resp, size_t len, const query_t *q, const struct sockaddr *peer,
-                     const uint8_t secret[COOKIE_SECRET_LEN], uint32_t now)
+size_t cookie_append(uint8_t *resp, size_t opt_end, size_t len, const query_t *q,
+                     const struct sockaddr *peer, const uint8_t secret[COOKIE_SECRET_LEN],
+                     uint32_t now)
 {
 	uint8_t *p = resp + len;
 	p[0] = 0;
@@ -72,7 +73,9 @@ size_t cookie_append(uint8_t *resp, size_t len, const query_t *q, const struct s
 	p[3] = COOKIE_CLIENT_LEN + COOKIE_SERVER_LEN;
 	memcpy(p + 4, q->cookie, COOKIE_CLIENT_LEN);
 	cookie_make(p + 4 + COOKIE_CLIENT_LEN, q->cookie, peer, secret, now);
-	resp[len - 2] = 0; /* the OPT's RDLENGTH, 0 until now */
-	resp[len - 1] = COOKIE_OPTION_LEN;
+	uint16_t rdlen = (uint16_t)(resp[opt_end - 2] << 8 | resp[opt_end - 1]);
+	rdlen = (uint16_t)(rdlen + COOKIE_OPTION_LEN);
+	resp[opt_end - 2] = (uint8_t)(rdlen >> 8); /* the OPT's RDLENGTH */
+	resp[opt_end - 1] = (uint8_t)rdlen;
 	return len + COOKIE_OPTION_LEN;
 }

@@ -31,10 +31,12 @@ int cookie_secret_new(uint8_t secret[COOKIE_SECRET_LEN]);
 bool cookie_valid(const query_t *q, const struct sockaddr *peer,
                   const uint8_t secret[COOKIE_SECRET_LEN], uint32_t now);
 
-/** resp (len bytes; its last record an OPT without options, as answer_respond writes it)
- * with a COOKIE option appended: q's client cookie and a server cookie made now. The caller
- * keeps COOKIE_OPTION_LEN bytes of room after len. Returns the new length. */
-size_t cookie_append(uint8_t *resp, size_t len, const query_t *q, const struct sockaddr *peer,
-                     const uint8_t secret[COOKIE_SECRET_LEN], uint32_t now);
+/** resp (len bytes; its last record an OPT, as answer_respond writes it, ending at opt_end,
+ * perhaps followed by options already appended) with a COOKIE option appended: q's client
+ * cookie and a server cookie made now. The caller keeps COOKIE_OPTION_LEN bytes of room
+ * after len. Returns the new length. */
+size_t cookie_append(uint8_t *resp, size_t opt_end, size_t len, const query_t *q,
+                     const struct sockaddr *peer, const uint8_t secret[COOKIE_SECRET_LEN],
+                     uint32_t now);
 
 #endif

@@ -73,6 +73,29 @@ static int skip_name(const uint8_t *msg, size_t len, size_t *pos, bool *is_root)
 	return 0;
 }
 
+/* An ECS option's data (RFC 7871 6): FAMILY 1 or 2, SOURCE PREFIX-LENGTH within the family's
+ * address, exactly the octets the prefix needs and no bit set past it; anything else makes
+ * the query FORMERR (RFC 7871 7.2.1). SCOPE PREFIX-LENGTH is 0 in queries and not read. */
+static int read_ecs(query_t *q, const uint8_t *d, size_t len)
+{
+	if (len < 4)
+		return -1;
+	uint16_t family = rd16(d);
+	uint8_t source = d[2];
+	size_t max = family == ECS_FAMILY_IPV4 ? 32 : family == ECS_FAMILY_IPV6 ? 128 : 0;
+	size_t octets = (source + 7u) / 8u;
+	if (!max || source > max || len - 4 != octets)
+		return -1;
+	if (source % 8 && (d[4 + octets - 1] & (0xFF >> (source % 8))))
+		return -1;
+	memset(q->ecs_addr, 0, sizeof(q->ecs_addr));
+	memcpy(q->ecs_addr, d + 4, octets);
+	q->ecs_family = (uint8_t)family;
+	q->ecs_source = source;
+	q->has_ecs = true;
+	return 0;
+}
+
 /* Check the OPT RDATA is a well-formed list of options, and note a COOKIE (RFC 7873 4):
  * a client cookie of 8 bytes, then nothing or a server cookie of 8 to 32; any other length
  * is FORMERR (RFC 7873 5.2.2). And note an NSID request (RFC 5001 2.1: empty; data a client
@@ -94,6 +117,8 @@ static int read_opt_rdata(query_t *q, const uint8_t *rd, size_t rdlen)
 			q->cookie = rd + p + 4;
 			q->cookie_len = (uint8_t)olen;
 		}
+		if (code == EDNS_ECS && read_ecs(q, rd + p + 4, olen) < 0)
+			return -1;
 		nsid |= code == EDNS_NSID;
 		p += 4 + olen;
 	}
@@ -156,6 +181,8 @@ enum query_verdict query_parse(query_t *q, const uint8_t *msg, size_t len)
 	q->cookie = NULL;
 	q->cookie_len = 0;
 	q->nsid = false;
+	q->has_ecs = false;
+	q->peer = NULL; /* the transport sets it after reading */
 	q->do_bit = false;
 	q->edns_version = 0;
 	q->udp_size = 512;

@@ -7,8 +7,11 @@
  * allowed, pass the strict checker of tests/lib/dnsmsg.h, parse with ldns_wire2pkt, and
  * carry the query's ID; a QUERY_DROP verdict must give no response. The snapshot is built
  * once, from zones with wildcards, CNAME chains and loops, delegations with glue, empty
- * non-terminals, a parent and its child zone, and RRsets too large for 512 bytes.
+ * non-terminals, a parent and its child zone, and RRsets too large for 512 bytes; www's A
+ * records rotate and are answered per site (10.1.0.0/16 and 2001:db8:1::/48 in site 0, which
+ * holds 192.0.2.11), so queries with EDNS Client Subnet options take the sites' path.
  */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -78,15 +81,46 @@ static char *parent_text(void)
 	return t;
 }
 
+/* www.example.test's A records rotate; 192.0.2.11 is in site 0 (sites below). */
+static void add_sites(zone_data_t *z)
+{
+	z->rotations = calloc(2, sizeof(*z->rotations));
+	if (!z->rotations)
+		abort();
+	z->rotations[0] = (zone_rotation_t){.owner = ldns_dname_new_frm_str("www.example.test."),
+	                                    .type = LDNS_RR_TYPE_A};
+	z->rotations[1] = (zone_rotation_t){.owner = ldns_dname_new_frm_str("www.example.test."),
+	                                    .type = LDNS_RR_TYPE_A,
+	                                    .weight = 1,
+	                                    .site = 1,
+	                                    .rdata_len = 4};
+	inet_pton(AF_INET, "192.0.2.11", z->rotations[1].rdata);
+	z->nrotations = 2;
+	z->nsites = 1;
+}
+
 static void build_snapshot(void)
 {
+	static conf_prefix_t clients[2];
+	static char *engines[] = {"n1"};
+	static conf_site_t site = {
+	    .name = "near", .clients = clients, .nclients = 2, .engines = engines, .nengines = 1};
+	clients[0] = (conf_prefix_t){.addr.ss_family = AF_INET, .prefix = 16};
+	inet_pton(AF_INET, "10.1.0.0", &((struct sockaddr_in *)&clients[0].addr)->sin_addr);
+	clients[1] = (conf_prefix_t){.addr.ss_family = AF_INET6, .prefix = 48};
+	inet_pton(AF_INET6, "2001:db8:1::", &((struct sockaddr_in6 *)&clients[1].addr)->sin6_addr);
 	zone_data_t *zones[2] = {NULL, NULL};
 	char err[256];
 	char *text = parent_text();
 	if (zone_load_text(&zones[0], "example.test", text, "fuzz-parent", err, sizeof(err)) < 0 ||
 	    zone_load_text(&zones[1], "child.example.test", child_zone, "fuzz-child", err,
-	                   sizeof(err)) < 0 ||
-	    snapshot_build(&snap, zones, 2, &(answer_opts_t){.udp_size = 1232}) < 0) {
+	                   sizeof(err)) < 0) {
+		fprintf(stderr, "fuzz_query: cannot load the zones: %s\n", err);
+		abort();
+	}
+	add_sites(zones[0]);
+	answer_opts_t opts = {.udp_size = 1232, .sites = &site, .nsites = 1};
+	if (snapshot_build(&snap, zones, 2, &opts) < 0) {
 		fprintf(stderr, "fuzz_query: cannot build the snapshot: %s\n", err);
 		abort();
 	}

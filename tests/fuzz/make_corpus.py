@@ -40,6 +40,11 @@ def opt(udp=1232, ext_rcode=0, version=0, flags=0, rdata=b"", owner=b"\0"):
     return owner + struct.pack("!HHBBHH", OPT, udp, ext_rcode, version, flags, len(rdata)) + rdata
 
 
+def ecs(family, source, addr, scope=0):
+    """An EDNS Client Subnet option (RFC 7871 6)."""
+    return struct.pack("!HHHBB", 8, 4 + len(addr), family, source, scope) + addr
+
+
 def query(qname, qtype=A, edns=None, do=False, qid=0x1234):
     if edns is None:
         return header(qid) + question(qname, qtype)
@@ -125,6 +130,22 @@ query_cases = {
     "edns-cookie-nsid": header(ar=1) + question("www." + Z)
     + opt(rdata=struct.pack("!HH", 10, 8) + b"\1" * 8 + struct.pack("!HH", 3, 0)),
     "edns-unknown-flags": header(ar=1) + question("www." + Z) + opt(flags=0x7FFF),
+    # EDNS Client Subnet (RFC 7871): www answers per site in fuzz_query.c's snapshot.
+    "edns-ecs-v4-24": header(ar=1) + question("www." + Z) + opt(rdata=ecs(1, 24, b"\x0a\x01\x09")),
+    "edns-ecs-v6-56": header(ar=1) + question("www." + Z, AAAA)
+    + opt(rdata=ecs(2, 56, bytes.fromhex("20010db8000100"))),
+    "edns-ecs-source-0": header(ar=1) + question("www." + Z) + opt(rdata=ecs(1, 0, b"")),
+    "edns-ecs-with-cookie": header(ar=1) + question("www." + Z)
+    + opt(rdata=ecs(1, 16, b"\x0a\x01") + struct.pack("!HH", 10, 8) + b"\2" * 8),
+    "formerr-ecs-family-3": header(ar=1) + question("www." + Z) + opt(rdata=ecs(3, 8, b"\x0a")),
+    "formerr-ecs-source-33": header(ar=1) + question("www." + Z)
+    + opt(rdata=ecs(1, 33, b"\x0a\x01\x02\x03\x00")),
+    "formerr-ecs-extra-octet": header(ar=1) + question("www." + Z)
+    + opt(rdata=ecs(1, 16, b"\x0a\x01\x00")),
+    "formerr-ecs-bits-past-prefix": header(ar=1) + question("www." + Z)
+    + opt(rdata=ecs(1, 23, b"\x0a\x01\x03")),
+    "formerr-ecs-short": header(ar=1) + question("www." + Z)
+    + opt(rdata=struct.pack("!HHH", 8, 2, 1)),
     "edns-after-other-record": header(ar=2) + question("www." + Z)
     + rr(b"\xc0\x0c", A, b"\x7f\0\0\1") + opt(),
     # Compression loops in the additional section: the reader never follows pointers there.
@@ -286,6 +307,10 @@ tcp_cases = {
                                                + question(S, IXFR)[:-4] + b"\0\x06\0\1")),
     "query-soa-unsigned": frame(SOA_Q),
     "query-www-open": frame(header(0x5304) + question("www.signed.test", A)),
+    "query-www-ecs-cookie-nsid": frame(header(0x5306, ar=1) + question("www.signed.test", A)
+                                       + opt(rdata=ecs(1, 24, b"\x0a\x01\x09")
+                                             + struct.pack("!HH", 10, 8) + b"\3" * 8
+                                             + struct.pack("!HH", 3, 0))),
     "notify-unsigned": frame(notify(O, 12)),
     "notify-signed": frame(signed(notify(S, 3))),
     # Pipelines: several messages in one stream, answered in order.
@@ -536,6 +561,18 @@ fleet:
 """,
     "empty": b"",
     "null-sections": b"server:\nzones: ~\nengines: null\nfleet:\n",
+    "sites": b"""engines:
+  - { name: n1, url: "unix:///run/n1.sock" }
+  - { name: n2, url: "unix:///run/n2.sock" }
+sites:
+  - name: ams
+    clients: [10.1.0.0/16, "2001:db8:1::/48", 192.0.2.7]
+    engines: [n1]
+    local-only: 2
+  - { name: fra, clients: [10.1.2.0/24], engines: [n2] }
+""",
+    "error-sites-engine": b"sites:\n  - { name: a, clients: [10.0.0.0/8], engines: [nope] }\n",
+    "error-sites-prefix": b"sites:\n  - { name: a, clients: [10.0.0.1/8], engines: [x] }\n",
     "comment-only": b"# nothing but a comment\n---\n",
     "error-unknown-key": b"server:\n  udp-size: 1232\n  fil: x\n",
     "error-duplicate-key": b"server:\n  workers: 1\n  workers: 2\n",

@@ -845,8 +845,8 @@ static const struct bad_conf {
     {"zones:\n  - name: a.test\n    file: ''\n", FDNS_EINVAL,
      "3:11: 'file' must be a file name (got '')"},
     {"hello\n", FDNS_EINVAL,
-     "1:1: expected a mapping of 'server', 'zones', 'engines', 'fleet', 'keys', 'http' and 'log' "
-     "at the top"},
+     "1:1: expected a mapping of 'server', 'zones', 'engines', 'fleet', 'sites', 'keys', 'http' "
+     "and 'log' at the top"},
     {"? [a]\n: 1\n", FDNS_EINVAL, "1:3: keys in 'top level' must be strings (got a list)"},
     {"server:\n  listen: [\"127.0.0.1\"]\n", FDNS_EINVAL,
      "2:12: invalid listen address '127.0.0.1' (expected IPv4:PORT or [IPv6]:PORT)"},

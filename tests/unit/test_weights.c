@@ -129,8 +129,8 @@ static size_t index_of(const char *addr, size_t n, bool v6)
  * every answer is the records in rotation from the first (window of them, or all), and
  * counts, per cycle, how often the record `rare` came first (each cycle must have it
  * exactly rare_per_cycle times). */
-static bool run(const snapshot_t *snap, size_t n, bool v6, size_t cycle, size_t cycles,
-                size_t take, size_t *firsts, size_t rare, size_t rare_per_cycle)
+static bool run(const snapshot_t *snap, size_t n, bool v6, size_t cycle, size_t cycles, size_t take,
+                size_t *firsts, size_t rare, size_t rare_per_cycle)
 {
 	answer_t *a = malloc(sizeof(*a));
 	bool rotation_ok = true, per_cycle_ok = true;
@@ -304,7 +304,7 @@ typedef struct fake {
 	engine_container_t c;
 	engine_label_t labels[3];
 	engine_network_t net;
-	char id[16], name[16], ip[16], weight[16];
+	char id[16], name[24], ip[24], weight[16];
 } fake_t;
 
 static conf_engine_t engine1 = {.name = "node1", .url = "unix:///x", .timeout_ms = 1000};
@@ -432,8 +432,8 @@ static void test_registry(void)
 		for (size_t j = 0; j < json_object_array_length(reps); j++) {
 			json_object *w;
 			json_object_object_get_ex(json_object_array_get_idx(reps, j), "weight", &w);
-			snprintf(weights + strlen(weights), sizeof(weights) - strlen(weights), "%d ",
-			         json_object_get_int(w));
+			snprintf(weights + strlen(weights), sizeof(weights) - strlen(weights),
+			         "%d ", json_object_get_int(w));
 		}
 	}
 	is_str(weights, "9 9 9 9 9 9 9 9 9 1 1 1 1 0 2 0 ",
