@@ -21,9 +21,32 @@
 
 #define SITE_NONE 0xFF
 
+typedef unsigned __int128 u128;
+
+/* All ones in a width-bit address (32 or 128). */
+static inline u128 sites_all_ones(unsigned width)
+{
+	return width == 128 ? ~(u128)0 : ((u128)1 << width) - 1;
+}
+
+/* The first len bits of a width-bit address. */
+static inline u128 sites_prefix_mask(unsigned len, unsigned width)
+{
+	return len == 0 ? 0 : (sites_all_ones(width) << (width - len)) & sites_all_ones(width);
+}
+
+/* An address of octets bytes, most significant first, as a number. */
+static inline u128 sites_value_of(const uint8_t *a, size_t octets)
+{
+	u128 v = 0;
+	for (size_t i = 0; i < octets; i++)
+		v = v << 8 | a[i];
+	return v;
+}
+
 typedef struct ans_range {
-	unsigned __int128 start; /* IPv4 addresses in the low 32 bits */
-	uint8_t site;            /* SITE_NONE: in no site */
+	u128 start;   /* IPv4 addresses in the low 32 bits */
+	uint8_t site; /* SITE_NONE: in no site */
 } ans_range_t;
 
 typedef struct ans_sites {

@@ -32,6 +32,7 @@
 #include "fleetdns/engine.h"
 #include "fleetdns/error.h"
 #include "fleetdns/registry.h"
+#include "registry/sites.h"
 #include "util/log.h"
 #include "xfr/xfr.h"
 
@@ -450,7 +451,7 @@ static int publish_try(fleet_t *f, bool transfer)
 	}
 	snapshot_t *snap = NULL;
 	if (ret == FDNS_OK) {
-		answer_opts_t opts = {.udp_size = (uint16_t)f->cur.conf.udp_size};
+		answer_opts_t opts = daemon_answer_opts(&f->cur.conf);
 		ret = snapshot_patch(&snap, old, patches, n, &opts);
 		if (ret == FDNS_EEXIST)
 			f->zone.whole = true;
@@ -955,6 +956,9 @@ void fleet_apply(fleet_t *f, loaded_t *l)
 		f->reg = registry_new(&f->cur.conf.fleet);
 	else if (f->cur.fleet && !settings_same)
 		registry_set_fleet(f->reg, &f->cur.conf.fleet);
+	/* Records say which site each replica is in; new sites render every service anew. */
+	if (f->reg && registry_set_sites(f->reg, f->cur.conf.sites, f->cur.conf.nsites) < 0)
+		log_error("sites: out of memory; answers keep the previous sites");
 	size_t engine_changes = f->reg ? engines_update(f, reread, first) : 0;
 	if (!first && zones_same && transfers_same && !engine_changes &&
 	    gen == (f->reg ? registry_generation(f->reg) : 0))

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* test_noalloc.c -- the query path allocates nothing: malloc, calloc and realloc are
  * wrapped (-Wl,--wrap) and counted while thousands of queries of every kind are read and
- * answered from a compiled snapshot, and through worker_answer() with CHAOS, NSID and
- * cookies. */
+ * answered from a compiled snapshot, and through worker_answer() with CHAOS, NSID, cookies
+ * and EDNS Client Subnet, www answering per site (its client found from its address or its
+ * ECS subnet). */
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,13 +67,28 @@ int main(void)
 		ok(false, "zone loads: %s", err);
 		return done_testing();
 	}
-	zone_rotation_t rot = {.owner = ldns_dname_new_frm_str("www.example.test."),
-	                       .type = LDNS_RR_TYPE_A};
-	z->rotations = malloc(sizeof(rot));
-	*z->rotations = rot;
-	z->nrotations = 1;
+	/* www rotates; 192.0.2.2 is in the one site, whose clients are 127/8 and 10.1/16. */
+	z->rotations = calloc(2, sizeof(*z->rotations));
+	z->rotations[0] = (zone_rotation_t){.owner = ldns_dname_new_frm_str("www.example.test."),
+	                                    .type = LDNS_RR_TYPE_A};
+	z->rotations[1] = (zone_rotation_t){.owner = ldns_dname_new_frm_str("www.example.test."),
+	                                    .type = LDNS_RR_TYPE_A,
+	                                    .weight = 1,
+	                                    .site = 1,
+	                                    .rdata_len = 4};
+	inet_pton(AF_INET, "192.0.2.2", z->rotations[1].rdata);
+	z->nrotations = 2;
+	z->nsites = 1;
+	conf_prefix_t clients[2] = {{.addr.ss_family = AF_INET, .prefix = 8},
+	                            {.addr.ss_family = AF_INET, .prefix = 16}};
+	inet_pton(AF_INET, "127.0.0.0", &((struct sockaddr_in *)&clients[0].addr)->sin_addr);
+	inet_pton(AF_INET, "10.1.0.0", &((struct sockaddr_in *)&clients[1].addr)->sin_addr);
+	char *engines[] = {"n1"};
+	conf_site_t site = {
+	    .name = "s", .clients = clients, .nclients = 2, .engines = engines, .nengines = 1};
+	answer_opts_t opts = {.udp_size = 1232, .sites = &site, .nsites = 1};
 	snapshot_t *snap = NULL;
-	snapshot_build(&snap, &z, 1, NULL);
+	snapshot_build(&snap, &z, 1, &opts);
 	{ /* the DNAME answers are what they should be, so that the count below means something */
 		static const struct {
 			const char *name;
@@ -146,21 +163,25 @@ int main(void)
 	is_int((long long)allocations, 0, "no allocation while reading and answering %zu queries",
 	       200 * n);
 
-	/* The worker's path: CHAOS TXT (RFC 4892), NSID (RFC 5001) and cookies (RFC 7873). */
+	/* The worker's path: CHAOS TXT (RFC 4892), NSID (RFC 5001), cookies (RFC 7873) and ECS
+	 * (RFC 7871), the options taken as the first olen octets of these. */
 	worker_t *w = calloc(1, sizeof(*w));
 	chaos_t *chaos = calloc(1, sizeof(*chaos));
 	conf_process_t proc = {.nsid = (uint8_t *)"ns1", .nsid_len = 3};
 	chaos_prepare(chaos, &proc, "host");
 	w->chaos = chaos;
 	struct sockaddr_in peer = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7F000001)};
-	static const uint8_t nsid_cookie[] = {0, 3, 0, 0, 0, 10, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8};
+	static const uint8_t nsid_cookie[] = {0, 3, 0, 0, 0, 10, 0, 8, 1,  2, 3,  4, 5, 6,
+	                                      7, 8, 0, 8, 0, 7,  0, 1, 24, 0, 10, 1, 9};
 	static const struct {
 		const char *name;
 		uint16_t type, cls, olen;
 	} asks[] = {{"version.bind", 16, 3, 4},     {"ID.Server", 16, 3, 4},
 	            {"authors.bind", 16, 3, 4},     {"hostname.bind", 16, 3, 0},
 	            {"version.bind", 1, 3, 16},     {"www.example.test", 1, 1, 4},
-	            {"www.example.test", 1, 1, 16}, {"other.zone", 1, 1, 4}};
+	            {"www.example.test", 1, 1, 16}, {"other.zone", 1, 1, 4},
+	            {"www.example.test", 1, 1, 27}, {"example.test", 6, 1, 27},
+	            {"version.bind", 16, 3, 27}};
 	msgbuf_t *msgs = calloc(sizeof(asks) / sizeof(asks[0]), sizeof(*msgs));
 	size_t nasks = sizeof(asks) / sizeof(asks[0]), worker_answered = 0;
 	for (size_t i = 0; i < nasks; i++) {
@@ -182,9 +203,10 @@ int main(void)
 		}
 	counting = false;
 	is_int((long long)worker_answered, (long long)(200 * nasks),
-	       "worker_answer: every CHAOS, NSID and cookie query answered");
+	       "worker_answer: every CHAOS, NSID, cookie and ECS query answered");
 	is_int((long long)allocations, 0,
-	       "no allocation while answering %zu CHAOS, NSID and cookie queries", 200 * nasks);
+	       "no allocation while answering %zu CHAOS, NSID, cookie and ECS queries",
+	       200 * nasks);
 	free(msgs);
 	free(chaos);
 	free(w);
