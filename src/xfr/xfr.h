@@ -5,7 +5,7 @@
  * Two sides, joined by immutable data:
  *  - The control thread (and the loader) turns each zone version into an xfr_zone_t: its
  *    records in wire format, its SOA, its ACL with the keys it names, and a journal of the
- *    differences that led to it (ixfr/journal.h). Every publication gets an xfr_set_t (the
+ *    differences that led to it (ixfr/journal.c). Every publication gets an xfr_set_t (the
  *    zones of that snapshot), attached to the snapshot before it is published, so workers
  *    find it through the snapshot they already hold. Zones that did not change are shared
  *    between sets by reference count, like compiled zones are shared between snapshots.
