@@ -616,6 +616,11 @@ static void compile_sequence(cctx_t *c, const bset_t *s, size_t count, size_t nr
 		uint32_t rw = record_weight(s, ldns_rr_list_rr(s->rrs, j));
 		differ |= j > 0 && rw != first;
 		first = j ? first : rw;
+		if (nrot > count) { /* rotation i starts at record i % count (rotation_start) */
+			for (size_t i = j; i < nrot; i += count)
+				w[i] = rw;
+			continue;
+		}
 		size_t i = j * nrot / count; /* the last rotation that starts at or before j */
 		while (i + 1 < nrot && (i + 1) * count / nrot <= j)
 			i++;
@@ -664,9 +669,30 @@ static void compile_sequence(cctx_t *c, const bset_t *s, size_t count, size_t nr
 	t->nsequence = (uint16_t)total;
 }
 
+/* How many rotations a set gets whose first part (count records) leads and rest follows:
+ * one per record of first (at most ROTATIONS_MAX); with a rest, enough for both parts to
+ * go round (the least common multiple of their sizes, or the largest multiple of count
+ * within ROTATIONS_MAX), so that a site's clients do not all fall back to the same other
+ * replica. */
+static size_t rotations_for(size_t count, size_t nrest)
+{
+	if (count >= ROTATIONS_MAX)
+		return ROTATIONS_MAX;
+	if (!nrest)
+		return count;
+	size_t lcm = count / gcd(count, nrest) * nrest;
+	return lcm <= ROTATIONS_MAX ? lcm : ROTATIONS_MAX / count * count;
+}
+
+/* The record of first that rotation i of nrot starts at. */
+static size_t rotation_start(size_t i, size_t count, size_t nrot)
+{
+	return nrot > count ? i % count : i * count / nrot;
+}
+
 /* Blocks for a rotated RRset whose records are first then rest (rest may be empty):
- * rotation i starts at first's record i*n/count and goes on through first, then through
- * rest from its record i (modulo), window (or all) records in all. The set's record list
+ * rotation i starts at first's record rotation_start(i) and goes on through first, then
+ * through rest from its record i (modulo), window (or all) records in all. The set's record list
  * is swapped for each rotation while it compiles. A window that does not fit in a message
  * (thousands of replicas, no max-answers) is halved until it does: each answer then carries
  * as many records as a message can. */
@@ -676,7 +702,7 @@ static void compile_rotations_of(cctx_t *c, bnode_t *n, bool movable, bset_t *s,
 	size_t count = ldns_rr_list_rr_count(first), nrest = ldns_rr_list_rr_count(rest);
 	size_t total = count + nrest;
 	size_t take = s->window && s->window < total ? s->window : total;
-	size_t nrot = count < ROTATIONS_MAX ? count : ROTATIONS_MAX;
+	size_t nrot = rotations_for(count, nrest);
 	const ans_block_t **rot = arena_alloc(c->arena, nrot * sizeof(*rot));
 	ldns_rr_list *all = s->rrs, *part = ldns_rr_list_new();
 	if (!rot || !part) {
@@ -685,7 +711,7 @@ static void compile_rotations_of(cctx_t *c, bnode_t *n, bool movable, bset_t *s,
 		return;
 	}
 	for (size_t i = 0; i < nrot && !c->err; i++) {
-		size_t start = i * count / nrot;
+		size_t start = rotation_start(i, count, nrot);
 		ldns_rr_list_set_rr_count(part, 0);
 		for (size_t k = 0; k < take; k++)
 			ldns_rr_list_push_rr(

@@ -88,6 +88,8 @@ static int read_ecs(query_t *q, const uint8_t *d, size_t len)
 		return -1;
 	if (source % 8 && (d[4 + octets - 1] & (0xFF >> (source % 8))))
 		return -1;
+	if (q->has_ecs)
+		return 0; /* a second one: the first decides, as Knot reads options */
 	memset(q->ecs_addr, 0, sizeof(q->ecs_addr));
 	memcpy(q->ecs_addr, d + 4, octets);
 	q->ecs_family = (uint8_t)family;

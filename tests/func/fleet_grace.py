@@ -1,5 +1,5 @@
 # fleet_grace.py -- docs/fleet.md "Riding out engine restarts" with two real engines:
-# gr1 (--live-restore, grace 12000 ms) and gr2 (grace 0), timeout 1000 ms.
+# gr1 (--live-restore, grace 12000 ms) and gr4 (grace 0), timeout 1000 ms.
 # (a) gr1's dockerd is killed (SIGKILL) and started again 4 s later while a dig loop runs:
 #     no answer loses the three running replicas (probed on their fleetdns.port or exposed
 #     port); a replica with no TCP port leaves at once; the engine's listing ends the grace.
@@ -7,7 +7,7 @@
 #     refuses connections) and another's network cut (eth0 down: connections time out):
 #     both leave within PROBE_BOUND of the kill; the one still answering stays (stale in
 #     /status and /metrics) until the grace is over.
-# (c) gr2 (grace 0) killed: its replica leaves at once, as without a grace.
+# (c) gr4 (grace 0) killed: its replica leaves at once, as without a grace.
 # SPDX-License-Identifier: MIT
 import json
 import os
@@ -28,7 +28,7 @@ GRACE_MS = 12000
 # and the 100 ms poll.
 PROBE_BOUND = 1.5
 DOWN_S = 4.0  # how long dockerd stays down in (a)
-e1, e2 = fleet.engines_start(fleet.Engine("gr1", live_restore=True), fleet.Engine("gr2"))
+e1, e2 = fleet.engines_start(fleet.Engine("gr1", live_restore=True), fleet.Engine("gr4"))
 Z = fleet.ZONE
 WEB, BARE, ZERO = f"web.{Z}", f"bare.{Z}", f"zero.{Z}"
 
@@ -47,7 +47,7 @@ zones:
   - name: {Z}
 engines:
   - {{ name: gr1, url: "{e1.url}", timeout: {TIMEOUT_MS}, grace: {GRACE_MS} }}
-  - {{ name: gr2, url: "{e2.url}", timeout: {TIMEOUT_MS}, grace: 0 }}
+  - {{ name: gr4, url: "{e2.url}", timeout: {TIMEOUT_MS}, grace: 0 }}
 fleet:
   zone: {Z}
 """)
@@ -186,11 +186,11 @@ t_kill = now()
 e2.kill()
 good, lat, a = fleet.poll(P, ZERO, nodata, TIMEOUT_MS / 1000 + 1, since=t_kill, interval=0.05)
 fleet.latency("grace_zero_withdrawn", lat if good else None)
-ok(good, f"(c) gr2 (grace 0) killed: z1 withdrawn {lat} ms after the kill, though it still "
+ok(good, f"(c) gr4 (grace 0) killed: z1 withdrawn {lat} ms after the kill, though it still "
    "answers its port", a.summary() if a else None)
-ok(log_wait("engine gr2: down (", 1) and "engine gr2: down" in log_text() and
-   "its replicas are withdrawn" in log_text() and "zero: -z1-gr2 (engine down)" in log_text(),
-   "(c) log: engine gr2: down (...); its replicas are withdrawn; zero: -z1-gr2 (engine down)")
+ok(log_wait("engine gr4: down (", 1) and "engine gr4: down" in log_text() and
+   "its replicas are withdrawn" in log_text() and "zero: -z1-gr4 (engine down)" in log_text(),
+   "(c) log: engine gr4: down (...); its replicas are withdrawn; zero: -z1-gr4 (engine down)")
 
 ok(srv.alive(), "fleetdns still running")
 if fleet.fdnstest._failed:

@@ -1,4 +1,4 @@
-# fleet_weights.py -- fleetdns.weight=N on two real engines (wt1, wt2), one fleetdns worker:
+# fleet_weights.py -- fleetdns.weight=N on two real engines (wt1, wt3), one fleetdns worker:
 # (1) canary: nine replicas of weight 9 and one of weight 1; over 820 consecutive queries
 #     (10 cycles of 82) each weight-9 replica is first exactly 90 times and the canary 10,
 #     every answer holds the 10 addresses in rotation order from the first (records ordered
@@ -26,8 +26,9 @@ import fleet  # noqa: E402
 from fleet import ok, is_, diag, now, ms, addrs_are  # noqa: E402
 
 fleet.require_fleet_server()
-# "wt1", "wt2": names of their own, so this test may run beside the other fleet tests.
-e1, e2 = fleet.engines_start("wt1", "wt2")
+# "wt1", "wt3": names of their own (and subnets: fleet.subnet_octet), so this test may run
+# beside the other fleet tests.
+e1, e2 = fleet.engines_start("wt1", "wt3")
 Z = fleet.ZONE
 CANARY, STANDBY, INV = f"canary.{Z}", f"standby.{Z}", f"inv.{Z}"
 PORT = ("--label", "fleetdns.port=http:8080")

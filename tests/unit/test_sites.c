@@ -359,9 +359,10 @@ static void test_answers(void)
 	ok(s != NULL, "a zone with sites compiles");
 	size_t f[7];
 	bool all;
-	/* near: its two first, rotating, then the four others, rotating with them. */
-	static const char *const near_want[] = {"1 2 3 4 5 6", "2 1 4 5 6 3"};
-	count(s, "10.1.9.9", 40, f, near_want, 2, &all);
+	/* near: its two first, rotating, then the four others, rotating too (4 rotations). */
+	static const char *const near_want[] = {"1 2 3 4 5 6", "2 1 4 5 6 3", "1 2 5 6 3 4",
+	                                        "2 1 6 3 4 5"};
+	count(s, "10.1.9.9", 40, f, near_want, 4, &all);
 	ok(f[1] == 20 && f[2] == 20 && all,
 	   "near client: .1 and .2 first 20 times each in 40, then the others (%zu %zu)", f[1],
 	   f[2]);
@@ -400,8 +401,7 @@ static void test_answers(void)
 	read_reply(ask(s, "w.example.test", 1, (struct sockaddr *)&from_far, ECS_FAMILY_IPV4, 24,
 	               sub, 3, 0),
 	           &r);
-	ok(r.rcode == 0 &&
-	       (strcmp(r.firsts, "1 2 3 4 5 6") == 0 || strcmp(r.firsts, "2 1 4 5 6 3") == 0),
+	ok(r.rcode == 0 && (strncmp(r.firsts, "1 2 ", 4) == 0 || strncmp(r.firsts, "2 1 ", 4) == 0),
 	   "ECS 10.1.9.0/24 from a far resolver: near's answer (%s)", r.firsts);
 	ok(r.ecs && r.ecs_scope == 21 && r.ecs_source == 24,
 	   "and ECS echoed with scope 21 (10.1.8.0/21 is all near; got %u)", r.ecs_scope);
@@ -442,8 +442,7 @@ static void test_answers(void)
 
 	/* Weighted within the site: .2 (weight 3) first three times as often as .1. */
 	s = make(true);
-	static const char *const wnear[] = {"1 2 3 4 5 6", "2 1 4 5 6 3"};
-	count(s, "10.1.9.9", 40, f, wnear, 2, &all);
+	count(s, "10.1.9.9", 40, f, near_want, 4, &all);
 	ok(f[1] == 10 && f[2] == 30 && all, "near, weights 1 and 3: first 10 and 30 times in 40");
 	snapshot_free(s);
 }
