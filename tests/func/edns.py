@@ -1,4 +1,4 @@
-# edns.py -- functional tests: "EDNS (RFC 6891)" of DNS-CONFORMANCE.md: OPT if and only if
+# edns.py -- functional tests: "EDNS (RFC 6891)" of docs/conformance.md: OPT if and only if
 # the query had one, FORMERR for bad OPTs, BADVERS, options and flags not echoed, DO echoed,
 # UDP payload limits and truncation with whole RRsets.
 # SPDX-License-Identifier: MIT

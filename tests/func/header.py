@@ -1,4 +1,4 @@
-# header.py -- functional tests: the header and message rules of DNS-CONFORMANCE.md
+# header.py -- functional tests: the header and message rules of docs/conformance.md
 # ("Header and message"): flags, ID, question copy, AA, REFUSED, NOTIMP, FORMERR, silent
 # drops, reply source address and name compression.
 # SPDX-License-Identifier: MIT

@@ -1,4 +1,4 @@
-# lookup.sh -- functional tests: "Lookup (RFC 1034 4.3.2)" of DNS-CONFORMANCE.md, asked with
+# lookup.sh -- functional tests: "Lookup (RFC 1034 4.3.2)" of docs/conformance.md, asked with
 # dig: NXDOMAIN vs NODATA, negative TTLs, CNAME, wildcards, delegations, DS, unknown types,
 # ANY, RRset TTLs, parent and child zones served together, case-insensitive lookups.
 # SPDX-License-Identifier: MIT
@@ -189,7 +189,8 @@ ask example.test NS
 is "$(section ADDITIONAL)" "$(lines 'ns1.example.test. 3600 IN A 192.0.2.1' 'ns1.example.test. 3600 IN AAAA 2001:db8::1' \
     'ns2.example.test. 3600 IN A 192.0.2.2')" "apex NS: the servers' addresses in additional"
 
-# --- ANY: the full set (RFC 8482 allows less; fleetdns sends all) ----------------------------------
+# --- ANY: the full set over TCP, which dig 9.18 uses for ANY (over UDP fleetdns sends one
+# RRset, RFC 8482 4.2: amplification.py) ---------------------------------------------------
 ask many.example.test ANY
 is "$(summary)" "NOERROR qr aa 3/0/1" "many ANY: three RRsets"
 is "$(section ANSWER)" "$(lines 'many.example.test. 3600 IN A 192.0.2.30' \

@@ -1,5 +1,5 @@
 # malformed.py -- functional tests: every kind of malformed message, over UDP and TCP, gets
-# exactly the outcome DNS-CONFORMANCE.md asks for (FORMERR, with an OPT when the query had
+# exactly the outcome docs/conformance.md asks for (FORMERR, with an OPT when the query had
 # one; NOTIMP; or silence), and after each one the server is alive and answers correctly.
 # Then 10,000 random and mutated packets, each checked against a reference reader below.
 # SPDX-License-Identifier: MIT

@@ -1,4 +1,4 @@
-# tcp.py -- functional tests: "TCP (RFC 7766, RFC 9210)" of DNS-CONFORMANCE.md: queries over
+# tcp.py -- functional tests: "TCP (RFC 7766, RFC 9210)" of docs/conformance.md: queries over
 # TCP, several and pipelined per connection, split length prefixes, stalled and idle clients,
 # per-client and total connection limits (the least recently active connection yields to a
 # new client), large answers untruncated.

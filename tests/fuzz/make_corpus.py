@@ -3,7 +3,7 @@
 # them, or those named) into tests/fuzz/corpus/NAME. Run from anywhere; the files are
 # committed. It only writes its own files: inputs added by hand (minimised findings) stay.
 #   query   valid queries of many types (names from fuzz_query.c's zones), EDNS variants, and
-#           every malformed kind of the DNS-CONFORMANCE.md checklist
+#           every malformed kind of docs/conformance.md
 #   tcp     TCP streams for fuzz_tcp.c: AXFR and IXFR requests, unsigned and signed with TSIG
 #           at TCP_NOW (the harness's clock), every refusal, broken TSIG records, NOTIFY,
 #           pipelines, cut prefixes
