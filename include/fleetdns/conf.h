@@ -153,6 +153,17 @@ typedef struct conf_fleet {
 	size_t nreverse_zones;
 	char *state_file; /* where the last SOA serials are kept across restarts, or NULL */
 	size_t state_file_line, state_file_column; /* its place in the config file, 1-based */
+	/* Hold-down: a replica that becomes servable again (or starts while its engine is
+	 * watched) is served once it has stayed servable this long; 0: at once (default). */
+	unsigned hold_down_ms;
+	/* Flap damping (RFC 2439's model, docs/fleet.md "Flap damping"): each time a replica
+	 * stops being servable adds 1 to its penalty, which halves every half_life_ms; at
+	 * suppress it is withheld until the penalty has decayed to reuse. half_life_ms 0: off
+	 * (default); else 0 < reuse < suppress <= 1000. */
+	struct {
+		unsigned half_life_ms;
+		double suppress, reuse;
+	} damping;
 } conf_fleet_t;
 
 /** An address block: addr/prefix, no bits set past the prefix. */

@@ -22,6 +22,25 @@ registry_t *registry_new(const conf_fleet_t *fleet);
 void registry_free(registry_t *r);
 /** New fleet settings (after a reload); counts as a change. */
 int registry_set_fleet(registry_t *r, const conf_fleet_t *fleet);
+/** New hold-down and damping settings only (fleet's hold_down_ms and damping): not a change
+ * in itself; replicas they release (or hold) change as they would by registry_advance(). */
+void registry_set_damping(registry_t *r, const conf_fleet_t *fleet);
+
+/**
+ * Hold-down and flap damping (docs/fleet.md, "Flap damping"). The registry reads no clock:
+ * registry_advance() tells it the time, in ms of a monotonic clock, and every report that
+ * follows (sync, update, remove, down) happens at that time. Withdrawal is immediate; a
+ * replica that becomes servable again, or a new one (except those of an engine's first
+ * listing), is held down for fleet.hold_down_ms ("held-down"); one whose penalty reached
+ * fleet.damping.suppress is withheld ("damped") until it has decayed to damping.reuse.
+ * Advancing releases (or holds) what is due by now_ms, which counts as a change. Returns
+ * registry_next_due(). now_ms never goes back (an earlier one is taken as the last).
+ */
+uint64_t registry_advance(registry_t *r, uint64_t now_ms);
+/** When registry_advance() next has something to do (a hold-down or a suppression ends, or
+ * a penalty is forgotten); UINT64_MAX: nothing until the next report. It may be early: an
+ * advance then finds nothing to do. */
+uint64_t registry_next_due(const registry_t *r);
 
 /** The engine listed all its containers: they replace what it reported before. */
 int registry_engine_sync(registry_t *r, const conf_engine_t *engine,
@@ -87,11 +106,16 @@ int registry_render_service(const registry_t *r, zone_data_t *zone, size_t id,
 
 /** Every service seen since start, in order, as a json-c array of {name, replicas_known,
  * replicas_served, replicas: [{engine, container, name, ipv4, ipv6, health, served,
- * weight, reason[, stale]}]} (reason: why a replica is not served, or null: stopped, paused,
- * network (its fleetdns.network is not one of its networks), starting, unhealthy or
- * drained; containers hidden by fleetdns.expose or the fleet's expose are not listed; stale: true,
- * present only while the replica is kept by its engine's grace, see registry_engine_stale()). The
- * caller owns the result (json_object_put). NULL when out of memory. */
+ * weight, reason[, stale][, held_ms][, penalty][, damped_ms]}]} (reason: why a replica is not
+ * served, or null: stopped, paused, network (its fleetdns.network is not one of its
+ * networks), starting, unhealthy, drained, held-down or damped; containers hidden by
+ * fleetdns.expose or the fleet's expose are not listed; stale: true, present only while the
+ * replica is kept by its engine's grace, see registry_engine_stale(); at the time of the last
+ * registry_advance(), and only for a replica with a history of flaps: held_ms, what is left
+ * of its hold-down (reason held-down, or drained); penalty, a number with two decimals (with
+ * damping on); damped_ms, while it is damped (even when withheld for another reason), how long
+ * until its penalty has decayed to reuse without more flaps). The caller owns the result
+ * (json_object_put). NULL when out of memory. */
 struct json_object *registry_status(const registry_t *r);
 
 /** Maintenance (fleetdnsctl drain): withhold every replica of engine, now and as they come,

@@ -149,6 +149,7 @@ static const struct fleet_uint_key {
     {"ttl", offsetof(conf_fleet_t, ttl), 0, 86400},
     {"max-answers", offsetof(conf_fleet_t, max_answers), 0, 1000},
     {"resync", offsetof(conf_fleet_t, resync_ms), 1000, 86400000},
+    {"hold-down", offsetof(conf_fleet_t, hold_down_ms), 0, 3600000},
 };
 
 static const struct fleet_bool_key {
@@ -161,9 +162,9 @@ static const struct fleet_bool_key {
 };
 
 /* The keys that are neither integers nor switches. */
-enum { F_UNHEALTHY, F_EXPOSE, F_ZONE, F_REVERSE_ZONES, F_STATE_FILE };
-static const char *const fleet_other_keys[] = {"unhealthy", "expose", "zone", "reverse-zones",
-                                               "state-file"};
+enum { F_UNHEALTHY, F_EXPOSE, F_ZONE, F_REVERSE_ZONES, F_STATE_FILE, F_DAMPING };
+static const char *const fleet_other_keys[] = {"unhealthy",     "expose",     "zone",
+                                               "reverse-zones", "state-file", "damping"};
 
 static int fail_unknown_fleet_key(struct build *b, const yaml_node_t *key)
 {
@@ -189,6 +190,71 @@ static int parse_state_file(struct build *b, const yaml_node_t *val)
 	fleet->state_file_line = val->start_mark.line + 1;
 	fleet->state_file_column = val->start_mark.column + 1;
 	return conf__file_parse(b, val, "state-file", &fleet->state_file);
+}
+
+/* suppress and reuse: a penalty, in flaps. Decimals, since a penalty decays between flaps
+ * (3 flaps a few seconds apart add up to a little under 3); at most three of them, so that
+ * what is written is what is compared. */
+static int parse_penalty(struct build *b, const yaml_node_t *val, const char *what, double *out)
+{
+	const char *text = val->type == YAML_SCALAR_NODE ? conf__node_text(val) : "";
+	size_t digits = strspn(text, "0123456789");
+	const char *point = text + digits;
+	size_t decimals = *point == '.' ? strspn(point + 1, "0123456789") : 0;
+	bool decimals_ok = *point == '.' ? decimals >= 1 && decimals <= 3 : true;
+
+	if (digits == 0 || digits > 4 || !decimals_ok ||
+	    point[*point == '.' ? 1 + decimals : 0] != '\0')
+		return conf__fail_type(b, val, what, "a number like 2.5");
+	*out = strtod(text, NULL);
+	if (*out <= 0 || *out > 1000)
+		return conf__fail_at(b, val, "'%s' must be above 0 and at most 1000 (got %s)", what,
+		                     text);
+	return 0;
+}
+
+enum { D_HALF_LIFE, D_SUPPRESS, D_REUSE, D_NKEYS };
+static const char *const damping_keys[D_NKEYS] = {"half-life", "suppress", "reuse"};
+
+/* damping: {half-life: MS, suppress: N, reuse: N}, all three; null: off. */
+static int parse_damping(struct build *b, const yaml_node_t *node)
+{
+	const yaml_node_t *v[D_NKEYS] = {NULL};
+	unsigned half_life = 0;
+	double suppress = 0, reuse = 0;
+	int rc;
+
+	if (conf__node_is_null(node))
+		return 0;
+	rc = conf__mapping_check(b, node, "damping");
+	for (yaml_node_pair_t *p = node->data.mapping.pairs.start;
+	     rc == 0 && p < node->data.mapping.pairs.top; p++) {
+		const yaml_node_t *key = conf__node_get(b, p->key);
+		size_t k = conf__key_find(conf__node_text(key), damping_keys, D_NKEYS);
+		if (k == D_NKEYS)
+			return conf__fail_unknown(b, key, "'damping'", damping_keys, D_NKEYS);
+		v[k] = conf__node_get(b, p->value);
+	}
+	for (size_t k = 0; rc == 0 && k < D_NKEYS; k++)
+		if (v[k] == NULL)
+			return conf__fail_at(
+			    b, node, "'damping' needs half-life, suppress and reuse (no '%s')",
+			    damping_keys[k]);
+	if (rc == 0)
+		rc = conf__uint_parse(b, v[D_HALF_LIFE], "half-life", 1, 86400000, &half_life);
+	if (rc == 0)
+		rc = parse_penalty(b, v[D_SUPPRESS], "suppress", &suppress);
+	if (rc == 0)
+		rc = parse_penalty(b, v[D_REUSE], "reuse", &reuse);
+	if (rc == 0 && reuse >= suppress)
+		return conf__fail_at(b, v[D_REUSE], "'reuse' (%s) must be below 'suppress' (%s)",
+		                     conf__node_text(v[D_REUSE]), conf__node_text(v[D_SUPPRESS]));
+	if (rc == 0) {
+		b->conf.fleet.damping.half_life_ms = half_life;
+		b->conf.fleet.damping.suppress = suppress;
+		b->conf.fleet.damping.reuse = reuse;
+	}
+	return rc;
 }
 
 static int parse_fleet_key(struct build *b, const yaml_node_t *key, const yaml_node_t *val)
@@ -221,6 +287,8 @@ static int parse_fleet_key(struct build *b, const yaml_node_t *key, const yaml_n
 		return parse_reverse_zones(b, val);
 	case F_STATE_FILE:
 		return parse_state_file(b, val);
+	case F_DAMPING:
+		return parse_damping(b, val);
 	default:
 		return fail_unknown_fleet_key(b, key);
 	}

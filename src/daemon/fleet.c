@@ -18,6 +18,10 @@
  * marked stale, while the prober (probe.h) finds their service ports answering; a replica
  * that does not answer leaves at once, the rest when the grace is over, and the engine's
  * next listing replaces them all.
+ *
+ * Hold-down and flap damping (registry.h) need time, which the registry does not read: each
+ * engine callback first tells it the loop's time (fleet_clock), and the damping timer fires
+ * at the registry's next due time, when a hold-down or a suppression ends.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,6 +76,7 @@ struct fleet {
 	uv_timer_t timer;        /* publishes answers */
 	uv_timer_t serial_timer; /* raises the serials of what answers already show */
 	uv_timer_t hold_timer;   /* stops waiting for an engine that neither lists nor fails */
+	uv_timer_t damp_timer;   /* the registry's next hold-down or suppression to end */
 	int open_timers;
 	bool applied;            /* fleet_apply() ran once */
 	uint64_t last_serial_ms; /* when the serials last went up */
@@ -102,6 +107,40 @@ struct fleet {
 };
 
 static void schedule(fleet_t *f);
+
+/* --- time for the registry (hold-down and damping) ---------------------------------------- */
+
+static void on_damp_timer(uv_timer_t *t);
+
+/* The damping timer fires when the registry next has something to do; never at 0 ms, which
+ * libuv 1.44 would run again in the same pass when restarted from its own callback. */
+static void damp_arm(fleet_t *f)
+{
+	uint64_t next = f->reg ? registry_next_due(f->reg) : UINT64_MAX, now = uv_now(f->loop);
+	if (next == UINT64_MAX)
+		uv_timer_stop(&f->damp_timer);
+	else
+		uv_timer_start(&f->damp_timer, on_damp_timer, next > now ? next - now : 1, 0);
+}
+
+/* Tell the registry the time before reporting anything to it; what that released is
+ * published like any change. */
+static void fleet_clock(fleet_t *f)
+{
+	if (!f->reg)
+		return;
+	uint64_t gen = registry_generation(f->reg);
+	registry_advance(f->reg, uv_now(f->loop));
+	if (registry_generation(f->reg) != gen)
+		schedule(f);
+	else
+		damp_arm(f);
+}
+
+static void on_damp_timer(uv_timer_t *t)
+{
+	fleet_clock(t->data);
+}
 
 /* --- status (what /status and fleetdnsctl show) ------------------------------------------ */
 
@@ -136,6 +175,9 @@ static void on_status_timer(uv_timer_t *t)
 {
 	fleet_t *f = t->data;
 	board_ready_set(f->board, fleet_ready(f));
+	fleet_clock(f);
+	if (f->reg && registry_next_due(f->reg) != UINT64_MAX)
+		f->status_dirty = true; /* held_ms, penalty and damped_ms count down */
 	uint64_t counters = counters_sum(f);
 	if ((!f->status_dirty && counters == f->counters_seen) || !board_wanted(f->board))
 		return;
@@ -187,6 +229,7 @@ static void on_synced(void *ctx, engine_t *e, const engine_container_t *const *l
 {
 	engine_slot_t *s = ctx;
 	size_t probed;
+	fleet_clock(s->fleet);
 	if (prober_group_running(s->fleet->prober, s->conf->name, &probed)) {
 		prober_group_stop(s->fleet->prober, s->conf->name);
 		log_info("engine %s: up again within its grace; its listing replaces the %zu "
@@ -211,6 +254,7 @@ static void change_note(fleet_t *f, engine_t *e, uint64_t gen)
 static void on_updated(void *ctx, engine_t *e, const engine_container_t *c)
 {
 	engine_slot_t *s = ctx;
+	fleet_clock(s->fleet);
 	uint64_t gen = registry_generation(s->fleet->reg);
 	if (registry_container_update(s->fleet->reg, s->conf, c) < 0)
 		log_error("engine %s: out of memory", s->conf->name);
@@ -221,6 +265,7 @@ static void on_updated(void *ctx, engine_t *e, const engine_container_t *c)
 static void on_removed(void *ctx, engine_t *e, const char *id)
 {
 	engine_slot_t *s = ctx;
+	fleet_clock(s->fleet);
 	uint64_t gen = registry_generation(s->fleet->reg);
 	registry_container_remove(s->fleet->reg, s->conf->name, id);
 	change_note(s->fleet, e, gen);
@@ -261,6 +306,7 @@ static void on_down(void *ctx, engine_t *e, const char *reason)
 	fleet_t *f = s->fleet;
 	const char *name = s->conf->name;
 	size_t kept = 0;
+	fleet_clock(f);
 	if (prober_group_running(f->prober, name, &kept)) {
 		/* A restarted session (new settings) failed within the old one's grace. */
 		log_warning("engine %s: down (%s); still within its grace, %zu replicas kept", name,
@@ -282,6 +328,7 @@ static void on_probe_dead(void *ctx, const char *engine, const char *id, const c
 {
 	fleet_t *f = ctx;
 	char reason[160];
+	fleet_clock(f);
 	snprintf(reason, sizeof(reason), "engine down, probe failed: %s", why);
 	if (registry_stale_withdraw(f->reg, engine, id, reason))
 		schedule(f);
@@ -291,6 +338,7 @@ static void on_probe_dead(void *ctx, const char *engine, const char *id, const c
 static void on_grace_over(void *ctx, const char *engine)
 {
 	fleet_t *f = ctx;
+	fleet_clock(f);
 	size_t before = registry_replica_count(f->reg, NULL);
 	registry_engine_down(f->reg, engine);
 	log_warning("engine %s: still down at the end of its grace; the %zu replicas kept are "
@@ -579,6 +627,7 @@ static void on_timer(uv_timer_t *t)
 static void schedule(fleet_t *f)
 {
 	status_changed(f);
+	damp_arm(f);
 	if (uv_is_active((uv_handle_t *)&f->timer))
 		return;
 	uint64_t delay = f->last_cost_ms > ANSWER_DELAY_MS ? f->last_cost_ms : ANSWER_DELAY_MS;
@@ -607,8 +656,10 @@ fleet_t *fleet_new(uv_loop_t *loop, server_t *srv, board_t *board)
 	uv_timer_init(loop, &f->serial_timer);
 	uv_timer_init(loop, &f->hold_timer);
 	uv_timer_init(loop, &f->status_timer);
+	uv_timer_init(loop, &f->damp_timer);
 	f->timer.data = f->serial_timer.data = f->hold_timer.data = f->status_timer.data = f;
-	f->open_timers = 4;
+	f->damp_timer.data = f;
+	f->open_timers = 5;
 	if (board) {
 		uv_timer_start(&f->status_timer, on_status_timer, 0, 1000);
 		uv_unref((uv_handle_t *)&f->status_timer); /* never what keeps the loop alive */
@@ -644,6 +695,7 @@ static void engine_closed(void *arg)
 		uv_close((uv_handle_t *)&f->serial_timer, fleet_freed);
 		uv_close((uv_handle_t *)&f->hold_timer, fleet_freed);
 		uv_close((uv_handle_t *)&f->status_timer, fleet_freed);
+		uv_close((uv_handle_t *)&f->damp_timer, fleet_freed);
 	}
 }
 
@@ -705,11 +757,19 @@ static bool reading_same(const conf_fleet_t *a, const conf_fleet_t *b)
 	       a->serve_starting == b->serve_starting && a->expose == b->expose;
 }
 
-/* Every fleet setting the registry holds (how services render, and the above). */
+/* The fleet settings that decide how services render (and the above); hold-down and
+ * damping are apart, since they change no record by themselves. */
 static bool registry_settings_same(const conf_fleet_t *a, const conf_fleet_t *b)
 {
 	return reading_same(a, b) && a->ttl == b->ttl && a->max_answers == b->max_answers &&
 	       a->unhealthy == b->unhealthy;
+}
+
+static bool damping_same(const conf_fleet_t *a, const conf_fleet_t *b)
+{
+	return a->hold_down_ms == b->hold_down_ms &&
+	       a->damping.half_life_ms == b->damping.half_life_ms &&
+	       a->damping.suppress == b->damping.suppress && a->damping.reuse == b->damping.reuse;
 }
 
 /* Start watching the engine of s->conf; false (logged) when it cannot start. Its first
@@ -929,6 +989,7 @@ void fleet_apply(fleet_t *f, loaded_t *l)
 	bool zones_same = !first && daemon_zones_same(&old, l);
 	bool transfers_same = zones_same && daemon_transfers_same(&old.conf, &l->conf);
 	bool settings_same = registry_settings_same(&old.conf.fleet, &l->conf.fleet);
+	bool damping_kept = damping_same(&old.conf.fleet, &l->conf.fleet);
 	bool reread = !first && !reading_same(&old.conf.fleet, &l->conf.fleet);
 	f->cur = *l;
 	memset(l, 0, sizeof(*l));
@@ -951,14 +1012,18 @@ void fleet_apply(fleet_t *f, loaded_t *l)
 		if (!first)
 			log_info("reload: zones changed");
 	}
+	fleet_clock(f); /* what is due now is not the reload's doing */
 	uint64_t gen = f->reg ? registry_generation(f->reg) : 0;
 	if (f->cur.fleet && !f->reg)
 		f->reg = registry_new(&f->cur.conf.fleet);
 	else if (f->cur.fleet && !settings_same)
 		registry_set_fleet(f->reg, &f->cur.conf.fleet);
+	else if (f->cur.fleet && !damping_kept)
+		registry_set_damping(f->reg, &f->cur.conf.fleet);
 	/* Records say which site each replica is in; new sites render every service anew. */
 	if (f->reg && registry_set_sites(f->reg, f->cur.conf.sites, f->cur.conf.nsites) < 0)
 		log_error("sites: out of memory; answers keep the previous sites");
+	fleet_clock(f); /* a new registry starts at time 0 */
 	size_t engine_changes = f->reg ? engines_update(f, reread, first) : 0;
 	if (!first && zones_same && transfers_same && !engine_changes &&
 	    gen == (f->reg ? registry_generation(f->reg) : 0))
@@ -985,6 +1050,7 @@ int fleet_drain(fleet_t *f, const char *engine, bool drained)
 		known = strcmp(f->slots[i]->conf->name, engine) == 0;
 	if (!known || !f->reg)
 		return FDNS_ENOENT;
+	fleet_clock(f);
 	int ret = registry_engine_drain(f->reg, engine, drained);
 	if (ret == FDNS_OK) {
 		log_info("engine %s: %s by the control socket", engine,
@@ -1002,6 +1068,7 @@ void fleet_close(fleet_t *f, void (*on_closed)(void *arg), void *arg)
 	uv_timer_stop(&f->serial_timer);
 	uv_timer_stop(&f->hold_timer);
 	uv_timer_stop(&f->status_timer);
+	uv_timer_stop(&f->damp_timer);
 	engines_stop(f);
 	/* One for the prober (released when it is closed, which may be at once: with no
 	 * engine there is nothing to wait for) and one for us, released below: taken together

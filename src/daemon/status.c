@@ -225,8 +225,9 @@ static void services_write(FILE *out, json_object *services)
 {
 	/* A partition: "served" and "stale" (served while its engine is down, by the engine's
 	 * grace) are the replicas in the answers; the rest are withheld, by reason. */
-	static const char *const states[] = {"served",   "stale",     "stopped", "paused",
-	                                     "starting", "unhealthy", "drained", "network"};
+	static const char *const states[] = {"served",    "stale",     "stopped", "paused",
+	                                     "starting",  "unhealthy", "drained", "network",
+	                                     "held-down", "damped"};
 	enum { NSTATES = sizeof(states) / sizeof(states[0]) };
 	metrics_family(out, "fleetdns_service_replicas", "gauge",
 	               "Replicas of each service by state: served, stale (served while their "

@@ -4,8 +4,14 @@
 #include <string.h>
 
 #include "fleetdns/error.h"
+#include "registry/damping.h"
 #include "registry/registry_internal.h"
 #include "util/log.h"
+
+damping_t *registry__damping(const registry_t *r)
+{
+	return r->damping;
+}
 
 static size_t hash_str2(const char *a, const char *b)
 {
@@ -27,9 +33,11 @@ registry_t *registry_new(const conf_fleet_t *fleet)
 	r->buckets = calloc(r->nbuckets, sizeof(*r->buckets));
 	r->known_slots = 64;
 	r->known_set = calloc(r->known_slots, sizeof(*r->known_set));
-	if (!r->buckets || !r->known_set || registry_set_fleet(r, fleet) < 0) {
+	r->damping = damping_new();
+	if (!r->buckets || !r->known_set || !r->damping || registry_set_fleet(r, fleet) < 0) {
 		free(r->buckets);
 		free(r->known_set);
+		damping_free(r->damping);
 		free(r);
 		return NULL;
 	}
@@ -60,8 +68,11 @@ void registry_free(registry_t *r)
 	free(r->changed);
 	free(r->changed_ids);
 	registry__sites_free(r);
+	damping_free(r->damping);
 	free(r);
 }
+
+static void damping_settings_apply(registry_t *r, const conf_fleet_t *fleet);
 
 int registry_set_fleet(registry_t *r, const conf_fleet_t *fleet)
 {
@@ -73,6 +84,7 @@ int registry_set_fleet(registry_t *r, const conf_fleet_t *fleet)
 	r->fleet.state_file = NULL;
 	r->all_changed = true; /* TTL, policies: every service renders differently */
 	r->generation++;
+	damping_settings_apply(r, fleet);
 	return FDNS_OK;
 }
 
@@ -279,11 +291,83 @@ static void withdrawn_logged(const replica_t *rep, const char *why)
 	log_info("%s: -%s (%s)", rep->service, rep->label, why);
 }
 
-static void remove_node(registry_t *r, rep_node_t **slot, const char *why)
+/* "web: web-1-e1 held down for 10000 ms (healthy)": servable, not served yet. */
+static void held_logged(const registry_t *r, const replica_t *rep)
+{
+	log_info("%s: %s held down for %u ms (%s)", rep->service, rep->label, r->fleet.hold_down_ms,
+	         rep->health == HEALTH_NONE ? "running" : engine_health_name(rep->health));
+}
+
+/* One line when a replica gets damped, with when it may return. */
+static void damped_logged(const registry_t *r, const replica_t *rep)
+{
+	damping_state_t st;
+	if (!damping_state(registry__damping(r), rep->engine, rep->id, &st))
+		return;
+	log_info("%s: %s damped: penalty %.2f reached %g; withheld until it has decayed to %g, "
+	         "in %llu ms without more flaps",
+	         rep->service, rep->label, st.penalty, r->fleet.damping.suppress,
+	         r->fleet.damping.reuse, (unsigned long long)st.damped_ms);
+}
+
+/* Why rep is not served, or NULL: its own state first, then its engine's drain, then
+ * damping. */
+static const char *withheld_reason(const replica_t *rep, bool drained, enum damping_verdict v)
+{
+	if (!rep->eligible)
+		return rep->own_reason;
+	if (drained)
+		return "drained";
+	return v == DAMPING_DAMPED ? "damped" : v == DAMPING_HELD ? "held-down" : NULL;
+}
+
+/* Serve n or withhold it, by its own state, its engine's drain and v; a change of served is
+ * logged and counted as a change. */
+static void served_apply(registry_t *r, rep_node_t *n, enum damping_verdict v)
+{
+	const char *why = withheld_reason(&n->rep, r->engines[n->engine].drained, v);
+	n->rep.withheld = why;
+	if (n->rep.served == !why)
+		return;
+	n->rep.served = !why;
+	if (n->rep.served) {
+		r->nserved++;
+		served_logged(&n->rep);
+	} else {
+		r->nserved--;
+		withdrawn_logged(&n->rep, why);
+	}
+	mark_changed(r, n->service);
+	r->generation++;
+}
+
+/* A hold-down or a suppression ended (damping_advance). */
+static void verdict_changed(void *arg, const char *engine, const char *id, enum damping_verdict v,
+                            enum damping_verdict before)
+{
+	registry_t *r = arg;
+	rep_node_t *n = *find_slot(r, engine, id);
+	if (!n)
+		return;
+	if (before == DAMPING_DAMPED)
+		log_info("%s: %s no longer damped: its penalty has decayed to %g", n->rep.service,
+		         n->rep.label, r->fleet.damping.reuse);
+	served_apply(r, n, v);
+}
+
+/* flap: the container itself went (died, paused, destroyed, no longer listed), which adds
+ * to its penalty; its engine's failure does not. */
+static void remove_node(registry_t *r, rep_node_t **slot, const char *why, bool flap)
 {
 	rep_node_t *n = *slot;
+	bool damped_now = false;
+	if (n->rep.eligible)
+		damping_note(registry__damping(r), n->rep.engine, n->rep.id, true, false, flap,
+		             false, &damped_now);
 	if (n->rep.served)
 		withdrawn_logged(&n->rep, why);
+	if (damped_now)
+		damped_logged(r, &n->rep);
 	*slot = n->hnext;
 	service_unlink(r, n);
 	reg_engine_t *e = &r->engines[n->engine];
@@ -301,53 +385,39 @@ static void remove_node(registry_t *r, rep_node_t **slot, const char *why)
 	r->generation++;
 }
 
-/* Insert or replace; takes ownership of rep's strings. */
-static int put(registry_t *r, replica_t *rep, unsigned stamp)
+/* rep, decided, replaces n's replica (n keeps its engine and id strings). */
+static void replace(registry_t *r, rep_node_t *n, replica_t *rep, size_t service)
 {
-	size_t service;
-	int ret = know_service(r, rep->service, &service);
-	if (ret < 0) {
-		replica_clear(rep);
-		return ret;
+	if (!replica_same(&n->rep, rep)) {
+		r->generation++;
+		service_unlink(r, n); /* marks the old service changed */
+		service_link(r, n, service);
 	}
-	reg_engine_t *eng = engine_get(r, rep->engine, false);
-	if (eng && eng->drained && rep->served) {
-		rep->served = false;
-		rep->withheld = "drained";
-	}
-	rep_node_t **slot = find_slot(r, rep->engine, rep->id);
-	if (*slot) {
-		rep_node_t *n = *slot;
-		if (!replica_same(&n->rep, rep)) {
-			r->generation++;
-			service_unlink(r, n); /* marks the old service changed */
-			service_link(r, n, service);
-		}
-		r->nserved += (size_t)rep->served - (size_t)n->rep.served;
-		r->nstale -= n->rep.stale; /* what the engine reports now is not stale */
-		if (rep->served && !n->rep.served)
-			served_logged(rep);
-		else if (!rep->served && n->rep.served)
-			withdrawn_logged(rep, rep->withheld ? rep->withheld : "withheld");
-		/* Keep the node's own engine and id strings; take the rest. */
-		free(rep->engine);
-		free(rep->id);
-		rep->engine = n->rep.engine;
-		rep->id = n->rep.id;
-		n->rep.engine = n->rep.id = NULL;
-		replica_clear(&n->rep);
-		n->rep = *rep;
-		n->seen = stamp;
-		return FDNS_OK;
-	}
+	r->nserved += (size_t)rep->served - (size_t)n->rep.served;
+	r->nstale -= n->rep.stale; /* what the engine reports now is not stale */
+	if (rep->served && !n->rep.served)
+		served_logged(rep);
+	else if (!rep->served && n->rep.served)
+		withdrawn_logged(rep, rep->withheld ? rep->withheld : "withheld");
+	free(rep->engine);
+	free(rep->id);
+	rep->engine = n->rep.engine;
+	rep->id = n->rep.id;
+	n->rep.engine = n->rep.id = NULL;
+	replica_clear(&n->rep);
+	n->rep = *rep;
+}
+
+/* rep, decided, as a new node at slot; NULL when out of memory (rep is cleared). */
+static rep_node_t *insert(registry_t *r, rep_node_t **slot, replica_t *rep, size_t service)
+{
 	reg_engine_t *e = engine_get(r, rep->engine, true);
 	rep_node_t *n = e ? calloc(1, sizeof(*n)) : NULL;
 	if (!n) {
 		replica_clear(rep);
-		return FDNS_ENOMEM;
+		return NULL;
 	}
 	n->rep = *rep;
-	n->seen = stamp;
 	n->engine = (size_t)(e - r->engines);
 	n->hnext = NULL;
 	*slot = n;
@@ -363,11 +433,44 @@ static int put(registry_t *r, replica_t *rep, unsigned stamp)
 	r->generation++;
 	if (r->nreplicas > r->nbuckets)
 		grow(r);
+	return n;
+}
+
+/* Insert or replace; takes ownership of rep's strings. exempt: a replica that is new and
+ * servable is served at once (its engine's first listing), not held down. */
+static int put(registry_t *r, replica_t *rep, unsigned stamp, bool exempt)
+{
+	size_t service;
+	int ret = know_service(r, rep->service, &service);
+	if (ret < 0) {
+		replica_clear(rep);
+		return ret;
+	}
+	rep_node_t **slot = find_slot(r, rep->engine, rep->id);
+	bool was = *slot && (*slot)->rep.eligible, damped_now;
+	enum damping_verdict v = damping_note(registry__damping(r), rep->engine, rep->id, was,
+	                                      rep->eligible, true, exempt, &damped_now);
+	const reg_engine_t *eng = engine_get(r, rep->engine, false);
+	rep->withheld = withheld_reason(rep, eng && eng->drained, v);
+	rep->served = !rep->withheld;
+	rep_node_t *n = *slot;
+	if (n)
+		replace(r, n, rep, service);
+	else if (!(n = insert(r, slot, rep, service)))
+		return FDNS_ENOMEM;
+	n->seen = stamp;
+	if (damped_now)
+		damped_logged(r, &n->rep);
+	else if (v == DAMPING_HELD && !was)
+		held_logged(r, &n->rep);
 	return FDNS_OK;
 }
 
+static void container_remove(registry_t *r, const char *engine, const char *id, const char *why,
+                             bool flap);
+
 static int update(registry_t *r, const conf_engine_t *engine, const engine_container_t *c,
-                  unsigned stamp)
+                  unsigned stamp, bool exempt)
 {
 	replica_t rep;
 	const rep_node_t *known = *find_slot(r, engine->name, c->id);
@@ -375,28 +478,31 @@ static int update(registry_t *r, const conf_engine_t *engine, const engine_conta
 	if (ret < 0)
 		return ret;
 	if (ret == 0) {
-		registry_container_remove(r, engine->name, c->id);
+		/* Hidden, or its service label went: not a flap of its own. */
+		container_remove(r, engine->name, c->id, "removed", false);
 		return FDNS_OK;
 	}
-	return put(r, &rep, stamp);
+	return put(r, &rep, stamp, exempt);
 }
 
 int registry_container_update(registry_t *r, const conf_engine_t *engine,
                               const engine_container_t *c)
 {
-	return update(r, engine, c, 0);
+	bool exempt = !damping_engine_listed(registry__damping(r), engine->name);
+	return update(r, engine, c, 0, exempt);
 }
 
-static void container_remove(registry_t *r, const char *engine, const char *id, const char *why)
+static void container_remove(registry_t *r, const char *engine, const char *id, const char *why,
+                             bool flap)
 {
 	rep_node_t **slot = find_slot(r, engine, id);
 	if (*slot)
-		remove_node(r, slot, why);
+		remove_node(r, slot, why, flap);
 }
 
 void registry_container_remove(registry_t *r, const char *engine, const char *id)
 {
-	container_remove(r, engine, id, "removed");
+	container_remove(r, engine, id, "removed", true);
 }
 
 int registry_engine_drain(registry_t *r, const char *engine, bool drained)
@@ -407,23 +513,8 @@ int registry_engine_drain(registry_t *r, const char *engine, bool drained)
 	if (e->drained == drained)
 		return FDNS_OK;
 	e->drained = drained;
-	for (rep_node_t *n = e->head; n; n = n->enext) {
-		bool served = n->rep.eligible && !drained;
-		if (served == n->rep.served)
-			continue;
-		n->rep.served = served;
-		n->rep.withheld = served ? NULL : drained ? "drained" : n->rep.own_reason;
-		if (served)
-			r->nserved++;
-		else
-			r->nserved--;
-		if (served)
-			served_logged(&n->rep);
-		else
-			withdrawn_logged(&n->rep, "drained");
-		mark_changed(r, n->service);
-		r->generation++;
-	}
+	for (rep_node_t *n = e->head; n; n = n->enext)
+		served_apply(r, n, damping_verdict(registry__damping(r), n->rep.engine, n->rep.id));
 	return FDNS_OK;
 }
 
@@ -440,7 +531,8 @@ void registry_engine_down(registry_t *r, const char *engine)
 	reg_engine_t *e = engine_get(r, engine, false);
 	while (e && e->head)
 		container_remove(r, engine, e->head->rep.id,
-		                 e->head->rep.stale ? "engine down, grace over" : "engine down");
+		                 e->head->rep.stale ? "engine down, grace over" : "engine down",
+		                 false);
 }
 
 /* Where a probe can reach a replica: its address, or NULL. */
@@ -458,11 +550,11 @@ size_t registry_engine_stale(registry_t *r, const char *engine, registry_stale_f
 		uint16_t port = replica_probe_port(&n->rep);
 		const char *address = probe_address(&n->rep);
 		if (!n->rep.served || !port || !address) {
-			container_remove(r, engine, n->rep.id,
-			                 n->rep.served ? "engine down, nothing to probe"
-			                               : "engine down");
+			container_remove(
+			    r, engine, n->rep.id,
+			    n->rep.served ? "engine down, nothing to probe" : "engine down", false);
 		} else if (!each(arg, n->rep.id, address, port)) {
-			container_remove(r, engine, n->rep.id, "engine down, cannot probe");
+			container_remove(r, engine, n->rep.id, "engine down, cannot probe", false);
 		} else {
 			r->nstale += !n->rep.stale;
 			n->rep.stale = true;
@@ -478,7 +570,7 @@ bool registry_stale_withdraw(registry_t *r, const char *engine, const char *id, 
 	rep_node_t **slot = find_slot(r, engine, id);
 	if (!*slot || !(*slot)->rep.stale)
 		return false;
-	remove_node(r, slot, why);
+	remove_node(r, slot, why, false);
 	return true;
 }
 
@@ -490,10 +582,13 @@ size_t registry_stale_count(const registry_t *r)
 int registry_engine_sync(registry_t *r, const conf_engine_t *engine,
                          const engine_container_t *const *list, size_t n)
 {
-	/* Update what is listed (stamped), then drop this engine's replicas left unstamped. */
+	/* Update what is listed (stamped), then drop this engine's replicas left unstamped. An
+	 * engine's first listing shows what ran before fleetdns looked: served at once. */
+	damping_t *d = registry__damping(r);
+	bool exempt = !damping_engine_listed(d, engine->name);
 	unsigned stamp = ++r->stamp ? r->stamp : ++r->stamp;
 	for (size_t k = 0; k < n; k++) {
-		int ret = update(r, engine, list[k], stamp);
+		int ret = update(r, engine, list[k], stamp, exempt);
 		if (ret < 0)
 			return ret;
 	}
@@ -501,8 +596,34 @@ int registry_engine_sync(registry_t *r, const conf_engine_t *engine,
 	for (rep_node_t *p = e ? e->head : NULL; p;) {
 		rep_node_t *next = p->enext;
 		if (p->seen != stamp)
-			container_remove(r, engine->name, p->rep.id, "no longer listed");
+			container_remove(r, engine->name, p->rep.id, "no longer listed", true);
 		p = next;
 	}
-	return FDNS_OK;
+	return damping_engine_listed_set(d, engine->name);
+}
+
+/* --- hold-down and damping (damping.h) ------------------------------------------------------ */
+
+static void damping_settings_apply(registry_t *r, const conf_fleet_t *fleet)
+{
+	damping_t *d = registry__damping(r);
+	r->fleet.hold_down_ms = fleet->hold_down_ms;
+	r->fleet.damping = fleet->damping;
+	damping_configure(d, fleet);
+	damping_advance(d, 0, verdict_changed, r); /* at the current time */
+}
+
+void registry_set_damping(registry_t *r, const conf_fleet_t *fleet)
+{
+	damping_settings_apply(r, fleet);
+}
+
+uint64_t registry_advance(registry_t *r, uint64_t now_ms)
+{
+	return damping_advance(registry__damping(r), now_ms, verdict_changed, r);
+}
+
+uint64_t registry_next_due(const registry_t *r)
+{
+	return damping_next_due(registry__damping(r));
 }

@@ -48,11 +48,12 @@ struct registry {
 	size_t nchanged;
 	bool all_changed; /* the settings changed: every service */
 	/* Sites (registry_set_sites, sites.c): the engines in each, each one's local-only. */
-	char **site_engines;       /* owned names */
-	uint8_t *site_of_engine;   /* parallel: the site's index */
+	char **site_engines;     /* owned names */
+	uint8_t *site_of_engine; /* parallel: the site's index */
 	size_t nsite_engines;
 	uint8_t nsites;
 	uint16_t site_local_only[ZONE_SITES_MAX];
+	struct damping *damping; /* hold-down and flap histories (damping.h), owned */
 	unsigned stamp;
 	uint64_t generation;
 };

@@ -2,11 +2,32 @@
 /* status.c -- the registry as JSON for /status: every known service with its replicas, each
  * served or with the reason it is not. */
 #include <json-c/json.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "registry/damping.h"
 #include "registry/registry_internal.h"
 
-static json_object *replica_json(const replica_t *rep)
+/* held_ms, penalty and damped_ms, for a replica with a history of flaps only: the status of
+ * the others stays as it was before damping existed. */
+static void damping_json(json_object *o, const damping_t *d, const replica_t *rep)
+{
+	damping_state_t st;
+	if (!damping_state(d, rep->engine, rep->id, &st))
+		return;
+	if (st.verdict == DAMPING_HELD)
+		json_object_object_add(o, "held_ms", json_object_new_int64((int64_t)st.held_ms));
+	if (st.penalty > 0) {
+		char text[32];
+		snprintf(text, sizeof(text), "%.2f", st.penalty);
+		json_object_object_add(o, "penalty", json_object_new_double_s(st.penalty, text));
+	}
+	if (st.damped)
+		json_object_object_add(o, "damped_ms",
+		                       json_object_new_int64((int64_t)st.damped_ms));
+}
+
+static json_object *replica_json(const registry_t *r, const replica_t *rep)
 {
 	json_object *o = json_object_new_object();
 	if (!o)
@@ -24,6 +45,7 @@ static json_object *replica_json(const replica_t *rep)
 	                       rep->withheld ? json_object_new_string(rep->withheld) : NULL);
 	if (rep->stale)
 		json_object_object_add(o, "stale", json_object_new_boolean(true));
+	damping_json(o, registry__damping(r), rep);
 	return o;
 }
 
@@ -54,7 +76,7 @@ static json_object *service_json(const registry_t *r, size_t id)
 		return NULL;
 	}
 	for (const rep_node_t *n = r->service_head[id]; n; n = n->snext) {
-		json_object_array_add(reps, replica_json(&n->rep));
+		json_object_array_add(reps, replica_json(r, &n->rep));
 		served += n->rep.served;
 		total++;
 	}

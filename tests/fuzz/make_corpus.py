@@ -571,6 +571,8 @@ sites:
     local-only: 2
   - { name: fra, clients: [10.1.2.0/24], engines: [n2] }
 """,
+    "fleet-damping": b"fleet:\n  hold-down: 10000\n  damping: { half-life: 60000, suppress: 2.5, reuse: 0.75 }\n",
+    "error-damping-reuse": b"fleet:\n  damping: { half-life: 1000, suppress: 2, reuse: 3 }\n",
     "error-sites-engine": b"sites:\n  - { name: a, clients: [10.0.0.0/8], engines: [nope] }\n",
     "error-sites-prefix": b"sites:\n  - { name: a, clients: [10.0.0.1/8], engines: [x] }\n",
     "comment-only": b"# nothing but a comment\n---\n",
