@@ -55,7 +55,12 @@ bool xfr_wanted(const uint8_t *msg, size_t len)
 	if (p + 5 > len || msg[p] != 0)
 		return false;
 	uint16_t type = (uint16_t)(msg[p + 1] << 8 | msg[p + 2]);
-	return type == TYPE_AXFR || type == TYPE_IXFR;
+	if (type != TYPE_AXFR && type != TYPE_IXFR)
+		return false;
+	/* A malformed request (a TSIG not last, RFC 8945 5.1; a bad OPT) is not a transfer:
+	 * the query path answers it FORMERR. */
+	query_t q;
+	return query_parse(&q, msg, len) == QUERY_OK;
 }
 
 static const char *type_name(uint16_t t)

@@ -6,8 +6,8 @@
  * NOTIFY follows the serial: when a publication changes a zone's serial, each target of that
  * zone is sent one NOTIFY for the new serial at once; until it answers, it is sent again
  * after 1, 2, 4 ... seconds (at most 60). A newer serial replaces a pending one (changes are
- * already coalesced to one publication per second). A reload sends NOTIFY for every zone once,
- * as does the start. Messages are signed with the target's key, or else with the key of the
+ * already coalesced to one publication per second). The start sends NOTIFY for every zone
+ * once; a reload only for the zones whose serial it changed. Messages are signed with the target's key, or else with the key of the
  * first allow-transfer entry of the zone that matches the target's address.
  */
 #include <stdlib.h>

@@ -44,7 +44,8 @@ void xfr_set_free(xfr_set_t *set);
 
 /* ---- serving (workers) ---- */
 
-/** Whether a message read over TCP goes to the transfer path (AXFR or IXFR question). */
+/** Whether a message read over TCP goes to the transfer path: a well-formed query
+ * (query_parse) with an AXFR or IXFR question. */
 bool xfr_wanted(const uint8_t *msg, size_t len);
 
 /** Start answering the transfer request msg from peer, with the data of snap (read inside

@@ -116,6 +116,22 @@ ok("Couldn't verify" not in out and re.search(r"^xfr\.\s+0\s+ANY\s+TSIG\s+hmac-s
    "the response is signed and dig verifies it", out[-600:])
 check_axfr(axfr("-y", KEY, src="127.0.0.2", tool="kdig"), want, "kdig -y AXFR with the key")
 keyring = dns.tsigkeyring.from_text({"xfr.": ("hmac-sha256", X.SECRET)})
+# A signed AXFR whose TSIG is not the last record (an OPT after it) is malformed: FORMERR,
+# not a transfer nor a TSIG error (RFC 8945 5.1).
+qm = dns.message.make_query("example.test", "AXFR")
+qm.flags = 0
+qm.use_tsig(keyring, keyname="xfr.")
+wire = bytearray(qm.to_wire())
+wire[10:12] = struct.pack("!H", 2)
+wire += b"\x00\x00\x29\x04\xd0\x00\x00\x00\x00\x00\x00"
+with socket.create_connection(("127.0.0.1", P), timeout=3) as s:
+    s.sendall(struct.pack("!H", len(wire)) + bytes(wire))
+    n = struct.unpack("!H", s.recv(2))[0]
+    resp = b""
+    while len(resp) < n:
+        resp += s.recv(n - len(resp))
+is_((resp[3] & 15, struct.unpack("!H", resp[6:8])[0]), (1, 0),
+    "signed AXFR over TCP with its TSIG before an OPT: FORMERR, no records (RFC 8945 5.1)")
 try:
     (n_msgs, n_rrs) = (0, 0)
     for m in dns.query.xfr("127.0.0.1", "big.test", port=P, keyring=keyring, keyname="xfr.",
