@@ -151,8 +151,8 @@ with open(PIDFILE, "w") as f:
     f.write(f"{proc.pid}\n")
 
 
-def api(path):
-    c = fleet._UnixHTTP(SOCK, 2.0)
+def api(path, timeout=2.0):
+    c = fleet._UnixHTTP(SOCK, timeout)
     try:
         c.request("GET", path)
         r = c.getresponse()
@@ -174,7 +174,8 @@ while now() < deadline and proc.poll() is None:
 if not ready:
     diag(open(svc_log).read()[-2000:])
     fleet.bail(f"podman system service on {SOCK} did not answer /_ping within 30 s")
-_, body = api("/version")
+# podman answers /version from a cold start (it reads its storage): slow on a loaded machine.
+_, body = api("/version", timeout=30.0)
 v = json.loads(body)
 is_((v.get("Version"), v.get("ApiVersion")), (ver, "1.41"),
     "podman system service: /version is podman's, Docker API 1.41")
