@@ -20,33 +20,46 @@ static size_t range_of(const ans_range_t *r, size_t n, u128 addr)
 	return lo;
 }
 
-/* The shortest prefix of addr whose addresses are all in range i (RFC 7871 scope). */
-static uint8_t scope_in(const ans_range_t *r, size_t n, size_t i, u128 addr, unsigned width)
+/* How many leading bits of two width-bit addresses agree. */
+static unsigned common_prefix(u128 a, u128 b, unsigned width)
 {
-	u128 end = i + 1 < n ? r[i + 1].start - 1 : sites_all_ones(width);
-	for (unsigned len = 0; len < width; len++) {
-		u128 lo = addr & sites_prefix_mask(len, width);
-		u128 hi = lo | (sites_all_ones(width) & ~sites_prefix_mask(len, width));
-		if (lo >= r[i].start && hi <= end)
-			return (uint8_t)len;
-	}
-	return (uint8_t)width;
+	u128 x = (a ^ b) & sites_all_ones(width);
+	if (!x)
+		return width;
+	uint64_t hi = (uint64_t)(x >> 64), lo = (uint64_t)x;
+	unsigned lz = hi ? (unsigned)__builtin_clzll(hi) : 64 + (unsigned)__builtin_clzll(lo);
+	return lz - (128 - width);
 }
 
+/* The shortest prefix of addr whose addresses are all in range i (RFC 7871 scope): one bit
+ * longer than what addr shares with the address just below the range and with the first
+ * one above it, so that neither is inside. Constant time (count leading zeros). */
+static uint8_t scope_in(const ans_range_t *r, size_t n, size_t i, u128 addr, unsigned width)
+{
+	unsigned s = 0, c;
+	if (r[i].start > 0 && (c = common_prefix(addr, r[i].start - 1, width) + 1) > s)
+		s = c;
+	if (i + 1 < n && (c = common_prefix(addr, r[i + 1].start, width) + 1) > s)
+		s = c;
+	return (uint8_t)(s > width ? width : s);
+}
+
+/* The site of addr; with scope (ECS only: a source address needs none), its scope too. */
 static uint8_t lookup(const ans_range_t *r, size_t n, u128 addr, unsigned width, uint8_t *scope)
 {
 	if (!n) {
-		*scope = 0; /* no site has a prefix of this family: the same for every address */
+		if (scope) /* no site has a prefix of this family: the same for every address */
+			*scope = 0;
 		return SITE_NONE;
 	}
 	size_t i = range_of(r, n, addr);
-	*scope = scope_in(r, n, i, addr, width);
+	if (scope)
+		*scope = scope_in(r, n, i, addr, width);
 	return r[i].site;
 }
 
 uint8_t ans_sites_lookup(const ans_sites_t *t, const query_t *q, uint8_t *scope)
 {
-	uint8_t ignored;
 	*scope = 0;
 	if (!t)
 		return SITE_NONE;
@@ -64,12 +77,12 @@ uint8_t ans_sites_lookup(const ans_sites_t *t, const query_t *q, uint8_t *scope)
 		return lookup(
 		    t->v4, t->nv4,
 		    sites_value_of((const uint8_t *)&((const struct sockaddr_in *)sa)->sin_addr, 4),
-		    32, &ignored);
+		    32, NULL);
 	if (sa->sa_family != AF_INET6)
 		return SITE_NONE;
 	const uint8_t *a = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
 	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF};
 	if (memcmp(a, mapped, sizeof(mapped)) == 0) /* an IPv4 client on a dual-stack socket */
-		return lookup(t->v4, t->nv4, sites_value_of(a + 12, 4), 32, &ignored);
-	return lookup(t->v6, t->nv6, sites_value_of(a, 16), 128, &ignored);
+		return lookup(t->v4, t->nv4, sites_value_of(a + 12, 4), 32, NULL);
+	return lookup(t->v6, t->nv6, sites_value_of(a, 16), 128, NULL);
 }
