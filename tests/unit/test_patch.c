@@ -7,10 +7,15 @@
  * patched snapshot must answer every query byte for byte like a snapshot compiled whole
  * from the same records, and the snapshot before it, still alive, must still answer like
  * its own reference: versions share pages and parts, and a change must never show through
- * to an older version.
+ * to an older version. Services' addresses rotate, with random weights and sites: their
+ * prepared rotations, weighted sequences and per-site answers must be those of the whole
+ * compile too (compared as compiled, since the rotation counters of parts kept from an
+ * earlier version have moved on).
  */
+#include <arpa/inet.h>
 #include <stdlib.h>
 
+#include "answer/snapshot.h"
 #include "fleetdns/answer.h"
 #include "fleetdns/error.h"
 
@@ -31,8 +36,10 @@ static const char base_text[] = "$TTL 60\n"
 
 typedef struct service {
 	bool replica[NREPLICAS];
-	bool v6, srv, tombstone; /* tombstone: the "0 served" record when empty */
-	size_t big;              /* extra replicas, for the table re-cut */
+	uint8_t weight[NREPLICAS]; /* 0..3, the replica's weight entry */
+	uint8_t site[NREPLICAS];   /* 0: in no site, else 1 + its site */
+	bool v6, srv, tombstone;   /* tombstone: the "0 served" record when empty */
+	size_t big;                /* extra replicas, for the table re-cut */
 } service_t;
 
 static service_t svc[NSERVICES];
@@ -84,6 +91,63 @@ static void render(ldns_rr_list *l, size_t k)
 		push(l, "_replicas.s%zu.fleet.test. TXT \"0 served\"", k);
 }
 
+/* Two sites; site 1 (index 1) answers only its own from 2 replicas on. */
+static conf_prefix_t site_clients[2];
+static char *site_engines[2][1] = {{"e1"}, {"e2"}};
+static conf_site_t sites[2] = {
+    {.name = "a",
+     .clients = &site_clients[0],
+     .nclients = 1,
+     .engines = site_engines[0],
+     .nengines = 1},
+    {.name = "b",
+     .clients = &site_clients[1],
+     .nclients = 1,
+     .engines = site_engines[1],
+     .nengines = 1,
+     .local_only = 2},
+};
+static const answer_opts_t opts = {.udp_size = 1232, .sites = sites, .nsites = 2};
+
+static void sites_init(void)
+{
+	for (int i = 0; i < 2; i++) {
+		site_clients[i] = (conf_prefix_t){.addr.ss_family = AF_INET, .prefix = 16};
+		inet_pton(AF_INET, i ? "10.202.0.0" : "10.201.0.0",
+		          &((struct sockaddr_in *)&site_clients[i].addr)->sin_addr);
+	}
+}
+
+static void add_entry(zone_data_t *z, zone_rotation_t e)
+{
+	zone_rotation_t *n = realloc(z->rotations, (z->nrotations + 1) * sizeof(*n));
+	if (!n)
+		abort();
+	z->rotations = n;
+	n[z->nrotations++] = e;
+}
+
+/* Service k's address rotates, each replica with its weight and site, as render.c marks. */
+static void rotations(zone_data_t *z, size_t k)
+{
+	char owner[64];
+	snprintf(owner, sizeof(owner), "s%zu.fleet.test.", k);
+	z->nsites = 2;
+	z->site_local_only[1] = 2;
+	add_entry(z, (zone_rotation_t){.owner = dname(owner), .type = 1});
+	for (size_t r = 0; r < NREPLICAS; r++) {
+		if (!svc[k].replica[r])
+			continue;
+		zone_rotation_t e = {.owner = dname(owner),
+		                     .type = 1,
+		                     .weight = svc[k].weight[r],
+		                     .site = svc[k].site[r],
+		                     .rdata_len = 4,
+		                     .rdata = {10, (uint8_t)k, 0, (uint8_t)(r + 1)}};
+		add_entry(z, e);
+	}
+}
+
 static zone_data_t *base_zone(void)
 {
 	char text[sizeof(base_text) + 16], err[256];
@@ -103,6 +167,7 @@ static zone_data_t *part_zone(size_t k)
 	z->rrs = ldns_rr_list_new();
 	z->source = strdup("part");
 	render(z->rrs, k);
+	rotations(z, k);
 	return z;
 }
 
@@ -110,10 +175,12 @@ static zone_data_t *part_zone(size_t k)
 static snapshot_t *reference(void)
 {
 	zone_data_t *z = base_zone();
-	for (size_t k = 0; k < NSERVICES; k++)
+	for (size_t k = 0; k < NSERVICES; k++) {
 		render(z->rrs, k);
+		rotations(z, k);
+	}
 	snapshot_t *s = NULL;
-	int ret = snapshot_build(&s, &z, 1, NULL);
+	int ret = snapshot_build(&s, &z, 1, &opts);
 	zone_data_free(z);
 	if (ret < 0) {
 		fprintf(stderr, "reference: %s\n", fdns_strerror(ret));
@@ -143,7 +210,7 @@ static int patch(snapshot_t **out, const snapshot_t *old, const size_t *ks, size
 	                  .part_ids = ids,
 	                  .roots = (const ldns_rdf *const *)roots,
 	                  .parts = parts};
-	int ret = snapshot_patch(out, old, &p, 1, NULL);
+	int ret = snapshot_patch(out, old, &p, 1, &opts);
 	zone_data_free(p.base);
 	for (size_t i = 0; i < n; i++) {
 		ldns_rdf_deep_free(roots[i]);
@@ -155,12 +222,84 @@ static int patch(snapshot_t **out, const snapshot_t *old, const size_t *ks, size
 
 static const uint16_t qtypes[] = {1, 28, 33, 16, 255, 6, 2, 15, 99};
 
+static bool blocks_same(const ans_block_t *a, const ans_block_t *b)
+{
+	return a == b ||
+	       (a && b && a->len == b->len && a->an == b->an && a->ns == b->ns && a->ar == b->ar &&
+	        a->rcode == b->rcode && a->aa == b->aa && memcmp(a->wire, b->wire, a->len) == 0);
+}
+
+/* One RRset's prepared answers: every rotation, the weighted sequence, per site. */
+static bool types_same(const ans_type_t *a, const ans_type_t *b)
+{
+	if (a->type != b->type || a->nrotations != b->nrotations || a->nsequence != b->nsequence ||
+	    a->nsited != b->nsited || !blocks_same(a->block, b->block) ||
+	    (a->nsequence && memcmp(a->sequence, b->sequence, a->nsequence) != 0))
+		return false;
+	for (uint16_t i = 0; a->nrotations > 1 && i < a->nrotations; i++)
+		if (!blocks_same(a->rotations[i], b->rotations[i]))
+			return false;
+	for (uint8_t i = 0; i < a->nsited; i++)
+		if ((a->sited[i].block || b->sited[i].block) &&
+		    !types_same(&a->sited[i], &b->sited[i]))
+			return false;
+	return true;
+}
+
+/* The service names' prepared answers in a and b; 0 when all agree. */
+static size_t compare_rotations(const snapshot_t *a, const snapshot_t *b, char *what, size_t wlen)
+{
+	static const uint8_t apex[] = "\5fleet\4test";
+	const ans_zone_t *za = snapshot_find_zone(a, apex, sizeof(apex));
+	const ans_zone_t *zb = snapshot_find_zone(b, apex, sizeof(apex));
+	size_t bad = 0;
+	for (size_t k = 0; za && zb && k < NSERVICES; k++) {
+		uint8_t name[64];
+		int l = snprintf((char *)name + 1, sizeof(name) - 1, "s%zu", k);
+		name[0] = (uint8_t)l;
+		memcpy(name + 1 + l, apex, sizeof(apex));
+		size_t len = 1 + (size_t)l + sizeof(apex);
+		const ans_node_t *na = ans_zone_find(za, name, len),
+		                 *nb = ans_zone_find(zb, name, len);
+		bool same = !na == !nb && (!na || na->ntypes == nb->ntypes);
+		for (uint16_t t = 0; same && na && t < na->ntypes; t++)
+			same = types_same(&na->types[t], &nb->types[t]);
+		if (!same && !bad++)
+			snprintf(what, wlen, "s%zu.fleet.test: prepared answers differ", k);
+	}
+	return za && zb ? bad : 1;
+}
+
+/* The service names' query counters back to 0 (one per site after everyone's), so that a
+ * version whose parts were kept, counters and all, answers from the same rotation as one
+ * compiled afresh; compare_rotations() checks every rotation. */
+static void counters_reset(const snapshot_t *snap)
+{
+	static const uint8_t apex[] = "\5fleet\4test";
+	const ans_zone_t *z = snapshot_find_zone(snap, apex, sizeof(apex));
+	for (size_t k = 0; z && k < NSERVICES; k++) {
+		uint8_t name[64];
+		int l = snprintf((char *)name + 1, sizeof(name) - 1, "s%zu", k);
+		name[0] = (uint8_t)l;
+		memcpy(name + 1 + l, apex, sizeof(apex));
+		const ans_node_t *n = ans_zone_find(z, name, 1 + (size_t)l + sizeof(apex));
+		size_t counters = 1;
+		for (uint16_t t = 0; n && t < n->ntypes; t++)
+			if (n->types[t].sited)
+				counters = 1 + n->types[t].nsited;
+		for (size_t i = 0; n && n->rotation && i < counters; i++)
+			n->rotation[i] = 0;
+	}
+}
+
 /* Every query in the test's name space, answered by a and b; 0 when all agree. */
 static size_t compare(const snapshot_t *a, const snapshot_t *b, char *what, size_t wlen)
 {
 	static uint8_t ra[65536], rb[65536];
 	char name[128];
 	size_t bad = 0;
+	counters_reset(a);
+	counters_reset(b);
 	for (size_t k = 0; k < NSERVICES + 2; k++) {
 		for (int form = 0; form < 8; form++) {
 			switch (form) {
@@ -213,7 +352,13 @@ static size_t compare(const snapshot_t *a, const snapshot_t *b, char *what, size
 static void random_change(size_t k)
 {
 	service_t *s = &svc[k];
-	switch (rand() % 6) {
+	switch (rand() % 8) {
+	case 6:
+		s->weight[rand() % NREPLICAS] = (uint8_t)(rand() % 4);
+		break;
+	case 7:
+		s->site[rand() % NREPLICAS] = (uint8_t)(rand() % 3);
+		break;
 	case 0:
 		s->v6 = !s->v6;
 		break;
@@ -269,10 +414,14 @@ static void test_random_changes(void)
 			snapshot_free(next_ref);
 			continue;
 		}
-		if (compare(next, next_ref, what, sizeof(what)) != 0 && fails++ == 0)
+		if ((compare(next, next_ref, what, sizeof(what)) != 0 ||
+		     compare_rotations(next, next_ref, what, sizeof(what)) != 0) &&
+		    fails++ == 0)
 			diag("step %zu: %s", step, what);
 		/* The previous version is still someone's: it must not have changed. */
-		if (compare(cur, ref, what, sizeof(what)) != 0 && old_fails++ == 0)
+		if ((compare(cur, ref, what, sizeof(what)) != 0 ||
+		     compare_rotations(cur, ref, what, sizeof(what)) != 0) &&
+		    old_fails++ == 0)
 			diag("step %zu, previous version: %s", step, what);
 		snapshot_free(cur);
 		snapshot_free(ref);
@@ -280,7 +429,8 @@ static void test_random_changes(void)
 		ref = next_ref;
 	}
 	ok(fails == 0,
-	   "%zu random changes: every version answers like the whole zone compiled "
+	   "%zu random changes (replicas, weights, sites): every version answers like the whole "
+	   "zone compiled, its rotations, weighted sequences and per-site answers the same "
 	   "(%zu differ)",
 	   steps, fails);
 	ok(old_fails == 0, "no change shows through to the version before it (%zu differ)",
@@ -351,9 +501,6 @@ static void test_rotation_kept(void)
 	ldns_rdf *apex = dname("fleet.test."),
 	         *roots[2] = {dname("s3.fleet.test."), dname("s4.fleet.test.")};
 	zone_data_t *parts[2] = {part_zone(3), part_zone(4)}, *base = base_zone();
-	zone_rotation_t rot = {.owner = dname("s3.fleet.test."), .type = 1};
-	parts[0]->rotations = &rot;
-	parts[0]->nrotations = 1;
 	zone_patch_t p = {.apex = apex,
 	                  .reset = true,
 	                  .base = base,
@@ -362,8 +509,6 @@ static void test_rotation_kept(void)
 	                  .roots = (const ldns_rdf *const *)roots,
 	                  .parts = parts};
 	ok(snapshot_patch(&cur, NULL, &p, 1, NULL) == FDNS_OK, "rotated service in a part");
-	parts[0]->rotations = NULL;
-	parts[0]->nrotations = 0;
 	uint8_t first[3];
 	static uint8_t out[4096];
 	msgbuf_t m = {.len = 0};
@@ -397,7 +542,6 @@ static void test_rotation_kept(void)
 		zone_data_free(parts[i]);
 		ldns_rdf_deep_free(roots[i]);
 	}
-	ldns_rdf_deep_free(rot.owner);
 	ldns_rdf_deep_free(apex);
 }
 
@@ -408,10 +552,7 @@ static void test_huge_service(void)
 	memset(svc, 0, sizeof(svc));
 	svc[5].big = 5000;
 	ldns_rdf *apex = dname("fleet.test."), *root = dname("s5.fleet.test.");
-	zone_data_t *part = part_zone(5), *base = base_zone();
-	zone_rotation_t rot = {.owner = dname("s5.fleet.test."), .type = 1};
-	part->rotations = &rot;
-	part->nrotations = 1;
+	zone_data_t *part = part_zone(5), *base = base_zone(); /* s5's A records rotate */
 	size_t id = 5;
 	zone_patch_t p = {.apex = apex,
 	                  .reset = true,
@@ -423,8 +564,6 @@ static void test_huge_service(void)
 	snapshot_t *snap = NULL;
 	is_int(snapshot_patch(&snap, NULL, &p, 1, NULL), FDNS_OK,
 	       "a service of 5,000 replicas compiles");
-	part->rotations = NULL;
-	part->nrotations = 0;
 	static uint8_t out[65536];
 	msgbuf_t m = {.len = 0};
 	mb_query(&m, 1, "s5.fleet.test", 1, 65535, false);
@@ -439,7 +578,6 @@ static void test_huge_service(void)
 	snapshot_free(snap);
 	zone_data_free(part);
 	zone_data_free(base);
-	ldns_rdf_deep_free(rot.owner);
 	ldns_rdf_deep_free(apex);
 	ldns_rdf_deep_free(root);
 	memset(svc, 0, sizeof(svc));
@@ -447,6 +585,7 @@ static void test_huge_service(void)
 
 int main(void)
 {
+	sites_init();
 	test_huge_service();
 	test_random_changes();
 	test_refusals();
