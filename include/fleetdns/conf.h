@@ -99,6 +99,10 @@ typedef struct conf_zone {
 	size_t nnotify;
 	conf_acl_t *allow_transfer; /* who may AXFR/IXFR; none: nobody */
 	size_t nallow_transfer;
+	/* catalog: true (file is NULL, gen.nns is 0): the catalog zone (RFC 9432), whose records
+	 * fleetdns makes from the other zones; one per configuration at most. */
+	bool catalog;
+	bool catalog_excluded; /* catalog-member: false: not listed in the catalog zone */
 } conf_zone_t;
 
 /** How a replica's address is chosen (see docs/fleet.md). */
@@ -139,7 +143,7 @@ typedef struct conf_engine {
 } conf_engine_t;
 
 typedef struct conf_fleet {
-	char *zone;   /* zone the service names go in; NULL: the first configured zone */
+	char *zone;   /* zone the service names go in; NULL: the first one not a catalog */
 	unsigned ttl; /* TTL of service records (default 5) */
 	unsigned
 	    max_answers;     /* 0: all replicas (TC when they do not fit); else a rotating window */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* zones.c -- the zones: section and --zone ORIGIN[=FILE]: which zones are served, from which
- * master files, and the SOA and NS of the zones without one (soa:, ns:). Zone names are
- * compared in their canonical (lower case, absolute) form. */
+ * master files, the SOA and NS of the zones without one (soa:, ns:), and which zone is the
+ * catalog zone (catalog:, RFC 9432) and which zones it leaves out (catalog-member:). Zone
+ * names are compared in their canonical (lower case, absolute) form. */
 #include "config.h"
 
 #include "conf/conf_internal.h"
@@ -319,17 +320,70 @@ static int ns_list_parse(struct build *b, conf_zone_t *zone, const char *origin,
 	return rc;
 }
 
-enum { Z_NAME, Z_FILE, Z_ALLOW_TRANSFER, Z_NOTIFY, Z_SOA, Z_NS };
-static const char *const zone_keys[] = {"name", "file", "allow-transfer", "notify", "soa", "ns"};
+/* The catalog zone of b so far, or NULL (there is one at most); *line: where it is named. */
+static const conf_zone_t *catalog_find(const struct build *b, size_t *line)
+{
+	for (size_t i = 0; i < b->conf.nzones; i++)
+		if (b->conf.zones[i].catalog) {
+			*line = b->keys[i].line;
+			return &b->conf.zones[i];
+		}
+	return NULL;
+}
+
+/* catalog: and catalog-member: (keys[k], vals[k]: NULL when not given) of a zone named name
+ * (its file: and ns: keys as given), into *catalog and *excluded. */
+static int catalog_parse(struct build *b, const yaml_node_t *name, const yaml_node_t *file,
+                         const yaml_node_t *ns_key, const yaml_node_t *const keys[2],
+                         const yaml_node_t *const vals[2], bool *catalog, bool *excluded)
+{
+	const conf_zone_t *first;
+	bool member = true;
+	size_t line;
+	int rc = 0;
+
+	*catalog = false;
+	if (vals[0] != NULL)
+		rc = conf__bool_parse(b, vals[0], "catalog", catalog);
+	if (rc == 0 && vals[1] != NULL)
+		rc = conf__bool_parse(b, vals[1], "catalog-member", &member);
+	*excluded = !member;
+	if (rc != 0 || !*catalog)
+		return rc;
+	if (file != NULL)
+		return conf__fail_at(b, keys[0],
+		                     "'catalog' is only for a zone without 'file' (fleetdns makes "
+		                     "the catalog's records from the zones it serves)");
+	if (ns_key != NULL)
+		return conf__fail_at(b, ns_key,
+		                     "'ns' is not for a catalog zone: its one NS record is "
+		                     "'invalid.' (RFC 9432 4)");
+	if (keys[1] != NULL)
+		return conf__fail_at(b, keys[1],
+		                     "'catalog-member' is not for a catalog zone: it is never a "
+		                     "member of itself");
+	if ((first = catalog_find(b, &line)) != NULL)
+		return conf__fail_at(b, keys[0],
+		                     "a second catalog zone, '%s' (the first is '%s', line %zu): "
+		                     "fleetdns publishes one catalog zone",
+		                     conf__node_text(name), first->name, line);
+	return 0;
+}
+
+enum { Z_NAME, Z_FILE, Z_ALLOW_TRANSFER, Z_NOTIFY, Z_SOA, Z_NS, Z_CATALOG, Z_CATALOG_MEMBER };
+static const char *const zone_keys[] = {"name", "file", "allow-transfer", "notify",
+                                        "soa",  "ns",   "catalog",        "catalog-member"};
 
 static int parse_zone(struct build *b, const yaml_node_t *node)
 {
 	const yaml_node_t *name = NULL, *file = NULL, *xfr_keys[2] = {NULL, NULL};
 	const yaml_node_t *xfr_vals[2] = {NULL, NULL};
 	const yaml_node_t *gen_keys[2] = {NULL, NULL}, *gen_vals[2] = {NULL, NULL}; /* soa, ns */
+	const yaml_node_t *cat_keys[2] = {NULL, NULL}, *cat_vals[2] = {NULL, NULL};
 	struct zone_key *prev;
 	conf_zone_t *zone;
 	char *canon, *path = NULL;
+	bool catalog, excluded;
 	int rc;
 
 	if (node->type != YAML_MAPPING_NODE)
@@ -350,6 +404,9 @@ static int parse_zone(struct build *b, const yaml_node_t *node)
 		} else if (k == Z_SOA || k == Z_NS) {
 			gen_keys[k - Z_SOA] = key;
 			gen_vals[k - Z_SOA] = conf__node_get(b, p->value);
+		} else if (k == Z_CATALOG || k == Z_CATALOG_MEMBER) {
+			cat_keys[k - Z_CATALOG] = key;
+			cat_vals[k - Z_CATALOG] = conf__node_get(b, p->value);
 		} else {
 			return conf__fail_unknown(b, key, "zone", zone_keys, CONF_NKEYS(zone_keys));
 		}
@@ -392,6 +449,11 @@ static int parse_zone(struct build *b, const yaml_node_t *node)
 	if (rc != 0)
 		return rc;
 	zone = &b->conf.zones[b->conf.nzones - 1];
+	rc = catalog_parse(b, name, file, gen_keys[1], cat_keys, cat_vals, &catalog, &excluded);
+	if (rc != 0)
+		return rc;
+	zone->catalog = catalog;
+	zone->catalog_excluded = excluded;
 	if (file != NULL) {
 		zone->file_line = file->start_mark.line + 1;
 		zone->file_column = file->start_mark.column + 1;
@@ -450,6 +512,12 @@ int conf__zone_arg_apply(struct build *b, const char *arg)
 	} else if (prev->line == 0) {
 		rc = conf__fail_pos(b, 0, 0, FDNS_EINVAL, "--zone '%s': zone '%s' given twice", arg,
 		                    name);
+	} else if (file != NULL && b->conf.zones[prev - b->keys].catalog) {
+		rc = conf__fail_pos(
+		    b, 0, 0, FDNS_EINVAL,
+		    "--zone '%s': zone '%s' is the catalog zone (line %zu), which has "
+		    "no file",
+		    arg, name, prev->line);
 	} else {
 		conf_zone_t *zone = &b->conf.zones[prev - b->keys];
 		char *new_file = file ? strdup(file) : NULL;

@@ -1,5 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* load.c -- reads the configuration and the zones it names, and compiles them. */
+/* load.c -- reads the configuration and the zones it names, and compiles them.
+ *
+ * The catalog zone (RFC 9432, src/zone/catalog.h) is made here from the configuration: it
+ * lists every other zone of the load but those with catalog-member: false. Its serial is
+ * the time of the load, and at least one more than the last catalog serial this process
+ * made (several loads may fall in one second); a load that changes nothing is not
+ * published (daemon_zones_same: its digest leaves the serial out), so the serial moves
+ * only when the catalog's records, or another zone, changed. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -13,6 +20,7 @@
 #include "fleetdns/error.h"
 #include "util/log.h"
 #include "xfr/xfr.h"
+#include "zone/catalog.h"
 
 enum listen_kind { LISTEN_HOST, LISTEN_LOOPBACK, LISTEN_WILDCARD, LISTEN_LINK_LOCAL };
 
@@ -112,9 +120,72 @@ static int load_generated(zone_data_t **z, const default_ns_t *d, const conf_zon
 	return zone_make_generated(z, cz->name, &gen, (uint32_t)time(NULL), err, errlen);
 }
 
+/* The last catalog serial made, so that the next is above it even in the same second.
+ * Loads run one at a time (at start, then one reload after the other: main.c), so it needs
+ * no lock; it is not kept across restarts, where the time has moved on. */
+static uint32_t catalog_serial_last;
+
+static uint32_t catalog_serial_next(void)
+{
+	uint32_t now = (uint32_t)time(NULL), s = catalog_serial_last + 1;
+	if (catalog_serial_last == 0 || (int32_t)(now - s) > 0)
+		s = now;
+	catalog_serial_last = s;
+	return s;
+}
+
+/* Whether zones a and b (as configured) are the same zone. */
+static bool zone_names_same(const char *a, const char *b)
+{
+	ldns_rdf *x = NULL, *y = NULL;
+	bool same = ldns_str2rdf_dname(&x, a) == LDNS_STATUS_OK &&
+	            ldns_str2rdf_dname(&y, b) == LDNS_STATUS_OK && ldns_dname_compare(x, y) == 0;
+	ldns_rdf_deep_free(x);
+	ldns_rdf_deep_free(y);
+	return same;
+}
+
+/* The catalog zone cz of c: every other zone of c but those with catalog-member: false.
+ * Members nobody may transfer are served and listed, with a warning: the consumers that
+ * learn them from the catalog need allow-transfer to fetch them (docs/integration.md). */
+static int load_catalog(zone_data_t **z, const conf_t *c, const conf_zone_t *cz, char *err,
+                        size_t errlen)
+{
+	const char **members = calloc(c->nzones ? c->nzones : 1, sizeof(*members));
+	size_t n = 0, closed = 0;
+	const char *first_closed = NULL;
+	if (!members) {
+		snprintf(err, errlen, "zone %s: out of memory", cz->name);
+		return FDNS_ENOMEM;
+	}
+	for (size_t i = 0; i < c->nzones; i++) {
+		const conf_zone_t *m = &c->zones[i];
+		if (m == cz || m->catalog || m->catalog_excluded)
+			continue;
+		members[n++] = m->name;
+		if (m->nallow_transfer == 0 && closed++ == 0)
+			first_closed = m->name;
+	}
+	if (cz->nallow_transfer == 0)
+		log_warning("catalog zone %s: no allow-transfer: no secondary can transfer it",
+		            cz->name);
+	if (closed > 0)
+		log_warning("catalog zone %s: %zu of its %zu member zones %s no allow-transfer "
+		            "(%s%s): secondaries that learn %s from the catalog cannot transfer %s",
+		            cz->name, closed, n, closed > 1 ? "have" : "has", first_closed,
+		            closed > 1 ? ", ..." : "", closed > 1 ? "them" : "it",
+		            closed > 1 ? "them" : "it");
+	int ret = zone_make_catalog(z, cz->name, &cz->gen, members, n, catalog_serial_next(), err,
+	                            errlen);
+	free(members);
+	return ret;
+}
+
 static int load_one(zone_data_t **z, const conf_t *c, const default_ns_t *d, const conf_zone_t *cz,
                     char *err, size_t errlen)
 {
+	if (cz->catalog)
+		return load_catalog(z, c, cz, err, errlen);
 	if (cz->embedded)
 		return zone_load_text(z, cz->name, zone_default_text,
 		                      "(built-in " CONF_DEFAULT_ZONE " zone)", err, errlen);
@@ -274,8 +345,12 @@ static void decide_fleet(loaded_t *l)
 		    .grace_ms = CONF_DEFAULT_ENGINE_GRACE_MS,
 		};
 	}
-	if (l->fleet && c->nzones > 0) {
-		const char *zone = c->fleet.zone ? c->fleet.zone : c->zones[0].name;
+	/* The fleet zone: fleet.zone, or the first zone that is not the catalog. */
+	const char *zone = c->fleet.zone;
+	for (size_t i = 0; !zone && i < c->nzones; i++)
+		if (!c->zones[i].catalog)
+			zone = c->zones[i].name;
+	if (l->fleet && zone) {
 		if (ldns_str2rdf_dname(&l->fleet_apex, zone) != LDNS_STATUS_OK)
 			l->fleet = false;
 		else
@@ -308,10 +383,41 @@ static void name_oversized_zone(zone_data_t *const *zones, size_t n, const answe
 	snprintf(err, errlen, "compiling zones: %s", fdns_strerror(FDNS_ESPACE));
 }
 
+/* The catalog zone holds no fleet data: fleet.zone and fleet.reverse-zones may not name it
+ * (the services' records would be published as catalog properties). */
+static int catalog_check(const conf_t *c, char *err, size_t errlen)
+{
+	const char *where = c->path ? c->path : "fleetdns";
+	for (size_t i = 0; i < c->nzones; i++) {
+		if (!c->zones[i].catalog)
+			continue;
+		const char *name = c->zones[i].name;
+		if (c->fleet.zone && zone_names_same(c->fleet.zone, name)) {
+			snprintf(err, errlen,
+			         "%s: fleet zone '%s' is the catalog zone, whose records fleetdns "
+			         "makes from the other zones' names: name another zone in "
+			         "fleet.zone",
+			         where, c->fleet.zone);
+			return FDNS_EINVAL;
+		}
+		for (size_t k = 0; k < c->fleet.nreverse_zones; k++)
+			if (zone_names_same(c->fleet.reverse_zones[k], name)) {
+				snprintf(err, errlen,
+				         "%s: reverse zone '%s' is the catalog zone, whose records "
+				         "fleetdns makes from the other zones' names",
+				         where, c->fleet.reverse_zones[k]);
+				return FDNS_EINVAL;
+			}
+	}
+	return FDNS_OK;
+}
+
 int daemon_load(loaded_t *l, const conf_cmdline_t *cl, char *err, size_t errlen)
 {
 	memset(l, 0, sizeof(*l));
 	int ret = conf_build(&l->conf, cl, err, errlen);
+	if (ret == FDNS_OK && (ret = catalog_check(&l->conf, err, errlen)) < 0)
+		conf_free(&l->conf);
 	if (ret < 0)
 		return ret;
 	decide_fleet(l);

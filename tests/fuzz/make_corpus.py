@@ -590,6 +590,28 @@ sites:
     "error-tls-partial": b"engines:\n  - name: a\n    url: tcp://h:1\n    tls: { ca: ca.pem }\n",
     "error-url-path": b"engines:\n  - name: a\n    url: tcp://h:2375/v1.43\n",
     "error-fleet-zone": b"zones:\n  - name: fleet.test\nfleet:\n  zone: fleet.tset\n",
+    "catalog": b"""keys:
+  - { name: xfr, algorithm: hmac-sha256, secret: "ZmxlZXRkbnMtZnV6ei10Y3Atc2hhMjU2LWtleS0zMmI=" }
+zones:
+  - name: catalog.fleet.test
+    catalog: true
+    soa: { rname: hostmaster.example.test, refresh: 3600, expire: 86400, minimum: 0 }
+    ns: ~
+    allow-transfer: [{ address: 192.0.2.0/24, key: xfr }]
+    notify: [192.0.2.53]
+  - name: fleet.test
+    allow-transfer: [192.0.2.0/24]
+  - name: 17.172.in-addr.arpa
+    catalog-member: true
+  - { name: lab.test, catalog: false, catalog-member: false }
+fleet:
+  reverse-zones: [17.172.in-addr.arpa]
+""",
+    "error-catalog-file": b"zones:\n  - name: cat.test\n    file: cat.zone\n    catalog: true\n",
+    "error-catalog-ns": b"zones:\n  - { name: cat.test, catalog: true, ns: [ns1.example.test] }\n",
+    "error-catalog-two": b"zones:\n  - { name: a.test, catalog: true }\n  - { name: b.test, catalog: True }\n",
+    "error-catalog-member": b"zones:\n  - { name: cat.test, catalog: true, catalog-member: false }\n",
+    "error-catalog-bool": b"zones:\n  - { name: a.test, catalog-member: no }\n",
     "yaml-anchors": b"zones:\n  - &z { name: a.test }\n  - *z\nfleet: &f\n  ttl: 5\n",
     "yaml-tags-flow": b"{server: {listen: [!!str '127.0.0.1:53']}, keys: [], zones: [{name: \"x.test\"}]}\n",
     "yaml-bad-utf8": b"zones:\n  - name: \xff\xfe.test\n",
