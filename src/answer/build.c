@@ -4,6 +4,8 @@
 
 #include "answer/build.h"
 #include "fleetdns/query.h"
+#include "wire/bytes.h"
+#include "wire/name.h"
 
 static void put(build_t *b, const void *data, size_t n)
 {
@@ -17,13 +19,15 @@ static void put(build_t *b, const void *data, size_t n)
 
 static void put16(build_t *b, uint16_t v)
 {
-	uint8_t x[2] = {(uint8_t)(v >> 8), (uint8_t)v};
+	uint8_t x[2];
+	wire_wr16(x, v);
 	put(b, x, 2);
 }
 
 static void put32(build_t *b, uint32_t v)
 {
-	uint8_t x[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v};
+	uint8_t x[4];
+	wire_wr32(x, v);
 	put(b, x, 4);
 }
 
@@ -84,8 +88,7 @@ static void put_name(build_t *b, const uint8_t *wire, size_t len, bool compress)
 		b->overflow = true;
 		return;
 	}
-	for (size_t i = 0; i < len; i++)
-		lc[i] = (wire[i] >= 'A' && wire[i] <= 'Z') ? (uint8_t)(wire[i] + 32) : wire[i];
+	wire_name_lower(lc, wire, len);
 	size_t off = 0;
 	while (wire[off] != 0) {
 		if (compress) {
@@ -162,8 +165,7 @@ static void put_rr(build_t *b, const ldns_rdf *owner, const ldns_rr *rr, uint32_
 	if (b->overflow)
 		return;
 	size_t rdlen = b->len - rdlen_at - 2;
-	b->buf[rdlen_at] = (uint8_t)(rdlen >> 8);
-	b->buf[rdlen_at + 1] = (uint8_t)rdlen;
+	wire_wr16(b->buf + rdlen_at, (uint16_t)rdlen);
 }
 
 void build_rrset(build_t *b, enum build_section sec, const ldns_rdf *owner, const ldns_rr_list *rrs,

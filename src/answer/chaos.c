@@ -7,6 +7,7 @@
 #include "answer/chaos.h"
 #include "answer/respond.h"
 #include "fleetdns/error.h"
+#include "wire/bytes.h"
 
 #define TYPE_TXT 16
 
@@ -15,12 +16,6 @@ static const uint8_t VERSION_BIND[] = "\7version\4bind";
 static const uint8_t VERSION_SERVER[] = "\7version\6server";
 static const uint8_t ID_SERVER[] = "\2id\6server";
 static const uint8_t HOSTNAME_BIND[] = "\10hostname\4bind";
-
-static inline void wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
 
 /* rr: "<question name> 0 CH TXT text", its owner a pointer to the question (offset 12, where
  * the responder always copies it); text NULL or "": off. */
@@ -33,11 +28,11 @@ static int rr_prepare(chaos_rr_t *rr, const char *text)
 	if (len == 0)
 		return FDNS_OK;
 	uint8_t *p = rr->wire;
-	wr16(p, 0xC000 | DNS_HEADER_LEN);
-	wr16(p + 2, TYPE_TXT);
-	wr16(p + 4, CLASS_CH);
+	wire_wr16(p, 0xC000 | DNS_HEADER_LEN);
+	wire_wr16(p + 2, TYPE_TXT);
+	wire_wr16(p + 4, CLASS_CH);
 	memset(p + 6, 0, 4); /* TTL 0, never cached: as Knot and NSD */
-	wr16(p + 10, (uint16_t)(1 + len));
+	wire_wr16(p + 10, (uint16_t)(1 + len));
 	p[CHAOS_RR_FIXED] = (uint8_t)len;
 	memcpy(p + CHAOS_RR_FIXED + 1, text, len);
 	uint16_t size = (uint16_t)(CHAOS_RR_FIXED + 1 + len);
@@ -66,8 +61,8 @@ int chaos_prepare(chaos_t *c, const conf_process_t *p, const char *host_name)
 	if (ret == FDNS_OK && p->nsid_len > CHAOS_NSID_MAX)
 		ret = FDNS_EINVAL;
 	if (ret == FDNS_OK && p->nsid && p->nsid_len > 0) {
-		wr16(c->nsid, EDNS_NSID);
-		wr16(c->nsid + 2, (uint16_t)p->nsid_len);
+		wire_wr16(c->nsid, EDNS_NSID);
+		wire_wr16(c->nsid + 2, (uint16_t)p->nsid_len);
 		memcpy(c->nsid + 4, p->nsid, p->nsid_len);
 		c->nsid_len = (uint16_t)(4 + p->nsid_len);
 	}
@@ -114,7 +109,6 @@ size_t chaos_nsid_append(const chaos_t *c, const query_t *q, uint8_t *resp, size
 	if (!room || !len || opt_end < DNS_HEADER_LEN + 11)
 		return len;
 	memcpy(resp + len, c->nsid, room);
-	uint16_t rdlen = (uint16_t)(resp[opt_end - 2] << 8 | resp[opt_end - 1]);
-	wr16(resp + opt_end - 2, (uint16_t)(rdlen + room));
+	wire_wr16(resp + opt_end - 2, (uint16_t)(wire_rd16(resp + opt_end - 2) + room));
 	return len + room;
 }

@@ -17,6 +17,8 @@
 #include "answer/build.h"
 #include "answer/compile.h"
 #include "fleetdns/error.h"
+#include "wire/bytes.h"
+#include "wire/name.h"
 
 typedef struct bset {
 	uint16_t type;
@@ -71,14 +73,13 @@ static void lower_name(const ldns_rdf *rdf, uint8_t *lc, uint8_t *len)
 {
 	const uint8_t *d = ldns_rdf_data(rdf);
 	size_t n = ldns_rdf_size(rdf);
-	for (size_t i = 0; i < n; i++)
-		lc[i] = (d[i] >= 'A' && d[i] <= 'Z') ? (uint8_t)(d[i] + 32) : d[i];
+	wire_name_lower(lc, d, n);
 	*len = (uint8_t)n;
 }
 
 static bnode_t *bnode_find(const cctx_t *c, const uint8_t *lc, size_t len)
 {
-	for (bnode_t *n = c->buckets[name_hash(lc, len) & c->mask]; n; n = n->hnext)
+	for (bnode_t *n = c->buckets[wire_name_hash(lc, len) & c->mask]; n; n = n->hnext)
 		if (n->len == len && memcmp(n->lc, lc, len) == 0)
 			return n;
 	return NULL;
@@ -99,7 +100,7 @@ static bnode_t *bnode_get(cctx_t *c, const ldns_rdf *owner)
 	}
 	memcpy(n->lc, lc, len);
 	n->len = len;
-	size_t h = name_hash(lc, len) & c->mask;
+	size_t h = wire_name_hash(lc, len) & c->mask;
 	n->hnext = c->buckets[h];
 	c->buckets[h] = n;
 	if (c->last)
@@ -262,7 +263,7 @@ static enum resolve_status resolve(const cctx_t *c, const ldns_rdf *name, bnode_
 	uint8_t lc[DNS_NAME_MAX], len;
 	lower_name(name, lc, &len);
 	*out = NULL;
-	if (len < c->apex->len || memcmp(lc + len - c->apex->len, c->apex->lc, c->apex->len) != 0)
+	if (!wire_name_under(lc, len, c->apex->lc, c->apex->len)) /* label by label, not octets */
 		return RESOLVE_ELSEWHERE;
 	bnode_t *n = bnode_find(c, lc, len);
 	if (n) {
@@ -455,15 +456,6 @@ static int emit_answer(cctx_t *c, bnode_t *n, const ldns_rdf *owner, uint16_t qt
 	}
 }
 
-/* Is the name (lowercased wire) at or below the zone cut? */
-static bool at_or_below(const uint8_t *lc, size_t len, const bnode_t *cut)
-{
-	size_t off = 0;
-	while (len - off > cut->len)
-		off += 1u + lc[off];
-	return len - off == cut->len && memcmp(lc + off, cut->lc, cut->len) == 0;
-}
-
 /* A and AAAA of the collected names; with a cut, only names inside (or outside) it. A name
  * that does not exist may be covered by a wildcard (RFC 4592 4: additional processing
  * synthesises like any lookup). */
@@ -477,7 +469,7 @@ static void emit_addresses(cctx_t *c, const bnode_t *cut, bool inside)
 			continue;
 		uint8_t lc[DNS_NAME_MAX], len;
 		lower_name(c->targets[i], lc, &len);
-		if (cut && at_or_below(lc, len, cut) != inside)
+		if (cut && wire_name_under(lc, len, cut->lc, cut->len) != inside)
 			continue;
 		bnode_t *t = bnode_find(c, lc, len);
 		if (!t && resolve(c, c->targets[i], &t) != RESOLVE_FOUND)
@@ -906,7 +898,7 @@ static const ans_dname_t *compile_dname(cctx_t *c, bnode_t *n)
 	size_t rdata = skip_name(c->b, 0) + 10; /* type, class, TTL, RDLENGTH */
 	if (!c->b->overflow && rdata <= c->b->len) {
 		d->target_off = (uint16_t)rdata;
-		d->target_len = (uint8_t)(c->b->buf[rdata - 2] << 8 | c->b->buf[rdata - 1]);
+		d->target_len = (uint8_t)wire_rd16(c->b->buf + rdata - 2);
 	}
 	d->ttl = s->ttl;
 	d->block = build_finish(c->b, c->arena, RCODE_NOERROR, true);
@@ -974,15 +966,6 @@ static void compile_nodes(cctx_t *c, ans_part_t *part)
 	}
 }
 
-/* Is the name (lowercased wire) at or below the name at (lowercased wire)? */
-static bool name_under(const uint8_t *lc, size_t len, const uint8_t *at, size_t at_len)
-{
-	size_t off = 0;
-	while (len - off > at_len && lc[off] != 0)
-		off += 1u + lc[off];
-	return len - off == at_len && memcmp(lc + off, at, at_len) == 0;
-}
-
 /* A name that a DNAME of this zone leads to is answered after the synthesized CNAME, where
  * the response holds it in two pieces (the query's labels, the DNAME's target): the blocks
  * of nodes at or below an in-zone DNAME target get movable twins, whose pointers to the
@@ -997,10 +980,10 @@ static void compile_twins(cctx_t *c)
 		const bset_t *s = bset_find(d, LDNS_RR_TYPE_DNAME);
 		uint8_t t[DNS_NAME_MAX], tlen;
 		lower_name(ldns_rr_rdf(ldns_rr_list_rr(s->rrs, 0), 0), t, &tlen);
-		if (!name_under(t, tlen, c->apex->lc, c->apex->len))
+		if (!wire_name_under(t, tlen, c->apex->lc, c->apex->len))
 			continue;
 		for (bnode_t *n = c->first; n; n = n->lnext)
-			if (!(n->flags & NODE_OCCLUDED) && name_under(n->lc, n->len, t, tlen))
+			if (!(n->flags & NODE_OCCLUDED) && wire_name_under(n->lc, n->len, t, tlen))
 				any = n->twin = true;
 	}
 	for (bnode_t *n = c->first; any && n && !c->err; n = n->lnext) {

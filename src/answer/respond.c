@@ -8,14 +8,10 @@
 
 #include "answer/respond.h"
 #include "answer/snapshot.h"
+#include "wire/bytes.h"
+#include "wire/name.h"
 
 #define OPT_RR_LEN 11
-
-static inline void wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
 
 size_t answer_udp_limit(const snapshot_t *snap, const query_t *q)
 {
@@ -26,13 +22,13 @@ size_t answer_udp_limit(const snapshot_t *snap, const query_t *q)
 /* Header, question (as the client wrote it) and nothing else. Returns the length. */
 static size_t write_head(const query_t *q, uint8_t *out, uint8_t rcode, bool aa, bool question)
 {
-	wr16(out, q->id);
+	wire_wr16(out, q->id);
 	out[2] = (uint8_t)(0x80 | (q->opcode << 3) | (aa ? 0x04 : 0) | (q->rd ? 0x01 : 0));
 	out[3] = (uint8_t)((q->cd ? 0x10 : 0) | (rcode & 0x0F));
 	memset(out + 4, 0, 8);
 	if (!question || !q->has_question)
 		return DNS_HEADER_LEN;
-	wr16(out + 4, 1);
+	wire_wr16(out + 4, 1);
 	size_t qlen = q->question_end - DNS_HEADER_LEN;
 	memcpy(out + DNS_HEADER_LEN, q->msg + DNS_HEADER_LEN, qlen);
 	return DNS_HEADER_LEN + qlen;
@@ -46,15 +42,14 @@ static size_t write_opt(const snapshot_t *s, const query_t *q, uint8_t *out, siz
 		return len;
 	uint8_t *p = out + len;
 	p[0] = 0;
-	wr16(p + 1, 41);
-	wr16(p + 3, s->udp_size);
+	wire_wr16(p + 1, 41);
+	wire_wr16(p + 3, s->udp_size);
 	p[5] = (uint8_t)(rcode >> 4); /* extended RCODE, upper 8 bits */
 	p[6] = 0;                     /* version 0 */
 	p[7] = q->do_bit ? 0x80 : 0;
 	p[8] = 0;
-	wr16(p + 9, 0);
-	uint16_t ar = (uint16_t)(out[10] << 8 | out[11]);
-	wr16(out + 10, (uint16_t)(ar + 1));
+	wire_wr16(p + 9, 0);
+	wire_wr16(out + 10, (uint16_t)(wire_rd16(out + 10) + 1));
 	return len + OPT_RR_LEN;
 }
 
@@ -230,9 +225,9 @@ static size_t finish(const snapshot_t *s, const query_t *q, const resp_t *r, uin
 {
 	if (r->tc)
 		out[2] |= 0x02;
-	wr16(out + 6, r->an);
-	wr16(out + 8, r->ns);
-	wr16(out + 10, r->ar);
+	wire_wr16(out + 6, r->an);
+	wire_wr16(out + 8, r->ns);
+	wire_wr16(out + 10, r->ar);
 	return write_opt(s, q, out, r->len, rcode);
 }
 
@@ -248,8 +243,8 @@ static size_t copy_block(const snapshot_t *s, const query_t *q, const ans_block_
 		for (uint16_t i = 0; i < b->nrelocs && b->relocs[i] < take; i++) {
 			uint8_t *p = out + len + b->relocs[i];
 			/* Modulo 2^14: pointers into the question are stored negative. */
-			uint16_t ptr = (uint16_t)((((p[0] & 0x3F) << 8 | p[1]) + len) & 0x3FFF);
-			wr16(p, (uint16_t)(0xC000 | ptr));
+			uint16_t ptr = (uint16_t)((wire_rd16(p) + len) & 0x3FFF);
+			wire_wr16(p, (uint16_t)(0xC000 | ptr));
 		}
 	}
 	r.len += take;
@@ -286,13 +281,13 @@ static bool append_block(resp_t *r, uint8_t *out, const ans_block_t *b, const na
 	memcpy(p0, b->wire, take);
 	for (uint16_t i = 0; i < b->nrelocs && b->relocs[i] < take; i++) {
 		uint8_t *p = p0 + b->relocs[i];
-		size_t v = (size_t)((p[0] & 0x3F) << 8 | p[1]);
+		size_t v = wire_rd16(p) & 0x3FFF;
 		size_t to = v >= 0x3E00 ? suffix_at(a, 0x4000 - v - 4) : r->len + v;
-		wr16(p, (uint16_t)(0xC000 | to));
+		wire_wr16(p, (uint16_t)(0xC000 | to));
 	}
 	for (uint16_t i = 0; i < b->nqrefs && b->qrefs[i] < take; i++)
-		wr16(p0 + b->qrefs[i],
-		     (uint16_t)(0xC000 | suffix_at(a, a->head_len + a->tail_len)));
+		wire_wr16(p0 + b->qrefs[i],
+		          (uint16_t)(0xC000 | suffix_at(a, a->head_len + a->tail_len)));
 	r->len += take;
 	r->an = (uint16_t)(r->an + an);
 	r->ns = (uint16_t)(r->ns + ns);
@@ -346,16 +341,15 @@ static size_t respond_dname(const snapshot_t *s, client_t *c, const ans_zone_t *
 			break;
 		}
 		uint8_t *p = out + r.len;
-		wr16(p, (uint16_t)(0xC000 | suffix_at(&cur, cur.head_len + cur.tail_len)));
-		wr16(p + 2, TYPE_CNAME);
-		wr16(p + 4, CLASS_IN);
-		wr16(p + 6, (uint16_t)(dn->ttl >> 16));
-		wr16(p + 8, (uint16_t)dn->ttl);
-		wr16(p + 10, (uint16_t)rdlen);
+		wire_wr16(p, (uint16_t)(0xC000 | suffix_at(&cur, cur.head_len + cur.tail_len)));
+		wire_wr16(p + 2, TYPE_CNAME);
+		wire_wr16(p + 4, CLASS_IN);
+		wire_wr32(p + 6, dn->ttl);
+		wire_wr16(p + 10, (uint16_t)rdlen);
 		/* The labels above the owner, lowercased as Knot writes them (the owner keeps
 		 * the client's letter case: it points to the question). */
 		memcpy(p + 12, lc, prefix);
-		wr16(p + 12 + prefix, (uint16_t)(0xC000 | (at + dn->target_off)));
+		wire_wr16(p + 12 + prefix, (uint16_t)(0xC000 | (at + dn->target_off)));
 		cur = (name_at_t){.head = r.len + 12,
 		                  .head_len = prefix,
 		                  .tail = at + dn->target_off,
@@ -367,13 +361,8 @@ static size_t respond_dname(const snapshot_t *s, client_t *c, const ans_zone_t *
 		/* The new name, lowercased, and its labels. */
 		size_t len = prefix + dn->target_len;
 		memmove(name, lc, prefix);
-		for (size_t i = prefix; i < len; i++) {
-			uint8_t ch = out[cur.tail + i - prefix];
-			name[i] = (ch >= 'A' && ch <= 'Z') ? (uint8_t)(ch + 32) : ch;
-		}
-		nlabels = 0;
-		for (size_t o = 0; name[o] != 0; o += 1u + name[o])
-			offs[nlabels++] = (uint8_t)o;
+		wire_name_lower(name + prefix, out + cur.tail, dn->target_len);
+		nlabels = wire_name_labels(name, offs);
 		lc = name;
 		label_off = offs;
 		if (nlabels <= z->apex_labels)

@@ -7,10 +7,11 @@
 #include "answer/snapshot.h"
 #include "answer/zone_slot.h"
 #include "fleetdns/error.h"
+#include "wire/name.h"
 
 const ans_zone_t *snapshot_find_zone(const snapshot_t *s, const uint8_t *name, size_t len)
 {
-	for (size_t i = name_hash(name, len) & s->zmask;; i = (i + 1) & s->zmask) {
+	for (size_t i = wire_name_hash(name, len) & s->zmask;; i = (i + 1) & s->zmask) {
 		const ans_zone_t *z = s->ztable[i];
 		if (!z)
 			return NULL;
@@ -44,7 +45,7 @@ static void zone_unref(ans_zone_t *z)
 
 static void zone_insert(snapshot_t *s, ans_zone_t *z)
 {
-	size_t i = name_hash(z->apex, z->apex_len) & s->zmask;
+	size_t i = wire_name_hash(z->apex, z->apex_len) & s->zmask;
 	while (s->ztable[i])
 		i = (i + 1) & s->zmask;
 	s->ztable[i] = z;
@@ -134,8 +135,7 @@ static int zone_patch(ans_zone_t **out, const ans_zone_t *old, const zone_patch_
 	}
 	const uint8_t *d = ldns_rdf_data(p->apex);
 	z->apex_len = (uint8_t)ldns_rdf_size(p->apex);
-	for (size_t i = 0; i < z->apex_len; i++)
-		z->apex[i] = (d[i] >= 'A' && d[i] <= 'Z') ? (uint8_t)(d[i] + 32) : d[i];
+	wire_name_lower(z->apex, d, z->apex_len);
 	z->apex_labels = z->base->apex_labels;
 	z->nodata = z->base->nodata;
 	z->nxdomain = z->base->nxdomain;
@@ -168,9 +168,7 @@ int snapshot_patch(snapshot_t **out, const snapshot_t *old, const zone_patch_t *
 		const uint8_t *apex = ldns_rdf_data(patches[i].apex);
 		size_t len = ldns_rdf_size(patches[i].apex);
 		uint8_t lc[DNS_NAME_MAX];
-		for (size_t k = 0; k < len; k++)
-			lc[k] =
-			    (apex[k] >= 'A' && apex[k] <= 'Z') ? (uint8_t)(apex[k] + 32) : apex[k];
+		wire_name_lower(lc, apex, len);
 		const ans_zone_t *prev = old ? snapshot_find_zone(old, lc, len) : NULL;
 		ret = zone_patch(&fresh[i], prev, &patches[i], b);
 		if (ret < 0)

@@ -149,7 +149,7 @@ struct snapshot {
 /* The query path's lookup: the page by the top bits of the hash, then linear probing. */
 static inline const ans_node_t *table_find(const ans_table_t *t, const uint8_t *name, size_t len)
 {
-	uint32_t h = name_hash(name, len);
+	uint32_t h = wire_name_hash(name, len);
 	const ans_page_t *p = t->pages[(uint64_t)h >> t->shift];
 	if (!p)
 		return NULL;

@@ -42,7 +42,7 @@ static bool page_shared(const ans_page_t *p)
 
 static uint32_t node_hash(const ans_node_t *n)
 {
-	return name_hash(n->name, n->name_len);
+	return wire_name_hash(n->name, n->name_len);
 }
 
 static uint32_t pbits_for(size_t count)
@@ -160,7 +160,7 @@ int table_remove(ans_table_t *t, const uint8_t *name, size_t len)
 {
 	if (!table_find(t, name, len))
 		return FDNS_OK;
-	uint32_t h = name_hash(name, len), index = (uint32_t)((uint64_t)h >> t->shift);
+	uint32_t h = wire_name_hash(name, len), index = (uint32_t)((uint64_t)h >> t->shift);
 	ans_page_t *p = page_writable(t, index, t->pages[index]->count);
 	if (!p)
 		return FDNS_ENOMEM;

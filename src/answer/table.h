@@ -16,6 +16,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "wire/name.h" /* wire_name_hash(): names are found by it */
+
 typedef struct ans_node ans_node_t;
 typedef struct ans_part ans_part_t;
 
@@ -42,15 +44,6 @@ typedef struct ans_vec {
 	size_t npages;
 	ans_page_t **pages;
 } ans_vec_t;
-
-/* The hash of a lowercased wire name: FNV-1a. */
-static inline uint32_t name_hash(const uint8_t *name, size_t len)
-{
-	uint32_t h = 2166136261u;
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ name[i]) * 16777619u;
-	return h;
-}
 
 /** An empty table sized for about expected names: with paged, cut into pages; without,
  * one page, whose lookups skip a cache miss (a zone compiled whole, as from a file, is

@@ -9,6 +9,7 @@
 #include "answer/zone_slot.h"
 #include "fleetdns/query.h"
 #include "fleetdns/server.h"
+#include "wire/name.h"
 
 _Static_assert(ZONE_SLOTS == SERVER_ZONE_SLOTS, "a counter row per slot");
 
@@ -24,10 +25,7 @@ static uint16_t index_slots[INDEX_SIZE];
 
 static size_t index_of(const uint8_t *name, size_t len)
 {
-	uint32_t h = 2166136261u;
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ name[i]) * 16777619u;
-	return h % INDEX_SIZE;
+	return wire_name_hash(name, len) % INDEX_SIZE;
 }
 
 /* Presentation format of a wire name: labels joined by dots, '.' and '\' escaped and

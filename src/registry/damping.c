@@ -12,6 +12,7 @@
 
 #include "fleetdns/error.h"
 #include "registry/damping.h"
+#include "util/hash.h"
 
 typedef struct history history_t;
 struct history {
@@ -73,20 +74,9 @@ void damping_free(damping_t *d)
 
 /* --- the table ----------------------------------------------------------------------------- */
 
-static size_t hash(const char *engine, const char *id)
-{
-	size_t h = 14695981039346656037u;
-	for (; *engine; engine++)
-		h = (h ^ (unsigned char)*engine) * 1099511628211u;
-	h = (h ^ 0xff) * 1099511628211u;
-	for (; *id; id++)
-		h = (h ^ (unsigned char)*id) * 1099511628211u;
-	return h;
-}
-
 static history_t **slot_of(const damping_t *d, const char *engine, const char *id)
 {
-	history_t **p = &d->buckets[hash(engine, id) & (d->nbuckets - 1)];
+	history_t **p = &d->buckets[hash_fnv1a64_pair(engine, id) & (d->nbuckets - 1)];
 	while (*p && (strcmp((*p)->id, id) != 0 || strcmp((*p)->engine, engine) != 0))
 		p = &(*p)->next;
 	return p;
@@ -101,7 +91,7 @@ static void grow(damping_t *d)
 	for (size_t i = 0; i < d->nbuckets; i++)
 		for (history_t *h = d->buckets[i], *next; h; h = next) {
 			next = h->next;
-			size_t k = hash(h->engine, h->id) & (nb - 1);
+			size_t k = hash_fnv1a64_pair(h->engine, h->id) & (nb - 1);
 			h->next = b[k];
 			b[k] = h;
 		}

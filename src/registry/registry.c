@@ -6,22 +6,12 @@
 #include "fleetdns/error.h"
 #include "registry/damping.h"
 #include "registry/registry_internal.h"
+#include "util/hash.h"
 #include "util/log.h"
 
 damping_t *registry__damping(const registry_t *r)
 {
 	return r->damping;
-}
-
-static size_t hash_str2(const char *a, const char *b)
-{
-	size_t h = 14695981039346656037u;
-	for (; *a; a++)
-		h = (h ^ (unsigned char)*a) * 1099511628211u;
-	h = (h ^ 0xff) * 1099511628211u;
-	for (; *b; b++)
-		h = (h ^ (unsigned char)*b) * 1099511628211u;
-	return h;
 }
 
 registry_t *registry_new(const conf_fleet_t *fleet)
@@ -123,7 +113,7 @@ rep_node_t *registry__next(const registry_t *r, const rep_node_t *n)
 /* The set's slot for service: 0 when free, else the service's index in known[] plus one. */
 static size_t *known_slot(const registry_t *r, const char *service)
 {
-	size_t i = hash_str2(service, "") & (r->known_slots - 1);
+	size_t i = hash_fnv1a64_pair(service, "") & (r->known_slots - 1);
 	while (r->known_set[i] && strcmp(r->known[r->known_set[i] - 1], service) != 0)
 		i = (i + 1) & (r->known_slots - 1);
 	return &r->known_set[i];
@@ -226,7 +216,7 @@ static reg_engine_t *engine_get(registry_t *r, const char *name, bool create)
 
 static rep_node_t **find_slot(const registry_t *r, const char *engine, const char *id)
 {
-	rep_node_t **p = &r->buckets[hash_str2(engine, id) & (r->nbuckets - 1)];
+	rep_node_t **p = &r->buckets[hash_fnv1a64_pair(engine, id) & (r->nbuckets - 1)];
 	while (*p && (strcmp((*p)->rep.id, id) != 0 || strcmp((*p)->rep.engine, engine) != 0))
 		p = &(*p)->hnext;
 	return p;
@@ -242,7 +232,7 @@ static void grow(registry_t *r)
 		rep_node_t *n = r->buckets[i];
 		while (n) {
 			rep_node_t *next = n->hnext;
-			size_t h = hash_str2(n->rep.engine, n->rep.id) & (nb - 1);
+			size_t h = hash_fnv1a64_pair(n->rep.engine, n->rep.id) & (nb - 1);
 			n->hnext = b[h];
 			b[h] = n;
 			n = next;

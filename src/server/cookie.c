@@ -7,6 +7,7 @@
 #include <sys/random.h>
 
 #include "server/cookie.h"
+#include "wire/bytes.h"
 
 #define COOKIE_VERSION  1
 #define COOKIE_PAST_S   3600 /* RFC 9018 4.3: older cookies are no longer accepted */
@@ -30,10 +31,7 @@ static void cookie_make(uint8_t out[COOKIE_SERVER_LEN], const uint8_t *cc,
 	n += COOKIE_CLIENT_LEN;
 	out[0] = COOKIE_VERSION;
 	out[1] = out[2] = out[3] = 0;
-	out[4] = (uint8_t)(ts >> 24);
-	out[5] = (uint8_t)(ts >> 16);
-	out[6] = (uint8_t)(ts >> 8);
-	out[7] = (uint8_t)ts;
+	wire_wr32(out + 4, ts);
 	memcpy(in + n, out, 8);
 	n += 8;
 	if (peer->sa_family == AF_INET) {
@@ -53,7 +51,7 @@ bool cookie_valid(const query_t *q, const struct sockaddr *peer,
 	    q->cookie[8] != COOKIE_VERSION)
 		return false;
 	const uint8_t *sc = q->cookie + COOKIE_CLIENT_LEN;
-	uint32_t ts = (uint32_t)sc[4] << 24 | (uint32_t)sc[5] << 16 | (uint32_t)sc[6] << 8 | sc[7];
+	uint32_t ts = wire_rd32(sc + 4);
 	int32_t age = (int32_t)(now - ts); /* serial number arithmetic (RFC 1982), as RFC 9018 */
 	if (age > COOKIE_PAST_S || age < -COOKIE_FUTURE_S)
 		return false;
@@ -67,15 +65,11 @@ size_t cookie_append(uint8_t *resp, size_t opt_end, size_t len, const query_t *q
                      uint32_t now)
 {
 	uint8_t *p = resp + len;
-	p[0] = 0;
-	p[1] = EDNS_COOKIE;
-	p[2] = 0;
-	p[3] = COOKIE_CLIENT_LEN + COOKIE_SERVER_LEN;
+	wire_wr16(p, EDNS_COOKIE);
+	wire_wr16(p + 2, COOKIE_CLIENT_LEN + COOKIE_SERVER_LEN);
 	memcpy(p + 4, q->cookie, COOKIE_CLIENT_LEN);
 	cookie_make(p + 4 + COOKIE_CLIENT_LEN, q->cookie, peer, secret, now);
-	uint16_t rdlen = (uint16_t)(resp[opt_end - 2] << 8 | resp[opt_end - 1]);
-	rdlen = (uint16_t)(rdlen + COOKIE_OPTION_LEN);
-	resp[opt_end - 2] = (uint8_t)(rdlen >> 8); /* the OPT's RDLENGTH */
-	resp[opt_end - 1] = (uint8_t)rdlen;
+	uint16_t rdlen = wire_rd16(resp + opt_end - 2); /* the OPT's RDLENGTH */
+	wire_wr16(resp + opt_end - 2, (uint16_t)(rdlen + COOKIE_OPTION_LEN));
 	return len + COOKIE_OPTION_LEN;
 }

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "server/ecs.h"
+#include "wire/bytes.h"
 
 #define ECS_FIXED_LEN 8 /* OPTION-CODE, OPTION-LENGTH, FAMILY, SOURCE and SCOPE lengths */
 
@@ -20,18 +21,13 @@ size_t ecs_append(uint8_t *resp, size_t opt_end, size_t len, const query_t *q, u
 {
 	size_t octets = address_octets(q), olen = 4 + octets;
 	uint8_t *p = resp + len;
-	p[0] = 0;
-	p[1] = EDNS_ECS;
-	p[2] = 0;
-	p[3] = (uint8_t)olen;
-	p[4] = 0;
-	p[5] = q->ecs_family;
+	wire_wr16(p, EDNS_ECS);
+	wire_wr16(p + 2, (uint16_t)olen);
+	wire_wr16(p + 4, q->ecs_family);
 	p[6] = q->ecs_source;
 	p[7] = scope;
 	memcpy(p + 8, q->ecs_addr, octets);
-	uint16_t rdlen = (uint16_t)(resp[opt_end - 2] << 8 | resp[opt_end - 1]);
-	rdlen = (uint16_t)(rdlen + ECS_FIXED_LEN + octets);
-	resp[opt_end - 2] = (uint8_t)(rdlen >> 8);
-	resp[opt_end - 1] = (uint8_t)rdlen;
+	uint16_t rdlen = wire_rd16(resp + opt_end - 2);
+	wire_wr16(resp + opt_end - 2, (uint16_t)(rdlen + ECS_FIXED_LEN + octets));
 	return len + ECS_FIXED_LEN + octets;
 }

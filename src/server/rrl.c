@@ -9,14 +9,11 @@
 #include "server/rrl.h"
 #include "util/counter.h"
 #include "util/log.h"
+#include "wire/bytes.h"
+#include "wire/name.h"
 
 #define DNS_HEADER_BYTES 12
 #define MILLI            1000
-
-static uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
 
 enum rrl_class rrl_classify(const uint8_t *resp, size_t len)
 {
@@ -25,10 +22,10 @@ enum rrl_class rrl_classify(const uint8_t *resp, size_t len)
 		return RRL_NXDOMAIN;
 	if (rcode != 0)
 		return RRL_ERROR;
-	if (rd16(resp + 6) > 0)
+	if (wire_rd16(resp + 6) > 0)
 		return RRL_POSITIVE;
 	bool aa = resp[2] & 0x04;
-	return !aa && rd16(resp + 8) > 0 ? RRL_REFERRAL : RRL_NODATA;
+	return !aa && wire_rd16(resp + 8) > 0 ? RRL_REFERRAL : RRL_NODATA;
 }
 
 /* The bytes of peer's address and their count. */
@@ -88,10 +85,8 @@ static uint64_t bucket_key(const rrl_t *r, const struct sockaddr *peer, enum rrl
 	if (cls == RRL_NXDOMAIN || cls == RRL_ERROR)
 		return h | 1; /* never 0, the unused bucket's key */
 	/* The question's name: uncompressed, right after the header. */
-	for (size_t i = DNS_HEADER_BYTES; i < len && resp[i] != 0; i++) {
-		uint8_t c = resp[i];
-		h = mix(h, c >= 'A' && c <= 'Z' ? c + 32 : c);
-	}
+	for (size_t i = DNS_HEADER_BYTES; i < len && resp[i] != 0; i++)
+		h = mix(h, wire_lower(resp[i]));
 	return h | 1;
 }
 
@@ -146,12 +141,10 @@ enum rrl_action rrl_check(rrl_t *r, const struct sockaddr *peer, const uint8_t *
 size_t rrl_slip(uint8_t *resp, size_t len)
 {
 	size_t end = DNS_HEADER_BYTES;
-	if (rd16(resp + 4) == 1) {
-		while (end < len && resp[end] != 0)
-			end += 1 + resp[end];
-		end += 1 + 4; /* the root label, QTYPE and QCLASS */
-		if (end > len)
-			end = DNS_HEADER_BYTES;
+	if (wire_rd16(resp + 4) == 1) {
+		size_t name = wire_name_len(resp, len, DNS_HEADER_BYTES);
+		if (name && DNS_HEADER_BYTES + name + 4 <= len) /* the name, QTYPE and QCLASS */
+			end = DNS_HEADER_BYTES + name + 4;
 	}
 	resp[2] |= 0x02; /* TC */
 	if (end == DNS_HEADER_BYTES)

@@ -25,6 +25,7 @@
 #include "server/worker.h"
 #include "util/counter.h"
 #include "util/log.h"
+#include "wire/bytes.h"
 #include "xfr/xfr.h"
 
 #define RBUF_SMALL 1024         /* kept between queries; larger ones are given back */
@@ -166,8 +167,7 @@ static void conn_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 static bool wbuf_append(tcp_conn_t *c, size_t len)
 {
 	uint8_t *out = c->w->tcp_out;
-	out[0] = (uint8_t)(len >> 8);
-	out[1] = (uint8_t)len;
+	wire_wr16(out, (uint16_t)len);
 	if (c->wlen + 2 + len > c->wcap) {
 		size_t want = c->wcap * 2 > c->wlen + 2 + len ? c->wcap * 2 : c->wlen + 2 + len;
 		if (want < WBUF_SMALL)
@@ -254,8 +254,7 @@ static ssize_t conn_answer(tcp_conn_t *c)
 			counter_add(&w->stats.responses[w->tcp_out[2 + 3] & 0x0F], 1);
 			counter_add(&w->stats.zone_responses[x.zone_slot][w->tcp_out[2 + 3] & 0x0F],
 			            1);
-		}
-		else
+		} else
 			counter_add(&w->stats.no_response, 1);
 		if (out && !wbuf_append(c, out))
 			goto fail;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* tcp_frame.c -- the two-byte length prefix of DNS over TCP. */
 #include "server/tcp_frame.h"
+#include "wire/bytes.h"
 
 size_t tcp_frame_next(const uint8_t *buf, size_t len, const uint8_t **msg, size_t *mlen,
                       size_t *need)
@@ -11,7 +12,7 @@ size_t tcp_frame_next(const uint8_t *buf, size_t len, const uint8_t **msg, size_
 		*need = 2;
 		return 0;
 	}
-	size_t n = (size_t)buf[0] << 8 | buf[1];
+	size_t n = wire_rd16(buf);
 	*need = 2 + n;
 	if (len < 2 + n)
 		return 0;

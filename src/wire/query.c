@@ -8,11 +8,8 @@
 #include <string.h>
 
 #include "fleetdns/query.h"
-
-static inline uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
+#include "wire/bytes.h"
+#include "wire/name.h"
 
 /* Read the question name at *pos into q->qname, lowercased. Returns 0 or -1. */
 static int read_qname(query_t *q, size_t *pos)
@@ -31,10 +28,8 @@ static int read_qname(query_t *q, size_t *pos)
 			return -1;
 		q->label_off[q->nlabels++] = (uint8_t)out;
 		q->qname[out++] = l;
-		for (uint8_t i = 0; i < l; i++) {
-			uint8_t c = q->msg[p + 1 + i];
-			q->qname[out++] = (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c;
-		}
+		wire_name_lower(q->qname + out, q->msg + p + 1, l);
+		out += l;
 		p += 1 + l;
 	}
 	q->qname[out++] = 0;
@@ -80,7 +75,7 @@ static int read_ecs(query_t *q, const uint8_t *d, size_t len)
 {
 	if (len < 4)
 		return -1;
-	uint16_t family = rd16(d);
+	uint16_t family = wire_rd16(d);
 	uint8_t source = d[2];
 	size_t max = family == ECS_FAMILY_IPV4 ? 32 : family == ECS_FAMILY_IPV6 ? 128 : 0;
 	size_t octets = (source + 7u) / 8u;
@@ -109,8 +104,8 @@ static int read_opt_rdata(query_t *q, const uint8_t *rd, size_t rdlen)
 	while (p < rdlen) {
 		if (p + 4 > rdlen)
 			return -1;
-		uint16_t code = rd16(rd + p);
-		size_t olen = rd16(rd + p + 2);
+		uint16_t code = wire_rd16(rd + p);
+		size_t olen = wire_rd16(rd + p + 2);
 		if (p + 4 + olen > rdlen)
 			return -1;
 		if (code == EDNS_COOKIE) {
@@ -132,14 +127,14 @@ static int read_opt_rdata(query_t *q, const uint8_t *rd, size_t rdlen)
 static enum query_verdict read_records(query_t *q, size_t pos)
 {
 	const uint8_t *m = q->msg;
-	unsigned an = rd16(m + 6), ns = rd16(m + 8), ar = rd16(m + 10);
+	unsigned an = wire_rd16(m + 6), ns = wire_rd16(m + 8), ar = wire_rd16(m + 10);
 	unsigned total = an + ns + ar;
 	for (unsigned i = 0; i < total; i++) {
 		bool root;
 		if (skip_name(m, q->len, &pos, &root) < 0 || pos + 10 > q->len)
 			return QUERY_FORMERR;
-		uint16_t type = rd16(m + pos);
-		uint16_t rdlen = rd16(m + pos + 8);
+		uint16_t type = wire_rd16(m + pos);
+		uint16_t rdlen = wire_rd16(m + pos + 8);
 		size_t rdata = pos + 10;
 		/* has_opt is set first: the client speaks EDNS, so even the FORMERR for a
 		 * bad OPT (rdata cut off included) carries one. */
@@ -160,7 +155,7 @@ static enum query_verdict read_records(query_t *q, size_t pos)
 				return QUERY_FORMERR;
 			if (read_opt_rdata(q, m + rdata, rdlen) < 0)
 				return QUERY_FORMERR;
-			uint16_t size = rd16(m + pos + 2);
+			uint16_t size = wire_rd16(m + pos + 2);
 			q->udp_size = size < 512 ? 512 : size;
 			q->edns_version = m[pos + 5];
 			q->do_bit = (m[pos + 6] & 0x80) != 0;
@@ -192,18 +187,18 @@ enum query_verdict query_parse(query_t *q, const uint8_t *msg, size_t len)
 	q->nlabels = 0;
 	if (len < DNS_HEADER_LEN || (msg[2] & 0x80))
 		return QUERY_DROP;
-	q->id = rd16(msg);
+	q->id = wire_rd16(msg);
 	q->opcode = (msg[2] >> 3) & 0x0F;
 	q->rd = (msg[2] & 0x01) != 0;
 	q->cd = (msg[3] & 0x10) != 0;
 
 	size_t pos = DNS_HEADER_LEN;
-	uint16_t qdcount = rd16(msg + 4);
+	uint16_t qdcount = wire_rd16(msg + 4);
 	if (qdcount == 1) {
 		if (read_qname(q, &pos) < 0 || pos + 4 > len)
 			return q->opcode == OPCODE_QUERY ? QUERY_FORMERR : QUERY_NOTIMP;
-		q->qtype = rd16(msg + pos);
-		q->qclass = rd16(msg + pos + 2);
+		q->qtype = wire_rd16(msg + pos);
+		q->qclass = wire_rd16(msg + pos + 2);
 		pos += 4;
 		q->question_end = pos;
 		q->has_question = true;

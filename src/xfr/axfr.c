@@ -15,6 +15,8 @@
 
 #include "fleetdns/error.h"
 #include "util/log.h"
+#include "wire/bytes.h"
+#include "wire/name.h"
 #include "xfr/xfr_internal.h"
 
 typedef struct seg {
@@ -39,22 +41,15 @@ struct xfr_stream {
 	enum xfr_result result;
 };
 
-static inline void wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
 bool xfr_wanted(const uint8_t *msg, size_t len)
 {
-	if (len < DNS_HEADER_LEN || (msg[2] & 0xF8) != 0 || msg[4] != 0 || msg[5] != 1)
+	if (len < DNS_HEADER_LEN || (msg[2] & 0xF8) != 0 || wire_rd16(msg + 4) != 1)
 		return false; /* not a QUERY with one question */
-	size_t p = DNS_HEADER_LEN;
-	while (p < len && msg[p] != 0 && msg[p] <= 63)
-		p += 1u + msg[p];
-	if (p + 5 > len || msg[p] != 0)
+	/* The type first, so that other queries over TCP are not read twice. */
+	size_t name = wire_name_len(msg, len, DNS_HEADER_LEN);
+	if (!name || DNS_HEADER_LEN + name + 4 > len)
 		return false;
-	uint16_t type = (uint16_t)(msg[p + 1] << 8 | msg[p + 2]);
+	uint16_t type = wire_rd16(msg + DNS_HEADER_LEN + name);
 	if (type != TYPE_AXFR && type != TYPE_IXFR)
 		return false;
 	/* A malformed request (a TSIG not last, RFC 8945 5.1; a bad OPT) is not a transfer:
@@ -66,25 +61,6 @@ bool xfr_wanted(const uint8_t *msg, size_t len)
 static const char *type_name(uint16_t t)
 {
 	return t == TYPE_AXFR ? "AXFR" : "IXFR";
-}
-
-/* The question as written and its lowercased name. Returns false when it cannot be read. */
-static bool read_question(const uint8_t *msg, size_t len, uint8_t *q, size_t *qlen, uint8_t *lc,
-                          size_t *lclen)
-{
-	size_t p = DNS_HEADER_LEN;
-	while (p < len && msg[p] != 0 && msg[p] <= 63)
-		p += 1u + msg[p];
-	if (p + 5 > len || msg[p] != 0)
-		return false;
-	*lclen = p + 1 - DNS_HEADER_LEN;
-	*qlen = *lclen + 4;
-	memcpy(q, msg + DNS_HEADER_LEN, *qlen);
-	for (size_t i = 0; i < *lclen; i++) {
-		uint8_t c = q[i];
-		lc[i] = (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c;
-	}
-	return true;
 }
 
 /* A response of one message (no records, or the SOA) built with ldns, signed when key. */
@@ -149,7 +125,7 @@ static size_t bare_response(const uint8_t *msg, size_t len, uint8_t rcode, const
 	out[2] = (uint8_t)(0x80 | (len > 2 ? (msg[2] & 0x79) : 0));
 	out[3] = rcode;
 	if (qlen) {
-		wr16(out + 4, 1);
+		wire_wr16(out + 4, 1);
 		memcpy(out + DNS_HEADER_LEN, q, qlen);
 	}
 	return DNS_HEADER_LEN + qlen;
@@ -311,23 +287,27 @@ xfr_stream_t *xfr_stream_open(const snapshot_t *snap, const uint8_t *msg, size_t
 	const struct sockaddr *peer = (const struct sockaddr *)peer_ss;
 	xfr_stream_t *s = calloc(1, sizeof(*s));
 	uint8_t *buf = malloc(65535);
-	uint8_t lc[DNS_NAME_MAX];
-	size_t lclen = 0, n = 0;
+	query_t q;
+	size_t n = 0;
 	ldns_pkt *req = NULL;
 	if (!s || !buf)
 		goto fail;
-	if (!read_question(msg, len, s->question, &s->qlen, lc, &lclen)) {
+	/* The question as the query path reads it (one that xfr_wanted() let through always
+	 * reads): echoed as the client wrote it, its lowercased name finds the zone. */
+	query_parse(&q, msg, len);
+	if (!q.has_question) {
 		n = bare_response(msg, len, RCODE_FORMERR, NULL, 0, buf);
 		goto single;
 	}
-	uint16_t qtype = (uint16_t)(s->question[lclen] << 8 | s->question[lclen + 1]);
-	uint16_t qclass = (uint16_t)(s->question[lclen + 2] << 8 | s->question[lclen + 3]);
+	s->qlen = q.question_end - DNS_HEADER_LEN;
+	memcpy(s->question, msg + DNS_HEADER_LEN, s->qlen);
+	uint16_t qtype = q.qtype;
 	if (ldns_wire2pkt(&req, msg, len) != LDNS_STATUS_OK) {
 		n = bare_response(msg, len, RCODE_FORMERR, s->question, s->qlen, buf);
 		goto single;
 	}
-	const xfr_zone_t *z = xfr__set_find(snapshot_attachment(snap), lc, lclen);
-	if (!z || qclass != CLASS_IN) {
+	const xfr_zone_t *z = xfr__set_find(snapshot_attachment(snap), q.qname, q.qname_len);
+	if (!z || q.qclass != CLASS_IN) {
 		n = single_response(req, RCODE_NOTAUTH, false, NULL, NULL, 0, buf, 65535);
 		goto single;
 	}
@@ -382,10 +362,10 @@ size_t xfr_stream_next(xfr_stream_t *s, uint8_t *out, size_t cap)
 	if (s->seg >= s->nsegs)
 		return 0;
 	size_t limit = cap < XFR_MSG_MAX ? cap : XFR_MSG_MAX;
-	wr16(out, s->id);
+	wire_wr16(out, s->id);
 	out[2] = (uint8_t)(0x80 | 0x04 | (s->rd ? 0x01 : 0)); /* QR, AA */
 	out[3] = 0;
-	wr16(out + 4, 1);
+	wire_wr16(out + 4, 1);
 	memset(out + 6, 0, 6);
 	memcpy(out + DNS_HEADER_LEN, s->question, s->qlen);
 	size_t pos = DNS_HEADER_LEN + s->qlen;
@@ -421,7 +401,7 @@ size_t xfr_stream_next(xfr_stream_t *s, uint8_t *out, size_t cap)
 			s->idx++;
 		}
 	}
-	wr16(out + 6, an);
+	wire_wr16(out + 6, an);
 	if (s->key && xfr__tsig_sign(s->key, out, &pos, cap, &s->mac, s->nmsg > 0) < 0) {
 		log_error("xfr: signing a transfer message of %s failed", s->zone->name);
 		s->seg = s->nsegs;

@@ -7,14 +7,16 @@
  * zone is sent one NOTIFY for the new serial at once; until it answers, it is sent again
  * after 1, 2, 4 ... seconds (at most 60). A newer serial replaces a pending one (changes are
  * already coalesced to one publication per second). The start sends NOTIFY for every zone
- * once; a reload only for the zones whose serial it changed. Messages are signed with the target's key, or else with the key of the
- * first allow-transfer entry of the zone that matches the target's address.
+ * once; a reload only for the zones whose serial it changed. Messages are signed with the target's
+ * key, or else with the key of the first allow-transfer entry of the zone that matches the target's
+ * address.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "fleetdns/error.h"
 #include "util/log.h"
+#include "wire/bytes.h"
 #include "xfr/xfr_internal.h"
 
 #define NOTIFY_RETRY_FIRST_MS 1000
@@ -109,7 +111,7 @@ static void on_reply(uv_udp_t *u, ssize_t n, const uv_buf_t *buf, const struct s
 	const uint8_t *m = (const uint8_t *)buf->base;
 	if (!(m[2] & 0x80) || ((m[2] >> 3) & 0x0F) != OPCODE_NOTIFY)
 		return;
-	notify_target_t *t = target_of_reply(x, from, (uint16_t)(m[0] << 8 | m[1]));
+	notify_target_t *t = target_of_reply(x, from, wire_rd16(m));
 	if (!t)
 		return;
 	t->pending = false;

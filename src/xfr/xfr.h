@@ -48,9 +48,10 @@ void xfr_set_free(xfr_set_t *set);
  * (query_parse) with an AXFR or IXFR question. */
 bool xfr_wanted(const uint8_t *msg, size_t len);
 
-/** Start answering the transfer request msg from peer, with the data of snap (read inside
- * the caller's RCU read section; the stream keeps what it needs). NULL when out of memory.
- * Free with xfr_stream_free(), from any thread. */
+/** Start answering the transfer request msg from peer (one that xfr_wanted() accepted; a
+ * message whose question query_parse() cannot read gets FORMERR), with the data of snap
+ * (read inside the caller's RCU read section; the stream keeps what it needs). NULL when
+ * out of memory. Free with xfr_stream_free(), from any thread. */
 xfr_stream_t *xfr_stream_open(const snapshot_t *snap, const uint8_t *msg, size_t len,
                               const struct sockaddr_storage *peer);
 /** What the request got, for the counters (fleetdns/server.h). */

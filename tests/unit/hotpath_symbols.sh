@@ -4,7 +4,7 @@
 . "$TOP_SRCDIR/tests/lib/tap.sh"
 for obj in src/wire/query.o src/answer/respond.o src/server/answer_msg.o src/server/udp.o \
 	src/server/rrl.o src/server/tcp_frame.o src/server/cookie.o src/answer/chaos.o \
-	src/answer/site_lookup.o src/server/ecs.o; do
+	src/answer/site_lookup.o src/server/ecs.o src/wire/name.o; do
     path="$TOP_BUILDDIR/$obj"
     if [ ! -f "$path" ]; then
         ok 1 "$obj exists"

@@ -27,6 +27,7 @@ static const char zone_text[] = "$TTL 3600\n"
                                 "chain2   CNAME  www\n"
                                 "dangling CNAME  nothere\n"
                                 "outside  CNAME  www.elsewhere.test.\n"
+                                "tricky   CNAME  x\\007example.test.\n"
                                 "*.wild   A      192.0.2.20\n"
                                 "*.wild   MX     10 mail.wild\n"
                                 "*.wild   TXT    \"wild\"\n"
@@ -258,6 +259,11 @@ static void test_cname(const snapshot_t *s)
 	mb_query(&m, 6, "outside.example.test", TYPE_A, 0, false);
 	expect(s, &m, 512, "CNAME out of the zone", "NOERROR aa an=1 ns=0 ar=0",
 	       "outside.example.test.\t3600\tIN\tCNAME\twww.elsewhere.test.\n", "", "");
+	/* Its last octets are the apex's, but not on a label boundary: out of the zone too. */
+	mb_query(&m, 7, "tricky.example.test", TYPE_A, 0, false);
+	expect(s, &m, 512, "CNAME to x\\007example.test. (ends in the apex's octets, not labels)",
+	       "NOERROR aa an=1 ns=0 ar=0",
+	       "tricky.example.test.\t3600\tIN\tCNAME\tx\\007example.test.\n", "", "");
 }
 
 static void test_wildcard(const snapshot_t *s)
