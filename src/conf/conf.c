@@ -12,6 +12,7 @@
 
 #include "conf/conf_internal.h"
 #include "fleetdns/error.h"
+#include "util/hash.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -23,10 +24,8 @@
  * every byte. */
 static size_t index_slot(const char *key, unsigned bits)
 {
-	uint64_t h = 14695981039346656037u;
+	uint64_t h = hash_fnv1a64_str(HASH_FNV1A64_BASIS, key);
 
-	for (const unsigned char *c = (const unsigned char *)key; *c != '\0'; c++)
-		h = (h ^ *c) * 1099511628211u;
 	return (size_t)((h * 11400714819323198485u) >> (64 - bits));
 }
 

@@ -19,6 +19,7 @@
 #include "daemon/load.h"
 #include "fleetdns/error.h"
 #include "util/log.h"
+#include "wire/bytes.h"
 #include "xfr/xfr.h"
 #include "zone/catalog.h"
 
@@ -239,14 +240,9 @@ static void digest_rdf(digest_ctx_t *d, const ldns_rdf *rdf)
 {
 	uint8_t head[6] = {0};
 	size_t size = rdf ? ldns_rdf_size(rdf) : 0;
-	if (rdf) {
-		head[0] = (uint8_t)(ldns_rdf_get_type(rdf) >> 8);
-		head[1] = (uint8_t)ldns_rdf_get_type(rdf);
-	}
-	head[2] = (uint8_t)(size >> 24);
-	head[3] = (uint8_t)(size >> 16);
-	head[4] = (uint8_t)(size >> 8);
-	head[5] = (uint8_t)size;
+	if (rdf)
+		wire_wr16(head, (uint16_t)ldns_rdf_get_type(rdf));
+	wire_wr32(head + 2, (uint32_t)size);
 	digest_add(d, head, sizeof(head));
 	if (size)
 		digest_add(d, ldns_rdf_data(rdf), size);
@@ -269,17 +265,11 @@ static void zone_digest(zone_digest_t *out, const zone_data_t *z, const conf_zon
 	size_t n = ldns_rr_list_rr_count(z->rrs);
 	for (size_t i = 0; i < n; i++) {
 		const ldns_rr *rr = ldns_rr_list_rr(z->rrs, i);
-		uint32_t ttl = ldns_rr_ttl(rr);
-		uint8_t head[10] = {(uint8_t)(ldns_rr_get_type(rr) >> 8),
-		                    (uint8_t)ldns_rr_get_type(rr),
-		                    (uint8_t)(ldns_rr_get_class(rr) >> 8),
-		                    (uint8_t)ldns_rr_get_class(rr),
-		                    (uint8_t)(ttl >> 24),
-		                    (uint8_t)(ttl >> 16),
-		                    (uint8_t)(ttl >> 8),
-		                    (uint8_t)ttl,
-		                    (uint8_t)(ldns_rr_rd_count(rr) >> 8),
-		                    (uint8_t)ldns_rr_rd_count(rr)};
+		uint8_t head[10];
+		wire_wr16(head, (uint16_t)ldns_rr_get_type(rr));
+		wire_wr16(head + 2, (uint16_t)ldns_rr_get_class(rr));
+		wire_wr32(head + 4, ldns_rr_ttl(rr));
+		wire_wr16(head + 8, (uint16_t)ldns_rr_rd_count(rr));
 		bool soa = ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA;
 		digest_rdf(&d, ldns_rr_owner(rr));
 		digest_add(&d, head, sizeof(head));

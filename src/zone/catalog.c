@@ -12,6 +12,7 @@
 #include <sodium/crypto_generichash.h>
 
 #include "fleetdns/error.h"
+#include "wire/name.h"
 #include "zone/catalog.h"
 
 static int dname_cmp(const void *a, const void *b)
@@ -27,10 +28,7 @@ void zone_catalog_id(const ldns_rdf *name, char id[ZONE_CATALOG_ID_LEN + 1])
 
 	if (len > sizeof(wire))
 		len = sizeof(wire); /* no valid name is longer */
-	memcpy(wire, ldns_rdf_data(name), len);
-	for (size_t i = 0; i < len; i++) /* label lengths are below 'A' (64 at most) */
-		if (wire[i] >= 'A' && wire[i] <= 'Z')
-			wire[i] = (uint8_t)(wire[i] + 32);
+	wire_name_lower(wire, ldns_rdf_data(name), len);
 	crypto_generichash(hash, sizeof(hash), wire, len, NULL, 0);
 	for (size_t i = 0; i < sizeof(hash); i++) {
 		id[2 * i] = hex[hash[i] >> 4];

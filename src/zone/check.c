@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "fleetdns/error.h"
+#include "fleetdns/query.h"
+#include "wire/name.h"
 #include "zone/check.h"
 
 /* Owner names are compared as lowercased wire format: cheaper than ldns_dname_compare,
@@ -15,28 +17,8 @@ static size_t lower_owner(const ldns_rr *rr, uint8_t *out)
 	const ldns_rdf *o = ldns_rr_owner(rr);
 	const uint8_t *d = ldns_rdf_data(o);
 	size_t n = ldns_rdf_size(o);
-	for (size_t i = 0; i < n; i++)
-		out[i] = (d[i] >= 'A' && d[i] <= 'Z') ? (uint8_t)(d[i] + 32) : d[i];
+	wire_name_lower(out, d, n);
 	return n;
-}
-
-/* Whether name (lowercased wire) is apex or below it, at a label boundary. */
-static bool name_in_zone(const uint8_t *name, size_t len, const uint8_t *apex, size_t alen)
-{
-	if (len < alen)
-		return false;
-	size_t off = 0;
-	while (off < len - alen)
-		off += 1u + name[off];
-	return off == len - alen && memcmp(name + off, apex, alen) == 0;
-}
-
-static uint32_t hash_name(const uint8_t *name, size_t len)
-{
-	uint32_t h = 2166136261u;
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ name[i]) * 16777619u;
-	return h;
 }
 
 static int fail(char *err, size_t errlen, const char *source, const zone_where_t *where, size_t i,
@@ -76,7 +58,7 @@ static int check_cname(const ldns_rr_list *rrs, const zone_where_t *where, const
 		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_CNAME)
 			continue;
 		size_t len = lower_owner(rr, a);
-		size_t h = hash_name(a, len) & (slots - 1);
+		size_t h = wire_name_hash(a, len) & (slots - 1);
 		for (; table[h]; h = (h + 1) & (slots - 1)) {
 			size_t blen = lower_owner(ldns_rr_list_rr(rrs, table[h] - 1), b);
 			if (blen == len && memcmp(a, b, len) == 0) {
@@ -93,7 +75,7 @@ static int check_cname(const ldns_rr_list *rrs, const zone_where_t *where, const
 		if (t == LDNS_RR_TYPE_CNAME || t == LDNS_RR_TYPE_RRSIG || t == LDNS_RR_TYPE_NSEC)
 			continue;
 		size_t len = lower_owner(rr, a);
-		for (size_t h = hash_name(a, len) & (slots - 1); table[h];
+		for (size_t h = wire_name_hash(a, len) & (slots - 1); table[h];
 		     h = (h + 1) & (slots - 1)) {
 			const ldns_rr *c = ldns_rr_list_rr(rrs, table[h] - 1);
 			size_t blen = lower_owner(c, b);
@@ -117,16 +99,13 @@ int zone_check(const ldns_rdf *apex, const ldns_rr_list *rrs, const zone_where_t
 	size_t n = ldns_rr_list_rr_count(rrs), soa = 0, apex_ns = 0;
 	uint8_t apex_lc[LDNS_MAX_DOMAINLEN + 1];
 	size_t apex_len = ldns_rdf_size(apex);
-	for (size_t i = 0; i < apex_len; i++) {
-		uint8_t ch = ldns_rdf_data(apex)[i];
-		apex_lc[i] = (ch >= 'A' && ch <= 'Z') ? (uint8_t)(ch + 32) : ch;
-	}
+	wire_name_lower(apex_lc, ldns_rdf_data(apex), apex_len);
 	for (size_t i = 0; i < n; i++) {
 		const ldns_rr *rr = ldns_rr_list_rr(rrs, i);
 		uint8_t lc[LDNS_MAX_DOMAINLEN + 1];
 		size_t len = lower_owner(rr, lc);
 		bool at_apex = len == apex_len && memcmp(lc, apex_lc, len) == 0;
-		if (!at_apex && !name_in_zone(lc, len, apex_lc, apex_len))
+		if (!at_apex && !wire_name_under(lc, len, apex_lc, apex_len))
 			return fail(err, errlen, source, where, i, rr, "name outside the zone");
 		if (ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN)
 			return fail(err, errlen, source, where, i, rr, "class other than IN");
@@ -170,21 +149,16 @@ typedef struct name_set {
 
 static uint32_t hash_lower(const uint8_t *name, size_t len)
 {
-	uint32_t h = 2166136261u;
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (uint8_t)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] + 32 : name[i])) *
-		    16777619u;
-	return h;
+	uint8_t lc[DNS_NAME_MAX];
+	wire_name_lower(lc, name, len);
+	return wire_name_hash(lc, len);
 }
 
 static bool same_lower(const uint8_t *a, const uint8_t *b, size_t len)
 {
-	for (size_t i = 0; i < len; i++) {
-		uint8_t x = a[i] >= 'A' && a[i] <= 'Z' ? a[i] + 32 : a[i];
-		uint8_t y = b[i] >= 'A' && b[i] <= 'Z' ? b[i] + 32 : b[i];
-		if (x != y)
+	for (size_t i = 0; i < len; i++)
+		if (wire_lower(a[i]) != wire_lower(b[i]))
 			return false;
-	}
 	return true;
 }
 
