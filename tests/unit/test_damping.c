@@ -13,6 +13,7 @@
 
 #include "fleetdns/error.h"
 #include "fleetdns/registry.h"
+#include "capture.h"
 #include "tap.h"
 
 typedef struct fake {
@@ -20,6 +21,8 @@ typedef struct fake {
 	engine_label_t label;
 	engine_network_t net;
 } fake_t;
+
+static char dir[64]; /* the test's temporary folder, for configuration files */
 
 static conf_engine_t e1 = {.name = "e1", .url = "unix:///x", .timeout_ms = 1000};
 static conf_engine_t e2 = {.name = "e2", .url = "unix:///y", .timeout_ms = 1000};
@@ -122,41 +125,6 @@ static const char *keys(registry_t *r, const char *label)
 	}
 	json_object_put(st);
 	return out;
-}
-
-/* Standard error goes to a file while a test counts the lines it gets. */
-static char dir[64], log_path[128];
-static int saved_stderr = -1;
-
-static void log_capture(void)
-{
-	fflush(stderr);
-	saved_stderr = dup(2);
-	FILE *fp = fopen(log_path, "w");
-	if (!fp || dup2(fileno(fp), 2) < 0) {
-		perror(log_path);
-		exit(2);
-	}
-	fclose(fp);
-}
-
-/* Restore standard error; how many captured lines contain needle. */
-static int log_count(const char *needle)
-{
-	fflush(stderr);
-	dup2(saved_stderr, 2);
-	close(saved_stderr);
-	FILE *fp = fopen(log_path, "r");
-	char line[1024];
-	int n = 0;
-	while (fp && fgets(line, sizeof(line), fp)) {
-		if (strstr(line, needle))
-			n++;
-		fputs(line, stderr); /* kept visible in the test's output */
-	}
-	if (fp)
-		fclose(fp);
-	return n;
 }
 
 static conf_fleet_t fleet_with(unsigned hold_ms, unsigned half_life_ms, double suppress,
@@ -545,7 +513,6 @@ int main(void)
 	snprintf(dir, sizeof(dir), "/tmp/fdns-damping.XXXXXX");
 	if (!mkdtemp(dir))
 		return 2;
-	snprintf(log_path, sizeof(log_path), "%s/log", dir);
 	test_defaults();
 	test_hold_down();
 	test_penalty();
@@ -555,7 +522,6 @@ int main(void)
 	char path[PATH_MAX];
 	snprintf(path, sizeof(path), "%s/damping.conf", dir);
 	unlink(path);
-	unlink(log_path);
 	rmdir(dir);
 	return done_testing();
 }

@@ -11,6 +11,7 @@
 
 #include "fleetdns/error.h"
 #include "fleetdns/registry.h"
+#include "capture.h"
 #include "tap.h"
 
 static const char *base_zone = "$TTL 60\n"
@@ -127,41 +128,6 @@ static conf_engine_t host_engine = {.name = "node3",
 static conf_fleet_t default_fleet(void)
 {
 	return (conf_fleet_t){.ttl = 5, .compose_labels = true, .swarm_labels = true};
-}
-
-/* Standard error goes to a file while a test counts the warnings it gets. */
-static char log_path[128];
-static int saved_stderr = -1;
-
-static void log_capture(void)
-{
-	fflush(stderr);
-	saved_stderr = dup(2);
-	FILE *fp = fopen(log_path, "w");
-	if (!fp || dup2(fileno(fp), 2) < 0) {
-		perror(log_path);
-		exit(2);
-	}
-	fclose(fp);
-}
-
-/* Restore standard error; how many captured lines contain needle. */
-static int log_count(const char *needle)
-{
-	fflush(stderr);
-	dup2(saved_stderr, 2);
-	close(saved_stderr);
-	FILE *fp = fopen(log_path, "r");
-	char line[1024];
-	int n = 0;
-	while (fp && fgets(line, sizeof(line), fp)) {
-		if (strstr(line, needle))
-			n++;
-		fputs(line, stderr); /* kept visible in the test's output */
-	}
-	if (fp)
-		fclose(fp);
-	return n;
 }
 
 static void test_expose(void)
@@ -483,12 +449,10 @@ int main(void)
 	snprintf(dir, sizeof(dir), "/tmp/fdns-labels.XXXXXX");
 	if (!mkdtemp(dir))
 		return 2;
-	snprintf(log_path, sizeof(log_path), "%s/log", dir);
 	test_expose();
 	test_unhealthy();
 	test_network();
 	test_conf();
-	unlink(log_path);
 	char path[PATH_MAX];
 	snprintf(path, sizeof(path), "%s/labels.conf", dir);
 	unlink(path);

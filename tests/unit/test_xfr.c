@@ -18,6 +18,7 @@
 #include "fleetdns/zone.h"
 #include "xfr/xfr_internal.h"
 
+#include "capture.h"
 #include "tap.h"
 
 #define ORIGIN      "example.test"
@@ -285,31 +286,17 @@ static snapshot_t *snapshot_with(const char *text, xfr_zone_t *z)
 	return snap;
 }
 
-/* What the stream logged, read back from stderr redirected to a file. */
+/* What the stream logged (capture.h): its first line, from "xfr: " on. */
 static char logbuf[512];
-static int saved_stderr = -1;
-static FILE *log_file;
-
-static void log_capture(void)
-{
-	fflush(stderr);
-	log_file = tmpfile();
-	saved_stderr = dup(2);
-	dup2(fileno(log_file), 2);
-}
 
 static const char *log_release(void)
 {
-	fflush(stderr);
-	dup2(saved_stderr, 2);
-	close(saved_stderr);
-	rewind(log_file);
-	size_t n = fread(logbuf, 1, sizeof(logbuf) - 1, log_file);
+	const char *text = capture_release();
+	size_t n = strcspn(text, "\n"); /* the first line, without the time stamp */
+	if (n >= sizeof(logbuf))
+		n = sizeof(logbuf) - 1;
+	memcpy(logbuf, text, n);
 	logbuf[n] = '\0';
-	fclose(log_file);
-	char *nl = strchr(logbuf, '\n'); /* the first line, without the time stamp */
-	if (nl)
-		*nl = '\0';
 	char *info = strstr(logbuf, "xfr: ");
 	return info ? info : logbuf;
 }
