@@ -23,15 +23,44 @@
  * Memory: VmRSS before the registry exists and after the first publication, divided by the
  * served replicas; heap bytes in use (mallinfo2) held by the registry and by the snapshot.
  *
+ * With transfers (the fleet zone with allow-transfer and a NOTIFY target, as in
+ * src/daemon/fleet.c's publish_try() with transfer set), each change also runs:
+ *
+ *   xrender  the whole fleet zone rendered for its transfer data: zone_data_clone() of the
+ *            zone's own data + registry_render() (render_whole() in fleet.c)
+ *   xfr      xfr_prepare(): the zone's transfer data (every record in wire format, sorted)
+ *            and its journal chained to the previous version's (the IXFR difference)
+ *   notify   xfr_published(): the set kept for the next journal, and a NOTIFY sent to the
+ *            target (a UDP socket of this program, which counts them)
+ *   zfree    also frees the whole rendered zone
+ *   ixfr     a worker's answer to the secondary's IXFR for the previous serial:
+ *            xfr_stream_open() + xfr_stream_next() until done (not on the control thread;
+ *            not in total); its size in bytes (with the TCP length prefixes) and records
+ *   sfree    also frees the previous version's transfer data (attached to the snapshot)
+ *
+ * and with --breakdown, apart from total, the two halves of xfr_prepare() run again on the
+ * same data with the functions it calls (xbuild: xfr__zone_build_conf(); xjournal:
+ * xfr__journal_chain() against the previous version's transfer data). Once per size, an
+ * AXFR is timed and sized for comparison. Info logs (one line per transfer in the daemon)
+ * are turned off. --xfr-changes (default 20) changes with transfers, --changes without.
+ *
+ * The allocator is set as fleetdns's main() sets it, M_MMAP_THRESHOLD at 64 KiB (blocks of
+ * that size or more mapped on their own), unless --malloc default.
+ *
  * usage: bench/change_cost [--sizes 1000,10000,100000] [--changes 50] [--service-size 10]
- *                          [--per-engine 50] [--seed 1]
+ *                          [--per-engine 50] [--seed 1] [--transfers off|on|both]
+ *                          [--xfr-changes 20] [--breakdown] [--malloc daemon|default]
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <malloc.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -39,11 +68,37 @@
 #include "daemon/fleet_zone.h"
 #include "fleetdns/answer.h"
 #include "fleetdns/registry.h"
+#include "fleetdns/server.h"
 #include "fleetdns/zone.h"
+#include "util/log.h"
+#include "xfr/xfr.h"
+#include "xfr/xfr_internal.h"
 
-enum { P_UPDATE, P_RENDER, P_COMPILE, P_ZFREE, P_TOTAL, P_SFREE, NPHASES };
-static const char *const phase_names[NPHASES] = {"update", "render", "compile",
-                                                 "zfree",  "total",  "sfree"};
+/* Steps in the order a publication runs them; total is update .. zfree (the control thread). */
+enum {
+	P_UPDATE,
+	P_RENDER,
+	P_XRENDER,
+	P_COMPILE,
+	P_XFR,
+	P_NOTIFY,
+	P_ZFREE,
+	P_TOTAL,
+	P_IXFR,
+	P_SFREE,
+	P_XBUILD,
+	P_XJOURNAL,
+	NPHASES
+};
+static const char *const phase_names[NPHASES] = {"update", "render", "xrender", "compile",
+                                                 "xfr",    "notify", "zfree",   "total",
+                                                 "ixfr",   "sfree",  "xbuild",  "xjournal"};
+/* The steps that exist without transfers. */
+static bool plain_phase(int p)
+{
+	return p == P_UPDATE || p == P_RENDER || p == P_COMPILE || p == P_ZFREE || p == P_TOTAL ||
+	       p == P_SFREE;
+}
 
 typedef struct fake {
 	engine_container_t c;
@@ -54,8 +109,11 @@ typedef struct fake {
 
 typedef struct opts {
 	size_t sizes[16], nsizes;
-	size_t changes, service_size, per_engine;
+	size_t changes, service_size, per_engine, xfr_changes;
 	unsigned seed;
+	bool plain, transfers; /* which runs: without transfers, with them */
+	bool breakdown;        /* xfr_prepare's halves run again after each change */
+	bool daemon_malloc;    /* the daemon's allocator setting (M_MMAP_THRESHOLD 64 KiB) */
 } opts_t;
 
 static double now_ns(clockid_t clk)
@@ -135,8 +193,142 @@ static void fmt_us(char *buf, size_t len, double ns)
 		snprintf(buf, len, "%.0f", us);
 }
 
-/* One fleet size, in the calling (child) process. Prints its rows. */
-static int run_size(const opts_t *o, size_t n)
+/* The transfer side of one run: the configuration that allows transfers of the fleet zone
+ * and notifies a socket of ours, and the pieces the daemon keeps (xfr_t on a loop). */
+typedef struct xfr_side {
+	uv_loop_t loop;
+	xfr_t *x;
+	conf_t conf;
+	conf_zone_t cz;
+	conf_acl_t acl;
+	conf_notify_t notify;
+	int notify_fd; /* the "secondary": receives the NOTIFY messages */
+	uint8_t apex[DNS_NAME_MAX];
+	size_t apex_len;
+} xfr_side_t;
+
+static int xfr_side_init(xfr_side_t *xs, zone_data_t *base)
+{
+	memset(xs, 0, sizeof(*xs));
+	struct sockaddr_in *a = (struct sockaddr_in *)&xs->acl.addr;
+	a->sin_family = AF_INET;
+	inet_pton(AF_INET, "127.0.0.0", &a->sin_addr);
+	xs->acl.prefix = 8;
+	xs->acl.text = "127.0.0.0/8";
+	struct sockaddr_in self = {.sin_family = AF_INET};
+	socklen_t len = sizeof(self);
+	inet_pton(AF_INET, "127.0.0.1", &self.sin_addr);
+	xs->notify_fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	if (xs->notify_fd < 0 || bind(xs->notify_fd, (struct sockaddr *)&self, sizeof(self)) < 0 ||
+	    getsockname(xs->notify_fd, (struct sockaddr *)&self, &len) < 0)
+		return -1;
+	memcpy(&xs->notify.addr, &self, sizeof(self));
+	xs->notify.addrlen = sizeof(self);
+	xs->notify.text = "127.0.0.1";
+	xs->cz = (conf_zone_t){.name = "fleet.sim",
+	                       .allow_transfer = &xs->acl,
+	                       .nallow_transfer = 1,
+	                       .notify = &xs->notify,
+	                       .nnotify = 1};
+	xs->conf = (conf_t){.zones = &xs->cz, .nzones = 1};
+	if (uv_loop_init(&xs->loop) != 0 || !(xs->x = xfr_new(&xs->loop)))
+		return -1;
+	/* As a (re)load: the zones as loaded are the base set, then each publication's. */
+	xfr_set_t *bset = NULL;
+	if (xfr_set_build(&bset, &xs->conf, &base, 1) < 0)
+		return -1;
+	xfr_apply(xs->x, bset, &xs->conf);
+	ldns_rdf *apex = ldns_rdf_clone(base->apex);
+	ldns_dname2canonical(apex);
+	xs->apex_len = ldns_rdf_size(apex);
+	memcpy(xs->apex, ldns_rdf_data(apex), xs->apex_len);
+	ldns_rdf_deep_free(apex);
+	return 0;
+}
+
+/* NOTIFY messages waiting at our socket. */
+static size_t notifies_received(xfr_side_t *xs)
+{
+	uint8_t buf[1024];
+	size_t n = 0;
+	ssize_t r;
+	while ((r = recv(xs->notify_fd, buf, sizeof(buf), 0)) >= 12)
+		n += ((buf[2] >> 3) & 0x0F) == 4; /* OPCODE NOTIFY */
+	return n;
+}
+
+/* The wire form of an AXFR (serial < 0) or IXFR request for the fleet zone. */
+static uint8_t *xfr_request(long long serial, size_t *len)
+{
+	ldns_pkt *q = NULL;
+	uint8_t *wire = NULL;
+	ldns_pkt_query_new_frm_str(&q, "fleet.sim.",
+	                           serial < 0 ? LDNS_RR_TYPE_AXFR : LDNS_RR_TYPE_IXFR,
+	                           LDNS_RR_CLASS_IN, 0);
+	if (!q)
+		return NULL;
+	ldns_pkt_set_id(q, 4321);
+	if (serial >= 0) {
+		char text[256];
+		ldns_rr *soa = NULL;
+		snprintf(text, sizeof(text),
+		         "fleet.sim. 0 IN SOA ns.fleet.sim. hostmaster.fleet.sim. %lld 0 0 0 0",
+		         serial);
+		if (ldns_rr_new_frm_str(&soa, text, 0, NULL, NULL) != LDNS_STATUS_OK) {
+			ldns_pkt_free(q);
+			return NULL;
+		}
+		ldns_pkt_push_rr(q, LDNS_SECTION_AUTHORITY, soa);
+	}
+	if (ldns_pkt2wire(&wire, q, len) != LDNS_STATUS_OK)
+		wire = NULL;
+	ldns_pkt_free(q);
+	return wire;
+}
+
+typedef struct xfr_answer {
+	size_t bytes, msgs, records;
+	enum xfr_result result;
+} xfr_answer_t;
+
+/* A transfer as a worker answers it: open the stream on snap, write every message. */
+static int xfr_answer(const snapshot_t *snap, const uint8_t *req, size_t len, uint8_t *buf,
+                      xfr_answer_t *out)
+{
+	struct sockaddr_storage peer = {0};
+	struct sockaddr_in *sin = (struct sockaddr_in *)&peer;
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons(5353);
+	inet_pton(AF_INET, "127.0.0.1", &sin->sin_addr);
+	*out = (xfr_answer_t){0};
+	xfr_stream_t *s = xfr_stream_open(snap, req, len, &peer);
+	if (!s)
+		return -1;
+	size_t n;
+	while ((n = xfr_stream_next(s, buf, 65535)) > 0) {
+		out->bytes += 2 + n; /* with the TCP length prefix */
+		out->msgs++;
+		out->records += (size_t)buf[6] << 8 | buf[7];
+	}
+	out->result = xfr_stream_result(s);
+	xfr_stream_free(s);
+	return 0;
+}
+
+/* The whole fleet zone as the daemon renders it for transfer data (render_whole()). */
+static zone_data_t *render_whole(const zone_data_t *base, const registry_t *reg, uint32_t serial)
+{
+	zone_data_t *z = zone_data_clone(base, serial);
+	if (z && registry_render(reg, z, base->apex) < 0) {
+		zone_data_free(z);
+		return NULL;
+	}
+	return z;
+}
+
+/* One fleet size, in the calling (child) process, with transfers or without. Prints its
+ * rows. */
+static int run_size(const opts_t *o, size_t n, bool transfers)
 {
 	size_t nengines = (n + o->per_engine - 1) / o->per_engine;
 	size_t nservices = (n + o->service_size - 1) / o->service_size;
@@ -147,7 +339,8 @@ static int run_size(const opts_t *o, size_t n)
 	conf_engine_t *engines = calloc(nengines, sizeof(*engines));
 	char(*engine_names)[24] = calloc(nengines, sizeof(*engine_names));
 	const engine_container_t **list = calloc(o->per_engine, sizeof(*list));
-	if (!fakes || !engines || !engine_names || !list) {
+	uint8_t *msgbuf = malloc(65535);
+	if (!fakes || !engines || !engine_names || !list || !msgbuf) {
 		fprintf(stderr, "change_cost: out of memory\n");
 		return 1;
 	}
@@ -185,6 +378,11 @@ static int run_size(const opts_t *o, size_t n)
 		fprintf(stderr, "change_cost: %s\n", err);
 		return 1;
 	}
+	xfr_side_t xs;
+	if (transfers && xfr_side_init(&xs, base) < 0) {
+		fprintf(stderr, "change_cost: cannot set up transfers\n");
+		return 1;
+	}
 	malloc_trim(0);
 	long rss0 = status_kb("VmRSS");
 	size_t heap0 = heap_used();
@@ -212,11 +410,14 @@ static int run_size(const opts_t *o, size_t n)
 	fleet_zone_init(&fz, base);
 	zone_patch_t patch = {.apex = base->apex, .reset = true};
 	snapshot_t *snap = NULL;
-	patch.base = zone_data_clone(base, serial++);
-	if (!patch.base || fleet_zone_parts(&fz, &patch, reg, base->apex, true) < 0) {
+	zone_data_t *whole = NULL;
+	patch.base = zone_data_clone(base, serial);
+	if (!patch.base || fleet_zone_parts(&fz, &patch, reg, base->apex, true) < 0 ||
+	    (transfers && !(whole = render_whole(base, reg, serial)))) {
 		fprintf(stderr, "change_cost: render failed\n");
 		return 1;
 	}
+	serial++;
 	stamp_t s2 = stamp();
 	size_t heap_before_snap = heap_used();
 	if (snapshot_patch(&snap, NULL, &patch, 1, &aopts) < 0) {
@@ -224,7 +425,20 @@ static int run_size(const opts_t *o, size_t n)
 		return 1;
 	}
 	stamp_t s3 = stamp();
-	size_t heap_snap = heap_used() - heap_before_snap;
+	size_t heap_snap = heap_used() - heap_before_snap, heap_xfr = 0;
+	double first_xfr_ms = 0;
+	if (transfers) {
+		size_t h = heap_used();
+		stamp_t a = stamp();
+		if (xfr_prepare(xs.x, snap, &whole, 1) < 0) {
+			fprintf(stderr, "change_cost: xfr_prepare failed\n");
+			return 1;
+		}
+		first_xfr_ms = (stamp().wall - a.wall) / 1e6;
+		heap_xfr = heap_used() - h;
+		xfr_published(xs.x, snap);
+		zone_data_free(whole);
+	}
 	size_t nrecords = 0;
 	for (size_t i = 0; i < patch.nparts; i++)
 		nrecords += ldns_rr_list_rr_count(patch.parts[i]->rrs);
@@ -240,13 +454,31 @@ static int run_size(const opts_t *o, size_t n)
 		return 1;
 	}
 
+	/* For comparison: the whole zone as a secondary without a journal gets it. */
+	xfr_answer_t axfr = {0};
+	double axfr_ms = 0;
+	if (transfers) {
+		size_t len;
+		uint8_t *req = xfr_request(-1, &len);
+		stamp_t a = stamp();
+		if (!req || xfr_answer(snap, req, len, msgbuf, &axfr) < 0 ||
+		    axfr.result != XFR_RESULT_AXFR) {
+			fprintf(stderr, "change_cost: AXFR failed\n");
+			return 1;
+		}
+		axfr_ms = (stamp().wall - a.wall) / 1e6;
+		free(req);
+		notifies_received(&xs); /* the first publication's */
+	}
+
 	/* Changes. */
-	size_t nc = o->changes;
-	double *w[NPHASES], *c[NPHASES];
+	size_t nc = transfers ? o->xfr_changes : o->changes;
+	double *w[NPHASES], *c[NPHASES], *ixfr_bytes = calloc(nc, sizeof(double));
 	for (int p = 0; p < NPHASES; p++) {
 		w[p] = calloc(nc, sizeof(double));
 		c[p] = calloc(nc, sizeof(double));
 	}
+	size_t ixfr_records_max = 0, ixfr_msgs_max = 0, not_incremental = 0, notified = 0;
 	fake_t *cur = NULL;
 	for (size_t k = 0; k < nc; k++) {
 		/* even: a random replica turns unhealthy; odd: the same one is healthy again */
@@ -258,28 +490,98 @@ static int run_size(const opts_t *o, size_t n)
 		}
 		size_t e = (size_t)(cur - fakes) / o->per_engine;
 		uint64_t gen = registry_generation(reg);
-		stamp_t t[6];
-		t[0] = stamp();
+		uint32_t this_serial = serial++;
+		stamp_t t[NPHASES + 1];
+		memset(t, 0, sizeof(t));
+		t[P_UPDATE] = stamp();
 		registry_container_update(reg, &engines[e], &cur->c);
-		t[1] = stamp();
-		patch = (zone_patch_t){.apex = base->apex, .base = zone_data_clone(base, serial++)};
+		t[P_RENDER] = stamp();
+		patch =
+		    (zone_patch_t){.apex = base->apex, .base = zone_data_clone(base, this_serial)};
 		if (!patch.base || fleet_zone_parts(&fz, &patch, reg, base->apex, false) < 0) {
 			fprintf(stderr, "change_cost: render failed\n");
 			return 1;
 		}
-		t[2] = stamp();
+		t[P_XRENDER] = stamp();
+		whole = NULL;
+		if (transfers && !(whole = render_whole(base, reg, this_serial))) {
+			fprintf(stderr, "change_cost: render failed\n");
+			return 1;
+		}
+		t[P_COMPILE] = transfers ? stamp() : t[P_XRENDER]; /* no clock read for nothing */
 		snapshot_t *next = NULL;
 		if (snapshot_patch(&next, snap, &patch, 1, &aopts) < 0) {
 			fprintf(stderr, "change_cost: snapshot_patch failed\n");
 			return 1;
 		}
-		t[3] = stamp();
+		t[P_XFR] = stamp();
+		if (transfers && xfr_prepare(xs.x, next, &whole, 1) < 0) {
+			fprintf(stderr, "change_cost: xfr_prepare failed\n");
+			return 1;
+		}
+		t[P_NOTIFY] = transfers ? stamp() : t[P_XFR];
+		/* (the daemon publishes next here: one atomic pointer swap) */
+		if (transfers)
+			xfr_published(xs.x, next);
+		t[P_ZFREE] = transfers ? stamp() : t[P_XFR];
 		fleet_zone_parts_free(&fz);
 		zone_data_free(patch.base);
 		registry_changes_clear(reg);
-		t[4] = stamp();
+		t[P_TOTAL] = stamp(); /* end of the control thread's part */
+		if (transfers) {
+			/* The secondary, notified, asks for what changed since the serial it has.
+			 */
+			size_t len;
+			uint8_t *req = xfr_request(this_serial - 1, &len);
+			xfr_answer_t ix;
+			t[P_IXFR] = stamp();
+			if (!req || xfr_answer(next, req, len, msgbuf, &ix) < 0) {
+				fprintf(stderr, "change_cost: IXFR failed\n");
+				return 1;
+			}
+			t[P_SFREE] = stamp();
+			free(req);
+			not_incremental += ix.result != XFR_RESULT_IXFR;
+			ixfr_bytes[k] = (double)ix.bytes;
+			if (ix.records > ixfr_records_max)
+				ixfr_records_max = ix.records;
+			if (ix.msgs > ixfr_msgs_max)
+				ixfr_msgs_max = ix.msgs;
+			notified += notifies_received(&xs);
+			/* xfr_prepare's two halves again, on the same data (not in total; what they
+			 * allocate and free changes the allocator's state for the next change). */
+			const xfr_zone_t *prev =
+			    xfr__set_find(snapshot_attachment(snap), xs.apex, xs.apex_len);
+			if (o->breakdown) {
+				stamp_t b0 = stamp();
+				xfr_zone_t *z = xfr__zone_build_conf(whole, &xs.conf);
+				stamp_t b1 = stamp();
+				if (!z || !prev || xfr__journal_chain(z, prev) < 0) {
+					fprintf(stderr, "change_cost: transfer data failed\n");
+					return 1;
+				}
+				stamp_t b2 = stamp();
+				xfr__zone_unref(z);
+				w[P_XBUILD][k] = b1.wall - b0.wall;
+				c[P_XBUILD][k] = b1.cpu - b0.cpu;
+				w[P_XJOURNAL][k] = b2.wall - b1.wall;
+				c[P_XJOURNAL][k] = b2.cpu - b1.cpu;
+			}
+			/* Freeing the whole rendered zone is the control thread's (publish_try()).
+			 */
+			stamp_t f0 = stamp();
+			zone_data_free(whole);
+			stamp_t f1 = stamp();
+			w[P_ZFREE][k] += f1.wall - f0.wall;
+			c[P_ZFREE][k] += f1.cpu - f0.cpu;
+			w[P_TOTAL][k] += f1.wall - f0.wall;
+			c[P_TOTAL][k] += f1.cpu - f0.cpu;
+		} else {
+			t[P_IXFR] = t[P_SFREE] = t[P_TOTAL];
+		}
+		stamp_t u0 = stamp();
 		snapshot_free(snap);
-		t[5] = stamp();
+		stamp_t u1 = stamp();
 		snap = next;
 		registry_replica_count(reg, &served);
 		if (registry_generation(reg) == gen || served != (k % 2 == 0 ? n - 1 : n)) {
@@ -288,26 +590,49 @@ static int run_size(const opts_t *o, size_t n)
 			return 1;
 		}
 		for (int p = P_UPDATE; p <= P_ZFREE; p++) {
-			w[p][k] = t[p + 1].wall - t[p].wall;
-			c[p][k] = t[p + 1].cpu - t[p].cpu;
+			w[p][k] += t[p + 1].wall - t[p].wall;
+			c[p][k] += t[p + 1].cpu - t[p].cpu;
 		}
-		w[P_TOTAL][k] = t[4].wall - t[0].wall;
-		c[P_TOTAL][k] = t[4].cpu - t[0].cpu;
-		w[P_SFREE][k] = t[5].wall - t[4].wall;
-		c[P_SFREE][k] = t[5].cpu - t[4].cpu;
+		w[P_TOTAL][k] += t[P_TOTAL].wall - t[P_UPDATE].wall;
+		c[P_TOTAL][k] += t[P_TOTAL].cpu - t[P_UPDATE].cpu;
+		w[P_IXFR][k] = t[P_SFREE].wall - t[P_IXFR].wall;
+		c[P_IXFR][k] = t[P_SFREE].cpu - t[P_IXFR].cpu;
+		w[P_SFREE][k] = u1.wall - u0.wall;
+		c[P_SFREE][k] = u1.cpu - u0.cpu;
 	}
 
-	printf("N=%zu replicas (%zu services of %zu, %zu engines of %zu): %zu records rendered; "
-	       "population %.0f ms, first render %.0f ms, first compile %.0f ms\n",
-	       n, nservices, o->service_size, nengines, o->per_engine, nrecords,
+	printf("N=%zu replicas (%zu services of %zu, %zu engines of %zu), %s: %zu records "
+	       "rendered; population %.0f ms, first render %.0f ms, first compile %.0f ms\n",
+	       n, nservices, o->service_size, nengines, o->per_engine,
+	       transfers ? "transfers on (allow-transfer, NOTIFY)" : "no transfers", nrecords,
 	       (s1.wall - s0.wall) / 1e6, (s2.wall - s1.wall) / 1e6, (s3.wall - s2.wall) / 1e6);
 	printf("  memory: VmRSS %ld kB -> %ld kB (peak %ld kB): %.0f bytes of RSS per served "
-	       "replica; heap: registry %.0f B/replica, snapshot %.0f B/replica\n",
+	       "replica; heap: registry %.0f B/replica, snapshot %.0f B/replica",
 	       rss0, rss1, status_kb("VmHWM"), (double)(rss1 - rss0) * 1024.0 / (double)n,
 	       (double)heap_reg / (double)n, (double)heap_snap / (double)n);
+	if (transfers)
+		printf(", transfer data %.0f B/replica", (double)heap_xfr / (double)n);
+	printf("\n");
+	if (transfers) {
+		printf(
+		    "  first transfer data %.0f ms; AXFR: %.1f ms, %zu bytes in %zu messages, %zu "
+		    "records\n",
+		    first_xfr_ms, axfr_ms, axfr.bytes, axfr.msgs, axfr.records);
+		printf(
+		    "  IXFR for the previous serial: up to %zu records in %zu message(s); %zu of "
+		    "%zu not incremental; %zu NOTIFY received for %zu changes\n",
+		    ixfr_records_max, ixfr_msgs_max, not_incremental, nc, notified, nc);
+		if (not_incremental || notified != nc) {
+			fprintf(stderr, "change_cost: transfers did not behave as expected\n");
+			return 1;
+		}
+	}
 	printf("  %-8s %12s %12s %12s %12s   (microseconds over %zu changes)\n", "step",
 	       "wall median", "wall p99", "cpu median", "cpu p99", nc);
 	for (int p = 0; p < NPHASES; p++) {
+		if ((!transfers && !plain_phase(p)) ||
+		    (!o->breakdown && (p == P_XBUILD || p == P_XJOURNAL)))
+			continue;
 		char a[32], b[32], cc[32], d[32];
 		qsort(w[p], nc, sizeof(double), cmp_double);
 		qsort(c[p], nc, sizeof(double), cmp_double);
@@ -315,13 +640,24 @@ static int run_size(const opts_t *o, size_t n)
 		fmt_us(b, sizeof(b), pct(w[p], nc, 99));
 		fmt_us(cc, sizeof(cc), pct(c[p], nc, 50));
 		fmt_us(d, sizeof(d), pct(c[p], nc, 99));
-		printf("  %-8s %12s %12s %12s %12s\n", phase_names[p], a, b, cc, d);
+		printf("  %-8s %12s %12s %12s %12s%s\n", phase_names[p], a, b, cc, d,
+		       p == P_IXFR                        ? "   (a worker's, not in total)"
+		       : p == P_SFREE                     ? "   (liburcu's thread, not in total)"
+		       : p == P_XBUILD || p == P_XJOURNAL ? "   (xfr's halves, run again)"
+		                                          : "");
 	}
-	/* One machine-readable line per size, for the summary table. */
-	char line[512];
-	int len = snprintf(line, sizeof(line), "ROW %zu %ld %.0f %.0f %.0f", n, rss1 - rss0,
-	                   (double)(rss1 - rss0) * 1024.0 / (double)n, (double)heap_reg / (double)n,
-	                   (double)heap_snap / (double)n);
+	qsort(ixfr_bytes, nc, sizeof(double), cmp_double);
+	if (transfers)
+		printf("  IXFR size: median %.0f bytes, largest %.0f bytes\n",
+		       pct(ixfr_bytes, nc, 50), ixfr_bytes[nc - 1]);
+	/* One machine-readable line per size, for the summary tables. */
+	char line[1024];
+	int len =
+	    snprintf(line, sizeof(line), "ROW %d %zu %ld %.0f %.0f %.0f %.0f %.0f %.0f %zu %.3f",
+	             transfers ? 1 : 0, n, rss1 - rss0, (double)(rss1 - rss0) * 1024.0 / (double)n,
+	             (double)heap_reg / (double)n, (double)heap_snap / (double)n,
+	             (double)heap_xfr / (double)n, transfers ? pct(ixfr_bytes, nc, 50) : 0,
+	             transfers ? ixfr_bytes[nc - 1] : 0, axfr.bytes, axfr_ms);
 	for (int p = 0; p < NPHASES; p++)
 		len += snprintf(line + len, sizeof(line) - (size_t)len, " %.0f %.0f %.0f %.0f",
 		                pct(w[p], nc, 50), pct(w[p], nc, 99), pct(c[p], nc, 50),
@@ -341,13 +677,21 @@ static int parse_args(opts_t *o, int argc, char **argv)
 	*o = (opts_t){.nsizes = 3,
 	              .sizes = {1000, 10000, 100000},
 	              .changes = 50,
+	              .xfr_changes = 20,
 	              .service_size = 10,
 	              .per_engine = 50,
-	              .seed = 1};
+	              .seed = 1,
+	              .plain = true,
+	              .transfers = true,
+	              .daemon_malloc = true};
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!strcmp(a, "-h") || !strcmp(a, "--help"))
 			return 1;
+		if (!strcmp(a, "--breakdown")) {
+			o->breakdown = true;
+			continue;
+		}
 		if (!v)
 			return -1;
 		i++;
@@ -366,11 +710,26 @@ static int parse_args(opts_t *o, int argc, char **argv)
 			}
 			continue;
 		}
+		if (!strcmp(a, "--malloc")) {
+			if (strcmp(v, "daemon") && strcmp(v, "default"))
+				return -1;
+			o->daemon_malloc = !strcmp(v, "daemon");
+			continue;
+		}
+		if (!strcmp(a, "--transfers")) {
+			o->plain = !strcmp(v, "off") || !strcmp(v, "both");
+			o->transfers = !strcmp(v, "on") || !strcmp(v, "both");
+			if (!o->plain && !o->transfers)
+				return -1;
+			continue;
+		}
 		unsigned long x = strtoul(v, &end, 10);
 		if (*end || errno || x == 0)
 			return -1;
 		if (!strcmp(a, "--changes"))
 			o->changes = x;
+		else if (!strcmp(a, "--xfr-changes"))
+			o->xfr_changes = x;
 		else if (!strcmp(a, "--service-size"))
 			o->service_size = x;
 		else if (!strcmp(a, "--per-engine"))
@@ -383,6 +742,19 @@ static int parse_args(opts_t *o, int argc, char **argv)
 	return 0;
 }
 
+/* A ROW line back into numbers: mode, n, drss_kb, rss/replica, heap registry, heap snapshot,
+ * heap transfer data (per replica), IXFR bytes median and largest, AXFR bytes and ms, then 4
+ * values (wall median, wall p99, cpu median, cpu p99) per step. */
+enum { R_MODE, R_N, R_DRSS, R_RSS, R_HREG, R_HSNAP, R_HXFR, R_IXB, R_IXB_MAX, R_AXB, R_AXMS, R_PH };
+typedef struct row {
+	double v[R_PH + 4 * NPHASES];
+} row_t;
+
+static const double *ph(const row_t *r, int p)
+{
+	return r->v + R_PH + 4 * p;
+}
+
 int main(int argc, char **argv)
 {
 	opts_t o;
@@ -390,69 +762,140 @@ int main(int argc, char **argv)
 	if (rc) {
 		fprintf(rc > 0 ? stdout : stderr,
 		        "usage: %s [--sizes 1000,10000,100000] [--changes 50] [--service-size 10] "
-		        "[--per-engine 50] [--seed 1]\n",
+		        "[--per-engine 50] [--seed 1] [--transfers off|on|both] [--xfr-changes 20] "
+		        "[--breakdown] [--malloc daemon|default]\n",
 		        argv[0]);
 		return rc > 0 ? 0 : 2;
 	}
 	if (o.changes < 2)
 		o.changes = 2;
-	/* Each size in a child: peak RSS and the allocator start fresh. The children's ROW
-	 * lines come back through a pipe for the summary. */
-	char rows[16][512];
+	if (o.xfr_changes < 2)
+		o.xfr_changes = 2;
+	log_level_set(LOG_LVL_WARNING); /* no line per transfer (the daemon logs one, at info) */
+	/* As fleetdns's main() does before its threads start (process_limits_set()): blocks of
+	 * 64 KiB or more are mapped on their own. It decides what a transfer publication costs:
+	 * ldns_rr2wire() takes a 64 KiB buffer per record. */
+	if (o.daemon_malloc)
+		mallopt(M_MMAP_THRESHOLD, 64 * 1024);
+	printf("allocator: %s\n\n", o.daemon_malloc
+	                                ? "as the daemon, mallopt(M_MMAP_THRESHOLD, 64 KiB)"
+	                                : "glibc's defaults (--malloc default)");
+	/* Each size and mode in a child: peak RSS and the allocator start fresh. The children's
+	 * ROW lines come back through a pipe for the summary. */
+	row_t rows[32];
 	size_t nrows = 0;
 	int failed = 0;
-	for (size_t i = 0; i < o.nsizes; i++) {
-		int fds[2];
-		if (pipe(fds) < 0)
-			return 1;
-		fflush(stdout);
-		pid_t pid = fork();
-		if (pid < 0)
-			return 1;
-		if (pid == 0) {
-			close(fds[0]);
-			dup2(fds[1], 2);
-			_exit(run_size(&o, o.sizes[i]));
+	for (int mode = 0; mode < 2; mode++) {
+		if ((mode == 0 && !o.plain) || (mode == 1 && !o.transfers))
+			continue;
+		for (size_t i = 0; i < o.nsizes; i++) {
+			int fds[2];
+			if (pipe(fds) < 0)
+				return 1;
+			fflush(stdout);
+			pid_t pid = fork();
+			if (pid < 0)
+				return 1;
+			if (pid == 0) {
+				close(fds[0]);
+				dup2(fds[1], 2);
+				_exit(run_size(&o, o.sizes[i], mode == 1));
+			}
+			close(fds[1]);
+			FILE *f = fdopen(fds[0], "r");
+			char line[2048];
+			while (f && fgets(line, sizeof(line), f)) {
+				if (!strncmp(line, "ROW ", 4) && nrows < 32) {
+					char *p = line + 4;
+					for (size_t k = 0; k < R_PH + 4 * NPHASES; k++)
+						rows[nrows].v[k] = strtod(p, &p);
+					nrows++;
+				} else {
+					fputs(line, stderr);
+				}
+			}
+			if (f)
+				fclose(f);
+			int st;
+			waitpid(pid, &st, 0);
+			if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+				failed = 1;
+			printf("\n");
 		}
-		close(fds[1]);
-		FILE *f = fdopen(fds[0], "r");
-		char line[512];
-		while (f && fgets(line, sizeof(line), f)) {
-			if (!strncmp(line, "ROW ", 4) && nrows < 16)
-				snprintf(rows[nrows++], sizeof(rows[0]), "%s", line + 4);
-			else
-				fputs(line, stderr);
-		}
-		if (f)
-			fclose(f);
-		int st;
-		waitpid(pid, &st, 0);
-		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-			failed = 1;
-		printf("\n");
 	}
-	printf("| replicas | update (us) | render (us) | compile (us) | total wall median / p99 "
-	       "(us) | total CPU median / p99 (us) | RSS per served replica (B) |\n");
-	printf("|---:|---:|---:|---:|---:|---:|---:|\n");
+	bool header = false;
 	for (size_t i = 0; i < nrows; i++) {
-		double v[5 + 4 * NPHASES];
-		char *p = rows[i];
-		for (size_t k = 0; k < sizeof(v) / sizeof(v[0]); k++)
-			v[k] = strtod(p, &p);
-		/* v: n, drss_kb, rss/replica, heap reg, heap snap, then per phase 4 values */
-		const double *ph = v + 5;
-		char u[32], r[32], cpl[32], tw[32], tw99[32], tc[32], tc99[32];
-		fmt_us(u, sizeof(u), ph[P_UPDATE * 4]);
-		fmt_us(r, sizeof(r), ph[P_RENDER * 4]);
-		fmt_us(cpl, sizeof(cpl), ph[P_COMPILE * 4]);
-		fmt_us(tw, sizeof(tw), ph[P_TOTAL * 4]);
-		fmt_us(tw99, sizeof(tw99), ph[P_TOTAL * 4 + 1]);
-		fmt_us(tc, sizeof(tc), ph[P_TOTAL * 4 + 2]);
-		fmt_us(tc99, sizeof(tc99), ph[P_TOTAL * 4 + 3]);
-		printf("| %.0f | %s | %s | %s | %s / %s | %s / %s | %.0f |\n", v[0], u, r, cpl, tw,
-		       tw99, tc, tc99, v[2]);
+		const row_t *r = &rows[i];
+		if (r->v[R_MODE] != 0)
+			continue;
+		if (!header) {
+			printf("Without transfers:\n\n");
+			printf("| replicas | update (us) | render (us) | compile (us) | total wall "
+			       "median "
+			       "/ p99 (us) | total CPU median / p99 (us) | RSS per served replica "
+			       "(B) |\n");
+			printf("|---:|---:|---:|---:|---:|---:|---:|\n");
+			header = true;
+		}
+		char u[32], rr[32], cpl[32], tw[32], tw99[32], tc[32], tc99[32];
+		fmt_us(u, sizeof(u), ph(r, P_UPDATE)[0]);
+		fmt_us(rr, sizeof(rr), ph(r, P_RENDER)[0]);
+		fmt_us(cpl, sizeof(cpl), ph(r, P_COMPILE)[0]);
+		fmt_us(tw, sizeof(tw), ph(r, P_TOTAL)[0]);
+		fmt_us(tw99, sizeof(tw99), ph(r, P_TOTAL)[1]);
+		fmt_us(tc, sizeof(tc), ph(r, P_TOTAL)[2]);
+		fmt_us(tc99, sizeof(tc99), ph(r, P_TOTAL)[3]);
+		printf("| %.0f | %s | %s | %s | %s / %s | %s / %s | %.0f |\n", r->v[R_N], u, rr,
+		       cpl, tw, tw99, tc, tc99, r->v[R_RSS]);
 	}
-	printf("(medians per step; total = update + render + compile + zone free, the control "
-	       "thread's cost of one publication)\n");
+	if (header)
+		printf("(medians per step; total = update + render + compile + zone free, the "
+		       "control thread's cost of one publication)\n\n");
+	header = false;
+	for (size_t i = 0; i < nrows; i++) {
+		const row_t *r = &rows[i];
+		if (r->v[R_MODE] != 1)
+			continue;
+		if (!header) {
+			printf("With transfers (allow-transfer and NOTIFY on the fleet zone):\n\n");
+			printf(
+			    "| replicas | update + render + compile (us) | xrender (us) | "
+			    "xfr_prepare "
+			    "(us) | of it build / journal (us) | notify (us) | zfree (us) | total "
+			    "wall median / p99 (us) | total CPU median / p99 (us) | IXFR answer "
+			    "median / p99 (us) | IXFR bytes | AXFR bytes (ms) | transfer data "
+			    "(B/replica) |\n");
+			printf(
+			    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+			header = true;
+		}
+		char a[32], xr[32], xp[32], xb[32], xj[32], nt[32], zf[32], tw[32], tw99[32],
+		    tc[32], tc99[32], ix[32], ix99[32];
+		fmt_us(a, sizeof(a), ph(r, P_UPDATE)[0] + ph(r, P_RENDER)[0] + ph(r, P_COMPILE)[0]);
+		fmt_us(xr, sizeof(xr), ph(r, P_XRENDER)[0]);
+		fmt_us(xp, sizeof(xp), ph(r, P_XFR)[0]);
+		fmt_us(xb, sizeof(xb), ph(r, P_XBUILD)[0]);
+		fmt_us(xj, sizeof(xj), ph(r, P_XJOURNAL)[0]);
+		if (ph(r, P_XBUILD)[0] == 0) /* not run (--breakdown) */
+			snprintf(xb, sizeof(xb), "-"), snprintf(xj, sizeof(xj), "-");
+		fmt_us(nt, sizeof(nt), ph(r, P_NOTIFY)[0]);
+		fmt_us(zf, sizeof(zf), ph(r, P_ZFREE)[0]);
+		fmt_us(tw, sizeof(tw), ph(r, P_TOTAL)[0]);
+		fmt_us(tw99, sizeof(tw99), ph(r, P_TOTAL)[1]);
+		fmt_us(tc, sizeof(tc), ph(r, P_TOTAL)[2]);
+		fmt_us(tc99, sizeof(tc99), ph(r, P_TOTAL)[3]);
+		fmt_us(ix, sizeof(ix), ph(r, P_IXFR)[0]);
+		fmt_us(ix99, sizeof(ix99), ph(r, P_IXFR)[1]);
+		printf("| %.0f | %s | %s | %s | %s / %s | %s | %s | %s / %s | %s / %s | %s / %s | "
+		       "%.0f (largest %.0f) | %.0f (%.1f) | %.0f |\n",
+		       r->v[R_N], a, xr, xp, xb, xj, nt, zf, tw, tw99, tc, tc99, ix, ix99,
+		       r->v[R_IXB], r->v[R_IXB_MAX], r->v[R_AXB], r->v[R_AXMS], r->v[R_HXFR]);
+	}
+	if (header)
+		printf(
+		    "(medians per step; total = update + render + xrender + compile + xfr_prepare "
+		    "+ notify + zone free, the control thread's cost of one publication with "
+		    "transfers; the IXFR answer is a worker's; build / journal: xfr_prepare's "
+		    "halves run again apart)\n");
 	return failed;
 }

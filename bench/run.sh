@@ -4,9 +4,9 @@
 # the same zone and query file. See bench/README.md.
 #
 # usage: bench/run.sh [--sizes 1000,100000] [--seconds 10] [--workers N]
-#                     [--records R] [--proto udp,tcp]
+#                     [--records R] [--proto udp,tcp,tcp1]
 #                     [--servers fleetdns,knot,nsd,floor] [--fleetdns PATH]
-#                     [--baseline PATH] [--keep]
+#                     [--baseline PATH] [--keep] [--out FILE]
 set -euo pipefail
 
 usage() {
@@ -16,7 +16,8 @@ usage: bench/run.sh [options]
   --seconds S       dnsperf run length per measurement (default 10)
   --workers N       workers/threads for every server (default 1)
   --records R       A records per name (default 4)
-  --proto LIST      udp,tcp (default both)
+  --proto LIST      udp, tcp (pipelined, dnsperf), tcp1 (one query per connection,
+                    bench/tcp1.c); default udp,tcp,tcp1
   --servers LIST    fleetdns,fleetdns-rrl,baseline,knot,nsd,floor (default: fleetdns,
                     fleetdns-rrl, baseline when --baseline is given, knot, nsd, floor)
                     fleetdns-rrl: the same binary with every UDP response going through
@@ -24,8 +25,10 @@ usage: bench/run.sh [options]
   --fleetdns PATH   fleetdns binary (default ./fleetdns, or $FLEETDNS)
   --baseline PATH   another fleetdns binary (an earlier build) to compare with
   --keep            keep the temporary work dir (configs, logs) for debugging
+  --out FILE        where the markdown table goes (default bench/results/latest.md)
 Environment: BENCH_START_TIMEOUT (seconds to wait for a server to answer;
-default max(60, names/5000)).
+default max(60, names/5000)); BENCH_TCP1_CONNS (tcp1 connections in flight, default
+16: under fleetdns's tcp-max-per-client of 32).
 EOF
 }
 
@@ -33,11 +36,13 @@ sizes="1000,100000"
 seconds=10
 workers=1
 records=4
-protos="udp,tcp"
+protos="udp,tcp,tcp1"
 servers=""
 fleetdns_bin="${FLEETDNS:-./fleetdns}"
 baseline_bin=""
 keep=0
+out_md=""
+load_start="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -50,6 +55,7 @@ while [ $# -gt 0 ]; do
 	--fleetdns) fleetdns_bin="$2"; shift 2 ;;
 	--baseline) baseline_bin="$2"; shift 2 ;;
 	--keep) keep=1; shift ;;
+	--out) out_md="$2"; shift 2 ;;
 	-h | --help) usage; exit 0 ;;
 	*) echo "run.sh: unknown option: $1" >&2; usage >&2; exit 2 ;;
 	esac
@@ -66,7 +72,7 @@ for n in "${size_list[@]}"; do
 	[[ "$n" =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: bad size '$n'" >&2; exit 2; }
 done
 for p in "${proto_list[@]}"; do
-	[[ "$p" == udp || "$p" == tcp ]] || { echo "run.sh: bad proto '$p'" >&2; exit 2; }
+	[[ "$p" == udp || "$p" == tcp || "$p" == tcp1 ]] || { echo "run.sh: bad proto '$p'" >&2; exit 2; }
 done
 for s in "${server_list[@]}"; do
 	[[ "$s" =~ ^(fleetdns|fleetdns-rrl|baseline|knot|nsd|floor)$ ]] || { echo "run.sh: bad server '$s'" >&2; exit 2; }
@@ -242,7 +248,7 @@ peak_rss_kb() {
 }
 
 # Results, keyed "server|names|proto".
-declare -A r_qps r_lost r_us r_rss r_note
+declare -A r_qps r_lost r_us r_rss r_note r_lat
 
 # One measurement; sets r_* for the key: dnsperf (4 clients, 256 queries outstanding; over
 # TCP, 4 persistent connections) while the server's CPU ticks are counted.
@@ -252,7 +258,13 @@ measure() { # SERVER NAMES PROTO PORT QUERYFILE
 	local tk c0 c1 comp reconn rcodes
 	tk="$(getconf CLK_TCK)"
 	c0="$(cpu_ticks)"
-	out="$(dnsperf -m "$proto" -s 127.0.0.1 -p "$port" -d "$qf" -l "$seconds" -c 4 -T 1 -q 256 2>&1 || true)"
+	if [ "$proto" = tcp1 ]; then
+		# One query per connection: TCP1_CONNS connections in flight (under fleetdns's
+		# tcp-max-per-client, 32), each connect, query, answer, close.
+		out="$("$tcp1_bin" -s 127.0.0.1 -p "$port" -d "$qf" -l "$seconds" -c "$tcp1_conns" 2>&1 || true)"
+	else
+		out="$(dnsperf -m "$proto" -s 127.0.0.1 -p "$port" -d "$qf" -l "$seconds" -c 4 -T 1 -q 256 2>&1 || true)"
+	fi
 	c1="$(cpu_ticks)"
 	comp="$(awk '/Queries completed/{print $3}' <<<"$out")"
 	qps="$(awk '/Queries per second/{printf "%d", $4}' <<<"$out")"
@@ -266,6 +278,18 @@ measure() { # SERVER NAMES PROTO PORT QUERYFILE
 	fi
 	if [ -n "$reconn" ] && [ "$reconn" != 0 ]; then
 		r_note[$key]="${r_note[$key]:+${r_note[$key]}; }$reconn reconnections"
+	fi
+	if [ "$proto" = tcp1 ]; then
+		local cerr bad
+		cerr="$(awk '/Connection errors/{print $3}' <<<"$out")"
+		bad="$(awk '/Bad answers/{print $3}' <<<"$out")"
+		if [ -n "$cerr" ] && [ "$cerr" != 0 ]; then
+			r_note[$key]="${r_note[$key]:+${r_note[$key]}; }$cerr connection errors"
+		fi
+		if [ -n "$bad" ] && [ "$bad" != 0 ]; then
+			r_note[$key]="${r_note[$key]:+${r_note[$key]}; }$bad bad answers"
+		fi
+		r_lat[$key]="$(awk '/Latency p50\/p99/{printf "%.2f / %.2f", $4 * 1000, $6 * 1000}' <<<"$out")"
 	fi
 	if [ -z "$us" ] || [ "$us" = nan ]; then
 		log "$srv $n $proto: no answers; dnsperf said:"
@@ -369,9 +393,18 @@ EOF
 }
 
 floor_bin=""
+floor_tcp_bin=""
+tcp1_bin=""
+tcp1_conns="${BENCH_TCP1_CONNS:-16}"
+# The UDP floor, and the TCP one (bench/floor_tcp.c) beside it on the same port when tcp1
+# is measured; both children of one subshell, whose tree is counted and stopped.
 start_floor() {
 	local dir=$1 port=$3
-	"$floor_bin" "$port" "$workers" >"$dir/out.log" 2>&1 &
+	if [ -n "$floor_tcp_bin" ]; then
+		("$floor_bin" "$port" "$workers" & "$floor_tcp_bin" "$port" "$workers" & wait) >"$dir/out.log" 2>&1 &
+	else
+		"$floor_bin" "$port" "$workers" >"$dir/out.log" 2>&1 &
+	fi
 	server_pid=$!
 }
 
@@ -393,7 +426,7 @@ version_of() {
 	baseline) if [ -x "$baseline_bin" ]; then echo "$baseline_bin (built $(date -u -r "$baseline_bin" '+%Y-%m-%d %H:%M UTC'))"; fi ;;
 	knot) knotd --version 2>/dev/null | head -n 1 || true ;;
 	nsd) nsd -v 2>&1 | head -n 1 || true ;;
-	floor) echo "bench/floor.c, gcc -O2" ;;
+	floor) echo "bench/floor.c${floor_tcp_bin:+ and bench/floor_tcp.c}, gcc -O2" ;;
 	esac
 }
 
@@ -406,6 +439,25 @@ if [[ ",$servers," == *,floor,* ]]; then
 		log "could not compile floor.c"
 		cat "$work/floor-cc.log" >&2 2>/dev/null || true
 	fi
+fi
+
+if [[ ",$protos," == *,tcp1,* ]]; then
+	cc="$(command -v gcc || command -v cc || true)"
+	if [ -n "$cc" ] && "$cc" -O2 -pthread -o "$work/tcp1" "$script_dir/tcp1.c" 2>"$work/tcp1-cc.log"; then
+		tcp1_bin="$work/tcp1"
+	else
+		log "could not compile tcp1.c: no tcp1 measurements"
+		cat "$work/tcp1-cc.log" >&2 2>/dev/null || true
+	fi
+	if [ -n "$tcp1_bin" ] && [ -n "$floor_bin" ]; then
+		if "$cc" -O2 -pthread -o "$work/floor_tcp" "$script_dir/floor_tcp.c" 2>"$work/floor_tcp-cc.log"; then
+			floor_tcp_bin="$work/floor_tcp"
+		else
+			log "could not compile floor_tcp.c"
+			cat "$work/floor_tcp-cc.log" >&2 2>/dev/null || true
+		fi
+	fi
+	[[ "$tcp1_conns" =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: bad BENCH_TCP1_CONNS '$tcp1_conns'" >&2; exit 2; }
 fi
 
 for n in "${size_list[@]}"; do
@@ -452,7 +504,19 @@ for n in "${size_list[@]}"; do
 		fi
 		for p in "${proto_list[@]}"; do
 			if [ "$srv" = floor ] && [ "$p" = tcp ]; then
-				r_note["$srv|$n|$p"]="floor: UDP only"
+				r_note["$srv|$n|$p"]="floor: UDP and tcp1 only"
+				continue
+			fi
+			if [ "$p" = tcp1 ] && [ -z "$tcp1_bin" ]; then
+				r_note["$srv|$n|$p"]="tcp1: not built"
+				continue
+			fi
+			if [ "$p" = tcp1 ] && [ "$srv" = floor ] && [ -z "$floor_tcp_bin" ]; then
+				r_note["$srv|$n|$p"]="floor: floor_tcp.c not built"
+				continue
+			fi
+			if [ "$p" = tcp1 ] && [ "$srv" = fleetdns-rrl ]; then
+				r_note["$srv|$n|$p"]="rate limiting is UDP only"
 				continue
 			fi
 			measure "$srv" "$n" "$p" "$port" "$qf"
@@ -477,6 +541,7 @@ ratio() { # A B
 # Rows as "|"-separated fields; the text and markdown tables are printed from them.
 rows=()
 ratio_rows=()
+tcp1_rows=() # one query per connection beside pipelined TCP and the floor
 for n in "${size_list[@]}"; do
 	for p in "${proto_list[@]}"; do
 		for srv in "${server_list[@]}"; do
@@ -488,6 +553,18 @@ for n in "${size_list[@]}"; do
 				rows+=("$srv|$n|$p|${r_qps[$k]:--}|${r_lost[$k]:--}|${r_us[$k]:--}|$(fmt_rss "${r_rss[$k]:-}")|$note")
 			fi
 		done
+		if [ "$p" = tcp1 ]; then
+			for srv in "${server_list[@]}"; do
+				k="$srv|$n|tcp1"
+				[ -n "${r_us[$k]:-}" ] || continue
+				fl="${r_us[floor|$n|tcp1]:-}"
+				above="-"
+				if [ -n "$fl" ] && [ "$srv" != floor ]; then
+					above="$(awk -v a="${r_us[$k]}" -v b="$fl" 'BEGIN{printf "%.2f", a - b}')"
+				fi
+				tcp1_rows+=("$srv|$n|${r_qps[$k]:--}|${r_us[$k]}|${r_us[$srv|$n|tcp]:--}|$(ratio "${r_us[$k]}" "${r_us[$srv|$n|tcp]:-}")|$above|${r_lat[$k]:--}")
+			done
+		fi
 		f="${r_us[fleetdns|$n|$p]:-}"
 		ratio_rows+=("$n|$p|$(ratio "$f" "${r_us[knot|$n|$p]:-}")|$(ratio "$f" "${r_us[nsd|$n|$p]:-}")|$(ratio "$f" "${r_us[floor|$n|$p]:-}")|$(ratio "${r_us[fleetdns-rrl|$n|$p]:-}" "$f")|$(ratio "$f" "${r_us[baseline|$n|$p]:-}")")
 	done
@@ -512,6 +589,16 @@ print_text() {
 		IFS='|' read -r -a a <<<"$row"
 		printf '%8s %5s %14s %13s %15s %14s %18s\n' "${a[@]}"
 	done
+	[ ${#tcp1_rows[@]} -gt 0 ] || return 0
+	echo
+	echo "tcp1, one query per connection ($tcp1_conns in flight): us/conn is server CPU per connection"
+	echo "(= per query); tcp us/query is the same server's pipelined figure; above floor = us/conn - floor's:"
+	printf '%-12s %8s %8s %8s %13s %9s %12s %20s\n' server names conn/s us/conn "tcp us/query" tcp1/tcp \
+		"above floor" "latency p50/p99 ms"
+	for row in "${tcp1_rows[@]}"; do
+		IFS='|' read -r -a a <<<"$row"
+		printf '%-12s %8s %8s %8s %13s %9s %12s %20s\n' "${a[@]}"
+	done
 }
 
 print_markdown() {
@@ -520,7 +607,8 @@ print_markdown() {
 	echo
 	echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
 	echo "- machine: $(nproc) CPUs, $(awk -F': ' '/^model name/{print $2; exit}' /proc/cpuinfo 2>/dev/null || echo unknown), Linux $(uname -r)"
-	echo "- run: sizes $sizes names x $records A records, ${seconds}s per measurement, $workers worker(s) per server, dnsperf -c 4 -T 1 -q 256 on 127.0.0.1"
+	echo "- run: sizes $sizes names x $records A records, ${seconds}s per measurement, $workers worker(s) per server, dnsperf -c 4 -T 1 -q 256 on 127.0.0.1${tcp1_bin:+; tcp1: bench/tcp1.c, $tcp1_conns connections in flight, one query each}"
+	echo "- load average (1/5/15 min) at the start: $load_start; at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 	if c="$(git -C "$script_dir" describe --always --dirty 2>/dev/null)"; then echo "- fleetdns source: $c"; fi
 	for s in "${server_list[@]}"; do
 		v="$(version_of "$s")"
@@ -542,13 +630,27 @@ print_markdown() {
 		IFS='|' read -r -a a <<<"$row"
 		echo "| ${a[0]} | ${a[1]} | ${a[2]} | ${a[3]} | ${a[4]} | ${a[5]} | ${a[6]} |"
 	done
+	[ ${#tcp1_rows[@]} -gt 0 ] || return 0
+	echo
+	echo "One query per TCP connection (tcp1, $tcp1_conns connections in flight, each: connect, query,"
+	echo "answer, close by the client): server CPU per connection beside the same server's pipelined"
+	echo "TCP figure; above floor: what is left once bench/floor_tcp.c's cost (accept, read, write, close)"
+	echo "is taken off. Latency: connect to whole answer, at the client, on a loaded loopback."
+	echo
+	echo "| server | names | conn/s | us/conn | tcp us/query (pipelined) | tcp1/tcp | above floor (us) | latency p50 / p99 (ms) |"
+	echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+	for row in "${tcp1_rows[@]}"; do
+		IFS='|' read -r -a a <<<"$row"
+		echo "| ${a[0]} | ${a[1]} | ${a[2]} | ${a[3]} | ${a[4]} | ${a[5]} | ${a[6]} | ${a[7]} |"
+	done
 }
 
 echo
 print_text
 print_markdown >"$work/latest.md"
-if mkdir -p "$results_dir" 2>/dev/null && cp "$work/latest.md" "$results_dir/latest.md" 2>/dev/null; then
-	log "wrote $results_dir/latest.md"
+[ -n "$out_md" ] || out_md="$results_dir/latest.md"
+if mkdir -p "$(dirname "$out_md")" 2>/dev/null && cp "$work/latest.md" "$out_md" 2>/dev/null; then
+	log "wrote $out_md"
 else
-	log "warning: could not write $results_dir/latest.md"
+	log "warning: could not write $out_md"
 fi
