@@ -113,15 +113,19 @@ static int parse_client(struct build *b, conf_site_t *site, const yaml_node_t *i
 	return 0;
 }
 
-static int parse_clients(struct build *b, conf_site_t *site, const yaml_node_t *val)
+typedef int (*item_parser_t)(struct build *b, conf_site_t *site, const yaml_node_t *item);
+
+/* A non-empty list (what: its key, want: what it must be), each item through parse. */
+static int parse_list(struct build *b, conf_site_t *site, const yaml_node_t *val, const char *what,
+                      const char *want, item_parser_t parse)
 {
 	if (val->type != YAML_SEQUENCE_NODE ||
 	    val->data.sequence.items.start == val->data.sequence.items.top)
-		return conf__fail_type(b, val, "clients", "a list of ADDRESS[/PREFIX]");
+		return conf__fail_type(b, val, what, want);
 	int rc = 0;
 	for (yaml_node_item_t *it = val->data.sequence.items.start;
 	     rc == 0 && it < val->data.sequence.items.top; it++)
-		rc = parse_client(b, site, conf__node_get(b, *it));
+		rc = parse(b, site, conf__node_get(b, *it));
 	return rc;
 }
 
@@ -151,18 +155,6 @@ static int parse_engine(struct build *b, conf_site_t *site, const yaml_node_t *i
 	return 0;
 }
 
-static int parse_engines(struct build *b, conf_site_t *site, const yaml_node_t *val)
-{
-	if (val->type != YAML_SEQUENCE_NODE ||
-	    val->data.sequence.items.start == val->data.sequence.items.top)
-		return conf__fail_type(b, val, "engines", "a list of engine names");
-	int rc = 0;
-	for (yaml_node_item_t *it = val->data.sequence.items.start;
-	     rc == 0 && it < val->data.sequence.items.top; it++)
-		rc = parse_engine(b, site, conf__node_get(b, *it));
-	return rc;
-}
-
 static int parse_site_key(struct build *b, conf_site_t *site, const yaml_node_t *key,
                           const yaml_node_t *val)
 {
@@ -170,9 +162,10 @@ static int parse_site_key(struct build *b, conf_site_t *site, const yaml_node_t 
 	case S_NAME:
 		return parse_name(b, site, val);
 	case S_CLIENTS:
-		return parse_clients(b, site, val);
+		return parse_list(b, site, val, "clients", "a list of ADDRESS[/PREFIX]",
+		                  parse_client);
 	case S_ENGINES:
-		return parse_engines(b, site, val);
+		return parse_list(b, site, val, "engines", "a list of engine names", parse_engine);
 	case S_LOCAL_ONLY:
 		return conf__uint_parse(b, val, "local-only", 0, 65535, &site->local_only);
 	default:
