@@ -86,9 +86,10 @@ static uint16_t label_weight(const engine_container_t *c, unsigned warned, unsig
 		return (uint16_t)n;
 	*now |= REPLICA_WARN_WEIGHT;
 	if (!(warned & REPLICA_WARN_WEIGHT))
-		log_warning("container %s: label fleetdns.weight=%s is not a number from 0 to 65535; "
-		            "weight %d",
-		            c->name, v, ZONE_WEIGHT_DEFAULT);
+		log_warning(
+		    "container %s: label fleetdns.weight=%s is not a number from 0 to 65535; "
+		    "weight %d",
+		    c->name, v, ZONE_WEIGHT_DEFAULT);
 	return ZONE_WEIGHT_DEFAULT;
 }
 
@@ -332,7 +333,7 @@ bool replica_same(const replica_t *a, const replica_t *b)
 	       a->served == b->served && a->running == b->running &&
 	       strcmp(a->ipv4, b->ipv4) == 0 && strcmp(a->ipv6, b->ipv6) == 0 && a->ttl == b->ttl &&
 	       a->max_answers == b->max_answers && a->unhealthy == b->unhealthy &&
-	       a->weight == b->weight &&
-	       a->network_missing == b->network_missing && a->nports == b->nports &&
+	       a->weight == b->weight && a->network_missing == b->network_missing &&
+	       a->nports == b->nports &&
 	       (a->nports == 0 || memcmp(a->ports, b->ports, a->nports * sizeof(a->ports[0])) == 0);
 }

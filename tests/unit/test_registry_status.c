@@ -50,25 +50,29 @@ int main(void)
 	ok(registry_engine_sync(r, &e1, list, 5) == 0, "five containers listed");
 	json_object *st = registry_status(r);
 	const char *text = json_object_to_json_string_ext(st, JSON_C_TO_STRING_PLAIN);
-	is_str(
-	    text,
-	    "[{\"name\":\"web\",\"replicas_known\":4,\"replicas_served\":1,\"replicas\":["
-	    "{\"engine\":\"node1\",\"container\":\"a1\",\"name\":\"web-1-node1\",\"ipv4\":"
-	    "\"172.17.0.2\",\"ipv6\":null,\"health\":\"healthy\",\"served\":true,\"weight\":1,\"reason\":null},"
-	    "{\"engine\":\"node1\",\"container\":\"a2\",\"name\":\"web-2-node1\",\"ipv4\":"
-	    "\"172.17.0.3\",\"ipv6\":null,\"health\":\"unhealthy\",\"served\":false,\"weight\":1,\"reason\":"
-	    "\"unhealthy\"},"
-	    "{\"engine\":\"node1\",\"container\":\"a3\",\"name\":\"web-3-node1\",\"ipv4\":"
-	    "\"172.17.0.4\",\"ipv6\":null,\"health\":\"none\",\"served\":false,\"weight\":1,\"reason\":"
-	    "\"paused\"},"
-	    "{\"engine\":\"node1\",\"container\":\"a4\",\"name\":\"web-4-node1\",\"ipv4\":"
-	    "\"172.17.0.5\",\"ipv6\":null,\"health\":\"starting\",\"served\":false,\"weight\":1,\"reason\":"
-	    "\"starting\"}]},"
-	    "{\"name\":\"api\",\"replicas_known\":1,\"replicas_served\":0,\"replicas\":["
-	    "{\"engine\":\"node1\",\"container\":\"b1\",\"name\":\"api-1-node1\",\"ipv4\":"
-	    "\"172.17.0.9\",\"ipv6\":null,\"health\":\"none\",\"served\":false,\"weight\":1,\"reason\":"
-	    "\"stopped\"}]}]",
-	    "each replica served, or with why not");
+	is_str(text,
+	       "[{\"name\":\"web\",\"replicas_known\":4,\"replicas_served\":1,\"replicas\":["
+	       "{\"engine\":\"node1\",\"container\":\"a1\",\"name\":\"web-1-node1\",\"ipv4\":"
+	       "\"172.17.0.2\",\"ipv6\":null,\"health\":\"healthy\",\"served\":true,\"weight\":1,"
+	       "\"reason\":null},"
+	       "{\"engine\":\"node1\",\"container\":\"a2\",\"name\":\"web-2-node1\",\"ipv4\":"
+	       "\"172.17.0.3\",\"ipv6\":null,\"health\":\"unhealthy\",\"served\":false,\"weight\":"
+	       "1,\"reason\":"
+	       "\"unhealthy\"},"
+	       "{\"engine\":\"node1\",\"container\":\"a3\",\"name\":\"web-3-node1\",\"ipv4\":"
+	       "\"172.17.0.4\",\"ipv6\":null,\"health\":\"none\",\"served\":false,\"weight\":1,"
+	       "\"reason\":"
+	       "\"paused\"},"
+	       "{\"engine\":\"node1\",\"container\":\"a4\",\"name\":\"web-4-node1\",\"ipv4\":"
+	       "\"172.17.0.5\",\"ipv6\":null,\"health\":\"starting\",\"served\":false,\"weight\":1,"
+	       "\"reason\":"
+	       "\"starting\"}]},"
+	       "{\"name\":\"api\",\"replicas_known\":1,\"replicas_served\":0,\"replicas\":["
+	       "{\"engine\":\"node1\",\"container\":\"b1\",\"name\":\"api-1-node1\",\"ipv4\":"
+	       "\"172.17.0.9\",\"ipv6\":null,\"health\":\"none\",\"served\":false,\"weight\":1,"
+	       "\"reason\":"
+	       "\"stopped\"}]}]",
+	       "each replica served, or with why not");
 	char *text_before = strdup(text);
 	json_object_put(st);
 
