@@ -178,11 +178,13 @@ dk run -d --name "$N-compose" "${cargs[@]}" "$IMAGE" >/dev/null ||
 answers() {
     dig +short +time=1 +tries=1 ${3:-} @127.0.0.1 -p "$1" "$2" A 2>/dev/null | sort | tr '\n' ' '
 }
-# wait_answer PORT NAME WANT: until NAME answers WANT (30 s at most); prints what it got.
+# wait_answer PORT NAME WANT [+tcp]: until NAME answers WANT (30 s at most); prints what it
+# got. Every name is waited for: each service's containers turn healthy on their own first
+# check (1 s interval), so one service answering says nothing about another.
 wait_answer() {
     local got end=$((SECONDS + 30))
     while :; do
-        got=$(answers "$1" "$2")
+        got=$(answers "$1" "$2" "${4:-}")
         [ "$got" = "$3" ] || [ "$SECONDS" -ge "$end" ] && break
         sleep 0.1
     done
@@ -193,7 +195,8 @@ is "$(wait_answer "$P1" "web.$ZONE" "$WEB_IPS")" "$WEB_IPS" \
     "web.$ZONE over UDP through the published port: exactly the web containers' addresses"
 diag "answered $((SECONDS - t0)) s after docker run"
 is "$(answers "$P1" "web.$ZONE" +tcp)" "$WEB_IPS" "... and over TCP"
-is "$(answers "$P1" "api.$ZONE")" "$API_IPS" "api.$ZONE: the api container's address"
+is "$(wait_answer "$P1" "api.$ZONE" "$API_IPS")" "$API_IPS" \
+    "api.$ZONE: the api container's address"
 is "$(dig +short @127.0.0.1 -p "$P1" "$ZONE" SOA | awk '{print $1}')" "ns.$ZONE." \
     "$ZONE SOA is fleetdns's own"
 
@@ -233,7 +236,8 @@ like "$(dk exec "$N-fleetdns" fleetdnsctl services web 2>&1)" "${WEB_IPS%% *}" \
 # --- compose.yaml's settings: read-only root, tmpfs, no capability, no-new-privileges --------
 is "$(wait_answer "$P2" "web.$ZONE" "$WEB_IPS")" "$WEB_IPS" \
     "compose.yaml's fleetdns: web.$ZONE answers both web replicas"
-is "$(answers "$P2" "api.$ZONE" +tcp)" "$API_IPS" "compose.yaml's fleetdns: api.$ZONE over TCP"
+is "$(wait_answer "$P2" "api.$ZONE" "$API_IPS" +tcp)" "$API_IPS" \
+    "compose.yaml's fleetdns: api.$ZONE over TCP"
 is "$(uid_of "$N-compose")" "10053 10053 10053 10053" "compose.yaml's fleetdns runs as uid 10053"
 is "$(capeff_of "$N-compose")" "0000000000000000" "... with no capability"
 is "$(nnp_of "$N-compose")" 1 "... and no-new-privileges"
