@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* cidr.c -- address blocks as written in the configuration: "192.0.2.0/24", "2001:db8::/32"
- * or a single address. */
+ * or a single address, and the lists of them (rate-limit: exempt:, a site's clients:). */
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,16 +10,15 @@
 
 int conf__cidr_parse(const char *text, struct sockaddr_storage *ss, unsigned *prefix)
 {
-	char host[INET6_ADDRSTRLEN + 1];
 	const char *slash = strchr(text, '/');
 	size_t len = slash ? (size_t)(slash - text) : strlen(text);
-	unsigned max;
-
 	memset(ss, 0, sizeof(*ss));
+	char host[INET6_ADDRSTRLEN + 1];
 	if (len == 0 || len >= sizeof(host))
 		return FDNS_EADDR;
 	memcpy(host, text, len);
 	host[len] = '\0';
+	unsigned max;
 	if (inet_pton(AF_INET, host, &((struct sockaddr_in *)ss)->sin_addr) == 1) {
 		ss->ss_family = AF_INET;
 		max = 32;
@@ -52,4 +51,34 @@ bool conf__cidr_host_bits(const struct sockaddr_storage *ss, unsigned prefix)
 			return true;
 	}
 	return false;
+}
+
+int conf__fail_host_bits(struct build *b, const yaml_node_t *node, const char *what,
+                         unsigned prefix)
+{
+	return conf__fail_at(b, node, "%s '%s' has bits set past its /%u prefix", what,
+	                     conf__node_text(node), prefix);
+}
+
+int conf__prefix_parse(struct build *b, const yaml_node_t *item, const char *key, const char *what,
+                       conf_prefix_t *out)
+{
+	if (item->type != YAML_SCALAR_NODE)
+		return conf__fail_type(b, item, key, "a list of ADDRESS[/PREFIX]");
+	const char *text = conf__node_text(item);
+	if (conf__cidr_parse(text, &out->addr, &out->prefix) != 0)
+		return conf__fail_at(b, item, "invalid %s '%s' (ADDRESS[/PREFIX])", what, text);
+	if (conf__cidr_host_bits(&out->addr, out->prefix))
+		return conf__fail_host_bits(b, item, what, out->prefix);
+	return 0;
+}
+
+int conf__prefix_append(conf_prefix_t **v, size_t *n, const conf_prefix_t *p)
+{
+	conf_prefix_t *grown = realloc(*v, (*n + 1) * sizeof(*grown));
+	if (!grown)
+		return FDNS_ENOMEM;
+	*v = grown;
+	grown[(*n)++] = *p;
+	return 0;
 }

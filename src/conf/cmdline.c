@@ -1,14 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* cmdline.c -- turns argv into a conf_cmdline_t with getopt_long; prints --help and --version. */
-#include "config.h"
-
-#include "fleetdns/conf.h"
-#include "fleetdns/error.h"
-
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "fleetdns/conf.h"
+#include "fleetdns/error.h"
 
 enum { OPT_LISTEN = 256, OPT_ZONE, OPT_ENGINE, OPT_CHECK_CONFIG };
 
@@ -56,12 +54,11 @@ static void print_usage(FILE *out)
 static int strv_push(char ***v, size_t *n, const char *s)
 {
 	char **grown = realloc(*v, (*n + 1) * sizeof(*grown));
-
-	if (grown == NULL)
+	if (!grown)
 		return FDNS_ENOMEM;
 	*v = grown;
 	grown[*n] = strdup(s);
-	if (grown[*n] == NULL)
+	if (!grown[*n])
 		return FDNS_ENOMEM;
 	(*n)++;
 	return 0;
@@ -71,7 +68,6 @@ static int strv_push(char ***v, size_t *n, const char *s)
 static const char *bad_option(char **argv, char *buf, size_t len)
 {
 	const char *arg = argv[optind - 1];
-
 	if (strncmp(arg, "--", 2) == 0 || optopt <= 0 || optopt > 255)
 		return arg;
 	snprintf(buf, len, "-%c", optopt);
@@ -112,16 +108,15 @@ static int handle_option(conf_cmdline_t *cl, int opt)
 
 int conf_cmdline_parse(conf_cmdline_t *cl, int argc, char **argv, char *err, size_t errlen)
 {
-	char optname[3];
-	int opt, rc = 0;
-
 	memset(cl, 0, sizeof(*cl));
-	if (err != NULL && errlen > 0)
+	if (err && errlen > 0)
 		err[0] = '\0';
 	/* 0, not 1: glibc, musl and the BSDs all fully reinitialise getopt on optind = 0, so
 	 * parsing several argument vectors in one process (the unit tests) works. */
 	optind = 0;
 	opterr = 0;
+	char optname[3];
+	int opt, rc = 0;
 	while (rc == 0 && (opt = getopt_long(argc, argv, ":c:vqhV", long_options, NULL)) != -1) {
 		if (opt == '?') {
 			snprintf(err, errlen, "invalid option '%s' (see --help)",
@@ -148,7 +143,7 @@ int conf_cmdline_parse(conf_cmdline_t *cl, int argc, char **argv, char *err, siz
 
 void conf_cmdline_free(conf_cmdline_t *cl)
 {
-	if (cl == NULL)
+	if (!cl)
 		return;
 	for (size_t i = 0; i < cl->nlisten; i++)
 		free(cl->listen[i]);

@@ -11,13 +11,13 @@
 #ifndef FLEETDNS_CONF_INTERNAL_H
 #define FLEETDNS_CONF_INTERNAL_H
 
-#include "fleetdns/conf.h"
-
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
 
 #include <yaml.h>
+
+#include "fleetdns/conf.h"
 
 #define CONF_ADDR_HINT "expected IPv4:PORT or [IPv6]:PORT"
 
@@ -130,13 +130,62 @@ int conf__fail_unknown_shown(struct build *b, const yaml_node_t *key, const char
 const char *conf__node_text(const yaml_node_t *node); /* scalar nodes only */
 bool conf__node_is_null(const yaml_node_t *node);     /* plain "", "~" or "null" */
 const yaml_node_t *conf__node_get(const struct build *b, int id);
+/* Where node starts in the config file, 1-based (what messages and conf_t record). */
+size_t conf__node_line(const yaml_node_t *node);
+size_t conf__node_column(const yaml_node_t *node);
 /* Checks that node is a mapping whose keys are distinct strings. */
 int conf__mapping_check(struct build *b, const yaml_node_t *node, const char *what);
+
+/* Called for each key and value of a mapping, or each item of a list, in the file's order;
+ * the walk stops at the first non-zero return, which it returns. ctx is the caller's. */
+typedef int (*conf_pair_fn)(struct build *b, const yaml_node_t *key, const yaml_node_t *val,
+                            void *ctx);
+typedef int (*conf_item_fn)(struct build *b, const yaml_node_t *item, void *ctx);
+/* fn for each pair of node, a mapping already checked by conf__mapping_check. */
+int conf__pairs_each(struct build *b, const yaml_node_t *node, conf_pair_fn fn, void *ctx);
+/* conf__mapping_check, then fn for each pair. */
+int conf__mapping_each(struct build *b, const yaml_node_t *node, const char *what, conf_pair_fn fn,
+                       void *ctx);
+/* fn for each item of list, which must be a sequence node (the caller says what else it
+ * may be, in its own words). */
+int conf__list_each(struct build *b, const yaml_node_t *list, conf_item_fn fn, void *ctx);
+
+/* The keys a mapping may have, for conf__mapping_collect. */
+struct conf_keyset {
+	const char *what;         /* the mapping in conf__mapping_check's messages ("engine") */
+	const char *section;      /* and in unknown-key messages ("'tls'") */
+	const char *const *names; /* the known keys */
+	size_t n;
+	bool shown; /* unknown keys are shown through conf__shown (a secret may be one) */
+};
+/* conf__mapping_check, then the value of known key k in vals[k] (and its key node in keys[k]
+ * when keys is not NULL); both arrays have keyset->n entries, NULL where a key is absent.
+ * The first unknown key fails through conf__fail_unknown (or _shown). */
+int conf__mapping_collect(struct build *b, const yaml_node_t *node,
+                          const struct conf_keyset *keyset, const yaml_node_t **vals,
+                          const yaml_node_t **keys);
 /* A decimal integer in min..max. */
 int conf__uint_parse(struct build *b, const yaml_node_t *val, const char *what, unsigned min,
                      unsigned max, unsigned *out);
 /* true/false (also True, TRUE, False, FALSE). */
 int conf__bool_parse(struct build *b, const yaml_node_t *val, const char *what, bool *out);
+/* One of names[0..n) (a scalar written exactly so): its position in *out. Otherwise
+ * conf__fail_type with want ("stderr, syslog or journal"). */
+int conf__choice_parse(struct build *b, const yaml_node_t *val, const char *what,
+                       const char *const *names, size_t n, const char *want, int *out);
+
+/* An integer key of a section, stored at offset in the struct the section fills in. */
+struct conf_uint_key {
+	const char *name;
+	size_t offset; /* of the unsigned */
+	unsigned min, max;
+};
+/* When key is one of keys[0..n): its value, checked by conf__uint_parse, into base + its
+ * offset; returns 0 or the error. Returns 1 when key is none of them. */
+int conf__uint_key_parse(struct build *b, const struct conf_uint_key *keys, size_t n, void *base,
+                         const yaml_node_t *key, const yaml_node_t *val);
+/* Copies the names of keys[0..n) to known (for conf__fail_unknown); returns n. */
+size_t conf__uint_key_names(const struct conf_uint_key *keys, size_t n, const char **known);
 /* A non-empty scalar file name, joined to the config file's folder unless absolute; *out is
  * malloc'ed. */
 int conf__file_parse(struct build *b, const yaml_node_t *val, const char *what, char **out);
@@ -160,6 +209,15 @@ int conf__rrl_defaults(conf_rrl_t *rrl);
 int conf__cidr_parse(const char *text, struct sockaddr_storage *ss, unsigned *prefix);
 /* Whether ss has bits set past prefix ("192.0.2.1/24", almost surely a mistake). */
 bool conf__cidr_host_bits(const struct sockaddr_storage *ss, unsigned prefix);
+/* "WHAT 'TEXT' has bits set past its /PREFIX prefix" at node (a scalar). FDNS_EINVAL. */
+int conf__fail_host_bits(struct build *b, const yaml_node_t *node, const char *what,
+                         unsigned prefix);
+/* An item of the list key (exempt:, clients:): a scalar ADDRESS[/PREFIX] without bits past
+ * the prefix; what names one item in messages ("client prefix"). */
+int conf__prefix_parse(struct build *b, const yaml_node_t *item, const char *key, const char *what,
+                       conf_prefix_t *out);
+/* Appends p to the array *v of *n prefixes. Returns 0 or FDNS_ENOMEM. */
+int conf__prefix_append(conf_prefix_t **v, size_t *n, const conf_prefix_t *p);
 
 /* server: user, group, pidfile, identity, version, nsid, and the log: section
  * (process.c). conf__process_key_parse returns 1 when key is none of its keys, which are

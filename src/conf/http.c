@@ -12,8 +12,11 @@
  * duplicates trivially linear. */
 #define HTTP_LISTEN_MAX 16
 
-static int listen_add(struct build *b, const yaml_node_t *item)
+static int listen_add(struct build *b, const yaml_node_t *item, void *ctx)
 {
+	(void)ctx;
+	if (item->type != YAML_SCALAR_NODE)
+		return conf__fail_type(b, item, "listen", "a list of addresses");
 	conf_t *conf = &b->conf;
 	const char *text = conf__node_text(item);
 	conf_listen_t l = {0};
@@ -41,51 +44,41 @@ static int parse_listen(struct build *b, const yaml_node_t *val)
 {
 	if (val->type != YAML_SEQUENCE_NODE)
 		return conf__fail_type(b, val, "listen", "a list of addresses");
-	for (yaml_node_item_t *it = val->data.sequence.items.start;
-	     it < val->data.sequence.items.top; it++) {
-		const yaml_node_t *item = conf__node_get(b, *it);
-		if (item->type != YAML_SCALAR_NODE)
-			return conf__fail_type(b, item, "listen", "a list of addresses");
-		int rc = listen_add(b, item);
-		if (rc != 0)
-			return rc;
-	}
-	return 0;
+	return conf__list_each(b, val, listen_add, NULL);
 }
 
 static int control_socket_parse(struct build *b, const yaml_node_t *val)
 {
+	size_t max = sizeof(((struct sockaddr_un *)0)->sun_path) - 1;
 	int rc = conf__file_parse(b, val, "control-socket", &b->conf.control_socket);
-	if (rc == 0 &&
-	    strlen(b->conf.control_socket) >= sizeof(((struct sockaddr_un *)0)->sun_path))
+	if (rc == 0 && strlen(b->conf.control_socket) > max)
 		return conf__fail_at(b, val, "control-socket path too long (at most %zu bytes)",
-		                     sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
+		                     max);
 	return rc;
 }
 
 enum { H_LISTEN, H_CONTROL_SOCKET };
 static const char *const http_keys[] = {"listen", "control-socket"};
 
+static int parse_http_key(struct build *b, const yaml_node_t *key, const yaml_node_t *val,
+                          void *ctx)
+{
+	(void)ctx;
+	switch (conf__key_find(conf__node_text(key), http_keys, CONF_NKEYS(http_keys))) {
+	case H_LISTEN:
+		return parse_listen(b, val);
+	case H_CONTROL_SOCKET:
+		return control_socket_parse(b, val);
+	default:
+		return conf__fail_unknown(b, key, "'http'", http_keys, CONF_NKEYS(http_keys));
+	}
+}
+
 int conf__http_parse(struct build *b, const yaml_node_t *node)
 {
 	if (conf__node_is_null(node))
 		return 0;
-	int rc = conf__mapping_check(b, node, "http");
-	for (yaml_node_pair_t *p = node->data.mapping.pairs.start;
-	     rc == 0 && p < node->data.mapping.pairs.top; p++) {
-		const yaml_node_t *key = conf__node_get(b, p->key);
-		switch (conf__key_find(conf__node_text(key), http_keys, CONF_NKEYS(http_keys))) {
-		case H_LISTEN:
-			rc = parse_listen(b, conf__node_get(b, p->value));
-			break;
-		case H_CONTROL_SOCKET:
-			rc = control_socket_parse(b, conf__node_get(b, p->value));
-			break;
-		default:
-			rc = conf__fail_unknown(b, key, "'http'", http_keys, CONF_NKEYS(http_keys));
-		}
-	}
-	return rc;
+	return conf__mapping_each(b, node, "http", parse_http_key, NULL);
 }
 
 void conf__http_free(conf_t *conf)

@@ -2,13 +2,11 @@
 /* process.c -- the keys of server: that concern the process rather than DNS (user, group,
  * pidfile; identity, version, nsid) and the top-level log: section. docs/configuration.md
  * describes each. */
-#include "config.h"
+#include <stdlib.h>
+#include <string.h>
 
 #include "conf/conf_internal.h"
 #include "fleetdns/error.h"
-
-#include <stdlib.h>
-#include <string.h>
 
 /* One TXT character-string (RFC 1035 3.3): 255 octets. */
 #define CHAOS_TEXT_MAX 255
@@ -21,9 +19,9 @@ static int text_parse(struct build *b, const yaml_node_t *val, const char *what,
                       bool allow_empty, char **out)
 {
 	const char *text = val->type == YAML_SCALAR_NODE ? conf__node_text(val) : NULL;
-
-	if (text == NULL || (!allow_empty && (conf__node_is_null(val) || text[0] == '\0')))
-		return conf__fail_type(b, val, what, allow_empty ? "a text (empty: off)" : "a name");
+	if (!text || (!allow_empty && (conf__node_is_null(val) || text[0] == '\0')))
+		return conf__fail_type(b, val, what,
+		                       allow_empty ? "a text (empty: off)" : "a name");
 	if (strlen(text) > max)
 		return conf__fail_at(b, val, "'%s' is longer than %zu characters", what, max);
 	free(*out);
@@ -42,40 +40,46 @@ static int hex_digit(char c)
 	return -1;
 }
 
+/* The bytes of nsid: 0xHEX (digits: the text after 0x), into p->nsid. */
+static int nsid_hex_parse(struct build *b, const yaml_node_t *val, const char *digits,
+                          conf_process_t *p)
+{
+	size_t len = strlen(digits);
+	if (len % 2 != 0)
+		return conf__fail_at(b, val, "'nsid' in hex needs an even number of digits");
+	if (len / 2 > NSID_MAX)
+		return conf__fail_at(b, val, "'nsid' is longer than %d bytes", NSID_MAX);
+	p->nsid = malloc(len / 2);
+	if (!p->nsid)
+		return FDNS_ENOMEM;
+	for (size_t i = 0; i < len / 2; i++) {
+		int hi = hex_digit(digits[2 * i]), lo = hex_digit(digits[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return conf__fail_at(b, val, "'nsid': '%c' is not a hex digit",
+			                     hi < 0 ? digits[2 * i] : digits[2 * i + 1]);
+		p->nsid[i] = (uint8_t)(hi << 4 | lo);
+	}
+	p->nsid_len = len / 2;
+	return 0;
+}
+
 /* nsid: TEXT, or 0xHEX for arbitrary bytes (as Knot's server.nsid). */
 static int nsid_parse(struct build *b, const yaml_node_t *val)
 {
 	conf_process_t *p = &b->conf.process;
 	const char *text = val->type == YAML_SCALAR_NODE ? conf__node_text(val) : NULL;
-	size_t len;
-
-	if (text == NULL || conf__node_is_null(val))
+	if (!text || conf__node_is_null(val))
 		return conf__fail_type(b, val, "nsid", "a text or 0x followed by hex digits");
-	len = strlen(text);
+	size_t len = strlen(text);
 	free(p->nsid);
 	p->nsid = NULL;
 	p->nsid_len = 0;
-	if (len > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
-		size_t digits = len - 2;
-		if (digits % 2 != 0)
-			return conf__fail_at(b, val, "'nsid' in hex needs an even number of digits");
-		if (digits / 2 > NSID_MAX)
-			return conf__fail_at(b, val, "'nsid' is longer than %d bytes", NSID_MAX);
-		if (!(p->nsid = malloc(digits / 2)))
-			return FDNS_ENOMEM;
-		for (size_t i = 0; i < digits / 2; i++) {
-			int hi = hex_digit(text[2 + 2 * i]), lo = hex_digit(text[3 + 2 * i]);
-			if (hi < 0 || lo < 0)
-				return conf__fail_at(b, val, "'nsid': '%c' is not a hex digit",
-				                     hi < 0 ? text[2 + 2 * i] : text[3 + 2 * i]);
-			p->nsid[i] = (uint8_t)(hi << 4 | lo);
-		}
-		p->nsid_len = digits / 2;
-		return 0;
-	}
+	if (len > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X'))
+		return nsid_hex_parse(b, val, text + 2, p);
 	if (len > NSID_MAX)
 		return conf__fail_at(b, val, "'nsid' is longer than %d bytes", NSID_MAX);
-	if (!(p->nsid = malloc(len)))
+	p->nsid = malloc(len);
+	if (!p->nsid)
 		return FDNS_ENOMEM;
 	memcpy(p->nsid, text, len);
 	p->nsid_len = len;
@@ -90,7 +94,6 @@ const char *const conf__process_keys[CONF_PROCESS_NKEYS] = {
 int conf__process_key_parse(struct build *b, const yaml_node_t *key, const yaml_node_t *val)
 {
 	conf_process_t *p = &b->conf.process;
-
 	switch (conf__key_find(conf__node_text(key), conf__process_keys, CONF_PROCESS_NKEYS)) {
 	case P_USER:
 		return text_parse(b, val, "user", 255, false, &p->user);
@@ -111,53 +114,41 @@ int conf__process_key_parse(struct build *b, const yaml_node_t *key, const yaml_
 	}
 }
 
-static int choice_parse(struct build *b, const yaml_node_t *val, const char *what,
-                        const char *const *names, size_t n, const char *want, int *out)
-{
-	for (size_t i = 0; val->type == YAML_SCALAR_NODE && i < n; i++) {
-		if (strcmp(conf__node_text(val), names[i]) == 0) {
-			*out = (int)i;
-			return 0;
-		}
-	}
-	return conf__fail_type(b, val, what, want);
-}
-
 enum { L_TARGET, L_FORMAT, L_LEVEL };
 static const char *const log_keys[] = {"target", "format", "level"};
 
-int conf__log_parse(struct build *b, const yaml_node_t *node)
+static int parse_log_key(struct build *b, const yaml_node_t *key, const yaml_node_t *val, void *ctx)
 {
+	/* Indexed by enum conf_log_target and enum conf_log_format. */
 	static const char *const targets[] = {"stderr", "syslog", "journal"};
 	static const char *const formats[] = {"text", "json"};
-	conf_process_t *p = &b->conf.process;
-	int rc, v = 0;
+	conf_process_t *p = ctx;
+	int v, rc;
+	switch (conf__key_find(conf__node_text(key), log_keys, CONF_NKEYS(log_keys))) {
+	case L_TARGET:
+		rc = conf__choice_parse(b, val, "target", targets, CONF_NKEYS(targets),
+		                        "stderr, syslog or journal", &v);
+		if (rc == 0)
+			p->log_target = (enum conf_log_target)v;
+		return rc;
+	case L_FORMAT:
+		rc = conf__choice_parse(b, val, "format", formats, CONF_NKEYS(formats),
+		                        "text or json", &v);
+		if (rc == 0)
+			p->log_format = (enum conf_log_format)v;
+		return rc;
+	case L_LEVEL:
+		return conf__log_level_parse(b, val);
+	default:
+		return conf__fail_unknown(b, key, "'log'", log_keys, CONF_NKEYS(log_keys));
+	}
+}
 
+int conf__log_parse(struct build *b, const yaml_node_t *node)
+{
 	if (conf__node_is_null(node))
 		return 0;
-	rc = conf__mapping_check(b, node, "log");
-	for (yaml_node_pair_t *pair = node->data.mapping.pairs.start;
-	     rc == 0 && pair < node->data.mapping.pairs.top; pair++) {
-		const yaml_node_t *key = conf__node_get(b, pair->key);
-		const yaml_node_t *val = conf__node_get(b, pair->value);
-		switch (conf__key_find(conf__node_text(key), log_keys, CONF_NKEYS(log_keys))) {
-		case L_TARGET:
-			rc = choice_parse(b, val, "target", targets, 3, "stderr, syslog or journal",
-			                  &v);
-			p->log_target = (enum conf_log_target)v;
-			break;
-		case L_FORMAT:
-			rc = choice_parse(b, val, "format", formats, 2, "text or json", &v);
-			p->log_format = (enum conf_log_format)v;
-			break;
-		case L_LEVEL:
-			rc = conf__log_level_parse(b, val);
-			break;
-		default:
-			rc = conf__fail_unknown(b, key, "'log'", log_keys, CONF_NKEYS(log_keys));
-		}
-	}
-	return rc;
+	return conf__mapping_each(b, node, "log", parse_log_key, &b->conf.process);
 }
 
 void conf__process_free(conf_process_t *p)

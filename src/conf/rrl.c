@@ -7,11 +7,7 @@
 #include "conf/conf_internal.h"
 #include "fleetdns/error.h"
 
-static const struct rrl_uint_key {
-	const char *name;
-	size_t offset; /* of the unsigned in conf_rrl_t */
-	unsigned min, max;
-} rrl_keys[] = {
+static const struct conf_uint_key rrl_keys[] = {
     {"responses-per-second", offsetof(conf_rrl_t, rate), 0, 1000000},
     {"burst", offsetof(conf_rrl_t, burst), 1, 10000000},
     {"slip", offsetof(conf_rrl_t, slip), 0, 10},
@@ -22,12 +18,16 @@ static const struct rrl_uint_key {
 
 static int exempt_add(conf_rrl_t *rrl, const struct sockaddr_storage *ss, unsigned prefix)
 {
-	conf_prefix_t *n = realloc(rrl->exempt, (rrl->nexempt + 1) * sizeof(*n));
-	if (!n)
-		return FDNS_ENOMEM;
-	rrl->exempt = n;
-	n[rrl->nexempt++] = (conf_prefix_t){.addr = *ss, .prefix = prefix};
-	return 0;
+	conf_prefix_t p = {.addr = *ss, .prefix = prefix};
+	return conf__prefix_append(&rrl->exempt, &rrl->nexempt, &p);
+}
+
+static int exempt_item_parse(struct build *b, const yaml_node_t *item, void *ctx)
+{
+	conf_rrl_t *rrl = ctx;
+	conf_prefix_t p;
+	int rc = conf__prefix_parse(b, item, "exempt", "exempt address", &p);
+	return rc ? rc : conf__prefix_append(&rrl->exempt, &rrl->nexempt, &p);
 }
 
 static int parse_exempt(struct build *b, conf_rrl_t *rrl, const yaml_node_t *val)
@@ -37,26 +37,7 @@ static int parse_exempt(struct build *b, conf_rrl_t *rrl, const yaml_node_t *val
 		return 0;
 	if (val->type != YAML_SEQUENCE_NODE)
 		return conf__fail_type(b, val, "exempt", "a list of ADDRESS[/PREFIX]");
-	for (yaml_node_item_t *it = val->data.sequence.items.start;
-	     it < val->data.sequence.items.top; it++) {
-		const yaml_node_t *item = conf__node_get(b, *it);
-		struct sockaddr_storage ss;
-		unsigned prefix;
-		if (item->type != YAML_SCALAR_NODE)
-			return conf__fail_type(b, item, "exempt", "a list of ADDRESS[/PREFIX]");
-		const char *text = conf__node_text(item);
-		if (conf__cidr_parse(text, &ss, &prefix) != 0)
-			return conf__fail_at(
-			    b, item, "invalid exempt address '%s' (ADDRESS[/PREFIX])", text);
-		if (conf__cidr_host_bits(&ss, prefix))
-			return conf__fail_at(b, item,
-			                     "exempt address '%s' has bits set past its /%u prefix",
-			                     text, prefix);
-		int rc = exempt_add(rrl, &ss, prefix);
-		if (rc != 0)
-			return rc;
-	}
-	return 0;
+	return conf__list_each(b, val, exempt_item_parse, rrl);
 }
 
 /* The keys that are not integers (rrl_keys). */
@@ -66,39 +47,27 @@ static const char *const rrl_other_keys[] = {"exempt"};
 static int fail_unknown_rrl_key(struct build *b, const yaml_node_t *key)
 {
 	const char *known[CONF_NKEYS(rrl_keys) + CONF_NKEYS(rrl_other_keys)];
-	size_t n = 0;
-
-	for (size_t i = 0; i < CONF_NKEYS(rrl_keys); i++)
-		known[n++] = rrl_keys[i].name;
+	size_t n = conf__uint_key_names(rrl_keys, CONF_NKEYS(rrl_keys), known);
 	for (size_t i = 0; i < CONF_NKEYS(rrl_other_keys); i++)
 		known[n++] = rrl_other_keys[i];
 	return conf__fail_unknown(b, key, "'rate-limit'", known, n);
 }
 
-static int parse_key(struct build *b, const yaml_node_t *key, const yaml_node_t *val)
+static int parse_key(struct build *b, const yaml_node_t *key, const yaml_node_t *val, void *ctx)
 {
-	conf_rrl_t *rrl = &b->conf.rrl;
+	conf_rrl_t *rrl = ctx;
 	const char *name = conf__node_text(key);
 	if (conf__key_find(name, rrl_other_keys, CONF_NKEYS(rrl_other_keys)) == R_EXEMPT)
 		return parse_exempt(b, rrl, val);
-	for (size_t i = 0; i < sizeof(rrl_keys) / sizeof(rrl_keys[0]); i++) {
-		const struct rrl_uint_key *k = &rrl_keys[i];
-		if (strcmp(name, k->name) == 0)
-			return conf__uint_parse(b, val, k->name, k->min, k->max,
-			                        (unsigned *)((char *)rrl + k->offset));
-	}
-	return fail_unknown_rrl_key(b, key);
+	int rc = conf__uint_key_parse(b, rrl_keys, CONF_NKEYS(rrl_keys), rrl, key, val);
+	return rc != 1 ? rc : fail_unknown_rrl_key(b, key);
 }
 
 int conf__rrl_parse(struct build *b, const yaml_node_t *node)
 {
 	if (conf__node_is_null(node))
 		return 0;
-	int rc = conf__mapping_check(b, node, "rate-limit");
-	for (yaml_node_pair_t *p = node->data.mapping.pairs.start;
-	     rc == 0 && p < node->data.mapping.pairs.top; p++)
-		rc = parse_key(b, conf__node_get(b, p->key), conf__node_get(b, p->value));
-	return rc;
+	return conf__mapping_each(b, node, "rate-limit", parse_key, &b->conf.rrl);
 }
 
 int conf__rrl_defaults(conf_rrl_t *rrl)

@@ -1,16 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* server.c -- the server: section (listen addresses, workers, limits, log level; rate-limit:
  * is in rrl.c) and the parser of IPv4:PORT / [IPv6]:PORT socket addresses. */
-#include "config.h"
-
-#include "conf/conf_internal.h"
-#include "fleetdns/error.h"
-
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "conf/conf_internal.h"
+#include "fleetdns/error.h"
 
 #define CONF_MAX_WORKERS 1024
 
@@ -18,7 +16,6 @@ int conf__port_parse(const char *text, in_port_t *port)
 {
 	unsigned long value = 0;
 	size_t i;
-
 	for (i = 0; text[i] >= '0' && text[i] <= '9' && i < 5; i++)
 		value = value * 10 + (unsigned long)(text[i] - '0');
 	if (i == 0 || text[i] != '\0' || value < 1 || value > 65535)
@@ -31,52 +28,59 @@ int conf__port_parse(const char *text, in_port_t *port)
 static int parse_scope(char *host, uint32_t *scope)
 {
 	char *sep = strchr(host, '%');
-	char *end;
-	unsigned long number;
-
 	*scope = 0;
-	if (sep == NULL)
+	if (!sep)
 		return 0;
 	*sep++ = '\0';
 	*scope = if_nametoindex(sep);
 	if (*scope == 0 && sep[0] >= '0' && sep[0] <= '9') {
-		number = strtoul(sep, &end, 10);
+		char *end;
+		unsigned long number = strtoul(sep, &end, 10);
 		if (*end == '\0' && number <= UINT32_MAX)
 			*scope = (uint32_t)number;
 	}
 	return *scope == 0 ? FDNS_EADDR : 0;
 }
 
-int conf_addr_parse(const char *text, struct sockaddr_storage *ss, socklen_t *len)
+/* Splits text into its host, copied to host (len bytes), and its port. *bracketed: the host
+ * was written in brackets (IPv6). Returns the port's text, or NULL when there is none. */
+static const char *addr_split(const char *text, char *host, size_t len, bool *bracketed)
 {
-	char host[INET6_ADDRSTRLEN + IF_NAMESIZE + 1];
 	const char *port;
 	size_t hostlen;
-	bool bracketed = text != NULL && text[0] == '[';
-
-	memset(ss, 0, sizeof(*ss));
-	*len = 0;
-	if (text == NULL)
-		return FDNS_EADDR;
-	if (bracketed) {
+	*bracketed = text[0] == '[';
+	if (*bracketed) {
 		const char *end = strchr(text, ']');
-		if (end == NULL || end[1] != ':')
-			return FDNS_EADDR;
+		if (!end || end[1] != ':')
+			return NULL;
 		text++;
 		hostlen = (size_t)(end - text);
 		port = end + 2;
 	} else {
 		port = strrchr(text, ':');
-		if (port == NULL)
-			return FDNS_EADDR;
+		if (!port)
+			return NULL;
 		hostlen = (size_t)(port - text);
 		port++;
 	}
-	if (hostlen == 0 || hostlen >= sizeof(host))
-		return FDNS_EADDR;
+	if (hostlen == 0 || hostlen >= len)
+		return NULL;
 	memcpy(host, text, hostlen);
 	host[hostlen] = '\0';
+	return port;
+}
 
+int conf_addr_parse(const char *text, struct sockaddr_storage *ss, socklen_t *len)
+{
+	memset(ss, 0, sizeof(*ss));
+	*len = 0;
+	if (!text)
+		return FDNS_EADDR;
+	char host[INET6_ADDRSTRLEN + IF_NAMESIZE + 1];
+	bool bracketed;
+	const char *port = addr_split(text, host, sizeof(host), &bracketed);
+	if (!port)
+		return FDNS_EADDR;
 	if (bracketed) {
 		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
 		if (parse_scope(host, &sin6->sin6_scope_id) != 0 ||
@@ -114,11 +118,10 @@ int conf__listen_add(struct build *b, const char *text)
 {
 	conf_t *conf = &b->conf;
 	conf_listen_t item = {0};
-
 	if (conf_addr_parse(text, &item.addr, &item.addrlen) != 0)
 		return FDNS_EADDR;
 	char *key = listen_key(&item.addr, item.addrlen);
-	if (key == NULL)
+	if (!key)
 		return FDNS_ENOMEM;
 	if (conf__index_find(&b->listen_index, key) != CONF_INDEX_NONE) {
 		free(key);
@@ -160,14 +163,23 @@ void conf__listen_clear(struct build *b)
 int conf__log_level_parse(struct build *b, const yaml_node_t *val)
 {
 	static const char *const names[] = {"error", "warning", "info", "debug"};
+	return conf__choice_parse(b, val, "log-level", names, CONF_NKEYS(names),
+	                          "error, warning, info or debug", &b->conf.log_level);
+}
 
-	for (int i = 0; val->type == YAML_SCALAR_NODE && i < 4; i++) {
-		if (strcmp(conf__node_text(val), names[i]) == 0) {
-			b->conf.log_level = i;
-			return 0;
-		}
-	}
-	return conf__fail_type(b, val, "log-level", "error, warning, info or debug");
+static int listen_item_parse(struct build *b, const yaml_node_t *item, void *ctx)
+{
+	(void)ctx;
+	if (item->type != YAML_SCALAR_NODE)
+		return conf__fail_type(b, item, "listen", "a list of addresses");
+	const char *text = conf__node_text(item);
+	int rc = conf__listen_add(b, text);
+	if (rc == FDNS_EADDR)
+		return conf__fail_at(b, item, "invalid listen address '%s' (" CONF_ADDR_HINT ")",
+		                     text);
+	if (rc == FDNS_EEXIST)
+		return conf__fail_at(b, item, "duplicate listen address '%s'", text);
+	return rc;
 }
 
 static int parse_listen(struct build *b, const yaml_node_t *val)
@@ -176,31 +188,10 @@ static int parse_listen(struct build *b, const yaml_node_t *val)
 		return 0;
 	if (val->type != YAML_SEQUENCE_NODE)
 		return conf__fail_type(b, val, "listen", "a list of addresses");
-	for (yaml_node_item_t *it = val->data.sequence.items.start;
-	     it < val->data.sequence.items.top; it++) {
-		const yaml_node_t *item = conf__node_get(b, *it);
-		const char *text;
-		int rc;
-		if (item->type != YAML_SCALAR_NODE)
-			return conf__fail_type(b, item, "listen", "a list of addresses");
-		text = conf__node_text(item);
-		rc = conf__listen_add(b, text);
-		if (rc == FDNS_EADDR)
-			return conf__fail_at(
-			    b, item, "invalid listen address '%s' (" CONF_ADDR_HINT ")", text);
-		if (rc == FDNS_EEXIST)
-			return conf__fail_at(b, item, "duplicate listen address '%s'", text);
-		if (rc != 0)
-			return rc;
-	}
-	return 0;
+	return conf__list_each(b, val, listen_item_parse, NULL);
 }
 
-static const struct uint_key {
-	const char *name;
-	size_t offset; /* of the unsigned in conf_t */
-	unsigned min, max;
-} uint_keys[] = {
+static const struct conf_uint_key uint_keys[] = {
     {"workers", offsetof(conf_t, workers), 0, CONF_MAX_WORKERS},
     {"udp-size", offsetof(conf_t, udp_size), 512, 4096},
     {"tcp-idle-timeout", offsetof(conf_t, tcp_idle_ms), 100, 3600000},
@@ -218,21 +209,19 @@ static int fail_unknown_server_key(struct build *b, const yaml_node_t *key)
 {
 	const char *known[CONF_NKEYS(server_keys) + CONF_PROCESS_NKEYS + CONF_NKEYS(uint_keys)];
 	size_t n = 0;
-
 	for (size_t i = 0; i < CONF_NKEYS(server_keys); i++)
 		known[n++] = server_keys[i];
-	for (size_t i = 0; i < CONF_NKEYS(uint_keys); i++)
-		known[n++] = uint_keys[i].name;
+	n += conf__uint_key_names(uint_keys, CONF_NKEYS(uint_keys), known + n);
 	for (size_t i = 0; i < CONF_PROCESS_NKEYS; i++)
 		known[n++] = conf__process_keys[i];
 	return conf__fail_unknown(b, key, "'server'", known, n);
 }
 
-static int parse_server_key(struct build *b, const yaml_node_t *key, const yaml_node_t *val)
+static int parse_server_key(struct build *b, const yaml_node_t *key, const yaml_node_t *val,
+                            void *ctx)
 {
-	const char *name = conf__node_text(key);
-
-	switch (conf__key_find(name, server_keys, CONF_NKEYS(server_keys))) {
+	(void)ctx;
+	switch (conf__key_find(conf__node_text(key), server_keys, CONF_NKEYS(server_keys))) {
 	case S_LISTEN:
 		return parse_listen(b, val);
 	case S_LOG_LEVEL:
@@ -243,26 +232,14 @@ static int parse_server_key(struct build *b, const yaml_node_t *key, const yaml_
 		break;
 	}
 	int rc = conf__process_key_parse(b, key, val);
-	if (rc != 1)
-		return rc;
-	for (size_t i = 0; i < sizeof(uint_keys) / sizeof(uint_keys[0]); i++) {
-		const struct uint_key *k = &uint_keys[i];
-		if (strcmp(name, k->name) == 0)
-			return conf__uint_parse(b, val, k->name, k->min, k->max,
-			                        (unsigned *)((char *)&b->conf + k->offset));
-	}
-	return fail_unknown_server_key(b, key);
+	if (rc == 1)
+		rc = conf__uint_key_parse(b, uint_keys, CONF_NKEYS(uint_keys), &b->conf, key, val);
+	return rc != 1 ? rc : fail_unknown_server_key(b, key);
 }
 
 int conf__server_parse(struct build *b, const yaml_node_t *node)
 {
-	int rc;
-
 	if (conf__node_is_null(node))
 		return 0;
-	rc = conf__mapping_check(b, node, "server");
-	for (yaml_node_pair_t *p = node->data.mapping.pairs.start;
-	     rc == 0 && p < node->data.mapping.pairs.top; p++)
-		rc = parse_server_key(b, conf__node_get(b, p->key), conf__node_get(b, p->value));
-	return rc;
+	return conf__mapping_each(b, node, "server", parse_server_key, NULL);
 }

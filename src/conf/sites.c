@@ -77,7 +77,8 @@ static bool same_prefix(const conf_prefix_t *a, const conf_prefix_t *b)
 	return memcmp(&a->addr, &b->addr, n) == 0;
 }
 
-/* The site (other than the one being parsed, which is last) that lists p already, or NULL. */
+/* The site that lists p already, or NULL; the one being parsed (last, its name perhaps not yet
+ * known) included. */
 static const conf_site_t *prefix_owner(const struct build *b, const conf_prefix_t *p)
 {
 	for (size_t i = 0; i < b->conf.nsites; i++) {
@@ -89,49 +90,35 @@ static const conf_site_t *prefix_owner(const struct build *b, const conf_prefix_
 	return NULL;
 }
 
-static int parse_client(struct build *b, conf_site_t *site, const yaml_node_t *item)
+static int parse_client(struct build *b, const yaml_node_t *item, void *ctx)
 {
+	conf_site_t *site = ctx;
 	conf_prefix_t p;
-	if (item->type != YAML_SCALAR_NODE)
-		return conf__fail_type(b, item, "clients", "a list of ADDRESS[/PREFIX]");
-	const char *text = conf__node_text(item);
-	if (conf__cidr_parse(text, &p.addr, &p.prefix) != 0)
-		return conf__fail_at(b, item, "invalid client prefix '%s' (ADDRESS[/PREFIX])",
-		                     text);
-	if (conf__cidr_host_bits(&p.addr, p.prefix))
-		return conf__fail_at(b, item, "client prefix '%s' has bits set past its /%u prefix",
-		                     text, p.prefix);
+	int rc = conf__prefix_parse(b, item, "clients", "client prefix", &p);
+	if (rc != 0)
+		return rc;
 	const conf_site_t *owner = prefix_owner(b, &p);
 	if (owner)
-		return conf__fail_at(b, item, "client prefix '%s' is already in site '%s'", text,
+		return conf__fail_at(b, item, "client prefix '%s' is already in site '%s'",
+		                     conf__node_text(item),
 		                     owner->name ? owner->name : "(this one)");
-	conf_prefix_t *n = realloc(site->clients, (site->nclients + 1) * sizeof(*n));
-	if (!n)
-		return FDNS_ENOMEM;
-	site->clients = n;
-	n[site->nclients++] = p;
-	return 0;
+	return conf__prefix_append(&site->clients, &site->nclients, &p);
 }
-
-typedef int (*item_parser_t)(struct build *b, conf_site_t *site, const yaml_node_t *item);
 
 /* A non-empty list (what: its key, want: what it must be), each item through parse. */
 static int parse_list(struct build *b, conf_site_t *site, const yaml_node_t *val, const char *what,
-                      const char *want, item_parser_t parse)
+                      const char *want, conf_item_fn parse)
 {
 	if (val->type != YAML_SEQUENCE_NODE ||
 	    val->data.sequence.items.start == val->data.sequence.items.top)
 		return conf__fail_type(b, val, what, want);
-	int rc = 0;
-	for (yaml_node_item_t *it = val->data.sequence.items.start;
-	     rc == 0 && it < val->data.sequence.items.top; it++)
-		rc = parse(b, site, conf__node_get(b, *it));
-	return rc;
+	return conf__list_each(b, val, parse, site);
 }
 
 /* An engine name, kept with its place for conf__sites_check. */
-static int parse_engine(struct build *b, conf_site_t *site, const yaml_node_t *item)
+static int parse_engine(struct build *b, const yaml_node_t *item, void *ctx)
 {
+	conf_site_t *site = ctx;
 	if (item->type != YAML_SCALAR_NODE || conf__node_is_null(item))
 		return conf__fail_type(b, item, "engines", "a list of engine names");
 	struct site_engine_ref *r =
@@ -149,15 +136,16 @@ static int parse_engine(struct build *b, conf_site_t *site, const yaml_node_t *i
 	r[b->nsite_engine_refs++] = (struct site_engine_ref){
 	    .site = b->conf.nsites - 1,
 	    .engine = site->nengines++,
-	    .line = item->start_mark.line + 1,
-	    .column = item->start_mark.column + 1,
+	    .line = conf__node_line(item),
+	    .column = conf__node_column(item),
 	};
 	return 0;
 }
 
-static int parse_site_key(struct build *b, conf_site_t *site, const yaml_node_t *key,
-                          const yaml_node_t *val)
+static int parse_site_key(struct build *b, const yaml_node_t *key, const yaml_node_t *val,
+                          void *ctx)
 {
+	conf_site_t *site = ctx;
 	switch (conf__key_find(conf__node_text(key), site_keys, CONF_NKEYS(site_keys))) {
 	case S_NAME:
 		return parse_name(b, site, val);
@@ -173,8 +161,9 @@ static int parse_site_key(struct build *b, conf_site_t *site, const yaml_node_t 
 	}
 }
 
-static int parse_site(struct build *b, const yaml_node_t *node)
+static int parse_site(struct build *b, const yaml_node_t *node, void *ctx)
 {
+	(void)ctx;
 	if (b->conf.nsites == CONF_SITES_MAX)
 		return conf__fail_at(b, node, "more than %d sites", CONF_SITES_MAX);
 	int rc = conf__mapping_check(b, node, "site");
@@ -186,10 +175,7 @@ static int parse_site(struct build *b, const yaml_node_t *node)
 	b->conf.sites = n;
 	conf_site_t *site = &n[b->conf.nsites++];
 	memset(site, 0, sizeof(*site));
-	for (yaml_node_pair_t *p = node->data.mapping.pairs.start;
-	     rc == 0 && p < node->data.mapping.pairs.top; p++)
-		rc =
-		    parse_site_key(b, site, conf__node_get(b, p->key), conf__node_get(b, p->value));
+	rc = conf__pairs_each(b, node, parse_site_key, site);
 	if (rc == 0 && !site->name)
 		rc = conf__fail_at(b, node, "a site needs a 'name'");
 	if (rc == 0 && !site->nclients)
@@ -205,11 +191,7 @@ int conf__sites_parse(struct build *b, const yaml_node_t *node)
 		return 0;
 	if (node->type != YAML_SEQUENCE_NODE)
 		return conf__fail_type(b, node, "sites", "a list of sites");
-	int rc = 0;
-	for (yaml_node_item_t *it = node->data.sequence.items.start;
-	     rc == 0 && it < node->data.sequence.items.top; it++)
-		rc = parse_site(b, conf__node_get(b, *it));
-	return rc;
+	return conf__list_each(b, node, parse_site, NULL);
 }
 
 /* The i-th engine name under sites: names a configured engine, in no other site. */

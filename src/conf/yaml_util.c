@@ -1,26 +1,23 @@
 /* SPDX-License-Identifier: MIT */
 /* yaml_util.c -- reading typed values out of libyaml nodes, the FILE:LINE:COLUMN messages
  * every config error carries, and the "did you mean" of unknown keys. */
-#include "config.h"
-
-#include "conf/conf_internal.h"
-#include "fleetdns/error.h"
-
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf/conf_internal.h"
+#include "fleetdns/error.h"
+
 static int vfail(struct build *b, size_t line, size_t column, int code, const char *fmt, va_list ap)
 {
-	int n = 0;
-
-	if (b->err == NULL || b->errlen == 0)
+	if (!b->err || b->errlen == 0)
 		return code;
-	if (b->path != NULL && line > 0)
+	int n = 0;
+	if (b->path && line > 0)
 		n = snprintf(b->err, b->errlen, "%s:%zu:%zu: ", b->path, line, column);
-	else if (b->path != NULL)
+	else if (b->path)
 		n = snprintf(b->err, b->errlen, "%s: ", b->path);
 	if (n >= 0 && (size_t)n < b->errlen)
 		vsnprintf(b->err + n, b->errlen - (size_t)n, fmt, ap);
@@ -30,7 +27,6 @@ static int vfail(struct build *b, size_t line, size_t column, int code, const ch
 int conf__fail_pos(struct build *b, size_t line, size_t column, int code, const char *fmt, ...)
 {
 	va_list ap;
-
 	va_start(ap, fmt);
 	vfail(b, line, column, code, fmt, ap);
 	va_end(ap);
@@ -40,9 +36,8 @@ int conf__fail_pos(struct build *b, size_t line, size_t column, int code, const 
 int conf__fail_at(struct build *b, const yaml_node_t *node, const char *fmt, ...)
 {
 	va_list ap;
-
 	va_start(ap, fmt);
-	vfail(b, node->start_mark.line + 1, node->start_mark.column + 1, FDNS_EINVAL, fmt, ap);
+	vfail(b, conf__node_line(node), conf__node_column(node), FDNS_EINVAL, fmt, ap);
 	va_end(ap);
 	return FDNS_EINVAL;
 }
@@ -57,14 +52,23 @@ const yaml_node_t *conf__node_get(const struct build *b, int id)
 	return yaml_document_get_node(b->doc, id);
 }
 
+size_t conf__node_line(const yaml_node_t *node)
+{
+	return node->start_mark.line + 1;
+}
+
+size_t conf__node_column(const yaml_node_t *node)
+{
+	return node->start_mark.column + 1;
+}
+
 /* A plain empty value, "~" or "null": the key is there but says nothing. */
 bool conf__node_is_null(const yaml_node_t *node)
 {
 	static const char *const nulls[] = {"", "~", "null", "Null", "NULL"};
-
 	if (node->type != YAML_SCALAR_NODE || node->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
 		return false;
-	for (size_t i = 0; i < sizeof(nulls) / sizeof(nulls[0]); i++)
+	for (size_t i = 0; i < CONF_NKEYS(nulls); i++)
 		if (strcmp(conf__node_text(node), nulls[i]) == 0)
 			return true;
 	return false;
@@ -85,8 +89,7 @@ static const char *node_kind(const yaml_node_t *node)
 int conf__fail_type(struct build *b, const yaml_node_t *node, const char *what, const char *want)
 {
 	const char *kind = node_kind(node);
-
-	if (kind != NULL)
+	if (kind)
 		return conf__fail_at(b, node, "'%s' must be %s (got %s)", what, want, kind);
 	return conf__fail_at(b, node, "'%s' must be %s (got '%s')", what, want,
 	                     conf__node_text(node));
@@ -95,7 +98,6 @@ int conf__fail_type(struct build *b, const yaml_node_t *node, const char *what, 
 bool conf__may_be_secret(const char *text)
 {
 	size_t run = 0;
-
 	for (const char *c = text; *c != '\0'; c++) {
 		bool b64 = (*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') ||
 		           (*c >= '0' && *c <= '9') || *c == '+' || *c == '/' || *c == '=';
@@ -109,11 +111,9 @@ bool conf__may_be_secret(const char *text)
 
 const char *conf__shown(const char *text, char *buf, size_t len)
 {
-	int n;
-
 	if (conf__may_be_secret(text))
 		return "<hidden>";
-	n = snprintf(buf, len, "'%s'", text);
+	int n = snprintf(buf, len, "'%s'", text);
 	if (n < 0 || (size_t)n >= len)
 		memcpy(buf + len - 5, "...'", 5);
 	return buf;
@@ -122,10 +122,9 @@ const char *conf__shown(const char *text, char *buf, size_t len)
 int conf__fail_type_shown(struct build *b, const yaml_node_t *node, const char *what,
                           const char *want)
 {
-	char buf[CONF_SHOWN_MAX];
-
-	if (node_kind(node) != NULL)
+	if (node_kind(node))
 		return conf__fail_type(b, node, what, want);
+	char buf[CONF_SHOWN_MAX];
 	return conf__fail_at(b, node, "'%s' must be %s (got %s)", what, want,
 	                     conf__shown(conf__node_text(node), buf, sizeof(buf)));
 }
@@ -133,7 +132,6 @@ int conf__fail_type_shown(struct build *b, const yaml_node_t *node, const char *
 size_t conf__key_find(const char *name, const char *const *known, size_t n)
 {
 	size_t i = 0;
-
 	while (i < n && strcmp(name, known[i]) != 0)
 		i++;
 	return i;
@@ -150,11 +148,10 @@ size_t conf__key_find(const char *name, const char *const *known, size_t n)
 static size_t edit_distance(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b);
-	size_t rows[3][SUGGEST_LEN_MAX + 1];
-	size_t *back2 = rows[0], *back = rows[1], *cur = rows[2];
-
 	if (la > SUGGEST_LEN_MAX || lb > SUGGEST_LEN_MAX)
 		return SIZE_MAX;
+	size_t rows[3][SUGGEST_LEN_MAX + 1];
+	size_t *back2 = rows[0], *back = rows[1], *cur = rows[2];
 	for (size_t j = 0; j <= lb; j++)
 		back[j] = j;
 	for (size_t i = 1; i <= la; i++) {
@@ -182,7 +179,6 @@ static size_t edit_distance(const char *a, const char *b)
 const char *conf__key_suggest(const char *typed, const char *const *known, size_t n)
 {
 	size_t best = n, best_distance = SIZE_MAX, typed_len = strlen(typed);
-
 	for (size_t i = 0; i < n; i++) {
 		size_t len = strlen(known[i]);
 		/* Two edits turn most short words into others: 'ca' into 'ns'. */
@@ -200,12 +196,12 @@ static int fail_unknown(struct build *b, const yaml_node_t *key, const char *sec
                         const char *const *known, size_t n, bool shown)
 {
 	const char *text = conf__node_text(key), *near = conf__key_suggest(text, known, n);
-	char buf[CONF_SHOWN_MAX], hint[SUGGEST_LEN_MAX + 24] = "";
-
-	if (near != NULL)
+	char hint[SUGGEST_LEN_MAX + 24] = "";
+	if (near)
 		snprintf(hint, sizeof(hint), " (did you mean '%s'?)", near);
-	if (section == NULL)
+	if (!section)
 		return conf__fail_at(b, key, "unknown top-level key '%s'%s", text, hint);
+	char buf[CONF_SHOWN_MAX];
 	if (shown)
 		return conf__fail_at(b, key, "unknown key %s in %s%s",
 		                     conf__shown(text, buf, sizeof(buf)), section, hint);
@@ -226,29 +222,26 @@ int conf__fail_unknown_shown(struct build *b, const yaml_node_t *key, const char
 
 int conf__mapping_check(struct build *b, const yaml_node_t *node, const char *what)
 {
-	const yaml_node_pair_t *start, *top;
-	/* Each key against the ones before it, through an index: a mapping may be long. */
-	struct conf_index seen = {0};
-	char buf[CONF_SHOWN_MAX];
-	int rc = 0;
-
 	if (node->type != YAML_MAPPING_NODE)
 		return conf__fail_type(b, node, what, "a mapping");
-	start = node->data.mapping.pairs.start;
-	top = node->data.mapping.pairs.top;
+	const yaml_node_pair_t *start = node->data.mapping.pairs.start;
+	const yaml_node_pair_t *top = node->data.mapping.pairs.top;
+	/* Each key against the ones before it, through an index: a mapping may be long. */
+	struct conf_index seen = {0};
+	int rc = 0;
 	for (const yaml_node_pair_t *p = start; rc == 0 && p < top; p++) {
 		const yaml_node_t *key = conf__node_get(b, p->key);
-		size_t prev;
 		if (key->type != YAML_SCALAR_NODE) {
 			rc = conf__fail_at(b, key, "keys in '%s' must be strings (got %s)", what,
 			                   node_kind(key));
 			break;
 		}
-		prev = conf__index_find(&seen, conf__node_text(key));
+		size_t prev = conf__index_find(&seen, conf__node_text(key));
+		char buf[CONF_SHOWN_MAX];
 		if (prev != CONF_INDEX_NONE)
 			rc = conf__fail_at(b, key, "duplicate key %s (first at line %zu)",
 			                   conf__shown(conf__node_text(key), buf, sizeof(buf)),
-			                   conf__node_get(b, start[prev].key)->start_mark.line + 1);
+			                   conf__node_line(conf__node_get(b, start[prev].key)));
 		else if (top - start > 1)
 			rc = conf__index_add(&seen, conf__node_text(key), (size_t)(p - start));
 	}
@@ -256,14 +249,63 @@ int conf__mapping_check(struct build *b, const yaml_node_t *node, const char *wh
 	return rc;
 }
 
+int conf__pairs_each(struct build *b, const yaml_node_t *node, conf_pair_fn fn, void *ctx)
+{
+	int rc = 0;
+	for (const yaml_node_pair_t *p = node->data.mapping.pairs.start;
+	     rc == 0 && p < node->data.mapping.pairs.top; p++)
+		rc = fn(b, conf__node_get(b, p->key), conf__node_get(b, p->value), ctx);
+	return rc;
+}
+
+int conf__mapping_each(struct build *b, const yaml_node_t *node, const char *what, conf_pair_fn fn,
+                       void *ctx)
+{
+	int rc = conf__mapping_check(b, node, what);
+	return rc ? rc : conf__pairs_each(b, node, fn, ctx);
+}
+
+int conf__list_each(struct build *b, const yaml_node_t *list, conf_item_fn fn, void *ctx)
+{
+	int rc = 0;
+	for (const yaml_node_item_t *it = list->data.sequence.items.start;
+	     rc == 0 && it < list->data.sequence.items.top; it++)
+		rc = fn(b, conf__node_get(b, *it), ctx);
+	return rc;
+}
+
+int conf__mapping_collect(struct build *b, const yaml_node_t *node,
+                          const struct conf_keyset *keyset, const yaml_node_t **vals,
+                          const yaml_node_t **keys)
+{
+	for (size_t k = 0; k < keyset->n; k++) {
+		vals[k] = NULL;
+		if (keys)
+			keys[k] = NULL;
+	}
+	int rc = conf__mapping_check(b, node, keyset->what);
+	for (const yaml_node_pair_t *p = node->data.mapping.pairs.start;
+	     rc == 0 && p < node->data.mapping.pairs.top; p++) {
+		const yaml_node_t *key = conf__node_get(b, p->key);
+		size_t k = conf__key_find(conf__node_text(key), keyset->names, keyset->n);
+		if (k == keyset->n)
+			return fail_unknown(b, key, keyset->section, keyset->names, keyset->n,
+			                    keyset->shown);
+		vals[k] = conf__node_get(b, p->value);
+		if (keys)
+			keys[k] = key;
+	}
+	return rc;
+}
+
 int conf__uint_parse(struct build *b, const yaml_node_t *val, const char *what, unsigned min,
                      unsigned max, unsigned *out)
 {
-	unsigned long long value = 0;
 	const char *text = val->type == YAML_SCALAR_NODE ? conf__node_text(val) : NULL;
-
-	if (text == NULL || text[0] == '\0')
+	if (!text || text[0] == '\0')
 		return conf__fail_type(b, val, what, "an integer");
+	/* Once past max the value stops growing: out of range either way, and no overflow. */
+	unsigned long long value = 0;
 	for (const char *c = text; *c != '\0'; c++) {
 		if (*c < '0' || *c > '9')
 			return conf__fail_type(b, val, what, "an integer");
@@ -281,8 +323,7 @@ int conf__bool_parse(struct build *b, const yaml_node_t *val, const char *what, 
 {
 	static const char *const trues[] = {"true", "True", "TRUE"};
 	static const char *const falses[] = {"false", "False", "FALSE"};
-
-	for (size_t i = 0; val->type == YAML_SCALAR_NODE && i < 3; i++) {
+	for (size_t i = 0; val->type == YAML_SCALAR_NODE && i < CONF_NKEYS(trues); i++) {
 		if (strcmp(conf__node_text(val), trues[i]) == 0) {
 			*out = true;
 			return 0;
@@ -293,6 +334,35 @@ int conf__bool_parse(struct build *b, const yaml_node_t *val, const char *what, 
 		}
 	}
 	return conf__fail_type(b, val, what, "true or false");
+}
+
+int conf__choice_parse(struct build *b, const yaml_node_t *val, const char *what,
+                       const char *const *names, size_t n, const char *want, int *out)
+{
+	for (size_t i = 0; val->type == YAML_SCALAR_NODE && i < n; i++) {
+		if (strcmp(conf__node_text(val), names[i]) == 0) {
+			*out = (int)i;
+			return 0;
+		}
+	}
+	return conf__fail_type(b, val, what, want);
+}
+
+int conf__uint_key_parse(struct build *b, const struct conf_uint_key *keys, size_t n, void *base,
+                         const yaml_node_t *key, const yaml_node_t *val)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(conf__node_text(key), keys[i].name) == 0)
+			return conf__uint_parse(b, val, keys[i].name, keys[i].min, keys[i].max,
+			                        (unsigned *)((char *)base + keys[i].offset));
+	return 1;
+}
+
+size_t conf__uint_key_names(const struct conf_uint_key *keys, size_t n, const char **known)
+{
+	for (size_t i = 0; i < n; i++)
+		known[i] = keys[i].name;
+	return n;
 }
 
 int conf__file_parse(struct build *b, const yaml_node_t *val, const char *what, char **out)
@@ -308,13 +378,11 @@ char *conf__path_resolve(const char *conf_path, const char *file)
 {
 	const char *slash = strrchr(conf_path, '/');
 	size_t dirlen = slash ? (size_t)(slash - conf_path) + 1 : 0;
-	size_t filelen = strlen(file);
-	char *path;
-
 	if (file[0] == '/')
 		dirlen = 0;
-	path = malloc(dirlen + filelen + 1);
-	if (path == NULL)
+	size_t filelen = strlen(file);
+	char *path = malloc(dirlen + filelen + 1);
+	if (!path)
 		return NULL;
 	memcpy(path, conf_path, dirlen);
 	memcpy(path + dirlen, file, filelen + 1);
