@@ -26,20 +26,20 @@
  * With transfers (the fleet zone with allow-transfer and a NOTIFY target, as in
  * src/daemon/fleet.c's publish_try() with transfer set), each change also runs:
  *
- *   xrender  the whole fleet zone rendered for its transfer data: zone_data_clone() of the
- *            zone's own data + registry_render() (render_whole() in fleet.c)
- *   xfr      xfr_prepare(): the zone's transfer data (every record in wire format, sorted)
- *            and its journal chained to the previous version's (the IXFR difference)
+ *   compile  as above, each compiled part also keeping its records in canonical wire form
+ *            (zone_patch_t.records): the transfer data is the compiled version itself
+ *   xfr      xfr_prepare(): the zone's transfer data (a reference on the compiled version,
+ *            its SOA and ACL) and its journal chained to the previous version's (the IXFR
+ *            difference: only the parts that changed are compared)
  *   notify   xfr_published(): the set kept for the next journal, and a NOTIFY sent to the
  *            target (a UDP socket of this program, which counts them)
- *   zfree    also frees the whole rendered zone
  *   ixfr     a worker's answer to the secondary's IXFR for the previous serial:
  *            xfr_stream_open() + xfr_stream_next() until done (not on the control thread;
  *            not in total); its size in bytes (with the TCP length prefixes) and records
  *   sfree    also frees the previous version's transfer data (attached to the snapshot)
  *
  * and with --breakdown, apart from total, the two halves of xfr_prepare() run again on the
- * same data with the functions it calls (xbuild: xfr__zone_build_conf(); xjournal:
+ * same data with the functions it calls (xbuild: xfr__zone_of_version(); xjournal:
  * xfr__journal_chain() against the previous version's transfer data). Once per size, an
  * AXFR is timed and sized for comparison. Info logs (one line per transfer in the daemon)
  * are turned off. --xfr-changes (default 20) changes with transfers, --changes without.
@@ -78,7 +78,6 @@
 enum {
 	P_UPDATE,
 	P_RENDER,
-	P_XRENDER,
 	P_COMPILE,
 	P_XFR,
 	P_NOTIFY,
@@ -90,9 +89,9 @@ enum {
 	P_XJOURNAL,
 	NPHASES
 };
-static const char *const phase_names[NPHASES] = {"update", "render", "xrender", "compile",
-                                                 "xfr",    "notify", "zfree",   "total",
-                                                 "ixfr",   "sfree",  "xbuild",  "xjournal"};
+static const char *const phase_names[NPHASES] = {"update", "render", "compile", "xfr",
+                                                 "notify", "zfree",  "total",   "ixfr",
+                                                 "sfree",  "xbuild", "xjournal"};
 /* The steps that exist without transfers. */
 static bool plain_phase(int p)
 {
@@ -315,17 +314,6 @@ static int xfr_answer(const snapshot_t *snap, const uint8_t *req, size_t len, ui
 	return 0;
 }
 
-/* The whole fleet zone as the daemon renders it for transfer data (render_whole()). */
-static zone_data_t *render_whole(const zone_data_t *base, const registry_t *reg, uint32_t serial)
-{
-	zone_data_t *z = zone_data_clone(base, serial);
-	if (z && registry_render(reg, z, base->apex) < 0) {
-		zone_data_free(z);
-		return NULL;
-	}
-	return z;
-}
-
 /* One fleet size, in the calling (child) process, with transfers or without. Prints its
  * rows. */
 static int run_size(const opts_t *o, size_t n, bool transfers)
@@ -408,12 +396,10 @@ static int run_size(const opts_t *o, size_t n, bool transfers)
 	uint32_t serial = 2;
 	fleet_zone_t fz = {0};
 	fleet_zone_init(&fz, base);
-	zone_patch_t patch = {.apex = base->apex, .reset = true};
+	zone_patch_t patch = {.apex = base->apex, .reset = true, .records = transfers};
 	snapshot_t *snap = NULL;
-	zone_data_t *whole = NULL;
 	patch.base = zone_data_clone(base, serial);
-	if (!patch.base || fleet_zone_parts(&fz, &patch, reg, base->apex, true) < 0 ||
-	    (transfers && !(whole = render_whole(base, reg, serial)))) {
+	if (!patch.base || fleet_zone_parts(&fz, &patch, reg, base->apex, true) < 0) {
 		fprintf(stderr, "change_cost: render failed\n");
 		return 1;
 	}
@@ -430,14 +416,13 @@ static int run_size(const opts_t *o, size_t n, bool transfers)
 	if (transfers) {
 		size_t h = heap_used();
 		stamp_t a = stamp();
-		if (xfr_prepare(xs.x, snap, &whole, 1) < 0) {
+		if (xfr_prepare(xs.x, snap, &patch.apex, 1) < 0) {
 			fprintf(stderr, "change_cost: xfr_prepare failed\n");
 			return 1;
 		}
 		first_xfr_ms = (stamp().wall - a.wall) / 1e6;
 		heap_xfr = heap_used() - h;
 		xfr_published(xs.x, snap);
-		zone_data_free(whole);
 	}
 	size_t nrecords = 0;
 	for (size_t i = 0; i < patch.nparts; i++)
@@ -496,26 +481,21 @@ static int run_size(const opts_t *o, size_t n, bool transfers)
 		t[P_UPDATE] = stamp();
 		registry_container_update(reg, &engines[e], &cur->c);
 		t[P_RENDER] = stamp();
-		patch =
-		    (zone_patch_t){.apex = base->apex, .base = zone_data_clone(base, this_serial)};
+		patch = (zone_patch_t){.apex = base->apex,
+		                       .base = zone_data_clone(base, this_serial),
+		                       .records = transfers};
 		if (!patch.base || fleet_zone_parts(&fz, &patch, reg, base->apex, false) < 0) {
 			fprintf(stderr, "change_cost: render failed\n");
 			return 1;
 		}
-		t[P_XRENDER] = stamp();
-		whole = NULL;
-		if (transfers && !(whole = render_whole(base, reg, this_serial))) {
-			fprintf(stderr, "change_cost: render failed\n");
-			return 1;
-		}
-		t[P_COMPILE] = transfers ? stamp() : t[P_XRENDER]; /* no clock read for nothing */
+		t[P_COMPILE] = stamp();
 		snapshot_t *next = NULL;
 		if (snapshot_patch(&next, snap, &patch, 1, &aopts) < 0) {
 			fprintf(stderr, "change_cost: snapshot_patch failed\n");
 			return 1;
 		}
 		t[P_XFR] = stamp();
-		if (transfers && xfr_prepare(xs.x, next, &whole, 1) < 0) {
+		if (transfers && xfr_prepare(xs.x, next, &patch.apex, 1) < 0) {
 			fprintf(stderr, "change_cost: xfr_prepare failed\n");
 			return 1;
 		}
@@ -554,7 +534,8 @@ static int run_size(const opts_t *o, size_t n, bool transfers)
 			    xfr__set_find(snapshot_attachment(snap), xs.apex, xs.apex_len);
 			if (o->breakdown) {
 				stamp_t b0 = stamp();
-				xfr_zone_t *z = xfr__zone_build_conf(whole, &xs.conf);
+				ans_zone_t *v = snapshot_zone_hold(next, xs.apex, xs.apex_len);
+				xfr_zone_t *z = v ? xfr__zone_of_version(v, &xs.conf) : NULL;
 				stamp_t b1 = stamp();
 				if (!z || !prev || xfr__journal_chain(z, prev) < 0) {
 					fprintf(stderr, "change_cost: transfer data failed\n");
@@ -567,15 +548,6 @@ static int run_size(const opts_t *o, size_t n, bool transfers)
 				w[P_XJOURNAL][k] = b2.wall - b1.wall;
 				c[P_XJOURNAL][k] = b2.cpu - b1.cpu;
 			}
-			/* Freeing the whole rendered zone is the control thread's (publish_try()).
-			 */
-			stamp_t f0 = stamp();
-			zone_data_free(whole);
-			stamp_t f1 = stamp();
-			w[P_ZFREE][k] += f1.wall - f0.wall;
-			c[P_ZFREE][k] += f1.cpu - f0.cpu;
-			w[P_TOTAL][k] += f1.wall - f0.wall;
-			c[P_TOTAL][k] += f1.cpu - f0.cpu;
 		} else {
 			t[P_IXFR] = t[P_SFREE] = t[P_TOTAL];
 		}
@@ -859,20 +831,18 @@ int main(int argc, char **argv)
 		if (!header) {
 			printf("With transfers (allow-transfer and NOTIFY on the fleet zone):\n\n");
 			printf(
-			    "| replicas | update + render + compile (us) | xrender (us) | "
+			    "| replicas | update + render + compile (us) | "
 			    "xfr_prepare "
 			    "(us) | of it build / journal (us) | notify (us) | zfree (us) | total "
 			    "wall median / p99 (us) | total CPU median / p99 (us) | IXFR answer "
 			    "median / p99 (us) | IXFR bytes | AXFR bytes (ms) | transfer data "
 			    "(B/replica) |\n");
-			printf(
-			    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+			printf("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
 			header = true;
 		}
-		char a[32], xr[32], xp[32], xb[32], xj[32], nt[32], zf[32], tw[32], tw99[32],
-		    tc[32], tc99[32], ix[32], ix99[32];
+		char a[32], xp[32], xb[32], xj[32], nt[32], zf[32], tw[32], tw99[32], tc[32],
+		    tc99[32], ix[32], ix99[32];
 		fmt_us(a, sizeof(a), ph(r, P_UPDATE)[0] + ph(r, P_RENDER)[0] + ph(r, P_COMPILE)[0]);
-		fmt_us(xr, sizeof(xr), ph(r, P_XRENDER)[0]);
 		fmt_us(xp, sizeof(xp), ph(r, P_XFR)[0]);
 		fmt_us(xb, sizeof(xb), ph(r, P_XBUILD)[0]);
 		fmt_us(xj, sizeof(xj), ph(r, P_XJOURNAL)[0]);
@@ -886,16 +856,15 @@ int main(int argc, char **argv)
 		fmt_us(tc99, sizeof(tc99), ph(r, P_TOTAL)[3]);
 		fmt_us(ix, sizeof(ix), ph(r, P_IXFR)[0]);
 		fmt_us(ix99, sizeof(ix99), ph(r, P_IXFR)[1]);
-		printf("| %.0f | %s | %s | %s | %s / %s | %s | %s | %s / %s | %s / %s | %s / %s | "
+		printf("| %.0f | %s | %s | %s / %s | %s | %s | %s / %s | %s / %s | %s / %s | "
 		       "%.0f (largest %.0f) | %.0f (%.1f) | %.0f |\n",
-		       r->v[R_N], a, xr, xp, xb, xj, nt, zf, tw, tw99, tc, tc99, ix, ix99,
-		       r->v[R_IXB], r->v[R_IXB_MAX], r->v[R_AXB], r->v[R_AXMS], r->v[R_HXFR]);
+		       r->v[R_N], a, xp, xb, xj, nt, zf, tw, tw99, tc, tc99, ix, ix99, r->v[R_IXB],
+		       r->v[R_IXB_MAX], r->v[R_AXB], r->v[R_AXMS], r->v[R_HXFR]);
 	}
 	if (header)
-		printf(
-		    "(medians per step; total = update + render + xrender + compile + xfr_prepare "
-		    "+ notify + zone free, the control thread's cost of one publication with "
-		    "transfers; the IXFR answer is a worker's; build / journal: xfr_prepare's "
-		    "halves run again apart)\n");
+		printf("(medians per step; total = update + render + compile + xfr_prepare "
+		       "+ notify + zone free, the control thread's cost of one publication with "
+		       "transfers; the IXFR answer is a worker's; build / journal: xfr_prepare's "
+		       "halves run again apart)\n");
 	return failed;
 }

@@ -52,6 +52,10 @@ typedef struct zone_patch {
 	const ldns_rdf *const *roots; /* each one's subtree: all its names are at or below */
 	zone_data_t *const *parts;    /* each one's records; NULL or none: the part goes away.
 	                               * No CNAME, DNAME, NS, SOA or wildcard (FDNS_EINVAL). */
+	bool records; /* the zone is transferred: what the patch compiles keeps its records in
+	               * canonical wire form too (src/answer/version.h), for AXFR and IXFR.
+	               * Without, the base keeps its SOA only. Use the same value for every
+	               * patch of a zone until a reset. */
 } zone_patch_t;
 
 /** A new snapshot: old (may be NULL; not changed, stays valid) with patches[0..n) applied.

@@ -1047,7 +1047,18 @@ static int check_part(const zone_data_t *zone, const ldns_rdf *root)
 	return FDNS_OK;
 }
 
-int compile_part(ans_part_t **out, zone_data_t *zone, const ldns_rdf *root, build_t *b)
+/* What transfers send of a part: its records, and the base's SOA (wanted without records
+ * too: a secondary asking for a zone nobody may transfer still learns its serial). */
+static int keep_records(ans_part_t *part, const zone_data_t *zone, bool base, bool records)
+{
+	int ret = records ? records_from_list(&part->records, zone->rrs) : FDNS_OK;
+	if (ret == FDNS_OK && base)
+		ret = records_soa(&part->soa, &part->soa_len, zone->rrs);
+	return ret == FDNS_ENOENT ? FDNS_OK : ret; /* a base has its SOA: the zone was checked */
+}
+
+int compile_part(ans_part_t **out, zone_data_t *zone, const ldns_rdf *root, bool records,
+                 build_t *b)
 {
 	*out = NULL;
 	size_t nrr = ldns_rr_list_rr_count(zone->rrs), buckets = 16;
@@ -1088,15 +1099,15 @@ int compile_part(ans_part_t **out, zone_data_t *zone, const ldns_rdf *root, buil
 	compile_nodes(&c, part);
 	if (!c.err && !c.part)
 		compile_twins(&c);
-	ret = c.err;
+	ret = c.err ? c.err : keep_records(part, zone, !c.part, records);
 done:
 	free_bnodes(&c);
 	if (ret == FDNS_OK) {
 		part->refs = 1;
 		*out = part;
 	} else if (part) {
-		arena_free_all(&part->arena);
-		free(part);
+		part->refs = 1;
+		part_unref(part);
 	}
 	return ret;
 }

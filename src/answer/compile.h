@@ -8,9 +8,11 @@
 
 /** Compile zone into a part (see snapshot.h), which owns its memory and starts with one
  * reference; b is scratch. With root NULL, the whole zone: the base, with its negative
- * answers. With root, the records of one subtree, which must all be at or below root with no
- * CNAME, DNAME, NS, SOA or wildcard (FDNS_EINVAL); no records give *out NULL.
- * Returns 0 or FDNS_E*. */
-int compile_part(ans_part_t **out, zone_data_t *zone, const ldns_rdf *root, build_t *b);
+ * answers and its SOA in wire form. With root, the records of one subtree, which must all be
+ * at or below root with no CNAME, DNAME, NS, SOA or wildcard (FDNS_EINVAL); no records give
+ * *out NULL. With records, the part also keeps its records in canonical wire form (for
+ * transfers). Returns 0 or FDNS_E*. */
+int compile_part(ans_part_t **out, zone_data_t *zone, const ldns_rdf *root, bool records,
+                 build_t *b);
 
 #endif

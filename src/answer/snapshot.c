@@ -5,6 +5,7 @@
 
 #include "answer/compile.h"
 #include "answer/snapshot.h"
+#include "answer/version.h"
 #include "answer/zone_slot.h"
 #include "fleetdns/error.h"
 #include "wire/name.h"
@@ -29,11 +30,13 @@ void part_unref(ans_part_t *p)
 {
 	if (p && __atomic_sub_fetch(&p->refs, 1, __ATOMIC_ACQ_REL) == 0) {
 		arena_free_all(&p->arena);
+		records_free(&p->records);
+		free(p->soa);
 		free(p);
 	}
 }
 
-static void zone_unref(ans_zone_t *z)
+void ans_zone_release(ans_zone_t *z)
 {
 	if (z && __atomic_sub_fetch(&z->refs, 1, __ATOMIC_ACQ_REL) == 0) {
 		table_release(&z->names);
@@ -70,16 +73,25 @@ static int part_remove(ans_zone_t *z, const ans_part_t *p)
 	return ret;
 }
 
+static size_t part_record_bytes(const ans_part_t *p)
+{
+	return p ? p->records.bytes : 0;
+}
+
 /* The parts of a new version: each one's old names out, its new names in. */
 static int patch_parts(ans_zone_t *z, const zone_patch_t *p, build_t *b)
 {
 	for (size_t i = 0; i < p->nparts; i++) {
-		ans_part_t *fresh = NULL;
-		int ret = p->parts[i] ? compile_part(&fresh, p->parts[i], p->roots[i], b) : FDNS_OK;
+		ans_part_t *fresh = NULL, *stale = vec_get(&z->parts, p->part_ids[i]);
+		int ret = p->parts[i]
+		              ? compile_part(&fresh, p->parts[i], p->roots[i], p->records, b)
+		              : FDNS_OK;
 		if (ret == FDNS_OK)
-			ret = part_remove(z, vec_get(&z->parts, p->part_ids[i]));
-		if (ret == FDNS_OK)
+			ret = part_remove(z, stale);
+		if (ret == FDNS_OK) {
+			z->record_bytes += part_record_bytes(fresh) - part_record_bytes(stale);
 			ret = part_insert(z, fresh);
+		}
 		if (ret == FDNS_OK)
 			ret = vec_set(&z->parts, p->part_ids[i], fresh);
 		part_unref(fresh); /* the version holds it now, or nobody */
@@ -104,6 +116,7 @@ static int zone_patch(ans_zone_t **out, const ans_zone_t *old, const zone_patch_
 		if (ret == FDNS_OK)
 			ret = vec_clone(&z->parts, &old->parts);
 		z->base = old->base;
+		z->record_bytes = old->record_bytes;
 		part_ref(z->base);
 	} else {
 		/* A zone made of parts will be patched: pages now. A zone compiled whole (a
@@ -115,9 +128,10 @@ static int zone_patch(ans_zone_t **out, const ans_zone_t *old, const zone_patch_
 	}
 	if (ret == FDNS_OK && p->base) {
 		ans_part_t *base = NULL;
-		ret = compile_part(&base, p->base, NULL, b);
+		ret = compile_part(&base, p->base, NULL, p->records, b);
 		if (ret == FDNS_OK)
 			ret = part_remove(z, z->base);
+		z->record_bytes += part_record_bytes(base) - part_record_bytes(z->base);
 		part_unref(z->base);
 		z->base = base;
 		if (ret == FDNS_OK)
@@ -130,7 +144,7 @@ static int zone_patch(ans_zone_t **out, const ans_zone_t *old, const zone_patch_
 	if (ret == FDNS_OK && old && !p->reset)
 		ret = table_rebalance(&z->names);
 	if (ret < 0) {
-		zone_unref(z);
+		ans_zone_release(z);
 		return ret;
 	}
 	const uint8_t *d = ldns_rdf_data(p->apex);
@@ -140,6 +154,7 @@ static int zone_patch(ans_zone_t **out, const ans_zone_t *old, const zone_patch_
 	z->nodata = z->base->nodata;
 	z->nxdomain = z->base->nxdomain;
 	z->serial = z->base->serial;
+	z->records = p->records;
 	z->slot = zone_slot_of(z->apex, z->apex_len);
 	*out = z;
 	return FDNS_OK;
@@ -197,14 +212,14 @@ int snapshot_patch(snapshot_t **out, const snapshot_t *old, const zone_patch_t *
 		    !snapshot_find_zone(s, old->ztable[i]->apex, old->ztable[i]->apex_len))
 			zone_insert(s, old->ztable[i]);
 	for (size_t i = 0; i < n; i++)
-		zone_unref(fresh[i]); /* the snapshot's reference is the only one now */
+		ans_zone_release(fresh[i]); /* the snapshot's reference is the only one now */
 	free(fresh);
 	free(b);
 	*out = s;
 	return FDNS_OK;
 fail:
 	for (size_t i = 0; fresh && i < n; i++)
-		zone_unref(fresh[i]);
+		ans_zone_release(fresh[i]);
 	free(fresh);
 	free(b);
 	snapshot_free(s);
@@ -237,7 +252,7 @@ void snapshot_free(snapshot_t *snap)
 		snap->attachment_free(snap->attachment);
 	for (size_t i = 0; snap->ztable && i <= snap->zmask; i++)
 		if (snap->ztable[i])
-			zone_unref(snap->ztable[i]);
+			ans_zone_release(snap->ztable[i]);
 	free(snap->ztable);
 	ans_sites_unref(snap->sites);
 	free(snap);

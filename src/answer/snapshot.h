@@ -19,6 +19,7 @@
 #include "answer/sites.h"
 #include "answer/table.h"
 #include "fleetdns/answer.h"
+#include "zone/records.h"
 
 #define ANS_RCODE_YXDOMAIN 6 /* RFC 2136: the name a DNAME makes is too long (RFC 6672 2.2) */
 
@@ -117,6 +118,11 @@ struct ans_part {
 	uint32_t serial;
 	uint8_t apex_labels;
 	arena_t arena; /* everything the part holds, nodes[] included */
+	/* Its records in canonical wire form, SOA apart, when its zone keeps them for
+	 * transfers (zone_patch_t.records): AXFR sends them, IXFR diffs them. Owned. */
+	records_t records;
+	uint8_t *soa; /* the base only */
+	uint16_t soa_len;
 };
 
 typedef struct ans_zone ans_zone_t;
@@ -130,8 +136,10 @@ struct ans_zone {
 	const ans_block_t *nodata; /* the base's */
 	const ans_block_t *nxdomain;
 	uint32_t serial;
-	uint16_t slot; /* its per-zone counters (zone_slot.h) */
-	unsigned refs; /* snapshots sharing this version of the zone (atomic) */
+	bool records;        /* its parts keep their records (zone_patch_t.records) */
+	size_t record_bytes; /* theirs, the base's and the parts', SOA apart */
+	uint16_t slot;       /* its per-zone counters (zone_slot.h) */
+	unsigned refs;       /* snapshots sharing this version of the zone (atomic) */
 };
 
 /* Zones are compiled one by one and shared between successive snapshots, so a change to

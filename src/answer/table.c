@@ -208,8 +208,6 @@ int table_rebalance(ans_table_t *t)
 
 /* ---- parts ---- */
 
-#define VEC_PAGE_SLOTS (1u << VEC_PAGE_BITS)
-
 static void vec_page_free(ans_page_t *p)
 {
 	for (uint32_t i = 0; i <= p->mask; i++)

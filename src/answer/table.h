@@ -39,7 +39,8 @@ typedef struct ans_table {
 
 /* Parts, by the number their owner gave them: pages of 256 entries. A page holds one
  * reference on each part in it, so a new version costs a reference per page, not per part. */
-#define VEC_PAGE_BITS 8
+#define VEC_PAGE_BITS  8
+#define VEC_PAGE_SLOTS (1u << VEC_PAGE_BITS)
 typedef struct ans_vec {
 	size_t npages;
 	ans_page_t **pages;

@@ -465,9 +465,9 @@ static int publish_try(fleet_t *f, bool transfer)
 	uint64_t gen = f->reg ? registry_generation(f->reg) : 0;
 	bool raise = transfer && (!f->published_once || gen != f->serial_gen || f->raise_due);
 	zone_patch_t *patches = calloc(n ? n : 1, sizeof(*patches));
-	zone_data_t **whole = calloc(n ? n : 1, sizeof(*whole)); /* for transfer data */
+	const ldns_rdf **apexes = calloc(n ? n : 1, sizeof(*apexes)); /* for transfer data */
 	uint32_t *serials = calloc(n ? n : 1, sizeof(*serials));
-	int ret = patches && whole && serials && (!n || f->serials) ? FDNS_OK : FDNS_ENOMEM;
+	int ret = patches && apexes && serials && (!n || f->serials) ? FDNS_OK : FDNS_ENOMEM;
 	bool compiled_whole = true;
 	/* After a reload the files' snapshot is the base; then what we published last. */
 	const snapshot_t *old = f->reloaded ? f->cur.snap : server_snapshot(f->srv);
@@ -476,7 +476,8 @@ static int publish_try(fleet_t *f, bool transfer)
 		serials[i] = raise || !f->serials[i] ? next_serial(f->serials[i], zd->serial)
 		                                     : f->serials[i];
 		zone_patch_t *p = &patches[i];
-		p->apex = zd->apex;
+		p->apex = apexes[i] = zd->apex;
+		p->records = zone_transfers(f, zd->apex);
 		bool fleet_zone = ldns_dname_compare(zd->apex, f->cur.fleet_apex) == 0;
 		if (fleet_zone && !f->zone.whole) {
 			compiled_whole = false; /* after a reload: every service, as parts */
@@ -486,15 +487,11 @@ static int publish_try(fleet_t *f, bool transfer)
 			ret = (raise || p->reset) && !p->base
 			          ? FDNS_ENOMEM
 			          : fleet_zone_parts(&f->zone, p, f->reg, zd->apex, p->reset);
-			if (transfer && ret == FDNS_OK)
-				whole[i] = zone_transfers(f, zd->apex)
-				               ? render_whole(f, i, serials[i])
-				               : zone_data_clone(zd, serials[i]);
 		} else {
 			p->reset = true;
-			whole[i] = p->base = render_whole(f, i, serials[i]);
+			p->base = render_whole(f, i, serials[i]);
 		}
-		if (ret == FDNS_OK && ((transfer && !whole[i]) || (p->reset && !p->base)))
+		if (ret == FDNS_OK && p->reset && !p->base)
 			ret = FDNS_ENOMEM;
 	}
 	snapshot_t *snap = NULL;
@@ -505,7 +502,7 @@ static int publish_try(fleet_t *f, bool transfer)
 			f->zone.whole = true;
 	}
 	if (ret == FDNS_OK) {
-		ret = transfer ? xfr_prepare(f->xfr, snap, whole, n) : xfr_reattach(f->xfr, snap);
+		ret = transfer ? xfr_prepare(f->xfr, snap, apexes, n) : xfr_reattach(f->xfr, snap);
 		if (ret < 0)
 			snapshot_free(snap);
 	}
@@ -549,14 +546,11 @@ static int publish_try(fleet_t *f, bool transfer)
 			state_save(f);
 		}
 	}
-	for (size_t i = 0; patches && whole && i < n; i++) {
-		if (whole[i] != patches[i].base)
-			zone_data_free(whole[i]);
+	for (size_t i = 0; patches && i < n; i++)
 		zone_data_free(patches[i].base);
-	}
 	fleet_zone_parts_free(&f->zone);
 	free(patches);
-	free(whole);
+	free(apexes);
 	free(serials);
 	return ret;
 }

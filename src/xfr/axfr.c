@@ -19,10 +19,13 @@
 #include "wire/name.h"
 #include "xfr/xfr_internal.h"
 
+/* What a transfer sends, in order: single records (SOAs), record sets (a journal entry's)
+ * and a whole zone's records (walked part by part as they are sent). One of the three. */
 typedef struct seg {
-	const uint8_t *one; /* a single record, or NULL */
+	const uint8_t *one;
 	uint16_t one_len;
-	const xfr_rrs_t *rrs;
+	const records_t *rrs;
+	const xfr_zone_t *zone;
 } seg_t;
 
 struct xfr_stream {
@@ -32,8 +35,11 @@ struct xfr_stream {
 	uint8_t question[DNS_NAME_MAX + 4]; /* as the client wrote it */
 	size_t qlen;
 	seg_t *segs;
-	size_t nsegs, seg, idx;
-	uint8_t *single; /* a one-message response (refusals, errors, SOA only) */
+	size_t nsegs, seg;
+	size_t off;           /* the next record's offset in the current record set */
+	const records_t *cur; /* a zone segment's current set */
+	size_t cursor;        /* ... and where the next one is (xfr__zone_records_next) */
+	uint8_t *single;      /* a one-message response (refusals, errors, SOA only) */
 	size_t single_len;
 	const xfr_key_t *key; /* lives in zone's ACL */
 	ldns_rdf *mac;        /* the MAC the next message's digest starts with */
@@ -183,6 +189,28 @@ static bool soa_serial(ldns_pkt *req, uint32_t *serial)
 	return true;
 }
 
+static void seg_next(xfr_stream_t *s)
+{
+	s->seg++;
+	s->off = 0;
+	s->cur = NULL;
+	s->cursor = 0;
+}
+
+/* The record set the next record of segment g comes from, or NULL when g is done. */
+static const records_t *seg_records(xfr_stream_t *s, const seg_t *g)
+{
+	if (g->rrs)
+		return s->off < g->rrs->bytes ? g->rrs : NULL;
+	while (!s->cur || s->off >= s->cur->bytes) {
+		s->cur = xfr__zone_records_next(g->zone, &s->cursor);
+		s->off = 0;
+		if (!s->cur)
+			return NULL;
+	}
+	return s->cur;
+}
+
 /* Segments of a full zone: SOA, records, SOA. */
 static bool plan_axfr(xfr_stream_t *s, const xfr_zone_t *z)
 {
@@ -190,7 +218,7 @@ static bool plan_axfr(xfr_stream_t *s, const xfr_zone_t *z)
 	if (!s->segs)
 		return false;
 	s->segs[0] = (seg_t){.one = z->soa, .one_len = z->soa_len};
-	s->segs[1] = (seg_t){.rrs = &z->rrs};
+	s->segs[1] = (seg_t){.zone = z};
 	s->segs[2] = s->segs[0];
 	s->nsegs = 3;
 	return true;
@@ -239,7 +267,7 @@ static bool plan(xfr_stream_t *s, const xfr_zone_t *z, uint16_t qtype, uint32_t 
 	size_t bytes = 0;
 	for (size_t i = first; i < z->ndiffs; i++)
 		bytes += z->diffs[i]->bytes;
-	if (first < z->ndiffs && bytes <= z->rrs.bytes + 2u * z->soa_len) {
+	if (first < z->ndiffs && bytes <= xfr__zone_record_bytes(z) + 2u * z->soa_len) {
 		log_info("xfr: IXFR of %s %u -> %u to %s: incremental, %zu differences", z->name,
 		         client, z->serial, who, z->ndiffs - first);
 		s->result = XFR_RESULT_IXFR;
@@ -374,15 +402,15 @@ size_t xfr_stream_next(xfr_stream_t *s, uint8_t *out, size_t cap)
 		const seg_t *g = &s->segs[s->seg];
 		const uint8_t *rr;
 		uint16_t rlen;
+		const records_t *r = g->one ? NULL : seg_records(s, g);
 		if (g->one) {
 			rr = g->one;
 			rlen = g->one_len;
-		} else if (s->idx < g->rrs->n) {
-			rr = g->rrs->rr[s->idx];
-			rlen = g->rrs->len[s->idx];
+		} else if (r) {
+			rr = r->blob + s->off;
+			rlen = (uint16_t)records_len_at(r, s->off);
 		} else {
-			s->seg++;
-			s->idx = 0;
+			seg_next(s);
 			continue;
 		}
 		if (pos + rlen > limit && an > 0)
@@ -394,12 +422,10 @@ size_t xfr_stream_next(xfr_stream_t *s, uint8_t *out, size_t cap)
 		memcpy(out + pos, rr, rlen);
 		pos += rlen;
 		an++;
-		if (g->one) {
-			s->seg++;
-			s->idx = 0;
-		} else {
-			s->idx++;
-		}
+		if (g->one)
+			seg_next(s);
+		else
+			s->off += rlen;
 	}
 	wire_wr16(out + 6, an);
 	if (s->key && xfr__tsig_sign(s->key, out, &pos, cap, &s->mac, s->nmsg > 0) < 0) {

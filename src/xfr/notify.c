@@ -17,6 +17,7 @@
 #include "fleetdns/error.h"
 #include "util/log.h"
 #include "wire/bytes.h"
+#include "wire/name.h"
 #include "xfr/xfr_internal.h"
 
 #define NOTIFY_RETRY_FIRST_MS 1000
@@ -333,21 +334,38 @@ static void set_free_cb(void *set)
 	xfr_set_free(set);
 }
 
-static bool replaced(const xfr_zone_t *z, zone_data_t *const *zones, size_t n)
+/* The lowercased wire form of apex into lc; its length. */
+static size_t apex_wire(uint8_t lc[DNS_NAME_MAX], const ldns_rdf *apex)
+{
+	size_t len = ldns_rdf_size(apex);
+	wire_name_lower(lc, ldns_rdf_data(apex), len);
+	return len;
+}
+
+static bool replaced(const xfr_zone_t *z, const ldns_rdf *const *apexes, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		ldns_rdf *apex = ldns_rdf_clone(zones[i]->apex);
-		bool same = apex &&
-		            (ldns_dname2canonical(apex), ldns_rdf_size(apex) == z->apex_len) &&
-		            memcmp(ldns_rdf_data(apex), z->apex, z->apex_len) == 0;
-		ldns_rdf_deep_free(apex);
-		if (same)
+		uint8_t lc[DNS_NAME_MAX];
+		size_t len = apex_wire(lc, apexes[i]);
+		if (len == z->apex_len && memcmp(lc, z->apex, len) == 0)
 			return true;
 	}
 	return false;
 }
 
-int xfr_prepare(xfr_t *x, snapshot_t *snap, zone_data_t *const *zones, size_t n)
+/* The transfer data of snap's version of the zone apex: its compiled parts' records. */
+static xfr_zone_t *zone_of_snapshot(const xfr_t *x, const snapshot_t *snap, const ldns_rdf *apex)
+{
+	uint8_t lc[DNS_NAME_MAX];
+	size_t len = apex_wire(lc, apex);
+	ans_zone_t *version = x->conf ? snapshot_zone_hold(snap, lc, len) : NULL;
+	xfr_zone_t *z = version ? xfr__zone_of_version(version, x->conf) : NULL;
+	if (version && !z)
+		ans_zone_release(version);
+	return z;
+}
+
+int xfr_prepare(xfr_t *x, snapshot_t *snap, const ldns_rdf *const *apexes, size_t n)
 {
 	size_t cap = (x->base ? x->base->n : 0) + n;
 	xfr_set_t *set = calloc(1, sizeof(*set));
@@ -356,12 +374,12 @@ int xfr_prepare(xfr_t *x, snapshot_t *snap, zone_data_t *const *zones, size_t n)
 		return FDNS_ENOMEM;
 	}
 	for (size_t i = 0; x->base && i < x->base->n; i++)
-		if (!replaced(x->base->zones[i], zones, n)) {
+		if (!replaced(x->base->zones[i], apexes, n)) {
 			xfr__zone_ref(x->base->zones[i]);
 			set->zones[set->n++] = x->base->zones[i];
 		}
 	for (size_t i = 0; i < n; i++) {
-		xfr_zone_t *z = x->conf ? xfr__zone_build_conf(zones[i], x->conf) : NULL;
+		xfr_zone_t *z = zone_of_snapshot(x, snap, apexes[i]);
 		if (!z) {
 			xfr_set_free(set);
 			return FDNS_ENOMEM;

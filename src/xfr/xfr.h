@@ -4,8 +4,11 @@
  *
  * Two sides, joined by immutable data:
  *  - The control thread (and the loader) turns each zone version into an xfr_zone_t: its
- *    records in wire format, its SOA, its ACL with the keys it names, and a journal of the
- *    differences that led to it (ixfr/journal.c). Every publication gets an xfr_set_t (the
+ *    SOA, its ACL with the keys it names, a journal of the differences that led to it
+ *    (ixfr/journal.c) and its records in canonical wire form. A dynamic zone's records are
+ *    those its compiled version already keeps, part by part (src/answer/version.h): one
+ *    version serves answers and transfers, and a new serial costs the parts that changed.
+ *    A file's zone keeps its own copy. Every publication gets an xfr_set_t (the
  *    zones of that snapshot), attached to the snapshot before it is published, so workers
  *    find it through the snapshot they already hold. Zones that did not change are shared
  *    between sets by reference count, like compiled zones are shared between snapshots.
@@ -82,9 +85,12 @@ xfr_t *xfr_new(uv_loop_t *loop);
  * conf must stay valid until the next xfr_apply (it is the fleet's current conf). */
 void xfr_apply(xfr_t *x, xfr_set_t *base, const conf_t *conf);
 /** Attach to snap (not yet published) the transfer data of its zones: the base set with
- * zones[0..n) (the dynamic zones as just rendered) replacing their namesakes, each chained
- * to the journal of the version published before. Returns 0 or FDNS_ENOMEM. */
-int xfr_prepare(xfr_t *x, snapshot_t *snap, zone_data_t *const *zones, size_t n);
+ * snap's versions of the zones apexes[0..n) (the dynamic zones, compiled with their
+ * records: zone_patch_t.records) replacing their namesakes, each chained to the journal of
+ * the version published before. Costs what changed since then: the versions share their
+ * records with the compiled answers, and a journal entry walks only changed parts.
+ * Returns 0 or FDNS_ENOMEM (snap not in the set, or no such zone). */
+int xfr_prepare(xfr_t *x, snapshot_t *snap, const ldns_rdf *const *apexes, size_t n);
 /** snap (prepared above) has been published: NOTIFY every zone whose serial changed. */
 void xfr_published(xfr_t *x, const snapshot_t *snap);
 /** Attach the transfer data last published to snap, unchanged: for a snapshot whose

@@ -12,7 +12,9 @@
 
 #include <ldns/ldns.h>
 
+#include "answer/version.h"
 #include "xfr/xfr.h"
+#include "zone/records.h"
 
 #define XFR_TSIG_FUDGE 300
 /* Journal bound per zone: the oldest differences go first. */
@@ -20,16 +22,6 @@
 #define XFR_JOURNAL_MAX_DIFFS 1000
 /* Room left in every message for a TSIG record. */
 #define XFR_MSG_MAX (65535 - 512)
-
-/** Records in uncompressed wire format (owner, type, class, TTL, RDLENGTH, RDATA), sorted by
- * their canonical bytes, without duplicates. */
-typedef struct xfr_rrs {
-	size_t n;
-	const uint8_t **rr;
-	uint16_t *len;
-	uint8_t *blob; /* all records back to back; rr[i] points into it */
-	size_t bytes;
-} xfr_rrs_t;
 
 typedef struct xfr_key {
 	char *name;      /* absolute, as configured ("xfr.") */
@@ -51,7 +43,7 @@ typedef struct xfr_diff {
 	uint32_t from, to;
 	uint8_t *old_soa, *new_soa;
 	uint16_t old_soa_len, new_soa_len;
-	xfr_rrs_t del, add;
+	records_t del, add; /* each sorted part by part (records_append_missing) */
 	size_t bytes;
 } xfr_diff_t;
 
@@ -64,7 +56,10 @@ struct xfr_zone {
 	uint32_t serial;
 	uint8_t *soa;
 	uint16_t soa_len;
-	xfr_rrs_t rrs;      /* every record but the SOA */
+	/* Its records, SOA apart: a dynamic zone's are in its compiled version's parts (one
+	 * reference; answers and transfers share them); a file's are its own (rrs). */
+	ans_zone_t *version;
+	records_t rrs;
 	xfr_diff_t **diffs; /* oldest first; the last one ends at serial */
 	size_t ndiffs;
 	xfr_acl_t *acl;
@@ -77,14 +72,20 @@ struct xfr_set {
 };
 
 /* zone.c */
+/** The transfer data of a compiled zone version, with the ACL of its entry in conf. Takes
+ * over the caller's reference on version, except on failure: NULL when out of memory or
+ * when the version has no SOA in wire form. */
+xfr_zone_t *xfr__zone_of_version(ans_zone_t *version, const conf_t *conf);
+/** z's records, SOA apart, a set at a time; *cursor starts at 0; NULL after the last. */
+const records_t *xfr__zone_records_next(const xfr_zone_t *z, size_t *cursor);
+/** Their bytes: the size of an AXFR, SOAs apart. */
+size_t xfr__zone_record_bytes(const xfr_zone_t *z);
 xfr_zone_t *xfr__zone_build(const zone_data_t *zd, const conf_zone_t *cz, const conf_t *conf);
 /** The same, with the ACL of zd's entry in conf (none when conf has no such zone). */
 xfr_zone_t *xfr__zone_build_conf(const zone_data_t *zd, const conf_t *conf);
 void xfr__zone_ref(xfr_zone_t *z);
 void xfr__zone_unref(xfr_zone_t *z);
 const xfr_zone_t *xfr__set_find(const xfr_set_t *set, const uint8_t *apex, size_t len);
-int xfr__rrs_from_list(xfr_rrs_t *out, ldns_rr_list *list);
-void xfr__rrs_free(xfr_rrs_t *r);
 /** A copy of conf's key named name (NULL when out of memory or unknown). */
 xfr_key_t *xfr__key_new(const conf_t *conf, const char *name);
 /** conf's keys sorted by name, for xfr__key_new_indexed (malloc'ed; NULL: out of memory). */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "fleetdns/error.h"
+#include "wire/name.h"
 #include "xfr/xfr_internal.h"
 
 bool serial_gt(uint32_t a, uint32_t b)
@@ -107,66 +108,6 @@ xfr_key_t *xfr__key_new(const conf_t *conf, const char *name)
 	return xfr__key_new_indexed(conf, NULL, name);
 }
 
-void xfr__rrs_free(xfr_rrs_t *r)
-{
-	free(r->rr);
-	free(r->len);
-	free(r->blob);
-	memset(r, 0, sizeof(*r));
-}
-
-typedef struct wire_rr {
-	uint8_t *data;
-	size_t len;
-} wire_rr_t;
-
-static int wire_cmp(const void *a, const void *b)
-{
-	const wire_rr_t *x = a, *y = b;
-	size_t n = x->len < y->len ? x->len : y->len;
-	int c = memcmp(x->data, y->data, n);
-	return c ? c : (x->len > y->len) - (x->len < y->len);
-}
-
-int xfr__rrs_from_list(xfr_rrs_t *out, ldns_rr_list *list)
-{
-	size_t n = ldns_rr_list_rr_count(list), total = 0, k = 0;
-	wire_rr_t *w = calloc(n ? n : 1, sizeof(*w));
-	int ret = FDNS_ENOMEM;
-	memset(out, 0, sizeof(*out));
-	if (!w)
-		return ret;
-	for (size_t i = 0; i < n; i++) {
-		if (ldns_rr2wire(&w[i].data, ldns_rr_list_rr(list, i), LDNS_SECTION_ANSWER,
-		                 &w[i].len) != LDNS_STATUS_OK)
-			goto done;
-		total += w[i].len;
-	}
-	qsort(w, n, sizeof(*w), wire_cmp);
-	out->rr = calloc(n ? n : 1, sizeof(*out->rr));
-	out->len = calloc(n ? n : 1, sizeof(*out->len));
-	out->blob = malloc(total ? total : 1);
-	if (!out->rr || !out->len || !out->blob)
-		goto done;
-	for (size_t i = 0; i < n; i++) {
-		if (i > 0 && wire_cmp(&w[i], &w[i - 1]) == 0)
-			continue;
-		memcpy(out->blob + out->bytes, w[i].data, w[i].len);
-		out->rr[k] = out->blob + out->bytes;
-		out->len[k++] = (uint16_t)w[i].len;
-		out->bytes += w[i].len;
-	}
-	out->n = k;
-	ret = FDNS_OK;
-done:
-	for (size_t i = 0; i < n; i++)
-		free(w[i].data);
-	free(w);
-	if (ret != FDNS_OK)
-		xfr__rrs_free(out);
-	return ret;
-}
-
 static int build_acl(xfr_zone_t *z, const conf_zone_t *cz, const conf_t *conf,
                      const conf_key_t **keys)
 {
@@ -186,55 +127,33 @@ static int build_acl(xfr_zone_t *z, const conf_zone_t *cz, const conf_t *conf,
 	return FDNS_OK;
 }
 
+/* A zone's name: text for logs, lowercased wire for lookups. */
+static int zone_name(xfr_zone_t *z, const ldns_rdf *apex)
+{
+	z->name = ldns_rdf2str(apex);
+	z->apex_len = (uint8_t)ldns_rdf_size(apex);
+	wire_name_lower(z->apex, ldns_rdf_data(apex), z->apex_len);
+	return z->name ? FDNS_OK : FDNS_ENOMEM;
+}
+
 static xfr_zone_t *zone_build(const zone_data_t *zd, const conf_zone_t *cz, const conf_t *conf,
                               const conf_key_t **keys)
 {
 	xfr_zone_t *z = calloc(1, sizeof(*z));
-	ldns_rr_list *list = ldns_rr_list_new();
-	if (!z || !list)
-		goto fail;
+	if (!z)
+		return NULL;
 	z->refs = 1;
 	z->serial = zd->serial;
-	z->name = ldns_rdf2str(zd->apex);
-	ldns_rdf *apex = ldns_rdf_clone(zd->apex);
-	if (!z->name || !apex)
-		goto fail;
-	ldns_dname2canonical(apex);
-	z->apex_len = (uint8_t)ldns_rdf_size(apex);
-	memcpy(z->apex, ldns_rdf_data(apex), z->apex_len);
-	ldns_rdf_deep_free(apex);
 	/* A zone nobody may transfer or is notified of needs its SOA only (for the serial
 	 * and the refusal); copying its records would double the memory of big zones. */
 	bool transfers = cz && (cz->nallow_transfer > 0 || cz->nnotify > 0);
-	for (size_t i = 0; i < ldns_rr_list_rr_count(zd->rrs); i++) {
-		if (!transfers && ldns_rr_get_type(ldns_rr_list_rr(zd->rrs, i)) != LDNS_RR_TYPE_SOA)
-			continue;
-		ldns_rr *rr = ldns_rr_clone(ldns_rr_list_rr(zd->rrs, i));
-		if (!rr)
-			goto fail;
-		ldns_rr2canonical(rr);
-		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA && !z->soa) {
-			size_t len;
-			ldns_status st = ldns_rr2wire(&z->soa, rr, LDNS_SECTION_ANSWER, &len);
-			ldns_rr_free(rr);
-			if (st != LDNS_STATUS_OK)
-				goto fail;
-			z->soa_len = (uint16_t)len;
-			continue;
-		}
-		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA || !ldns_rr_list_push_rr(list, rr)) {
-			ldns_rr_free(rr);
-			continue; /* a second SOA cannot be: the zone was checked */
-		}
+	if (zone_name(z, zd->apex) < 0 || records_soa(&z->soa, &z->soa_len, zd->rrs) < 0 ||
+	    (transfers && records_from_list(&z->rrs, zd->rrs) < 0) ||
+	    build_acl(z, cz, conf, keys) < 0) {
+		xfr__zone_unref(z);
+		return NULL;
 	}
-	if (!z->soa || xfr__rrs_from_list(&z->rrs, list) < 0 || build_acl(z, cz, conf, keys) < 0)
-		goto fail;
-	ldns_rr_list_deep_free(list);
 	return z;
-fail:
-	ldns_rr_list_deep_free(list);
-	xfr__zone_unref(z);
-	return NULL;
 }
 
 void xfr__zone_ref(xfr_zone_t *z)
@@ -248,7 +167,9 @@ void xfr__zone_unref(xfr_zone_t *z)
 		return;
 	free(z->name);
 	free(z->soa);
-	xfr__rrs_free(&z->rrs);
+	records_free(&z->rrs);
+	if (z->version)
+		ans_zone_release(z->version);
 	for (size_t i = 0; i < z->ndiffs; i++)
 		xfr__diff_unref(z->diffs[i]);
 	free(z->diffs);
@@ -289,6 +210,50 @@ static const conf_zone_t *conf_zone_of(const conf_t *conf, const ldns_rdf *apex)
 xfr_zone_t *xfr__zone_build_conf(const zone_data_t *zd, const conf_t *conf)
 {
 	return xfr__zone_build(zd, conf_zone_of(conf, zd->apex), conf);
+}
+
+xfr_zone_t *xfr__zone_of_version(ans_zone_t *version, const conf_t *conf)
+{
+	xfr_zone_t *z = calloc(1, sizeof(*z));
+	uint16_t soa_len;
+	const uint8_t *soa = ans_zone_soa(version, &soa_len);
+	if (!z || !soa) {
+		free(z);
+		return NULL;
+	}
+	z->refs = 1;
+	z->version = version;
+	z->serial = ans_zone_serial(version);
+	ldns_rdf *apex = NULL;
+	const uint8_t *wire = ans_zone_apex(version, &z->apex_len);
+	if (ldns_wire2dname(&apex, wire, z->apex_len, &(size_t){0}) != LDNS_STATUS_OK)
+		goto fail;
+	z->soa = malloc(soa_len);
+	if (!z->soa || zone_name(z, apex) < 0)
+		goto fail;
+	memcpy(z->soa, soa, soa_len);
+	z->soa_len = soa_len;
+	if (build_acl(z, conf_zone_of(conf, apex), conf, NULL) < 0)
+		goto fail;
+	ldns_rdf_deep_free(apex);
+	return z;
+fail:
+	ldns_rdf_deep_free(apex);
+	z->version = NULL; /* not taken: the caller keeps its reference */
+	xfr__zone_unref(z);
+	return NULL;
+}
+
+const records_t *xfr__zone_records_next(const xfr_zone_t *z, size_t *cursor)
+{
+	if (z->version)
+		return ans_zone_records_next(z->version, cursor);
+	return (*cursor)++ == 0 ? &z->rrs : NULL;
+}
+
+size_t xfr__zone_record_bytes(const xfr_zone_t *z)
+{
+	return z->version ? ans_zone_record_bytes(z->version) : z->rrs.bytes;
 }
 
 int xfr_set_build(xfr_set_t **out, const conf_t *conf, zone_data_t *const *zones, size_t n)

@@ -16,8 +16,10 @@
 #include <stdlib.h>
 
 #include "answer/snapshot.h"
+#include "answer/version.h"
 #include "fleetdns/answer.h"
 #include "fleetdns/error.h"
+#include "xfr/xfr_internal.h"
 
 #include "../lib/dnsmsg.h"
 #include "tap.h"
@@ -171,8 +173,8 @@ static zone_data_t *part_zone(size_t k)
 	return z;
 }
 
-/* Everything, compiled whole: the reference. */
-static snapshot_t *reference(void)
+/* Everything, compiled whole: the reference (with records: kept for transfers). */
+static snapshot_t *reference_with(bool records)
 {
 	zone_data_t *z = base_zone();
 	for (size_t k = 0; k < NSERVICES; k++) {
@@ -180,7 +182,8 @@ static snapshot_t *reference(void)
 		rotations(z, k);
 	}
 	snapshot_t *s = NULL;
-	int ret = snapshot_build(&s, &z, 1, &opts);
+	zone_patch_t whole = {.apex = z->apex, .reset = true, .base = z, .records = records};
+	int ret = snapshot_patch(&s, NULL, &whole, 1, &opts);
 	zone_data_free(z);
 	if (ret < 0) {
 		fprintf(stderr, "reference: %s\n", fdns_strerror(ret));
@@ -189,8 +192,15 @@ static snapshot_t *reference(void)
 	return s;
 }
 
-/* Patch services ks[0..n) (and the base, with bump) into old. */
-static int patch(snapshot_t **out, const snapshot_t *old, const size_t *ks, size_t n, bool bump)
+static snapshot_t *reference(void)
+{
+	return reference_with(false);
+}
+
+/* Patch services ks[0..n) (and the base, with bump) into old; with records, keeping them for
+ * transfers. */
+static int patch_with(snapshot_t **out, const snapshot_t *old, const size_t *ks, size_t n,
+                      bool bump, bool records)
 {
 	size_t ids[NSERVICES];
 	ldns_rdf *roots[NSERVICES];
@@ -209,7 +219,8 @@ static int patch(snapshot_t **out, const snapshot_t *old, const size_t *ks, size
 	                  .nparts = n,
 	                  .part_ids = ids,
 	                  .roots = (const ldns_rdf *const *)roots,
-	                  .parts = parts};
+	                  .parts = parts,
+	                  .records = records};
 	int ret = snapshot_patch(out, old, &p, 1, &opts);
 	zone_data_free(p.base);
 	for (size_t i = 0; i < n; i++) {
@@ -218,6 +229,11 @@ static int patch(snapshot_t **out, const snapshot_t *old, const size_t *ks, size
 	}
 	ldns_rdf_deep_free(apex);
 	return ret;
+}
+
+static int patch(snapshot_t **out, const snapshot_t *old, const size_t *ks, size_t n, bool bump)
+{
+	return patch_with(out, old, ks, n, bump, false);
 }
 
 static const uint16_t qtypes[] = {1, 28, 33, 16, 255, 6, 2, 15, 99};
@@ -373,16 +389,34 @@ static void random_change(size_t k)
 	}
 }
 
-static void test_random_changes(void)
+/* Every service with one replica (all[] numbers them), a third with SRV records. */
+static void services_init(size_t all[NSERVICES])
 {
-	srand(42);
-	size_t all[NSERVICES];
+	memset(svc, 0, sizeof(svc));
 	for (size_t k = 0; k < NSERVICES; k++) {
 		all[k] = k;
 		svc[k].replica[k % NREPLICAS] = true;
 		svc[k].srv = k % 3 == 0;
 		svc[k].tombstone = true;
 	}
+}
+
+/* One step's services: 1 to 3 random changes, their numbers into ks. */
+static size_t random_step(size_t ks[4])
+{
+	size_t n = 1 + (size_t)rand() % 3;
+	for (size_t i = 0; i < n; i++) {
+		ks[i] = (size_t)rand() % NSERVICES;
+		random_change(ks[i]);
+	}
+	return n;
+}
+
+static void test_random_changes(void)
+{
+	srand(42);
+	size_t all[NSERVICES];
+	services_init(all);
 	snapshot_t *cur = NULL, *ref = NULL;
 	ok(patch(&cur, NULL, all, NSERVICES, true) == FDNS_OK, "first version: base and %d parts",
 	   NSERVICES);
@@ -392,11 +426,7 @@ static void test_random_changes(void)
 	   what);
 	size_t fails = 0, old_fails = 0, steps = 300;
 	for (size_t step = 0; step < steps; step++) {
-		size_t ks[4], n = 1 + (size_t)rand() % 3;
-		for (size_t i = 0; i < n; i++) {
-			ks[i] = (size_t)rand() % NSERVICES;
-			random_change(ks[i]);
-		}
+		size_t ks[4], n = random_step(ks);
 		if (step == 100) { /* thousands of names in one change: the table is re-cut */
 			svc[ks[0]].big = 3000;
 			svc[ks[0]].srv = false; /* 3000 SRV records would not fit in 64 KiB */
@@ -439,6 +469,227 @@ static void test_random_changes(void)
 	       "same number of names as the whole");
 	snapshot_free(cur);
 	snapshot_free(ref);
+}
+
+/* ---- transfers: the versions' records (AXFR) and their journal (IXFR) ---- */
+
+typedef struct rec {
+	const uint8_t *rr;
+	size_t len;
+} rec_t;
+
+/* A zone's records as a transfer sees them: a set, kept sorted. */
+typedef struct rec_set {
+	rec_t *r;
+	size_t n, cap;
+} rec_set_t;
+
+static int rec_cmp(const void *a, const void *b)
+{
+	const rec_t *x = a, *y = b;
+	int c = memcmp(x->rr, y->rr, x->len < y->len ? x->len : y->len);
+	return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+static void set_push(rec_set_t *s, const uint8_t *rr, size_t len)
+{
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 256;
+		s->r = realloc(s->r, s->cap * sizeof(*s->r));
+		if (!s->r)
+			abort();
+	}
+	s->r[s->n++] = (rec_t){rr, len};
+}
+
+static void set_add_all(rec_set_t *s, const records_t *r)
+{
+	for (size_t off = 0; r && off < r->bytes; off += records_len_at(r, off))
+		set_push(s, r->blob + off, records_len_at(r, off));
+}
+
+/* What an AXFR of version v sends between its SOAs, sorted. */
+static rec_set_t axfr_of(const ans_zone_t *v)
+{
+	rec_set_t s = {0};
+	size_t cursor = 0;
+	for (const records_t *r; (r = ans_zone_records_next(v, &cursor));)
+		set_add_all(&s, r);
+	qsort(s.r, s.n, sizeof(*s.r), rec_cmp);
+	return s;
+}
+
+static bool sets_same(const rec_set_t *a, const rec_set_t *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++)
+		if (rec_cmp(&a->r[i], &b->r[i]) != 0)
+			return false;
+	return true;
+}
+
+static ans_zone_t *fleet_version(const snapshot_t *snap)
+{
+	static const uint8_t apex[] = "\005fleet\004test";
+	return snapshot_zone_hold(snap, apex, sizeof(apex));
+}
+
+/* Whether snap's version sends what the whole compile ref sends: the same records and SOA. */
+static bool axfr_same(const snapshot_t *snap, const snapshot_t *ref)
+{
+	ans_zone_t *a = fleet_version(snap), *b = fleet_version(ref);
+	rec_set_t x = axfr_of(a), y = axfr_of(b);
+	uint16_t al, bl;
+	const uint8_t *as = ans_zone_soa(a, &al), *bs = ans_zone_soa(b, &bl);
+	bool same = sets_same(&x, &y) && x.n > 0 && as && bs && al == bl && !memcmp(as, bs, al) &&
+	            ans_zone_record_bytes(a) == ans_zone_record_bytes(b);
+	free(x.r);
+	free(y.r);
+	ans_zone_release(a);
+	ans_zone_release(b);
+	return same;
+}
+
+/* Apply one journal entry as a secondary does (RFC 1995 4: the deletions, then the
+ * additions). A deletion of a record the set lacks, or an addition of one it has, fails. */
+static bool apply_diff(rec_set_t *s, const xfr_diff_t *d)
+{
+	for (size_t off = 0; off < d->del.bytes; off += records_len_at(&d->del, off)) {
+		rec_t want = {d->del.blob + off, records_len_at(&d->del, off)};
+		rec_t *at = bsearch(&want, s->r, s->n, sizeof(*s->r), rec_cmp);
+		if (!at)
+			return false;
+		memmove(at, at + 1, (size_t)(s->r + s->n - at - 1) * sizeof(*at));
+		s->n--;
+	}
+	for (size_t off = 0; off < d->add.bytes; off += records_len_at(&d->add, off)) {
+		rec_t want = {d->add.blob + off, records_len_at(&d->add, off)};
+		if (bsearch(&want, s->r, s->n, sizeof(*s->r), rec_cmp))
+			return false;
+		set_push(s, want.rr, want.len);
+		qsort(s->r, s->n, sizeof(*s->r), rec_cmp);
+	}
+	return true;
+}
+
+/* IXFR from serial `from` to z: the AXFR of from with z's journal entries from there on
+ * applied must be z's AXFR. Returns false when it is not, or the journal does not reach. */
+static bool ixfr_gives(const xfr_zone_t *z, const xfr_zone_t *from)
+{
+	size_t first = 0;
+	while (first < z->ndiffs && z->diffs[first]->from != from->serial)
+		first++;
+	if (first == z->ndiffs)
+		return false;
+	rec_set_t s = axfr_of(from->version), want = axfr_of(z->version);
+	bool ok = true;
+	for (size_t i = first; i < z->ndiffs && ok; i++)
+		ok = (i == first || z->diffs[i]->from == z->diffs[i - 1]->to) &&
+		     apply_diff(&s, z->diffs[i]);
+	ok = ok && z->diffs[z->ndiffs - 1]->to == z->serial && sets_same(&s, &want);
+	free(s.r);
+	free(want.r);
+	return ok;
+}
+
+/* How many records differ between a's and b's AXFR (the symmetric difference). */
+static size_t changed_records(const xfr_zone_t *a, const xfr_zone_t *b)
+{
+	rec_set_t x = axfr_of(a->version), y = axfr_of(b->version);
+	size_t i = 0, j = 0, n = 0;
+	while (i < x.n || j < y.n) {
+		int c = i == x.n ? 1 : j == y.n ? -1 : rec_cmp(&x.r[i], &y.r[j]);
+		n += c != 0;
+		i += c <= 0;
+		j += c >= 0;
+	}
+	free(x.r);
+	free(y.r);
+	return n;
+}
+
+#define HISTORY_MAX 128
+
+static conf_acl_t any_acl = {.prefix = 0};
+static conf_zone_t fleet_conf_zone = {
+    .name = "fleet.test.", .allow_transfer = &any_acl, .nallow_transfer = 1};
+static const conf_t xfr_conf = {.zones = &fleet_conf_zone, .nzones = 1};
+
+/* The fleet's publish step with transfers, over random changes: every version's records
+ * (what AXFR sends) are those of the zone compiled whole; when the serial moves (the fleet
+ * makes transfer data then; between, secondaries keep the last), the journal entry made
+ * from the changed parts, applied after every older serial's AXFR (IXFR from it, RFC 1995),
+ * gives the new AXFR. Older versions stay valid while their transfer data holds them. */
+static void test_transfers_random(void)
+{
+	srand(7);
+	size_t all[NSERVICES], steps = 300, axfr_fails = 0, ixfr_fails = 0, ixfr_checked = 0,
+	                       minimal_fails = 0;
+	services_init(all);
+	serial++;
+	snapshot_t *cur = NULL;
+	ok(patch_with(&cur, NULL, all, NSERVICES, true, true) == FDNS_OK,
+	   "transfers: first version, with records");
+	snapshot_t *ref = reference_with(true);
+	ok(axfr_same(cur, ref), "transfers: the first version's AXFR is the whole compile's");
+	snapshot_free(ref);
+	xfr_zone_t *hist[HISTORY_MAX];
+	size_t nhist = 0;
+	hist[nhist] = xfr__zone_of_version(fleet_version(cur), &xfr_conf);
+	ok(hist[nhist] && xfr__journal_chain(hist[nhist], NULL) == FDNS_OK,
+	   "transfers: the first version's transfer data");
+	nhist++;
+	for (size_t step = 0; step < steps && nhist < HISTORY_MAX; step++) {
+		size_t ks[4], n = random_step(ks);
+		bool bump = rand() % 4 == 0;
+		if (bump)
+			serial++;
+		snapshot_t *next = NULL;
+		if (patch_with(&next, cur, ks, n, bump, true) != FDNS_OK) {
+			axfr_fails++;
+			continue;
+		}
+		ref = reference_with(true);
+		if (!axfr_same(next, ref) && axfr_fails++ == 0)
+			diag("step %zu: the AXFR differs from the whole compile's", step);
+		snapshot_free(ref);
+		snapshot_free(cur); /* transfer data must keep what it sends alive */
+		cur = next;
+		if (!bump)
+			continue;
+		xfr_zone_t *z = xfr__zone_of_version(fleet_version(cur), &xfr_conf);
+		if (!z || xfr__journal_chain(z, hist[nhist - 1]) != FDNS_OK) {
+			printf("Bail out! transfer data of step %zu\n", step);
+			exit(1);
+		}
+		const xfr_diff_t *d = z->diffs[z->ndiffs - 1];
+		if (d->del.n + d->add.n != changed_records(hist[nhist - 1], z) &&
+		    minimal_fails++ == 0)
+			diag("step %zu: the journal entry holds %zu records, not only what changed",
+			     step, d->del.n + d->add.n);
+		hist[nhist++] = z;
+		for (size_t k = 0; k + 1 < nhist; k++, ixfr_checked++)
+			if (!ixfr_gives(z, hist[k]) && ixfr_fails++ == 0)
+				diag("step %zu: IXFR from serial %u does not give serial %u", step,
+				     hist[k]->serial, z->serial);
+	}
+	ok(axfr_fails == 0 && nhist > 40,
+	   "transfers: %zu random changes, %zu serials: every version's AXFR is the whole "
+	   "compile's (%zu differ)",
+	   steps, nhist, axfr_fails);
+	ok(ixfr_fails == 0 && ixfr_checked > 800,
+	   "transfers: IXFR from every older serial, applied to its AXFR, gives the new AXFR "
+	   "(%zu checked, %zu differ)",
+	   ixfr_checked, ixfr_fails);
+	ok(minimal_fails == 0,
+	   "transfers: each journal entry holds exactly the records that changed (%zu differ)",
+	   minimal_fails);
+	is_int((long)hist[nhist - 1]->ndiffs, (long)nhist - 1,
+	       "transfers: the journal holds every step");
+	for (size_t i = 0; i < nhist; i++)
+		xfr__zone_unref(hist[i]);
+	snapshot_free(cur);
 }
 
 static void test_refusals(void)
@@ -588,6 +839,7 @@ int main(void)
 	sites_init();
 	test_huge_service();
 	test_random_changes();
+	test_transfers_random();
 	test_refusals();
 	test_rotation_kept();
 	return done_testing();

@@ -130,12 +130,12 @@ static void wire_text(const uint8_t *wire, size_t len, char *out, size_t cap)
 }
 
 /* A record list as "r1; r2; ..." in stored order. */
-static const char *rrs_text(const xfr_rrs_t *r, char *buf, size_t cap)
+static const char *rrs_text(const records_t *r, char *buf, size_t cap)
 {
 	char one[512];
 	buf[0] = '\0';
-	for (size_t i = 0; i < r->n; i++) {
-		wire_text(r->rr[i], r->len[i], one, sizeof(one));
+	for (size_t off = 0; off < r->bytes; off += records_len_at(r, off)) {
+		wire_text(r->blob + off, records_len_at(r, off), one, sizeof(one));
 		append(buf, cap, one);
 	}
 	return buf;

@@ -2,11 +2,13 @@
 /* journal.c -- the in-memory IXFR journal (RFC 1995): the differences between successive
  * versions of a zone, computed when a version is published, bounded in size.
  *
- * Both versions hold their records sorted (xfr_rrs_t), so a difference is one merge: what
- * only the old version has is deleted, what only the new one has is added. Each entry is
- * reference counted and shared by every later version whose journal still reaches it; a
- * version's journal is its predecessor's plus one entry, minus the oldest entries beyond
- * XFR_JOURNAL_MAX_BYTES or XFR_JOURNAL_MAX_DIFFS.
+ * A difference is what only the old version has (deleted) and what only the new one has
+ * (added). For a compiled version (a fleet zone) it is the union of the differences of the
+ * parts that changed (ans_zone_diff(): unchanged parts are shared, so they are skipped by
+ * pointer), so it costs what changed, not the zone. A file's records are one sorted set,
+ * diffed with one merge. Each entry is reference counted and shared by every later version
+ * whose journal still reaches it; a version's journal is its predecessor's plus one entry,
+ * minus the oldest entries beyond XFR_JOURNAL_MAX_BYTES or XFR_JOURNAL_MAX_DIFFS.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -20,42 +22,9 @@ void xfr__diff_unref(xfr_diff_t *d)
 		return;
 	free(d->old_soa);
 	free(d->new_soa);
-	xfr__rrs_free(&d->del);
-	xfr__rrs_free(&d->add);
+	records_free(&d->del);
+	records_free(&d->add);
 	free(d);
-}
-
-static int rr_cmp(const xfr_rrs_t *a, size_t i, const xfr_rrs_t *b, size_t j)
-{
-	size_t n = a->len[i] < b->len[j] ? a->len[i] : b->len[j];
-	int c = memcmp(a->rr[i], b->rr[j], n);
-	return c ? c : (a->len[i] > b->len[j]) - (a->len[i] < b->len[j]);
-}
-
-/* out: the records of a that are not in b (both sorted). */
-static int subtract(xfr_rrs_t *out, const xfr_rrs_t *a, const xfr_rrs_t *b)
-{
-	memset(out, 0, sizeof(*out));
-	out->rr = calloc(a->n ? a->n : 1, sizeof(*out->rr));
-	out->len = calloc(a->n ? a->n : 1, sizeof(*out->len));
-	out->blob = malloc(a->bytes ? a->bytes : 1);
-	if (!out->rr || !out->len || !out->blob) {
-		xfr__rrs_free(out);
-		return FDNS_ENOMEM;
-	}
-	size_t j = 0;
-	for (size_t i = 0; i < a->n; i++) {
-		int c = 1;
-		while (j < b->n && (c = rr_cmp(a, i, b, j)) > 0)
-			j++;
-		if (j < b->n && c == 0)
-			continue;
-		memcpy(out->blob + out->bytes, a->rr[i], a->len[i]);
-		out->rr[out->n] = out->blob + out->bytes;
-		out->len[out->n++] = a->len[i];
-		out->bytes += a->len[i];
-	}
-	return FDNS_OK;
 }
 
 static uint8_t *dup_bytes(const uint8_t *p, size_t n)
@@ -64,6 +33,27 @@ static uint8_t *dup_bytes(const uint8_t *p, size_t n)
 	if (d)
 		memcpy(d, p, n);
 	return d;
+}
+
+/* The records that turn prev into z, into del and add. Versions of different kinds (a file
+ * zone that became a fleet zone on a reload) are diffed record set by record set too. */
+static int records_diff(records_t *del, records_t *add, const xfr_zone_t *prev, const xfr_zone_t *z)
+{
+	if (prev->version && z->version && ans_zone_has_records(prev->version) &&
+	    ans_zone_has_records(z->version))
+		return ans_zone_diff(del, add, prev->version, z->version);
+	if (!prev->version && !z->version) {
+		int ret = records_append_missing(del, &prev->rrs, &z->rrs);
+		return ret == FDNS_OK ? records_append_missing(add, &z->rrs, &prev->rrs) : ret;
+	}
+	size_t c = 0;
+	const records_t *r;
+	int ret = FDNS_OK;
+	for (c = 0; ret == FDNS_OK && (r = xfr__zone_records_next(prev, &c));)
+		ret = records_append_missing(del, r, NULL);
+	for (c = 0; ret == FDNS_OK && (r = xfr__zone_records_next(z, &c));)
+		ret = records_append_missing(add, r, NULL);
+	return ret;
 }
 
 static xfr_diff_t *diff_new(const xfr_zone_t *prev, const xfr_zone_t *z)
@@ -78,8 +68,7 @@ static xfr_diff_t *diff_new(const xfr_zone_t *prev, const xfr_zone_t *z)
 	d->new_soa = dup_bytes(z->soa, z->soa_len);
 	d->old_soa_len = prev->soa_len;
 	d->new_soa_len = z->soa_len;
-	if (!d->old_soa || !d->new_soa || subtract(&d->del, &prev->rrs, &z->rrs) < 0 ||
-	    subtract(&d->add, &z->rrs, &prev->rrs) < 0) {
+	if (!d->old_soa || !d->new_soa || records_diff(&d->del, &d->add, prev, z) < 0) {
 		xfr__diff_unref(d);
 		return NULL;
 	}
@@ -87,11 +76,21 @@ static xfr_diff_t *diff_new(const xfr_zone_t *prev, const xfr_zone_t *z)
 	return d;
 }
 
+/* Whether a and b (same serial) hold the same data: then b's journal carries over. */
 static bool same_records(const xfr_zone_t *a, const xfr_zone_t *b)
 {
-	return a->soa_len == b->soa_len && memcmp(a->soa, b->soa, a->soa_len) == 0 &&
-	       a->rrs.bytes == b->rrs.bytes && a->rrs.n == b->rrs.n &&
-	       memcmp(a->rrs.blob, b->rrs.blob, a->rrs.bytes) == 0;
+	if (a->soa_len != b->soa_len || memcmp(a->soa, b->soa, a->soa_len) != 0)
+		return false;
+	if (a->version || b->version) {
+		if (a->version == b->version)
+			return true;
+		records_t del = {0}, add = {0};
+		bool same = records_diff(&del, &add, a, b) == FDNS_OK && del.n == 0 && add.n == 0;
+		records_free(&del);
+		records_free(&add);
+		return same;
+	}
+	return records_same(&a->rrs, &b->rrs);
 }
 
 int xfr__journal_chain(xfr_zone_t *z, const xfr_zone_t *prev)
