@@ -300,7 +300,7 @@ static int xfr_answer(const snapshot_t *snap, const uint8_t *req, size_t len, ui
 	sin->sin_port = htons(5353);
 	inet_pton(AF_INET, "127.0.0.1", &sin->sin_addr);
 	*out = (xfr_answer_t){0};
-	xfr_stream_t *s = xfr_stream_open(snap, req, len, &peer);
+	xfr_stream_t *s = xfr_stream_open(snap, req, len, (const struct sockaddr *)&peer);
 	if (!s)
 		return -1;
 	size_t n;
@@ -531,7 +531,7 @@ static int run_size(const opts_t *o, size_t n, bool transfers)
 			/* xfr_prepare's two halves again, on the same data (not in total; what they
 			 * allocate and free changes the allocator's state for the next change). */
 			const xfr_zone_t *prev =
-			    xfr__set_find(snapshot_attachment(snap), xs.apex, xs.apex_len);
+			    xfr__set_find(snapshot_transfers(snap), xs.apex, xs.apex_len);
 			if (o->breakdown) {
 				stamp_t b0 = stamp();
 				ans_zone_t *v = snapshot_zone_hold(next, xs.apex, xs.apex_len);

@@ -64,11 +64,14 @@ typedef struct zone_patch {
 int snapshot_patch(snapshot_t **out, const snapshot_t *old, const zone_patch_t *patches, size_t n,
                    const answer_opts_t *opts);
 
-/** Attach data that lives and dies with snap (the transfer data of its zones, src/xfr), before
- * snap is published: free_fn(data) runs when snap is freed. An earlier attachment is freed. */
-void snapshot_attach(snapshot_t *snap, void *data, void (*free_fn)(void *data));
-/** What snapshot_attach() attached, or NULL. */
-void *snapshot_attachment(const snapshot_t *snap);
+/** The transfer view of snap's zone versions (src/xfr: SOA, ACL, journal, and a reference on
+ * each dynamic zone's compiled version), set before snap is published; it lives and dies
+ * with snap: free_fn(set) runs when snap is freed. An earlier set is freed. (A function
+ * rather than a call into src/xfr: answers do not depend on transfers.) */
+typedef struct xfr_set xfr_set_t;
+void snapshot_set_transfers(snapshot_t *snap, xfr_set_t *set, void (*free_fn)(xfr_set_t *set));
+/** The set snapshot_set_transfers() gave snap, or NULL. */
+const xfr_set_t *snapshot_transfers(const snapshot_t *snap);
 
 /** The SOA serial of a served zone (origin in text). Returns 0 or FDNS_ENOENT. */
 int snapshot_zone_serial(const snapshot_t *snap, const char *origin, uint32_t *serial);

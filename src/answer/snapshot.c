@@ -248,8 +248,8 @@ void snapshot_free(snapshot_t *snap)
 {
 	if (!snap)
 		return;
-	if (snap->attachment_free)
-		snap->attachment_free(snap->attachment);
+	if (snap->transfers_free)
+		snap->transfers_free(snap->transfers);
 	for (size_t i = 0; snap->ztable && i <= snap->zmask; i++)
 		if (snap->ztable[i])
 			ans_zone_release(snap->ztable[i]);
@@ -316,15 +316,15 @@ int snapshot_zone_serial(const snapshot_t *snap, const char *origin, uint32_t *s
 	return snapshot_zone_info(snap, origin, serial, NULL);
 }
 
-void snapshot_attach(snapshot_t *snap, void *data, void (*free_fn)(void *data))
+void snapshot_set_transfers(snapshot_t *snap, xfr_set_t *set, void (*free_fn)(xfr_set_t *set))
 {
-	if (snap->attachment_free)
-		snap->attachment_free(snap->attachment);
-	snap->attachment = data;
-	snap->attachment_free = free_fn;
+	if (snap->transfers_free)
+		snap->transfers_free(snap->transfers);
+	snap->transfers = set;
+	snap->transfers_free = free_fn;
 }
 
-void *snapshot_attachment(const snapshot_t *snap)
+const xfr_set_t *snapshot_transfers(const snapshot_t *snap)
 {
-	return snap->attachment;
+	return snap->transfers;
 }

@@ -149,9 +149,9 @@ struct snapshot {
 	size_t zmask;
 	ans_zone_t **ztable; /* open addressing on the apex name; NULL marks a free slot */
 	uint16_t udp_size;
-	ans_sites_t *sites; /* shared with the snapshots made from this one; NULL: no sites */
-	void *attachment;   /* see snapshot_attach() */
-	void (*attachment_free)(void *);
+	ans_sites_t *sites;   /* shared with the snapshots made from this one; NULL: no sites */
+	xfr_set_t *transfers; /* see snapshot_set_transfers() */
+	void (*transfers_free)(xfr_set_t *);
 };
 
 /* The query path's lookup: the page by the top bits of the hash, then linear probing. */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* answer_msg.c -- one message in, one response out: the reader and the responder joined,
- * with what depends on the client's address (transfers, TSIG, cookies) and what the server
- * says about itself (CHAOS TXT, NSID: src/answer/chaos.c). */
+/* answer_msg.c -- the dispatcher: one message in, one response (or a transfer) out, for UDP
+ * and TCP alike. The reader and the responder joined, with what depends on the client's
+ * address (transfers, TSIG, cookies) and what the server says about itself (CHAOS TXT,
+ * NSID: src/answer/chaos.c). */
 #include <time.h>
 
 #include "fleetdns/query.h"
@@ -26,17 +27,23 @@ size_t worker_answer(const worker_t *w, const snapshot_t *snap, exchange_t *x)
 	query_t q;
 	x->cookie_valid = false;
 	x->zone_slot = 0;
+	x->stream = NULL;
 	enum query_verdict v = query_parse(&q, x->msg, x->len);
 	if (v == QUERY_DROP || !snap)
 		return 0;
 	q.tcp = x->tcp;
 	q.peer = x->peer;
+	/* Transfers, off the hot path, in src/xfr: over TCP a stream of messages (one that
+	 * cannot be opened, out of memory, is answered as below: REFUSED); IXFR over UDP gets
+	 * the SOA alone (RFC 1995 2); AXFR over UDP is REFUSED by answer_respond (RFC 5936 4.2:
+	 * TCP only). A malformed request (a TSIG not last, a bad OPT) is FORMERR below. */
+	bool transfer = v == QUERY_OK && x->peer && (q.qtype == TYPE_AXFR || q.qtype == TYPE_IXFR);
+	if (transfer && x->tcp && (x->stream = xfr_stream_open(snap, x->msg, x->len, x->peer)))
+		return 0;
 	size_t max = x->tcp ? 65535 : answer_udp_limit(snap, &q);
 	if (max > x->outcap)
 		max = x->outcap;
-	/* IXFR over UDP (TCP transfers never get here): off the hot path, in src/xfr. AXFR over
-	 * UDP is REFUSED by answer_respond (RFC 5936 4.2: TCP only). */
-	if (v == QUERY_OK && !x->tcp && x->peer && q.qtype == TYPE_IXFR)
+	if (transfer && !x->tcp && q.qtype == TYPE_IXFR)
 		return xfr_answer_udp(snap, &q, x->peer, x->out, max);
 	if (v == QUERY_OK && q.has_tsig && x->peer) /* signed queries: SOA checks of secondaries */
 		return xfr_answer_signed(snap, &q, x->peer, x->out, max);

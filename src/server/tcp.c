@@ -233,14 +233,6 @@ static ssize_t conn_answer(tcp_conn_t *c)
 			break;
 		pos += used;
 		c->queries++;
-		if (snap && xfr_wanted(msg, mlen)) {
-			c->xfr = xfr_stream_open(snap, msg, mlen, &c->peer);
-			if (c->xfr) {
-				counter_add(&w->stats.queries_tcp, 1);
-				counter_add(&w->stats.xfr[xfr_stream_result(c->xfr)], 1);
-				continue;
-			}
-		}
 		exchange_t x = {.msg = msg,
 		                .len = mlen,
 		                .peer = (const struct sockaddr *)&c->peer,
@@ -249,6 +241,11 @@ static ssize_t conn_answer(tcp_conn_t *c)
 		                .outcap = TCP_MSG_MAX};
 		out = worker_answer(w, snap, &x);
 		counter_add(&w->stats.queries_tcp, 1);
+		if (x.stream) { /* sent from the top of the loop, message by message */
+			c->xfr = x.stream;
+			counter_add(&w->stats.xfr[xfr_stream_result(c->xfr)], 1);
+			continue;
+		}
 		counter_add(&w->stats.cookies_valid, x.cookie_valid);
 		if (out) {
 			counter_add(&w->stats.responses[w->tcp_out[2 + 3] & 0x0F], 1);

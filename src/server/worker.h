@@ -74,12 +74,19 @@ typedef struct exchange {
 	bool tcp;
 	uint8_t *out; /* the response, at most outcap bytes */
 	size_t outcap;
-	bool cookie_valid; /* set: the query brought back a server cookie we made for it */
+	bool cookie_valid;  /* set: the query brought back a server cookie we made for it */
 	uint16_t zone_slot; /* set: the zone that answered (answer_respond_zone), 0: none */
+	/* Set over TCP for an AXFR or IXFR: the transfer to send instead of one response
+	 * (xfr_stream_next() until done), owned by the caller (xfr_stream_free()). */
+	struct xfr_stream *stream;
 } exchange_t;
 
-/** Answer x->msg into x->out; returns the response length (0: no response). w gives the
- * cookie secret and the CHAOS/NSID answers; NULL answers without cookies, CHAOS or NSID. */
+/** The one dispatcher every transport calls: reads x->msg once (query_parse) and sends it
+ * to the responder (answers, CHAOS, NSID, ECS, cookies), the transfer code (AXFR and IXFR
+ * over TCP: x->stream; IXFR over UDP; TSIG-signed queries) or an error answer. Returns the
+ * response length in x->out (0: no response, or x->stream set). w gives the cookie secret
+ * and the CHAOS/NSID answers; NULL answers without cookies, CHAOS or NSID. Transports only
+ * move bytes and count. */
 size_t worker_answer(const worker_t *w, const snapshot_t *snap, exchange_t *x);
 
 int worker_udp_start(worker_t *w, udp_sock_t *u);

@@ -47,23 +47,6 @@ struct xfr_stream {
 	enum xfr_result result;
 };
 
-bool xfr_wanted(const uint8_t *msg, size_t len)
-{
-	if (len < DNS_HEADER_LEN || (msg[2] & 0xF8) != 0 || wire_rd16(msg + 4) != 1)
-		return false; /* not a QUERY with one question */
-	/* The type first, so that other queries over TCP are not read twice. */
-	size_t name = wire_name_len(msg, len, DNS_HEADER_LEN);
-	if (!name || DNS_HEADER_LEN + name + 4 > len)
-		return false;
-	uint16_t type = wire_rd16(msg + DNS_HEADER_LEN + name);
-	if (type != TYPE_AXFR && type != TYPE_IXFR)
-		return false;
-	/* A malformed request (a TSIG not last, RFC 8945 5.1; a bad OPT) is not a transfer:
-	 * the query path answers it FORMERR. */
-	query_t q;
-	return query_parse(&q, msg, len) == QUERY_OK;
-}
-
 static const char *type_name(uint16_t t)
 {
 	return t == TYPE_AXFR ? "AXFR" : "IXFR";
@@ -310,9 +293,8 @@ enum xfr_result xfr_stream_result(const xfr_stream_t *s)
 }
 
 xfr_stream_t *xfr_stream_open(const snapshot_t *snap, const uint8_t *msg, size_t len,
-                              const struct sockaddr_storage *peer_ss)
+                              const struct sockaddr *peer)
 {
-	const struct sockaddr *peer = (const struct sockaddr *)peer_ss;
 	xfr_stream_t *s = calloc(1, sizeof(*s));
 	uint8_t *buf = malloc(65535);
 	query_t q;
@@ -334,7 +316,7 @@ xfr_stream_t *xfr_stream_open(const snapshot_t *snap, const uint8_t *msg, size_t
 		n = bare_response(msg, len, RCODE_FORMERR, s->question, s->qlen, buf);
 		goto single;
 	}
-	const xfr_zone_t *z = xfr__set_find(snapshot_attachment(snap), q.qname, q.qname_len);
+	const xfr_zone_t *z = xfr__set_find(snapshot_transfers(snap), q.qname, q.qname_len);
 	if (!z || q.qclass != CLASS_IN) {
 		n = single_response(req, RCODE_NOTAUTH, false, NULL, NULL, 0, buf, 65535);
 		goto single;
@@ -453,7 +435,7 @@ size_t xfr_answer_udp(const snapshot_t *snap, const query_t *q, const struct soc
 {
 	const uint8_t *question = q->msg + DNS_HEADER_LEN;
 	size_t qlen = q->question_end - DNS_HEADER_LEN;
-	const xfr_zone_t *z = xfr__set_find(snapshot_attachment(snap), q->qname, q->qname_len);
+	const xfr_zone_t *z = xfr__set_find(snapshot_transfers(snap), q->qname, q->qname_len);
 	if (q->qtype != TYPE_IXFR || !z || q->qclass != CLASS_IN)
 		return answer_respond(snap, q, QUERY_OK, out, max); /* as any other query */
 	ldns_pkt *req = NULL;
@@ -494,7 +476,7 @@ size_t xfr_answer_signed(const snapshot_t *snap, const query_t *q, const struct 
 	size_t qlen = q->question_end - DNS_HEADER_LEN;
 	if (ldns_wire2pkt(&req, q->msg, q->len) != LDNS_STATUS_OK)
 		return bare_response(q->msg, q->len, RCODE_FORMERR, question, qlen, out);
-	const xfr_zone_t *z = zone_enclosing(snapshot_attachment(snap), q);
+	const xfr_zone_t *z = zone_enclosing(snapshot_transfers(snap), q);
 	enum xfr_tsig_result t = xfr__tsig_verify(z, req, q->msg, q->len, &key);
 	if (t != TSIG_OK) {
 		char who[80];

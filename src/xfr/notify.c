@@ -329,11 +329,6 @@ void xfr_apply(xfr_t *x, xfr_set_t *base, const conf_t *conf)
 	x->ntargets = nadded;
 }
 
-static void set_free_cb(void *set)
-{
-	xfr_set_free(set);
-}
-
 /* The lowercased wire form of apex into lc; its length. */
 static size_t apex_wire(uint8_t lc[DNS_NAME_MAX], const ldns_rdf *apex)
 {
@@ -395,7 +390,7 @@ int xfr_prepare(xfr_t *x, snapshot_t *snap, const ldns_rdf *const *apexes, size_
 			return FDNS_ENOMEM;
 		}
 	}
-	snapshot_attach(snap, set, set_free_cb);
+	snapshot_set_transfers(snap, set, xfr_set_free);
 	x->pending = set;
 	return FDNS_OK;
 }
@@ -421,7 +416,7 @@ int xfr_reattach(xfr_t *x, snapshot_t *snap)
 	xfr_set_t *copy = set_copy(x->last);
 	if (!copy)
 		return FDNS_ENOMEM;
-	snapshot_attach(snap, copy, set_free_cb);
+	snapshot_set_transfers(snap, copy, xfr_set_free);
 	return FDNS_OK;
 }
 

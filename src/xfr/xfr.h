@@ -47,16 +47,13 @@ void xfr_set_free(xfr_set_t *set);
 
 /* ---- serving (workers) ---- */
 
-/** Whether a message read over TCP goes to the transfer path: a well-formed query
- * (query_parse) with an AXFR or IXFR question. */
-bool xfr_wanted(const uint8_t *msg, size_t len);
-
-/** Start answering the transfer request msg from peer (one that xfr_wanted() accepted; a
- * message whose question query_parse() cannot read gets FORMERR), with the data of snap
+/** Start answering the transfer request msg from peer (an AXFR or IXFR question that
+ * query_parse() accepted: the dispatcher, worker_answer(), sends it here; a message whose
+ * question query_parse() cannot read gets FORMERR), with the data of snap
  * (read inside the caller's RCU read section; the stream keeps what it needs). NULL when
  * out of memory. Free with xfr_stream_free(), from any thread. */
 xfr_stream_t *xfr_stream_open(const snapshot_t *snap, const uint8_t *msg, size_t len,
-                              const struct sockaddr_storage *peer);
+                              const struct sockaddr *peer);
 /** What the request got, for the counters (fleetdns/server.h). */
 enum xfr_result xfr_stream_result(const xfr_stream_t *s);
 /** Write the next response message into out (cap >= 65535). Returns its length, or 0 when

@@ -3,9 +3,10 @@
  * sends on one connection.
  *
  * The stream is cut into messages with tcp_frame_next() and each message is handled as
- * src/server/tcp.c's conn_process() does: a transfer request (xfr_wanted()) opens a stream
- * that is read to its end before the next message, anything else goes through
- * worker_answer() with the TCP limit (queries, NOTIFY, TSIG-signed queries). A partial
+ * src/server/tcp.c's conn_answer() does: every message goes through the dispatcher,
+ * worker_answer(), with the TCP limit; a transfer request comes back as a stream that is
+ * read to its end before the next message (queries, NOTIFY, TSIG-signed queries get one
+ * response). A partial
  * message at the end is what a client leaves behind when it closes: nothing answers it.
  * Every response must fit in 65535 bytes (the buffer is exactly that big, so AddressSanitizer
  * sees a byte more), pass the strict checker of tests/lib/dnsmsg.h and ldns_wire2pkt, and
@@ -100,11 +101,6 @@ static const char *const open_versions[] = {
 };
 static const char *const closed_versions[] = {SOA_NS(7) "www A 192.0.2.7\n"};
 
-static void set_free_cb(void *set)
-{
-	xfr_set_free(set);
-}
-
 static void addr_set(struct sockaddr_storage *ss, const char *text)
 {
 	memset(ss, 0, sizeof(*ss));
@@ -182,7 +178,7 @@ static void build_snapshot(void)
 		fprintf(stderr, "fuzz_tcp: cannot build the snapshot\n");
 		abort();
 	}
-	snapshot_attach(snap, set, set_free_cb);
+	snapshot_set_transfers(snap, set, xfr_set_free);
 	for (size_t i = 0; i < 3; i++)
 		zone_data_free(zones[i]);
 }
@@ -245,13 +241,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (used == 0)
 			break;
 		pos += used;
-		if (xfr_wanted(msg, mlen)) {
-			xfr_stream_t *s = xfr_stream_open(snap, msg, mlen, &peer);
-			if (s) {
-				transfer(msg, mlen, s);
-				continue;
-			}
-		}
 		exchange_t x = {.msg = msg,
 		                .len = mlen,
 		                .peer = (const struct sockaddr *)&peer,
@@ -259,6 +248,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		                .out = out,
 		                .outcap = 65535};
 		size_t n = worker_answer(NULL, snap, &x);
+		if (x.stream) {
+			transfer(msg, mlen, x.stream);
+			continue;
+		}
 		if (n > 0)
 			check_response(msg, mlen, out, n);
 	}

@@ -93,7 +93,7 @@ static void axfr(const snapshot_t *snap)
 {
 	msgbuf_t m = {.len = 0};
 	mb_query(&m, 0x2424, ORIGIN, TYPE_AXFR, 0, false);
-	xfr_stream_t *s = xfr_stream_open(snap, m.b, m.len, &peer);
+	xfr_stream_t *s = xfr_stream_open(snap, m.b, m.len, (const struct sockaddr *)&peer);
 	if (!s)
 		fail("xfr_stream_open: out of memory", NULL);
 	size_t n;
@@ -125,11 +125,6 @@ static int64_t serial_of(const zone_data_t *zd)
 	return serial;
 }
 
-static void set_free_cb(void *set)
-{
-	xfr_set_free(set);
-}
-
 static void compile(zone_data_t *zd)
 {
 	snapshot_t *snap = NULL;
@@ -144,7 +139,7 @@ static void compile(zone_data_t *zd)
 	xfr_set_t *set = NULL;
 	if (xfr_set_build(&set, &conf, &zd, 1) != FDNS_OK)
 		fail("xfr_set_build failed", NULL);
-	snapshot_attach(snap, set, set_free_cb);
+	snapshot_set_transfers(snap, set, xfr_set_free);
 	ask(snap, zd->apex, TYPE_SOA, false);
 	for (size_t i = 0; i < ldns_rr_list_rr_count(zd->rrs) && i < QUERIED_RRS; i++) {
 		const ldns_rr *rr = ldns_rr_list_rr(zd->rrs, i);

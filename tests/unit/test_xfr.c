@@ -263,11 +263,6 @@ out:
 
 /* ---- transfers through xfr_stream_open / xfr_stream_next ---- */
 
-static void set_free_cb(void *set)
-{
-	xfr_set_free(set);
-}
-
 /* A snapshot of zone text with z (one more reference taken) as its transfer data. */
 static snapshot_t *snapshot_with(const char *text, xfr_zone_t *z)
 {
@@ -282,7 +277,7 @@ static snapshot_t *snapshot_with(const char *text, xfr_zone_t *z)
 	zone_data_free(zd);
 	xfr__zone_ref(z);
 	set->zones[set->n++] = z;
-	snapshot_attach(snap, set, set_free_cb);
+	snapshot_set_transfers(snap, set, xfr_set_free);
 	return snap;
 }
 
@@ -333,7 +328,7 @@ static void transfer(const snapshot_t *snap, long long client_serial, char *out,
 	}
 	ldns_pkt2wire(&wire, q, &len);
 	log_capture();
-	xfr_stream_t *s = xfr_stream_open(snap, wire, len, &peer);
+	xfr_stream_t *s = xfr_stream_open(snap, wire, len, (const struct sockaddr *)&peer);
 	const char *logged = log_release();
 	snprintf(log_line, log_cap, "%s", logged);
 	size_t n;
