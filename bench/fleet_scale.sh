@@ -6,6 +6,7 @@
 # usage: bench/fleet_scale.sh [--fleets 10x50,100x50,1000x50] [--rates 0.5,10,100]
 #                             [--idle-seconds 60] [--phase-seconds 60]
 #                             [--converge-timeout 900] [--fleetdns PATH] [--keep]
+#                             [--transfers]
 set -euo pipefail
 
 usage() {
@@ -19,6 +20,8 @@ usage: bench/fleet_scale.sh [options]
   --kinds LIST           kinds of changes: stop,health (default both)
   --fleetdns PATH        fleetdns binary (default ./fleetdns, or $FLEETDNS)
   --keep                 keep the work dir (logs, change logs, probe results)
+  --transfers            the fleet zone with allow-transfer and a NOTIFY target (a UDP
+                         responder of this script that acknowledges each NOTIFY at once)
 EOF
 }
 
@@ -30,6 +33,7 @@ converge_s=900
 kinds="stop,health"
 fleetdns_bin="${FLEETDNS:-./fleetdns}"
 keep=0
+transfers=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--fleets) fleets="$2"; shift 2 ;;
@@ -40,6 +44,7 @@ while [ $# -gt 0 ]; do
 	--kinds) kinds="$2"; shift 2 ;;
 	--fleetdns) fleetdns_bin="$2"; shift 2 ;;
 	--keep) keep=1; shift ;;
+	--transfers) transfers=1; shift ;;
 	-h | --help) usage; exit 0 ;;
 	*) echo "fleet_scale.sh: unknown option: $1" >&2; usage >&2; exit 2 ;;
 	esac
@@ -113,7 +118,7 @@ results="$work/results.md"
 {
 	echo "fleetdns following a simulated fleet ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs," \
 		"$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), load $(cut -d' ' -f1-3 /proc/loadavg)," \
-		"fleetdns $(git -C "$script_dir" describe --always --dirty 2>/dev/null || echo unknown))"
+		"fleetdns $(git -C "$script_dir" describe --always --dirty 2>/dev/null || echo unknown)$([ "$transfers" = 0 ] || echo ', transfers on: allow-transfer and NOTIFY'))"
 	echo
 	echo "| fleet | replicas | all served after | idle: fleetdns CPU / RSS | idle: sim CPU (loop lag) | churn/s asked (done) | fleetdns CPU | sim CPU (loop lag) | probe CPU | serial increases/s | engines down | event->answer median / p90 / p99 / max (ms) | timed / lost |"
 	echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
@@ -141,6 +146,22 @@ for fleet in "${fleet_list[@]}"; do
 	[ -s "$w/ready" ] || { log "simulator not ready after 60 s"; exit 1; }
 
 	port="$(free_port)"
+	xfr_conf=""
+	if [ "$transfers" = 1 ]; then
+		# A secondary that only acknowledges: every serial costs fleetdns its transfer data,
+		# its journal entry and a NOTIFY, and nothing is transferred.
+		nport="$(free_port)"
+		"$PY" -c 'import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+while True:
+    m, a = s.recvfrom(4096)
+    if len(m) >= 12:
+        s.sendto(m[:2] + bytes([m[2] | 0x80, m[3] & 0xF0]) + m[4:], a)' "$nport" &
+		pids+=("$!")
+		xfr_conf="    allow-transfer: [127.0.0.0/8]
+    notify: [\"127.0.0.1:$nport\"]"
+	fi
 	{
 		echo "server:"
 		echo "  listen: [\"127.0.0.1:$port\"]"
@@ -148,6 +169,7 @@ for fleet in "${fleet_list[@]}"; do
 		echo "  log-level: info"
 		echo "zones:"
 		echo "  - name: $ZONE"
+		[ -z "$xfr_conf" ] || printf '%s\n' "$xfr_conf"
 		echo "engines:"
 		for i in $(seq 0 $((m - 1))); do
 			echo "  - name: e$i"
