@@ -65,7 +65,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "daemon/fleet_zone.h"
+#include "publish/fleet_zone.h"
 #include "fleetdns/answer.h"
 #include "fleetdns/registry.h"
 #include "fleetdns/server.h"

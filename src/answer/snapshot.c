@@ -73,6 +73,13 @@ static int part_remove(ans_zone_t *z, const ans_part_t *p)
 	return ret;
 }
 
+/* A number no other compile from nothing got (the loader's thread compiles too). */
+static uint64_t lineage_next(void)
+{
+	static uint64_t last;
+	return __atomic_add_fetch(&last, 1, __ATOMIC_RELAXED);
+}
+
 static size_t part_record_bytes(const ans_part_t *p)
 {
 	return p ? p->records.bytes : 0;
@@ -155,6 +162,7 @@ static int zone_patch(ans_zone_t **out, const ans_zone_t *old, const zone_patch_
 	z->nxdomain = z->base->nxdomain;
 	z->serial = z->base->serial;
 	z->records = p->records;
+	z->lineage = old && !p->reset ? old->lineage : lineage_next();
 	z->slot = zone_slot_of(z->apex, z->apex_len);
 	*out = z;
 	return FDNS_OK;

@@ -137,6 +137,8 @@ struct ans_zone {
 	const ans_block_t *nxdomain;
 	uint32_t serial;
 	bool records;        /* its parts keep their records (zone_patch_t.records) */
+	uint64_t lineage;    /* the same for versions patched from one another; a new one on
+	                      * every compile from nothing (records may move between parts) */
 	size_t record_bytes; /* theirs, the base's and the parts', SOA apart */
 	uint16_t slot;       /* its per-zone counters (zone_slot.h) */
 	unsigned refs;       /* snapshots sharing this version of the zone (atomic) */

@@ -81,8 +81,41 @@ static ans_page_t *page_at(const ans_vec_t *v, size_t i)
 	return i < v->npages ? v->pages[i] : NULL;
 }
 
+/* Every record of z, sorted, into out (empty before). */
+static int records_all(records_t *out, const ans_zone_t *z)
+{
+	records_t cat = {0};
+	size_t cursor = 0;
+	int ret = FDNS_OK;
+	for (const records_t *r; ret == FDNS_OK && (r = ans_zone_records_next(z, &cursor));)
+		ret = records_append_missing(&cat, r, NULL);
+	if (ret == FDNS_OK)
+		ret = records_sort(out, &cat);
+	records_free(&cat);
+	return ret;
+}
+
+/* Two versions compiled apart (a reload, or the zone switched to whole compiles): their
+ * records may sit in other parts, so the difference is taken over the whole zone. */
+static int whole_diff(records_t *del, records_t *add, const ans_zone_t *from, const ans_zone_t *to)
+{
+	records_t a = {0}, b = {0};
+	int ret = records_all(&a, from);
+	if (ret == FDNS_OK)
+		ret = records_all(&b, to);
+	if (ret == FDNS_OK)
+		ret = records_append_missing(del, &a, &b);
+	if (ret == FDNS_OK)
+		ret = records_append_missing(add, &b, &a);
+	records_free(&a);
+	records_free(&b);
+	return ret;
+}
+
 int ans_zone_diff(records_t *del, records_t *add, const ans_zone_t *from, const ans_zone_t *to)
 {
+	if (from->lineage != to->lineage)
+		return whole_diff(del, add, from, to);
 	int ret = part_diff(del, add, from->base, to->base);
 	size_t npages =
 	    from->parts.npages > to->parts.npages ? from->parts.npages : to->parts.npages;

@@ -41,8 +41,9 @@ size_t ans_zone_record_bytes(const ans_zone_t *z);
 const records_t *ans_zone_records_next(const ans_zone_t *z, size_t *cursor);
 
 /** Append to del the records from has that to lacks and to add those to has that from
- * lacks (RFC 1995 4: what turns from into to), walking only the parts that differ. Both
- * versions of one zone, with records. Returns 0 or FDNS_ENOMEM. */
+ * lacks (RFC 1995 4: what turns from into to), walking only the parts that differ when to
+ * was patched from from (directly or not); versions compiled apart are compared whole.
+ * Both versions of one zone, with records. Returns 0 or FDNS_ENOMEM. */
 int ans_zone_diff(records_t *del, records_t *add, const ans_zone_t *from, const ans_zone_t *to);
 
 #endif

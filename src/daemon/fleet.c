@@ -30,12 +30,12 @@
 #include <time.h>
 
 #include "daemon/fleet.h"
-#include "daemon/fleet_zone.h"
 #include "daemon/probe.h"
 #include "daemon/status.h"
 #include "fleetdns/engine.h"
 #include "fleetdns/error.h"
 #include "fleetdns/registry.h"
+#include "publish/publish.h"
 #include "registry/sites.h"
 #include "util/log.h"
 #include "xfr/xfr.h"
@@ -351,17 +351,6 @@ static const prober_callbacks_t probe_callbacks = {on_probe_dead, on_grace_over}
 
 static const engine_callbacks_t callbacks = {on_synced, on_updated, on_removed, on_down};
 
-/* Serials never go back: at least one more than the last, and at least the time. */
-static uint32_t next_serial(uint32_t last, uint32_t base)
-{
-	uint32_t now = (uint32_t)time(NULL), s = last + 1;
-	if ((int32_t)(now - s) > 0)
-		s = now;
-	if ((int32_t)(base - s) > 0)
-		s = base;
-	return s;
-}
-
 static void state_load(fleet_t *f)
 {
 	const char *path = f->cur.conf.fleet.state_file;
@@ -420,23 +409,6 @@ static bool zone_transfers(const fleet_t *f, const ldns_rdf *apex)
 	return false;
 }
 
-/* Dynamic zone i whole: its file data and everything the registry renders into it. */
-static zone_data_t *render_whole(fleet_t *f, size_t i, uint32_t serial)
-{
-	zone_data_t *z = zone_data_clone(f->cur.dynamic[i], serial);
-	if (z && f->reg && registry_render(f->reg, z, f->cur.fleet_apex) < 0) {
-		zone_data_free(z);
-		return NULL;
-	}
-	return z;
-}
-
-/* Compile the dynamic zones on top of the file zones and hand the result to the workers.
- * The fleet zone is patched: its changed services, and its own data when the serial moves.
- * With transfer, the zones get new transfer data (and secondaries a NOTIFY when a serial
- * moved); the dynamic zones' serials move when their records changed since the last time
- * (or this is the first publication). Without, the answers change under the serials and
- * transfer data they have. */
 /* Count the services this publication compiled into parts_since, each once however many
  * publications compiled it before the serials went up (the log said "2 of 1" otherwise). */
 static void parts_count(fleet_t *f)
@@ -459,48 +431,95 @@ static void parts_count(fleet_t *f)
 	}
 }
 
+/* The publish step's input for this publication (src/publish/publish.h). */
+static int step_zones(const fleet_t *f, size_t n, publish_zone_t **zones, const ldns_rdf ***apexes)
+{
+	*zones = calloc(n ? n : 1, sizeof(**zones));
+	*apexes = calloc(n ? n : 1, sizeof(**apexes));
+	if (!*zones || !*apexes)
+		return FDNS_ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const zone_data_t *zd = f->cur.dynamic[i];
+		(*zones)[i] = (publish_zone_t){.own = zd, .transfers = zone_transfers(f, zd->apex)};
+		(*apexes)[i] = zd->apex;
+	}
+	return FDNS_OK;
+}
+
+/* What a publication that went out leaves behind: the generation the answers show, the
+ * serials, the log line and the state file when the serials moved. */
+static void published(fleet_t *f, const snapshot_t *snap, uint64_t gen, const uint32_t *serials,
+                      size_t n, bool transfer, bool raise, bool compiled_whole)
+{
+	if (f->change_ns && gen != f->published_gen)
+		status_observe(&f->counters.event_to_answer,
+		               (double)(uv_hrtime() - f->change_ns) / 1e9);
+	f->change_ns = 0;
+	f->reloaded = false;
+	f->published_gen = gen;
+	f->published_once = true;
+	if (f->reg)
+		registry_changes_clear(f->reg);
+	parts_count(f);
+	f->whole_since = f->whole_since || compiled_whole;
+	memcpy(f->serials, serials, n * sizeof(*serials)); /* new zones keep their first */
+	if (transfer) {
+		xfr_published(f->xfr, snap);
+		f->xfr_stale = false;
+	}
+	if (!raise)
+		return;
+	f->serial_gen = gen;
+	f->raise_due = false;
+	f->last_serial_ms = uv_now(f->loop);
+	if (!n)
+		return;
+	size_t served, total = registry_replica_count(f->reg, &served);
+	char how[96];
+	if (f->whole_since)
+		snprintf(how, sizeof(how), "compiled whole");
+	else
+		snprintf(how, sizeof(how), "%zu of %zu services compiled", f->parts_since,
+		         registry_service_count(f->reg));
+	log_info("published: %zu replicas, %zu served, serial %u; fleet zone %s", total, served,
+	         serials[0], how);
+	f->parts_since = 0;
+	if (f->part_seen)
+		memset(f->part_seen, 0, f->part_seen_n * sizeof(*f->part_seen));
+	f->whole_since = false;
+	state_save(f);
+}
+
+/* Compile the dynamic zones on top of the file zones (publish_next()) and hand the result
+ * to the workers. With transfer, the zones get new transfer data (and secondaries a NOTIFY
+ * when a serial moved); the dynamic zones' serials move when their records changed since
+ * the last time (or this is the first publication). Without, the answers change under the
+ * serials and transfer data they have. */
 static int publish_try(fleet_t *f, bool transfer)
 {
 	size_t n = f->reg ? f->cur.ndynamic : 0;
 	uint64_t gen = f->reg ? registry_generation(f->reg) : 0;
 	bool raise = transfer && (!f->published_once || gen != f->serial_gen || f->raise_due);
-	zone_patch_t *patches = calloc(n ? n : 1, sizeof(*patches));
-	const ldns_rdf **apexes = calloc(n ? n : 1, sizeof(*apexes)); /* for transfer data */
+	publish_zone_t *zones = NULL;
+	const ldns_rdf **apexes = NULL; /* for transfer data */
 	uint32_t *serials = calloc(n ? n : 1, sizeof(*serials));
-	int ret = patches && apexes && serials && (!n || f->serials) ? FDNS_OK : FDNS_ENOMEM;
-	bool compiled_whole = true;
+	int ret = serials && (!n || f->serials) ? step_zones(f, n, &zones, &apexes) : FDNS_ENOMEM;
+	answer_opts_t opts = daemon_answer_opts(&f->cur.conf);
 	/* After a reload the files' snapshot is the base; then what we published last. */
-	const snapshot_t *old = f->reloaded ? f->cur.snap : server_snapshot(f->srv);
-	for (size_t i = 0; i < n && ret == FDNS_OK; i++) {
-		const zone_data_t *zd = f->cur.dynamic[i];
-		serials[i] = raise || !f->serials[i] ? next_serial(f->serials[i], zd->serial)
-		                                     : f->serials[i];
-		zone_patch_t *p = &patches[i];
-		p->apex = apexes[i] = zd->apex;
-		p->records = zone_transfers(f, zd->apex);
-		bool fleet_zone = ldns_dname_compare(zd->apex, f->cur.fleet_apex) == 0;
-		if (fleet_zone && !f->zone.whole) {
-			compiled_whole = false; /* after a reload: every service, as parts */
-			p->reset = f->reloaded;
-			if (raise || p->reset)
-				p->base = zone_data_clone(zd, serials[i]);
-			ret = (raise || p->reset) && !p->base
-			          ? FDNS_ENOMEM
-			          : fleet_zone_parts(&f->zone, p, f->reg, zd->apex, p->reset);
-		} else {
-			p->reset = true;
-			p->base = render_whole(f, i, serials[i]);
-		}
-		if (ret == FDNS_OK && p->reset && !p->base)
-			ret = FDNS_ENOMEM;
-	}
+	publish_step_t step = {.prev = f->reloaded ? f->cur.snap : server_snapshot(f->srv),
+	                       .reset = f->reloaded,
+	                       .reg = f->reg,
+	                       .fleet_apex = f->cur.fleet_apex,
+	                       .zones = zones,
+	                       .nzones = n,
+	                       .serials = f->serials,
+	                       .raise = raise,
+	                       .now = (uint32_t)time(NULL),
+	                       .opts = &opts};
 	snapshot_t *snap = NULL;
-	if (ret == FDNS_OK) {
-		answer_opts_t opts = daemon_answer_opts(&f->cur.conf);
-		ret = snapshot_patch(&snap, old, patches, n, &opts);
-		if (ret == FDNS_EEXIST)
-			f->zone.whole = true;
-	}
+	bool compiled_whole = true;
+	if (ret == FDNS_OK)
+		ret = publish_next(&snap, serials, &compiled_whole, &f->zone, &step);
 	if (ret == FDNS_OK) {
 		ret = transfer ? xfr_prepare(f->xfr, snap, apexes, n) : xfr_reattach(f->xfr, snap);
 		if (ret < 0)
@@ -508,48 +527,10 @@ static int publish_try(fleet_t *f, bool transfer)
 	}
 	if (ret == FDNS_OK) {
 		server_publish(f->srv, snap);
-		if (f->change_ns && gen != f->published_gen)
-			status_observe(&f->counters.event_to_answer,
-			               (double)(uv_hrtime() - f->change_ns) / 1e9);
-		f->change_ns = 0;
-		f->reloaded = false;
-		f->published_gen = gen;
-		f->published_once = true;
-		if (f->reg)
-			registry_changes_clear(f->reg);
-		parts_count(f);
-		f->whole_since = f->whole_since || compiled_whole;
-		memcpy(f->serials, serials, n * sizeof(*serials)); /* new zones keep their first */
-		if (transfer) {
-			xfr_published(f->xfr, snap);
-			f->xfr_stale = false;
-		}
-		if (raise) {
-			f->serial_gen = gen;
-			f->raise_due = false;
-			f->last_serial_ms = uv_now(f->loop);
-		}
-		if (n && raise) {
-			size_t served, total = registry_replica_count(f->reg, &served);
-			char how[96];
-			if (f->whole_since)
-				snprintf(how, sizeof(how), "compiled whole");
-			else
-				snprintf(how, sizeof(how), "%zu of %zu services compiled",
-				         f->parts_since, registry_service_count(f->reg));
-			log_info("published: %zu replicas, %zu served, serial %u; fleet zone %s",
-			         total, served, serials[0], how);
-			f->parts_since = 0;
-			if (f->part_seen)
-				memset(f->part_seen, 0, f->part_seen_n * sizeof(*f->part_seen));
-			f->whole_since = false;
-			state_save(f);
-		}
+		published(f, snap, gen, serials, n, transfer, raise, compiled_whole);
 	}
-	for (size_t i = 0; patches && i < n; i++)
-		zone_data_free(patches[i].base);
 	fleet_zone_parts_free(&f->zone);
-	free(patches);
+	free(zones);
 	free(apexes);
 	free(serials);
 	return ret;

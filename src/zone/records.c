@@ -37,13 +37,14 @@ typedef struct span {
 	size_t off, len;
 } span_t;
 
-static const uint8_t *sort_blob; /* qsort has no context argument; compile time only */
-
-static int span_cmp(const void *a, const void *b)
+/* qsort_r's comparison: blob is where the spans point (the loader's thread and the control
+ * thread sort at the same time, so no global). */
+static int span_cmp(const void *a, const void *b, void *blob)
 {
 	const span_t *x = a, *y = b;
+	const uint8_t *base = blob;
 	size_t n = x->len < y->len ? x->len : y->len;
-	int c = memcmp(sort_blob + x->off, sort_blob + y->off, n);
+	int c = memcmp(base + x->off, base + y->off, n);
 	return c ? c : (x->len > y->len) - (x->len < y->len);
 }
 
@@ -86,31 +87,50 @@ static int render_all(const ldns_rr_list *list, uint8_t **tmp, size_t *bytes, sp
 	return ret;
 }
 
+/* The records of blob located by spans[0..n), sorted and without duplicates, into out. */
+static int sorted_copy(records_t *out, const uint8_t *blob, span_t *spans, size_t n, size_t bytes)
+{
+	memset(out, 0, sizeof(*out));
+	if (n == 0)
+		return FDNS_OK;
+	qsort_r(spans, n, sizeof(*spans), span_cmp, (void *)blob);
+	if (!(out->blob = malloc(bytes)))
+		return FDNS_ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0 && span_cmp(&spans[i], &spans[i - 1], (void *)blob) == 0)
+			continue; /* the same record twice: once in a transfer */
+		memcpy(out->blob + out->bytes, blob + spans[i].off, spans[i].len);
+		out->bytes += spans[i].len;
+		out->n++;
+	}
+	return FDNS_OK;
+}
+
 int records_from_list(records_t *out, const ldns_rr_list *list)
 {
-	size_t count = ldns_rr_list_rr_count(list), bytes, n;
+	size_t count = ldns_rr_list_rr_count(list), bytes = 0, n = 0;
 	span_t *spans = malloc((count ? count : 1) * sizeof(*spans));
 	uint8_t *tmp = NULL;
 	memset(out, 0, sizeof(*out));
 	int ret = spans ? render_all(list, &tmp, &bytes, spans, &n) : FDNS_ENOMEM;
-	if (ret == FDNS_OK && n > 0) {
-		sort_blob = tmp;
-		qsort(spans, n, sizeof(*spans), span_cmp);
-		out->blob = malloc(bytes);
-		if (!out->blob)
-			ret = FDNS_ENOMEM;
-	}
-	for (size_t i = 0; ret == FDNS_OK && i < n; i++) {
-		if (i > 0 && span_cmp(&spans[i], &spans[i - 1]) == 0)
-			continue; /* the same record twice: once in a transfer */
-		memcpy(out->blob + out->bytes, tmp + spans[i].off, spans[i].len);
-		out->bytes += spans[i].len;
-		out->n++;
-	}
+	if (ret == FDNS_OK)
+		ret = sorted_copy(out, tmp, spans, n, bytes);
 	free(tmp);
 	free(spans);
-	if (ret != FDNS_OK)
-		records_free(out);
+	return ret;
+}
+
+int records_sort(records_t *out, const records_t *in)
+{
+	span_t *spans = malloc((in->n ? in->n : 1) * sizeof(*spans));
+	memset(out, 0, sizeof(*out));
+	if (!spans)
+		return FDNS_ENOMEM;
+	size_t n = 0;
+	for (size_t off = 0; off < in->bytes; off += spans[n++].len)
+		spans[n] = (span_t){off, records_len_at(in, off)};
+	int ret = sorted_copy(out, in->blob, spans, n, in->bytes);
+	free(spans);
 	return ret;
 }
 

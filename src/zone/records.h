@@ -43,6 +43,10 @@ size_t records_len_at(const records_t *r, size_t off);
  * append, not across appends: IXFR sends a difference in any order (RFC 1995 4). */
 int records_append_missing(records_t *out, const records_t *a, const records_t *b);
 
+/** in's records sorted, without duplicates, into out (empty before). Returns 0 or
+ * FDNS_ENOMEM. */
+int records_sort(records_t *out, const records_t *in);
+
 /** Whether a and b hold the same records (NULL: none). */
 bool records_same(const records_t *a, const records_t *b);
 

@@ -7,8 +7,8 @@
  * label, not used by the zone file (as an owner or as a name in record data). Otherwise
  * the zone is compiled whole, as every zone was before, until the next reload.
  */
-#ifndef FDNS_DAEMON_FLEET_ZONE_H
-#define FDNS_DAEMON_FLEET_ZONE_H
+#ifndef FDNS_PUBLISH_FLEET_ZONE_H
+#define FDNS_PUBLISH_FLEET_ZONE_H
 
 #include <stdbool.h>
 

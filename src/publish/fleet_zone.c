@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/fleet_zone.h"
+#include "publish/fleet_zone.h"
 #include "fleetdns/error.h"
 
 static int cmp_str(const void *a, const void *b)
