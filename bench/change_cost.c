@@ -74,6 +74,8 @@
 #include "xfr/xfr.h"
 #include "xfr/xfr_internal.h"
 
+#include "../tests/lib/fake_container.h"
+
 /* Steps in the order a publication runs them; total is update .. zfree (the control thread). */
 enum {
 	P_UPDATE,
@@ -99,12 +101,7 @@ static bool plain_phase(int p)
 	       p == P_SFREE;
 }
 
-typedef struct fake {
-	engine_container_t c;
-	engine_label_t label;
-	engine_network_t net;
-	char id[65], name[24], service[24], ip[24];
-} fake_t;
+typedef fake_container_t fake_t;
 
 typedef struct opts {
 	size_t sizes[16], nsizes;
@@ -340,25 +337,15 @@ static int run_size(const opts_t *o, size_t n, bool transfers)
 	/* Container j of engine e is replica number g = j * nengines + e: the replicas of a
 	 * service (g / service_size) sit on different engines, as they would in a fleet. */
 	for (size_t i = 0; i < n; i++) {
-		fake_t *f = &fakes[i];
 		size_t e = i / o->per_engine, j = i % o->per_engine, g = j * nengines + e;
-		snprintf(f->id, sizeof(f->id),
-		         "%016" PRIx64 "%016" PRIx64 "%016" PRIx64 "%016" PRIx64, rng(), rng(),
-		         rng(), (uint64_t)i);
-		snprintf(f->name, sizeof(f->name), "c%zu", j);
-		snprintf(f->service, sizeof(f->service), "s%zu", g / o->service_size % nservices);
-		snprintf(f->ip, sizeof(f->ip), "10.%zu.%zu.%zu", (i >> 16) & 255, (i >> 8) & 255,
+		char id[65], name[24], service[24], ip[24];
+		snprintf(id, sizeof(id), "%016" PRIx64 "%016" PRIx64 "%016" PRIx64 "%016" PRIx64,
+		         rng(), rng(), rng(), (uint64_t)i);
+		snprintf(name, sizeof(name), "c%zu", j);
+		snprintf(service, sizeof(service), "s%zu", g / o->service_size % nservices);
+		snprintf(ip, sizeof(ip), "10.%zu.%zu.%zu", (i >> 16) & 255, (i >> 8) & 255,
 		         i & 255);
-		f->label = (engine_label_t){"fleetdns.service", f->service};
-		f->net = (engine_network_t){"bridge", f->ip, ""};
-		f->c = (engine_container_t){.id = f->id,
-		                            .name = f->name,
-		                            .running = true,
-		                            .health = HEALTH_HEALTHY,
-		                            .labels = &f->label,
-		                            .nlabels = 1,
-		                            .networks = &f->net,
-		                            .nnetworks = 1};
+		fake_container_init(&fakes[i], id, name, service, ip);
 	}
 
 	zone_data_t *base = NULL;

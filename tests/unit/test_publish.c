@@ -25,6 +25,7 @@
 #include "publish/publish.h"
 
 #include "../lib/dnsmsg.h"
+#include "../lib/fake_container.h"
 #include "tap.h"
 #include "zone_views.h"
 
@@ -43,10 +44,7 @@ static const char reverse_text[] = "$TTL 60\n"
                                    "@ NS ns.fleet.test.\n";
 
 typedef struct fake {
-	engine_container_t c;
-	engine_label_t label;
-	engine_network_t net;
-	char id[65], name[24], service[24], ip[24];
+	fake_container_t fc;
 	bool present; /* reported by its engine */
 } fake_t;
 
@@ -75,22 +73,12 @@ static void fakes_init(void)
 		engines[e] = (conf_engine_t){.name = names[e], .url = "unix:///nonexistent"};
 	}
 	for (size_t i = 0; i < NCONTAINERS; i++) {
-		fake_t *f = &fakes[i];
-		snprintf(f->id, sizeof(f->id), "%064zx", i + 1);
-		snprintf(f->name, sizeof(f->name), "c%zu", i);
-		snprintf(f->service, sizeof(f->service), "%s", service_names[i % 5]);
-		snprintf(f->ip, sizeof(f->ip), "10.0.%zu.%zu", i / 8, 10 + i);
-		f->label = (engine_label_t){"fleetdns.service", f->service};
-		f->net = (engine_network_t){"bridge", f->ip, ""};
-		f->c = (engine_container_t){.id = f->id,
-		                            .name = f->name,
-		                            .running = true,
-		                            .health = HEALTH_HEALTHY,
-		                            .labels = &f->label,
-		                            .nlabels = 1,
-		                            .networks = &f->net,
-		                            .nnetworks = 1};
-		f->present = i % 4 != 3;
+		char id[65], name[24], ip[24];
+		snprintf(id, sizeof(id), "%064zx", i + 1);
+		snprintf(name, sizeof(name), "c%zu", i);
+		snprintf(ip, sizeof(ip), "10.0.%zu.%zu", i / 8, 10 + i);
+		fake_container_init(&fakes[i].fc, id, name, service_names[i % 5], ip);
+		fakes[i].present = i % 4 != 3;
 	}
 }
 
@@ -107,7 +95,7 @@ static void sync_all(registry_t *reg)
 		size_t n = 0;
 		for (size_t i = e; i < NCONTAINERS; i += NENGINES)
 			if (fakes[i].present)
-				list[n++] = &fakes[i].c;
+				list[n++] = &fakes[i].fc.c;
 		if (registry_engine_sync(reg, &engines[e], list, n) < 0) {
 			printf("Bail out! registry_engine_sync\n");
 			exit(1);
@@ -125,15 +113,16 @@ static void random_change(registry_t *reg, bool with_ns)
 		f->present = !f->present;
 		break;
 	case 1: /* moved to another service (a redeploy with other labels) */
-		snprintf(f->service, sizeof(f->service), "%s",
+		snprintf(f->fc.service, sizeof(f->fc.service), "%s",
 		         service_names[(size_t)rand() % (NSERVICES + (with_ns ? 1 : 0))]);
 		break;
 	default:
-		f->c.health = f->c.health == HEALTH_HEALTHY ? HEALTH_UNHEALTHY : HEALTH_HEALTHY;
+		f->fc.c.health =
+		    f->fc.c.health == HEALTH_HEALTHY ? HEALTH_UNHEALTHY : HEALTH_HEALTHY;
 	}
 	if (!f->present)
-		registry_container_remove(reg, engine_of(i)->name, f->id);
-	else if (registry_container_update(reg, engine_of(i), &f->c) < 0) {
+		registry_container_remove(reg, engine_of(i)->name, f->fc.id);
+	else if (registry_container_update(reg, engine_of(i), &f->fc.c) < 0) {
 		printf("Bail out! registry_container_update\n");
 		exit(1);
 	}
