@@ -15,4 +15,9 @@
 int compile_part(ans_part_t **out, zone_data_t *zone, const ldns_rdf *root, bool records,
                  build_t *b);
 
+/** About how many names rrs has: its runs of records with the same owner, exact for a zone
+ * whose records are grouped by name (as master files usually are), more otherwise; empty
+ * non-terminals not counted. For sizing tables that grow when it falls short. */
+size_t compile_names_estimate(const ldns_rr_list *rrs);
+
 #endif

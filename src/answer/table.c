@@ -68,6 +68,7 @@ int table_init(ans_table_t *t, size_t expected, bool paged)
 			slots *= 2;
 		if (!(t->pages[0] = page_new(slots))) {
 			free(t->pages);
+			t->pages = NULL; /* table_release() of it stays safe */
 			return FDNS_ENOMEM;
 		}
 	}

@@ -8,6 +8,7 @@
  * published (daemon_zones_same: its digest leaves the serial out), so the serial moves
  * only when the catalog's records, or another zone, changed. */
 #include <arpa/inet.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -459,6 +460,11 @@ int daemon_load(loaded_t *l, const conf_cmdline_t *cl, char *err, size_t errlen)
 	reverse_names_free(reverse, nreverse);
 	if (ret < 0)
 		daemon_loaded_free(l);
+	/* The zones' ldns records, the file text and the compile's scratch are free now, but
+	 * glibc keeps freed heap resident below live chunks: 363 B a record at 1M names x 4 A
+	 * (1.8 GB of RSS for a 0.38 GB zone). Give it back here, on the thread that loaded
+	 * (the thread pool for a reload), not on the loop: it takes ~0.5 s at 4M records. */
+	malloc_trim(0);
 	return ret;
 }
 

@@ -5,6 +5,7 @@
  * then its rcode, flags, sections and records are compared with the exact expectation. */
 #include <stdlib.h>
 
+#include "answer/snapshot.h"
 #include "fleetdns/answer.h"
 #include "fleetdns/error.h"
 
@@ -457,6 +458,73 @@ static void test_checker(const snapshot_t *s)
 	ok(wire_check(resp, resp_len) != NULL, "checker: a count too high is caught");
 }
 
+/* The table of name of s: its slots (one page), and how many names it holds. */
+static void table_size(const snapshot_t *s, const uint8_t *apex, size_t len, size_t *slots,
+                       size_t *count)
+{
+	const ans_zone_t *z = snapshot_find_zone(s, apex, len);
+	*slots = z && z->names.npages == 1 && z->names.pages[0] ? z->names.pages[0]->mask + 1 : 0;
+	*count = z ? z->names.count : 0;
+}
+
+/* A zone is sized by its names, not its records: n names with 4 A each (as the benchmark's
+ * zones) get a table of twice the names' slots, rounded up to a power of 2; and names the
+ * compiler did not expect (empty non-terminals, 4 per record here) are all found. */
+static void test_table_sizes(void)
+{
+	enum { NAMES = 1000, DEEP = 300 };
+	size_t cap = 200 + NAMES * 4 * 48, len = 0;
+	char *text = malloc(cap);
+	len += (size_t)snprintf(text + len, cap - len,
+	                        "$TTL 30\n@ SOA ns1 hostmaster 1 3600 600 86400 30\n@ NS ns1\n"
+	                        "ns1 A 127.0.0.1\n");
+	for (int i = 0; i < NAMES; i++)
+		for (int k = 1; k <= 4; k++)
+			len += (size_t)snprintf(text + len, cap - len, "s%d A 198.18.%d.%d\n", i,
+			                        i / 250, i % 250 + k);
+	zone_data_t *zones[2] = {NULL, NULL};
+	char err[256];
+	int r = zone_load_text(&zones[0], "sized.test", text, "sized", err, sizeof(err));
+	len = (size_t)snprintf(text, cap,
+	                       "$TTL 30\n@ SOA ns1 hostmaster 1 3600 600 86400 30\n@ NS ns1\n"
+	                       "ns1 A 127.0.0.1\n");
+	for (int i = 0; i < DEEP; i++)
+		len += (size_t)snprintf(text + len, cap - len, "x.a%d.b%d.c%d.d%d A 192.0.2.1\n", i,
+		                        i, i, i);
+	if (r == 0)
+		r = zone_load_text(&zones[1], "deep.test", text, "deep", err, sizeof(err));
+	free(text);
+	snapshot_t *s = NULL;
+	if (r == 0)
+		r = snapshot_build(&s, zones, 2, &(answer_opts_t){.udp_size = 1232});
+	if (!is_int(r, 0, "sized zones build")) {
+		diag("%s", err);
+		zone_data_free(zones[0]);
+		zone_data_free(zones[1]);
+		return;
+	}
+	size_t slots, count;
+	table_size(s, (const uint8_t *)"\005sized\004test", 12, &slots, &count);
+	is_int((long long)count, NAMES + 2, "1,000 names x 4 A: 1,002 names in the table");
+	is_int((long long)slots, 2048, "1,000 names x 4 A: 2,048 slots (by records: 8,192)");
+	table_size(s, (const uint8_t *)"\004deep\004test", 11, &slots, &count);
+	is_int((long long)count, 2 + DEEP * 5, "300 deep names: 1,502 names with their parents");
+	is_int((long long)slots, 4096, "300 deep names: 4,096 slots");
+	msgbuf_t m;
+	mb_query(&m, 1, "x.a299.b299.c299.d299.deep.test", TYPE_A, 0, false);
+	expect(s, &m, 512, "deep name", "NOERROR aa an=1 ns=0 ar=0",
+	       "x.a299.b299.c299.d299.deep.test.\t30\tIN\tA\t192.0.2.1\n", "", NULL);
+	mb_query(&m, 2, "c0.d0.deep.test", TYPE_A, 0, false);
+	expect(s, &m, 512, "its empty non-terminal", "NOERROR aa an=0 ns=1 ar=0", "", NULL, "");
+	mb_query(&m, 3, "c0.d1.deep.test", TYPE_A, 0, false);
+	expect(s, &m, 512, "a name that is not there", "NXDOMAIN aa an=0 ns=1 ar=0", "", NULL, "");
+	mb_query(&m, 4, "s999.sized.test", TYPE_A, 0, false);
+	expect(s, &m, 512, "last sized name", "NOERROR aa an=4 ns=0 ar=0", NULL, "", "");
+	snapshot_free(s);
+	zone_data_free(zones[0]);
+	zone_data_free(zones[1]);
+}
+
 int main(void)
 {
 	zone_data_t *zones[2] = {NULL, NULL};
@@ -480,6 +548,7 @@ int main(void)
 	test_errors(s);
 	test_truncation();
 	test_checker(s);
+	test_table_sizes();
 	snapshot_free(s);
 	zone_data_free(zones[0]);
 	zone_data_free(zones[1]);
