@@ -23,6 +23,7 @@
  * engine callback first tells it the loop's time (fleet_clock), and the damping timer fires
  * at the registry's next due time, when a hold-down or a suppression ends.
  */
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +78,7 @@ struct fleet {
 	uv_timer_t serial_timer; /* raises the serials of what answers already show */
 	uv_timer_t hold_timer;   /* stops waiting for an engine that neither lists nor fails */
 	uv_timer_t damp_timer;   /* the registry's next hold-down or suppression to end */
+	uv_timer_t trim_timer;   /* gives freed heap back once a reload's old version is gone */
 	int open_timers;
 	bool applied;            /* fleet_apply() ran once */
 	uint64_t last_serial_ms; /* when the serials last went up */
@@ -431,6 +433,30 @@ static void parts_count(fleet_t *f)
 	}
 }
 
+/* After a reload, the version it replaced (a whole compile of every zone) is freed by
+ * call_rcu once no worker reads it, and glibc keeps that heap resident: trim it then, on
+ * the thread pool (malloc_trim takes ~0.5 s at 4M records), not on the loop. */
+#define TRIM_DELAY_MS 2000
+
+static void trim_work(uv_work_t *w)
+{
+	(void)w;
+	malloc_trim(0);
+}
+
+static void trim_done(uv_work_t *w, int status)
+{
+	(void)status;
+	free(w);
+}
+
+static void on_trim_timer(uv_timer_t *t)
+{
+	uv_work_t *w = malloc(sizeof(*w));
+	if (w && uv_queue_work(t->loop, w, trim_work, trim_done) < 0)
+		free(w);
+}
+
 /* The publish step's input for this publication (src/publish/publish.h). */
 static int step_zones(const fleet_t *f, size_t n, publish_zone_t **zones, const ldns_rdf ***apexes)
 {
@@ -527,6 +553,8 @@ static int publish_try(fleet_t *f, bool transfer)
 	}
 	if (ret == FDNS_OK) {
 		server_publish(f->srv, snap);
+		if (step.reset)
+			uv_timer_start(&f->trim_timer, on_trim_timer, TRIM_DELAY_MS, 0);
 		published(f, snap, gen, serials, n, transfer, raise, compiled_whole);
 	}
 	fleet_zone_parts_free(&f->zone);
@@ -632,9 +660,10 @@ fleet_t *fleet_new(uv_loop_t *loop, server_t *srv, board_t *board)
 	uv_timer_init(loop, &f->hold_timer);
 	uv_timer_init(loop, &f->status_timer);
 	uv_timer_init(loop, &f->damp_timer);
+	uv_timer_init(loop, &f->trim_timer);
 	f->timer.data = f->serial_timer.data = f->hold_timer.data = f->status_timer.data = f;
-	f->damp_timer.data = f;
-	f->open_timers = 5;
+	f->damp_timer.data = f->trim_timer.data = f;
+	f->open_timers = 6;
 	if (board) {
 		uv_timer_start(&f->status_timer, on_status_timer, 0, 1000);
 		uv_unref((uv_handle_t *)&f->status_timer); /* never what keeps the loop alive */
@@ -671,6 +700,7 @@ static void engine_closed(void *arg)
 		uv_close((uv_handle_t *)&f->hold_timer, fleet_freed);
 		uv_close((uv_handle_t *)&f->status_timer, fleet_freed);
 		uv_close((uv_handle_t *)&f->damp_timer, fleet_freed);
+		uv_close((uv_handle_t *)&f->trim_timer, fleet_freed);
 	}
 }
 
@@ -969,6 +999,14 @@ void fleet_apply(fleet_t *f, loaded_t *l)
 	f->cur = *l;
 	memset(l, 0, sizeof(*l));
 	f->applied = true;
+	if (zones_same) {
+		/* The served version shares its zones with the old compile of the same files:
+		 * keep that one, and let the new copy go with old (it doubled the memory of
+		 * every file zone at each reload that changed none). */
+		snapshot_t *fresh = f->cur.snap;
+		f->cur.snap = old.snap;
+		old.snap = fresh;
+	}
 	if (transfers_same) {
 		xfr_set_free(f->cur.xfr); /* what f->xfr has already */
 	} else {
@@ -1044,6 +1082,7 @@ void fleet_close(fleet_t *f, void (*on_closed)(void *arg), void *arg)
 	uv_timer_stop(&f->hold_timer);
 	uv_timer_stop(&f->status_timer);
 	uv_timer_stop(&f->damp_timer);
+	uv_timer_stop(&f->trim_timer);
 	engines_stop(f);
 	/* One for the prober (released when it is closed, which may be at once: with no
 	 * engine there is nothing to wait for) and one for us, released below: taken together
