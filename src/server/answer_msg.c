@@ -22,25 +22,6 @@ static size_t respond(const worker_t *w, const snapshot_t *snap, const query_t *
 	return n;
 }
 
-/* What src/xfr answers (q well formed, from a known peer): AXFR and IXFR over TCP as a
- * stream of messages (one that cannot be opened, out of memory, is answered by the
- * responder: REFUSED); IXFR over UDP with the SOA alone (RFC 1995 2; AXFR over UDP is
- * REFUSED by the responder, RFC 5936 4.2: TCP only); TSIG-signed queries, such as the SOA
- * checks of secondaries. Returns whether it took q, the response's length in *n. */
-static bool transfer_answer(const snapshot_t *snap, const query_t *q, exchange_t *x, size_t max,
-                            size_t *n)
-{
-	bool transfer = q->qtype == TYPE_AXFR || q->qtype == TYPE_IXFR;
-	*n = 0;
-	if (transfer && x->tcp)
-		return (x->stream = xfr_stream_open(snap, x->msg, x->len, x->peer)) != NULL;
-	if (q->qtype == TYPE_IXFR)
-		*n = xfr_answer_udp(snap, q, x->peer, x->out, max);
-	else if (q->has_tsig)
-		*n = xfr_answer_signed(snap, q, x->peer, x->out, max);
-	return q->qtype == TYPE_IXFR || q->has_tsig;
-}
-
 size_t worker_answer(const worker_t *w, const snapshot_t *snap, exchange_t *x)
 {
 	query_t q;
@@ -52,15 +33,20 @@ size_t worker_answer(const worker_t *w, const snapshot_t *snap, exchange_t *x)
 		return 0;
 	q.tcp = x->tcp;
 	q.peer = x->peer;
+	/* Transfers, off the hot path, in src/xfr: over TCP a stream of messages (one that
+	 * cannot be opened, out of memory, is answered as below: REFUSED); IXFR over UDP gets
+	 * the SOA alone (RFC 1995 2); AXFR over UDP is REFUSED by answer_respond (RFC 5936 4.2:
+	 * TCP only). A malformed request (a TSIG not last, a bad OPT) is FORMERR below. */
+	bool transfer = v == QUERY_OK && x->peer && (q.qtype == TYPE_AXFR || q.qtype == TYPE_IXFR);
+	if (transfer && x->tcp && (x->stream = xfr_stream_open(snap, x->msg, x->len, x->peer)))
+		return 0;
 	size_t max = x->tcp ? 65535 : answer_udp_limit(snap, &q);
 	if (max > x->outcap)
 		max = x->outcap;
-	size_t n;
-	/* One test on the hot path: transfer types and TSIG are rare. A malformed request (a
-	 * TSIG not last, a bad OPT) is not QUERY_OK: the responder makes it FORMERR. */
-	if ((q.qtype == TYPE_AXFR || q.qtype == TYPE_IXFR || q.has_tsig) && v == QUERY_OK &&
-	    x->peer && transfer_answer(snap, &q, x, max, &n))
-		return n;
+	if (transfer && !x->tcp && q.qtype == TYPE_IXFR)
+		return xfr_answer_udp(snap, &q, x->peer, x->out, max);
+	if (v == QUERY_OK && q.has_tsig && x->peer) /* signed queries: SOA checks of secondaries */
+		return xfr_answer_signed(snap, &q, x->peer, x->out, max);
 	/* The OPT's options, each with its room kept first: ECS (RFC 7871 7.2.1: echoed, with the
 	 * scope the answer holds for), the server cookie (RFC 7873 5.2: a query with a COOKIE
 	 * gets a fresh one), NSID last (RFC 5001). None is usual: nothing is called then. */
@@ -75,7 +61,7 @@ size_t worker_answer(const worker_t *w, const snapshot_t *snap, exchange_t *x)
 		x->cookie_valid = cookie_valid(&q, x->peer, w->cookie_secret, now);
 	}
 	answer_meta_t meta;
-	n = respond(w, snap, &q, v, x, max - room, &meta);
+	size_t n = respond(w, snap, &q, v, x, max - room, &meta);
 	if (!room || !n || !q.has_opt)
 		return n;
 	size_t m = ecs ? ecs_append(x->out, n, n, &q, meta.ecs_scope) : n;
