@@ -966,19 +966,34 @@ static ans_node_t *new_node(cctx_t *c, const bnode_t *n)
 	return a;
 }
 
+/* a's rare fields (snapshot.h), made when the first is set; NULL when out of memory. */
+static ans_node_rare_t *rare_of(cctx_t *c, ans_node_t *a)
+{
+	if (!a->rare && (a->rare = arena_alloc(c->arena, sizeof(*a->rare))))
+		memset(a->rare, 0, sizeof(*a->rare));
+	if (!a->rare)
+		c->err = FDNS_ENOMEM;
+	return a->rare;
+}
+
 static void compile_nodes(cctx_t *c, ans_part_t *part)
 {
 	for (bnode_t *n = c->first; n && !c->err; n = n->lnext)
 		part->nodes[part->nnodes++] = n->out = new_node(c, n);
 	for (bnode_t *n = c->first; n && !c->err; n = n->lnext) {
 		ans_node_t *a = n->out;
+		ans_node_rare_t *r = n->flags & (NODE_OCCLUDED | NODE_DELEGATION | NODE_DNAME)
+		                         ? rare_of(c, a)
+		                         : NULL;
+		if (c->err)
+			return;
 		if (n->flags & NODE_OCCLUDED) {
-			a->cut = n->cut->out;
+			r->cut = n->cut->out;
 			continue;
 		}
 		if (n->flags & NODE_DELEGATION) {
 			/* Only DS belongs to the parent side of a cut (RFC 4035 3.1.4.1). */
-			a->referral = compile_referral(c, n);
+			r->referral = compile_referral(c, n);
 			bset_t *ds = bset_find(n, TYPE_DS);
 			if (ds) {
 				ans_type_t *t = arena_alloc(c->arena, sizeof(*t));
@@ -995,7 +1010,7 @@ static void compile_nodes(cctx_t *c, ans_part_t *part)
 		}
 		compile_answers(c, n, a, false);
 		if (n->flags & NODE_DNAME)
-			a->dname = compile_dname(c, n);
+			r->dname = compile_dname(c, n);
 		if (is_wildcard(n)) {
 			/* The parent answers, through this, for every name the wildcard covers. */
 			uint8_t plen = (uint8_t)(n->len - 2);
@@ -1004,7 +1019,9 @@ static void compile_nodes(cctx_t *c, ans_part_t *part)
 			if (!parent || !w)
 				return;
 			compile_answers(c, n, w, true);
-			parent->out->wildcard = w;
+			ans_node_rare_t *pr = rare_of(c, parent->out);
+			if (pr)
+				pr->wildcard = w;
 		}
 	}
 }
@@ -1033,11 +1050,13 @@ static void compile_twins(cctx_t *c)
 		if (!n->twin)
 			continue;
 		ans_node_t *w = new_node(c, n);
-		if (!w)
+		ans_node_rare_t *wr = w ? rare_of(c, w) : NULL,
+		                *nr = wr ? rare_of(c, n->out) : NULL;
+		if (!nr)
 			return;
-		w->dname = n->out->dname;
+		wr->dname = nr->dname;
 		if (n->flags & NODE_DELEGATION) {
-			w->referral = n->out->referral;
+			wr->referral = nr->referral;
 			if (n->out->ntypes) { /* DS at the cut */
 				ans_type_t *t = arena_alloc(c->arena, sizeof(*t));
 				if (!t) {
@@ -1052,7 +1071,7 @@ static void compile_twins(cctx_t *c)
 		} else {
 			compile_answers(c, n, w, true);
 		}
-		n->out->moved = w;
+		nr->moved = w;
 	}
 }
 

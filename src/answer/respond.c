@@ -120,10 +120,10 @@ static const ans_block_t *node_block(const ans_zone_t *z, const ans_node_t *n, c
 {
 	uint16_t qtype = c->q->qtype;
 	if (n->flags & NODE_OCCLUDED)
-		return n->cut->referral;
+		return n->rare->cut->rare->referral; /* set with the flags: compile.c */
 	if (n->flags & NODE_DELEGATION) {
 		if (qtype != TYPE_DS)
-			return n->referral;
+			return n->rare->referral;
 		const ans_block_t *b = type_block(n, qtype, c);
 		return b ? b : z->nodata;
 	}
@@ -147,7 +147,7 @@ static const ans_block_t *lookup_name(const ans_zone_t *z, client_t *c, const ui
 	*dname = NULL;
 	const ans_node_t *n = ans_zone_find(z, name, len);
 	if (n)
-		return node_block(z, moved && n->moved ? n->moved : n, c);
+		return node_block(z, moved && node_moved(n) ? node_moved(n) : n, c);
 	/* The closest encloser: the longest existing ancestor (the apex always exists). */
 	unsigned last = nlabels - z->apex_labels;
 	for (unsigned i = 1; i <= last; i++) {
@@ -156,16 +156,17 @@ static const ans_block_t *lookup_name(const ans_zone_t *z, client_t *c, const ui
 		if (!ce)
 			continue;
 		if (ce->flags & NODE_OCCLUDED)
-			return ce->cut->referral;
+			return ce->rare->cut->rare->referral;
 		if (ce->flags & NODE_DELEGATION)
-			return ce->referral;
+			return ce->rare->referral;
 		if (ce->flags & NODE_DNAME) { /* RFC 6672 3.2 step 3c: before any wildcard */
 			*dname = ce;
 			*label = i;
 			return NULL;
 		}
-		if (ce->wildcard)
-			return node_block(z, ce->wildcard, c);
+		const ans_node_t *wild = node_wildcard(ce);
+		if (wild)
+			return node_block(z, wild, c);
 		return z->nxdomain;
 	}
 	return z->nxdomain;
@@ -319,7 +320,7 @@ static size_t respond_dname(const snapshot_t *s, client_t *c, const ans_zone_t *
 	const ans_dname_t *seen[DNAME_HOPS_MAX];
 	size_t seen_at[DNAME_HOPS_MAX];
 	for (unsigned hop = 0;; hop++) {
-		const ans_dname_t *dn = d->dname;
+		const ans_dname_t *dn = d->rare->dname;
 		size_t prefix = label_off[label];
 		unsigned k = 0;
 		while (k < hop && seen[k] != dn)
