@@ -17,9 +17,15 @@ struct arena_chunk {
 
 void arena_init(arena_t *a)
 {
+	arena_init_sized(a, 0);
+}
+
+void arena_init_sized(arena_t *a, size_t first)
+{
 	a->head = NULL;
 	a->used = 0;
 	a->total = 0;
+	a->first = first;
 }
 
 void *arena_alloc(arena_t *a, size_t size)
@@ -30,6 +36,8 @@ void *arena_alloc(arena_t *a, size_t size)
 		if (next > CHUNK_MAX)
 			next = CHUNK_MAX;
 		size_t csize = size > next / 4 ? size : next;
+		if (!a->head && a->first) /* sized: one chunk for everything, if it fits */
+			csize = size > a->first ? size : a->first;
 		arena_chunk_t *c = malloc(sizeof(*c) + csize);
 		if (!c)
 			return NULL;

@@ -725,6 +725,54 @@ static size_t rotation_start(size_t i, size_t count, size_t nrot)
 	return nrot > count ? i % count : i * count / nrot;
 }
 
+/* Rotations as windows of one block: when an A or AAAA RRset is all its answer (no
+ * authority, no additional, no pointer to move), every record the same length, and each
+ * rotation starts at its own record and holds them all, one block holds the records twice
+ * over (r0..rn-1, r0..rn-2) and rotation i is the n records from record i: 2n - 1 records
+ * instead of n^2, the same bytes in every answer. A and AAAA RDATA hold no names, and the
+ * owners point at the question (offset 12), so a window copies as well as a block of its
+ * own. Returns false when the RRset does not qualify (the caller prepares each rotation). */
+static bool compile_windows(cctx_t *c, bnode_t *n, bset_t *s, ldns_rr_list *first,
+                            const ans_block_t **rot)
+{
+	size_t count = ldns_rr_list_rr_count(first), twice = 2 * count - 1;
+	if ((s->type != TYPE_A && s->type != TYPE_AAAA) || count < 2)
+		return false;
+	ldns_rr_list *all = s->rrs, *doubled = ldns_rr_list_new();
+	for (size_t k = 0; doubled && k < twice; k++)
+		ldns_rr_list_push_rr(doubled, ldns_rr_list_rr(first, k % count));
+	if (!doubled || ldns_rr_list_rr_count(doubled) != twice) {
+		ldns_rr_list_free(doubled);
+		return false;
+	}
+	s->rrs = doubled;
+	const ans_block_t *big = compile_block(c, n, false, s->type);
+	s->rrs = all;
+	ldns_rr_list_free(doubled);
+	if (c->err == FDNS_ESPACE) /* twice over does not fit in a message; once may */
+		c->err = FDNS_OK;
+	size_t rec = big ? big->len / twice : 0;
+	if (!big || big->ncuts != 1 || big->an != twice || big->ns || big->ar || big->nrelocs ||
+	    big->nqrefs || rec * twice != big->len)
+		return false;
+	ans_cut_t *cut = arena_alloc(c->arena, sizeof(*cut));
+	ans_block_t *windows = arena_alloc(c->arena, count * sizeof(*windows));
+	if (!cut || !windows) {
+		c->err = FDNS_ENOMEM;
+		return false;
+	}
+	*cut = (ans_cut_t){.end = (uint16_t)(rec * count), .an = (uint16_t)count};
+	for (size_t i = 0; i < count; i++) {
+		windows[i] = *big;
+		windows[i].an = (uint16_t)count;
+		windows[i].len = (uint16_t)(rec * count);
+		windows[i].cuts = cut;
+		windows[i].wire = big->wire + i * rec;
+		rot[i] = &windows[i];
+	}
+	return true;
+}
+
 /* Blocks for a rotated RRset whose records are first then rest (rest may be empty):
  * rotation i starts at first's record rotation_start(i) and goes on through first, then
  * through rest from its record i (modulo), window (or all) records in all. The set's record list
@@ -745,7 +793,9 @@ static void compile_rotations_of(cctx_t *c, bnode_t *n, bool movable, bset_t *s,
 		c->err = FDNS_ENOMEM;
 		return;
 	}
-	for (size_t i = 0; i < nrot && !c->err; i++) {
+	bool windows = !movable && !nrest && take == count && nrot == count &&
+	               compile_windows(c, n, s, first, rot);
+	for (size_t i = 0; !windows && i < nrot && !c->err; i++) {
 		size_t start = rotation_start(i, count, nrot);
 		ldns_rr_list_set_rr_count(part, 0);
 		for (size_t k = 0; k < take; k++)
@@ -1126,6 +1176,32 @@ size_t compile_names_estimate(const ldns_rr_list *rrs)
 	return runs;
 }
 
+/* The arena's half of a compile: part's nodes and blocks from c's names, in an arena whose
+ * first chunk is first bytes (0: the default). Returns 0 or FDNS_E*. */
+static int compile_into(cctx_t *c, ans_part_t *part, size_t first)
+{
+	arena_init_sized(&part->arena, first);
+	c->arena = &part->arena;
+	c->err = FDNS_OK;
+	part->nnodes = 0;
+	size_t nnodes = 0;
+	for (bnode_t *n = c->first; n; n = n->lnext)
+		nnodes++;
+	part->nodes = arena_alloc(c->arena, nnodes * sizeof(*part->nodes));
+	if (!part->nodes)
+		return FDNS_ENOMEM;
+	if (!c->part) {
+		part->serial = c->zone->serial;
+		part->apex_labels = (uint8_t)ldns_dname_label_count(c->zone->apex);
+		part->nodata = compile_negative(c, RCODE_NOERROR);
+		part->nxdomain = compile_negative(c, RCODE_NXDOMAIN);
+	}
+	compile_nodes(c, part);
+	if (!c->err && !c->part)
+		compile_twins(c);
+	return c->err;
+}
+
 int compile_part(ans_part_t **out, zone_data_t *zone, const ldns_rdf *root, bool records,
                  build_t *b)
 {
@@ -1151,27 +1227,18 @@ int compile_part(ans_part_t **out, zone_data_t *zone, const ldns_rdf *root, bool
 	int ret = part && c.buckets ? collect_names(&c) : FDNS_ENOMEM;
 	if (ret < 0)
 		goto done;
-	arena_init(&part->arena);
-	c.arena = &part->arena;
 	mark_cuts(&c);
-	size_t nnodes = 0;
-	for (bnode_t *n = c.first; n; n = n->lnext)
-		nnodes++;
-	part->nodes = arena_alloc(c.arena, nnodes * sizeof(*part->nodes));
-	if (!part->nodes) {
-		ret = FDNS_ENOMEM;
-		goto done;
+	ret = compile_into(&c, part, 0);
+	/* A part (a fleet service: a few KiB) compiles again into one chunk of exactly what the
+	 * first time took: chunks that double from 2 KiB left 93 B a replica unused. The
+	 * compile is deterministic, so the same allocations fill it to the byte. */
+	if (ret == FDNS_OK && c.part && part->arena.total > 0) {
+		size_t exact = part->arena.total;
+		arena_free_all(&part->arena);
+		ret = compile_into(&c, part, exact);
 	}
-	if (!c.part) {
-		part->serial = zone->serial;
-		part->apex_labels = (uint8_t)ldns_dname_label_count(zone->apex);
-		part->nodata = compile_negative(&c, RCODE_NOERROR);
-		part->nxdomain = compile_negative(&c, RCODE_NXDOMAIN);
-	}
-	compile_nodes(&c, part);
-	if (!c.err && !c.part)
-		compile_twins(&c);
-	ret = c.err ? c.err : keep_records(part, zone, !c.part, records);
+	if (ret == FDNS_OK)
+		ret = keep_records(part, zone, !c.part, records);
 done:
 	free_bnodes(&c);
 	if (ret == FDNS_OK) {

@@ -8,6 +8,7 @@
 import os
 import re
 import signal
+import subprocess
 import sys
 import time
 
@@ -63,6 +64,12 @@ def settled_rss(pid):
     return last
 
 
+# AddressSanitizer's allocator keeps freed memory in quarantine and does not trim: RSS says
+# nothing about fleetdns there, so the memory checks are skipped (the rest still runs).
+ASAN = "libasan" in subprocess.run(["ldd", os.environ["FLEETDNS"]], capture_output=True,
+                                   text=True).stdout
+SKIP = " # SKIP AddressSanitizer build: RSS is its allocator's" if ASAN else ""
+
 tmp = os.environ.get("TEST_TMP") or "/tmp"
 zone = os.path.join(tmp, f"mem.test.{os.getpid()}.zone")
 write_zone(zone, 1, "192.0.2.80")
@@ -74,9 +81,9 @@ for i in range(3):
     if not sighup_and_wait(srv, r"reload: nothing served changed", i + 1):
         bail(f"reload {i + 1} did not finish")
 after = settled_rss(srv.proc.pid)
-ok(after < loaded * 1.15,
+ok(ASAN or after < loaded * 1.15,
    f"three reloads of unchanged files: RSS {after} KiB against {loaded} KiB after the first "
-   "load (not a second compile of the zone kept)")
+   f"load (not a second compile of the zone kept){SKIP}")
 ok(answer(srv.port, "www.mem.test") == ["192.0.2.80"], "... and the zone is still served")
 
 write_zone(zone, 2, "192.0.2.81")
@@ -86,12 +93,12 @@ ok(answer(srv.port, "www.mem.test") == ["192.0.2.81"], "... serves the new data"
 # seconds after the reload's publication (src/daemon/fleet.c, TRIM_DELAY_MS).
 end = time.time() + 15
 changed = rss_kib(srv.proc.pid)
-while changed >= loaded * 1.25 and time.time() < end:
+while not ASAN and changed >= loaded * 1.25 and time.time() < end:
     time.sleep(0.25)
     changed = rss_kib(srv.proc.pid)
-ok(changed < loaded * 1.25,
+ok(ASAN or changed < loaded * 1.25,
    f"... and RSS comes back to {changed} KiB, near the first load's {loaded} KiB (the old "
-   "version freed, its heap given back)")
+   f"version freed, its heap given back){SKIP}")
 ok(srv.alive(), "fleetdns is still running")
 srv.stop()
 os.unlink(zone)

@@ -235,6 +235,52 @@ static void test_equal(void)
 	snapshot_free(equal2);
 }
 
+/* Rotations of a plain A or AAAA RRset are windows of one block holding the records twice
+ * over (compile.c, compile_windows()): every answer must still be the whole RRset from one
+ * record on, in order, and the UDP limits apply as to any RRset (RFC 2181 9: all or TC). */
+static void test_windows(void)
+{
+	int w[40] = {0};
+	bool order = true, order6 = true;
+	answer_t *a = malloc(sizeof(*a));
+	for (int v6 = 0; v6 < 2; v6++) {
+		snapshot_t *snap = make(7, w, v6, 0, false);
+		for (size_t k = 0; k < 21 && snap; k++) {
+			ask(snap, "w.example.test.", v6 ? LDNS_RR_TYPE_AAAA : LDNS_RR_TYPE_A, a);
+			bool good = a->n == 7;
+			for (size_t j = 0; good && j < 7; j++)
+				good = index_of(a->rd[j], 7, v6) == (k + j) % 7;
+			*(v6 ? &order6 : &order) &= good;
+		}
+		snapshot_free(snap);
+	}
+	ok(order, "windows: 21 A answers of 7 records, each the whole RRset from the next record");
+	ok(order6, "windows: the same for AAAA");
+	/* 40 A records (640 bytes of answer) over plain UDP (512): the RRset does not fit. */
+	snapshot_t *big = make(40, w, false, 0, false);
+	uint8_t q[64], out[512];
+	size_t ql = 0;
+	static const uint8_t head[] = {0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0};
+	static const uint8_t name[] = "\001w\007example\004test";
+	memcpy(q, head, sizeof(head));
+	ql = sizeof(head);
+	memcpy(q + ql, name, sizeof(name));
+	ql += sizeof(name);
+	q[ql++] = 0, q[ql++] = 1, q[ql++] = 0, q[ql++] = 1;
+	query_t qq;
+	enum query_verdict v = query_parse(&qq, q, ql);
+	bool tc = true;
+	for (int k = 0; k < 40 && big; k++) {
+		size_t n = answer_respond(big, &qq, v, out, sizeof(out));
+		tc &= n >= 12 && (out[2] & 0x02) && out[6] == 0 && out[7] == 0;
+	}
+	ok(tc, "windows: 40 A records over 512-byte UDP: TC and no partial RRset, every rotation");
+	ask(big, "w.example.test.", LDNS_RR_TYPE_A, a);
+	ok(a->n == 40, "windows: ... and all 40 with EDNS 4096 (%zu)", a->n);
+	snapshot_free(big);
+	free(a);
+}
+
 static void test_edges(void)
 {
 	size_t firsts[MAXREC];
@@ -467,6 +513,7 @@ int main(void)
 	test_canary();
 	test_smooth();
 	test_equal();
+	test_windows();
 	test_edges();
 	test_registry();
 	return done_testing();
