@@ -61,6 +61,14 @@ void *arena_alloc(arena_t *a, size_t size)
 	return p;
 }
 
+size_t arena_capacity(const arena_t *a)
+{
+	size_t bytes = 0;
+	for (const arena_chunk_t *c = a->head; c; c = c->next)
+		bytes += c->size;
+	return bytes;
+}
+
 void arena_free_all(arena_t *a)
 {
 	arena_chunk_t *c = a->head;

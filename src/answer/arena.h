@@ -21,5 +21,7 @@ void arena_init_sized(arena_t *a, size_t first);
 /** Aligned to 8; zeroed. NULL when out of memory. */
 void *arena_alloc(arena_t *a, size_t size);
 void arena_free_all(arena_t *a);
+/** Bytes of its chunks, handed out or not (total is what was handed out). */
+size_t arena_capacity(const arena_t *a);
 
 #endif

@@ -520,6 +520,17 @@ static void test_transfers_random(void)
 	   "transfers: first version, with records");
 	snapshot_t *ref = reference_with(true);
 	ok(axfr_same(cur, ref), "transfers: the first version's AXFR is the whole compile's");
+	/* compile.c compiles a part twice, the second time into one chunk of its exact size. */
+	ans_zone_t *fz = fleet_version(cur);
+	size_t parts = 0, exact = 0;
+	for (size_t i = 0; i < NSERVICES; i++) {
+		const ans_part_t *p = vec_get(&fz->parts, i);
+		parts += p != NULL;
+		exact += p && arena_capacity(&p->arena) == p->arena.total;
+	}
+	ans_zone_release(fz);
+	ok(parts == NSERVICES && exact == parts,
+	   "every part's arena is exactly what it holds (%zu of %zu parts)", exact, parts);
 	snapshot_free(ref);
 	xfr_zone_t *hist[HISTORY_MAX];
 	size_t nhist = 0;
