@@ -30,8 +30,19 @@
 #define CONF_DEFAULT_ENGINE_TIMEOUT_MS  3000
 #define CONF_DEFAULT_ENGINE_GRACE_MS    5000 /* replicas kept while they answer (fleet.md) */
 #define CONF_ENGINE_GRACE_MAX_MS        3600000
+#define CONF_DEFAULT_PROBE_INTERVAL_MS  500 /* probes of replicas kept by a grace */
+#define CONF_DEFAULT_PROBE_TIMEOUT_MS   500
+#define CONF_PROBE_MIN_MS               100
+#define CONF_PROBE_MAX_MS               60000
 #define CONF_DEFAULT_FLEET_TTL          5
 #define CONF_DEFAULT_RESYNC_MS          60000
+
+/* An engine's settings before its keys are read: designated initialisers, so that the config
+ * file, --engine and the built-in local engine start alike. */
+#define CONF_ENGINE_DEFAULTS                                                                       \
+	.timeout_ms = CONF_DEFAULT_ENGINE_TIMEOUT_MS, .grace_ms = CONF_DEFAULT_ENGINE_GRACE_MS,    \
+	.probe_interval_ms = CONF_DEFAULT_PROBE_INTERVAL_MS,                                       \
+	.probe_timeout_ms = CONF_DEFAULT_PROBE_TIMEOUT_MS
 
 typedef struct conf_listen {
 	struct sockaddr_storage addr; /* address and port, AF_INET or AF_INET6 */
@@ -136,6 +147,9 @@ typedef struct conf_engine {
 	/* Once the engine is down, its served replicas are kept this long at most, each only
 	 * while its service port accepts TCP connections (docs/fleet.md); 0: withdrawn at once. */
 	unsigned grace_ms;
+	/* During the grace each kept replica is probed every probe_interval_ms, each connection
+	 * given probe_timeout_ms (both CONF_PROBE_MIN_MS to CONF_PROBE_MAX_MS). */
+	unsigned probe_interval_ms, probe_timeout_ms;
 	/* Where url and tls' ca, cert and key (in that order) are in the config file, 1-based,
 	 * for messages about them; 0: not in the file (--engine, or the default engine). */
 	size_t url_line, url_column;

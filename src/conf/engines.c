@@ -164,9 +164,22 @@ static const char *url_problem(const char *url, enum url_scheme *scheme)
 }
 
 /* The value nodes of an engine's keys, in this order. */
-enum { E_NAME, E_URL, E_TLS, E_ADDRESS, E_HOST_ADDRESS, E_NETWORK, E_TIMEOUT, E_GRACE, E_NKEYS };
+enum {
+	E_NAME,
+	E_URL,
+	E_TLS,
+	E_ADDRESS,
+	E_HOST_ADDRESS,
+	E_NETWORK,
+	E_TIMEOUT,
+	E_GRACE,
+	E_PROBE_INTERVAL,
+	E_PROBE_TIMEOUT,
+	E_NKEYS
+};
 static const char *const engine_keys[E_NKEYS] = {
-    "name", "url", "tls", "address", "host-address", "network", "timeout", "grace",
+    "name",    "url",     "tls",   "address",        "host-address",
+    "network", "timeout", "grace", "probe-interval", "probe-timeout",
 };
 static const struct conf_keyset engine_keyset = {"engine", "engine", engine_keys, E_NKEYS, false};
 
@@ -248,6 +261,12 @@ static int parse_engine_options(struct build *b, const yaml_node_t *const *v,
 	if (rc == 0 && v[E_GRACE])
 		rc = conf__uint_parse(b, v[E_GRACE], "grace", 0, CONF_ENGINE_GRACE_MAX_MS,
 		                      &e->grace_ms);
+	if (rc == 0 && v[E_PROBE_INTERVAL])
+		rc = conf__uint_parse(b, v[E_PROBE_INTERVAL], "probe-interval", CONF_PROBE_MIN_MS,
+		                      CONF_PROBE_MAX_MS, &e->probe_interval_ms);
+	if (rc == 0 && v[E_PROBE_TIMEOUT])
+		rc = conf__uint_parse(b, v[E_PROBE_TIMEOUT], "probe-timeout", CONF_PROBE_MIN_MS,
+		                      CONF_PROBE_MAX_MS, &e->probe_timeout_ms);
 	return rc;
 }
 
@@ -299,8 +318,7 @@ static int parse_engine(struct build *b, const yaml_node_t *node, void *ctx)
 	int rc = conf__mapping_collect(b, node, &engine_keyset, v, NULL);
 	if (rc != 0)
 		return rc;
-	conf_engine_t e = {.timeout_ms = CONF_DEFAULT_ENGINE_TIMEOUT_MS,
-	                   .grace_ms = CONF_DEFAULT_ENGINE_GRACE_MS};
+	conf_engine_t e = {CONF_ENGINE_DEFAULTS};
 	enum url_scheme scheme;
 	rc = parse_engine_name(b, node, v[E_NAME], &e);
 	if (rc == 0)
@@ -346,8 +364,7 @@ int conf__engine_arg_apply(struct build *b, const char *arg)
 	char *name = strndup(arg, (size_t)(eq - arg));
 	if (!name)
 		return FDNS_ENOMEM;
-	conf_engine_t e = {.timeout_ms = CONF_DEFAULT_ENGINE_TIMEOUT_MS,
-	                   .grace_ms = CONF_DEFAULT_ENGINE_GRACE_MS};
+	conf_engine_t e = {CONF_ENGINE_DEFAULTS};
 	int rc = engine_name_canon(name, &e.name);
 	if (rc == FDNS_EINVAL)
 		rc = conf__fail_pos(

@@ -45,6 +45,9 @@
  * serials (and what secondaries can transfer) advance at most once a second. */
 #define ANSWER_DELAY_MS    20
 #define SERIAL_INTERVAL_MS 1000
+/* Probe connections at once over every engine in its grace (docs/fleet.md): a partitioned
+ * fleet of thousands of replicas costs this many sockets, its probes come round slower. */
+#define PROBE_MAX_CONNECTING 256
 
 /* Which TLS file an engine read: a file replaced or rewritten in place (a new certificate
  * under the same name) is a change of settings. */
@@ -291,9 +294,11 @@ static bool stale_probe(void *arg, const char *id, const char *address, uint16_t
 
 /* The engine went down with a grace: its served replicas with a TCP port stay while they
  * answer. Returns how many stay (0: the grace could not start, or nothing can be probed). */
-static size_t grace_start(fleet_t *f, const char *engine, unsigned grace_ms)
+static size_t grace_start(fleet_t *f, const conf_engine_t *c)
 {
-	if (prober_group_start(f->prober, engine, grace_ms) < 0)
+	const char *engine = c->name;
+	prober_timing_t timing = {c->grace_ms, c->probe_interval_ms, c->probe_timeout_ms};
+	if (prober_group_start(f->prober, engine, &timing) < 0)
 		return 0;
 	stale_add_t a = {f, engine};
 	size_t kept = registry_engine_stale(f->reg, engine, stale_probe, &a);
@@ -313,7 +318,7 @@ static void on_down(void *ctx, engine_t *e, const char *reason)
 		/* A restarted session (new settings) failed within the old one's grace. */
 		log_warning("engine %s: down (%s); still within its grace, %zu replicas kept", name,
 		            reason, kept);
-	} else if (s->conf->grace_ms && (kept = grace_start(f, name, s->conf->grace_ms))) {
+	} else if (s->conf->grace_ms && (kept = grace_start(f, s->conf))) {
 		log_warning("engine %s: down (%s); keeping %zu replicas for up to %u ms while they "
 		            "answer",
 		            name, reason, kept, s->conf->grace_ms);
@@ -650,7 +655,7 @@ fleet_t *fleet_new(uv_loop_t *loop, server_t *srv, board_t *board)
 		free(f);
 		return NULL;
 	}
-	if (!(f->prober = prober_new(loop, &probe_callbacks, f))) {
+	if (!(f->prober = prober_new(loop, &probe_callbacks, f, PROBE_MAX_CONNECTING))) {
 		xfr_close(f->xfr, NULL, NULL);
 		free(f);
 		return NULL;

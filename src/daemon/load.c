@@ -332,8 +332,7 @@ static void decide_fleet(loaded_t *l)
 		l->default_engine = (conf_engine_t){
 		    .name = "local",
 		    .url = CONF_DEFAULT_ENGINE_URL,
-		    .timeout_ms = CONF_DEFAULT_ENGINE_TIMEOUT_MS,
-		    .grace_ms = CONF_DEFAULT_ENGINE_GRACE_MS,
+		    CONF_ENGINE_DEFAULTS,
 		};
 	}
 	/* The fleet zone: fleet.zone, or the first zone that is not the catalog. */

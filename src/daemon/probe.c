@@ -6,21 +6,25 @@
  * group that ends closes its handles and is freed by the last close callback (libuv's rule),
  * so ending one from inside a callback is always safe. Ended groups and probes stay in
  * their lists until then and are skipped by every look-up.
+ *
+ * Connection slots: a probe holds one from the moment it may connect until its connection
+ * ends (made, refused or timed out). A probe that finds none free joins the line; a slot
+ * given back goes to the first in line, whose timer then fires at once (never a connection
+ * started under another probe's callback).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "daemon/probe.h"
 #include "fleetdns/error.h"
 
-#define STRINGIFY_(x) #x
-#define STRINGIFY(x)  STRINGIFY_(x)
-
 typedef struct group group_t;
 
 typedef struct probe {
 	group_t *group;
 	struct probe *next;
+	struct probe *line_prev, *line_next; /* in the prober's line, while waiting */
 	char *id;
 	struct sockaddr_storage addr;
 	uv_timer_t timer;
@@ -29,6 +33,8 @@ typedef struct probe {
 	uint64_t started; /* loop time the running (or last) connection started */
 	bool connecting;  /* a connection runs; the timer is its deadline */
 	bool tcp_open;    /* tcp initialised and not closed yet */
+	bool has_slot;    /* may connect, or is connecting: counted in prober.slots */
+	bool waiting;     /* in the prober's line for a slot */
 	bool ended;       /* dead, stopped or its group over: closing */
 	int open;         /* handles not closed yet */
 } probe_t;
@@ -37,6 +43,7 @@ struct group {
 	prober_t *prober;
 	group_t *next;
 	char *engine;
+	prober_timing_t timing;
 	uv_timer_t grace;
 	probe_t *probes;
 	bool ended;
@@ -48,13 +55,16 @@ struct prober {
 	prober_callbacks_t cb;
 	void *ctx;
 	group_t *groups;
-	size_t open; /* groups not freed yet */
+	size_t max_slots, slots, most_slots;
+	probe_t *line_first, *line_last; /* probes waiting for a slot, first come first */
+	size_t open;                     /* groups not freed yet */
 	bool closing;
 	void (*on_closed)(void *arg);
 	void *on_closed_arg;
 };
 
-prober_t *prober_new(uv_loop_t *loop, const prober_callbacks_t *cb, void *ctx)
+prober_t *prober_new(uv_loop_t *loop, const prober_callbacks_t *cb, void *ctx,
+                     size_t max_connecting)
 {
 	prober_t *p = calloc(1, sizeof(*p));
 	if (!p)
@@ -62,6 +72,7 @@ prober_t *prober_new(uv_loop_t *loop, const prober_callbacks_t *cb, void *ctx)
 	p->loop = loop;
 	p->cb = *cb;
 	p->ctx = ctx;
+	p->max_slots = max_connecting ? max_connecting : 1;
 	return p;
 }
 
@@ -124,6 +135,55 @@ static void grace_closed(uv_handle_t *h)
 	group_released(h->data);
 }
 
+/* --- connection slots -------------------------------------------------------------------- */
+
+static void on_probe_timer(uv_timer_t *t);
+
+static void line_leave(probe_t *pr)
+{
+	prober_t *p = pr->group->prober;
+	if (!pr->waiting)
+		return;
+	pr->waiting = false;
+	*(pr->line_prev ? &pr->line_prev->line_next : &p->line_first) = pr->line_next;
+	*(pr->line_next ? &pr->line_next->line_prev : &p->line_last) = pr->line_prev;
+	pr->line_prev = pr->line_next = NULL;
+}
+
+static void line_join(probe_t *pr)
+{
+	prober_t *p = pr->group->prober;
+	pr->waiting = true;
+	pr->line_prev = p->line_last;
+	pr->line_next = NULL;
+	*(p->line_last ? &p->line_last->line_next : &p->line_first) = pr;
+	p->line_last = pr;
+}
+
+static void slot_take(probe_t *pr)
+{
+	prober_t *p = pr->group->prober;
+	pr->has_slot = true;
+	if (++p->slots > p->most_slots)
+		p->most_slots = p->slots;
+}
+
+/* pr's connection is over (or it ended): the first probe in line gets the slot. */
+static void slot_release(probe_t *pr)
+{
+	if (!pr->has_slot)
+		return;
+	prober_t *p = pr->group->prober;
+	pr->has_slot = false;
+	p->slots--;
+	probe_t *next = p->line_first;
+	if (next) {
+		line_leave(next);
+		slot_take(next);
+		uv_timer_start(&next->timer, on_probe_timer, 0, 0);
+	}
+}
+
 /* --- probes ------------------------------------------------------------------------------ */
 
 static void tcp_close(probe_t *pr)
@@ -138,6 +198,8 @@ static void probe_end(probe_t *pr)
 		return;
 	pr->ended = true;
 	pr->connecting = false;
+	line_leave(pr);
+	slot_release(pr);
 	uv_close((uv_handle_t *)&pr->timer, probe_handle_closed);
 	tcp_close(pr);
 }
@@ -151,8 +213,6 @@ static void probe_fail(probe_t *pr, const char *why)
 	p->cb.dead(p->ctx, pr->group->engine, pr->id, why);
 }
 
-static void on_probe_timer(uv_timer_t *t);
-
 static void on_connect(uv_connect_t *req, int status)
 {
 	probe_t *pr = req->data;
@@ -160,11 +220,12 @@ static void on_connect(uv_connect_t *req, int status)
 		return; /* timed out or stopped: the handle is closing (status UV_ECANCELED) */
 	pr->connecting = false;
 	tcp_close(pr);
+	slot_release(pr);
 	if (status < 0) {
 		probe_fail(pr, uv_strerror(status));
 		return;
 	}
-	uint64_t next = pr->started + PROBE_INTERVAL_MS, now = uv_now(pr->timer.loop);
+	uint64_t next = pr->started + pr->group->timing.interval_ms, now = uv_now(pr->timer.loop);
 	uv_timer_start(&pr->timer, on_probe_timer, next > now ? next - now : 0, 0);
 }
 
@@ -187,20 +248,29 @@ static void probe_connect(probe_t *pr)
 		return;
 	}
 	pr->connecting = true;
-	uv_timer_start(&pr->timer, on_probe_timer, PROBE_TIMEOUT_MS, 0);
+	uv_timer_start(&pr->timer, on_probe_timer, pr->group->timing.timeout_ms, 0);
 }
 
 static void on_probe_timer(uv_timer_t *t)
 {
 	probe_t *pr = t->data;
+	prober_t *p = pr->group->prober;
 	if (pr->connecting) {
+		char why[48];
+		snprintf(why, sizeof(why), "not connected within %u ms",
+		         pr->group->timing.timeout_ms);
 		pr->connecting = false;
 		tcp_close(pr);
-		probe_fail(pr, "not connected within " STRINGIFY(PROBE_TIMEOUT_MS) " ms");
+		slot_release(pr);
+		probe_fail(pr, why);
 	} else if (pr->tcp_open) {
 		uv_timer_start(t, on_probe_timer, 1, 0); /* the last connection is still closing */
-	} else {
+	} else if (pr->has_slot || p->slots < p->max_slots) {
+		if (!pr->has_slot)
+			slot_take(pr);
 		probe_connect(pr);
+	} else {
+		line_join(pr); /* slot_release() starts the timer again */
 	}
 }
 
@@ -254,7 +324,7 @@ static void on_grace_over(uv_timer_t *t)
 	p->cb.over(p->ctx, g->engine);
 }
 
-int prober_group_start(prober_t *p, const char *engine, unsigned grace_ms)
+int prober_group_start(prober_t *p, const char *engine, const prober_timing_t *timing)
 {
 	if (group_find(p, engine))
 		return FDNS_OK;
@@ -264,13 +334,14 @@ int prober_group_start(prober_t *p, const char *engine, unsigned grace_ms)
 		return FDNS_ENOMEM;
 	}
 	g->prober = p;
+	g->timing = *timing;
 	uv_timer_init(p->loop, &g->grace);
 	g->grace.data = g;
 	g->open = 1;
 	g->next = p->groups;
 	p->groups = g;
 	p->open++;
-	uv_timer_start(&g->grace, on_grace_over, grace_ms, 0);
+	uv_timer_start(&g->grace, on_grace_over, timing->grace_ms, 0);
 	return FDNS_OK;
 }
 
@@ -290,6 +361,13 @@ bool prober_group_running(const prober_t *p, const char *engine, size_t *probes)
 	if (probes)
 		*probes = n;
 	return g != NULL;
+}
+
+size_t prober_connecting(const prober_t *p, size_t *most)
+{
+	if (most)
+		*most = p->most_slots;
+	return p->slots;
 }
 
 void prober_close(prober_t *p, void (*on_closed)(void *arg), void *arg)

@@ -1,5 +1,6 @@
 # fleet_grace.py -- docs/fleet.md "Riding out engine restarts" with two real engines:
-# gr1 (--live-restore, grace 12000 ms) and gr4 (grace 0), timeout 1000 ms.
+# gr1 (--live-restore, grace 12000 ms, a probe every 400 ms given 300 ms) and gr4 (grace 0),
+# timeout 1000 ms.
 # (a) gr1's dockerd is killed (SIGKILL) and started again 4 s later while a dig loop runs:
 #     no answer loses the three running replicas (probed on their fleetdns.port or exposed
 #     port); a replica with no TCP port leaves at once; the engine's listing ends the grace.
@@ -23,10 +24,11 @@ from fleet import ok, is_, diag, now, ms, addrs_are, nodata  # noqa: E402
 fleet.require_fleet_server()
 TIMEOUT_MS = 1000
 GRACE_MS = 12000
-# A probe every 500 ms, each given 500 ms (src/daemon/probe.h): a replica that stops
-# answering leaves within 1 s, plus the 20 ms publication delay; 0.5 s for a loaded machine
-# and the 100 ms poll.
-PROBE_BOUND = 1.5
+# gr1 probes every 400 ms, each connection given 300 ms (probe-interval, probe-timeout; the
+# defaults are 500 and 500): a replica that stops answering leaves within 0.7 s, plus the
+# 20 ms publication delay; 0.8 s for a loaded machine, the engine's end and the 100 ms poll.
+PROBE_INTERVAL_MS, PROBE_TIMEOUT_MS = 400, 300
+PROBE_BOUND = (PROBE_INTERVAL_MS + PROBE_TIMEOUT_MS) / 1000 + 0.8
 DOWN_S = 4.0  # how long dockerd stays down in (a)
 e1, e2 = fleet.engines_start(fleet.Engine("gr1", live_restore=True), fleet.Engine("gr4"))
 Z = fleet.ZONE
@@ -46,7 +48,8 @@ with open(cfg, "w") as f:
 zones:
   - name: {Z}
 engines:
-  - {{ name: gr1, url: "{e1.url}", timeout: {TIMEOUT_MS}, grace: {GRACE_MS} }}
+  - {{ name: gr1, url: "{e1.url}", timeout: {TIMEOUT_MS}, grace: {GRACE_MS},
+       probe-interval: {PROBE_INTERVAL_MS}, probe-timeout: {PROBE_TIMEOUT_MS} }}
   - {{ name: gr4, url: "{e2.url}", timeout: {TIMEOUT_MS}, grace: 0 }}
 fleet:
   zone: {Z}
@@ -143,8 +146,8 @@ ok(good and lat <= PROBE_BOUND * 1000,
    a.summary() if a else None)
 ok(log_wait("web: -g1-gr1 (engine down, probe failed: connection refused)", 1),
    "(b) log: web: -g1-gr1 (engine down, probe failed: connection refused)")
-ok(log_wait("web: -g3-gr1 (engine down, probe failed: not connected within 500 ms)", 1),
-   "(b) log: web: -g3-gr1 (engine down, probe failed: not connected within 500 ms)")
+G3_GONE = f"web: -g3-gr1 (engine down, probe failed: not connected within {PROBE_TIMEOUT_MS} ms)"
+ok(log_wait(G3_GONE, 1), f"(b) log: {G3_GONE} (gr1's probe-timeout)")
 # g2 still answers its port: served, shown stale, until the grace is over.
 # /status and /metrics are rendered at most once a second, when read.
 reps, metrics = {}, ""

@@ -464,6 +464,8 @@ static const char fleet_conf[] = "zones:\n"
                                  "    network: mynet\n"
                                  "    timeout: 200\n"
                                  "    grace: 8000\n"
+                                 "    probe-interval: 100\n"
+                                 "    probe-timeout: 60000\n"
                                  "  - name: n3\n"
                                  "    url: https://[2001:db8::1]:2376\n"
                                  "    address: container\n"
@@ -510,10 +512,14 @@ static void test_fleet(struct fixture *fx)
 		       e[0].tls_ca == NULL && e[0].tls_cert == NULL && e[0].tls_key == NULL &&
 		       e[0].address == CONF_ADDRESS_CONTAINER && e[0].host_address == NULL &&
 		       e[0].network == NULL && e[0].timeout_ms == CONF_DEFAULT_ENGINE_TIMEOUT_MS &&
-		       e[0].grace_ms == CONF_DEFAULT_ENGINE_GRACE_MS,
-		   "fleet: engine Node1 is node1, with every default");
+		       e[0].grace_ms == CONF_DEFAULT_ENGINE_GRACE_MS &&
+		       e[0].probe_interval_ms == 500 && e[0].probe_timeout_ms == 500,
+		   "fleet: engine Node1 is node1, with every default (probes every 500 ms, 500 ms "
+		   "each)");
 		ok(fx, e[1].grace_ms == 8000 && e[2].grace_ms == 3600000 && e[3].grace_ms == 0,
 		   "fleet: grace 8000, 3600000 (the most) and 0 (off)");
+		ok(fx, e[1].probe_interval_ms == 100 && e[1].probe_timeout_ms == 60000,
+		   "fleet: probe-interval 100 (the least), probe-timeout 60000 (the most)");
 		snprintf(want, sizeof(want), "%s/certs/ca.pem", fx->dir);
 		is_str(fx, e[1].tls_ca, want, "fleet: tls ca relative to the config folder");
 		is_str(fx, e[1].tls_cert, "/etc/c.pem", "fleet: tls cert absolute, kept");
@@ -945,6 +951,10 @@ static const struct bad_conf {
      "4:12: 'grace' must be an integer (got '5s')"},
     {"engines:\n  - name: n1\n    url: unix:///x\n    grace: -1\n", FDNS_EINVAL,
      "4:12: 'grace' must be an integer (got '-1')"},
+    {"engines:\n  - name: n1\n    url: unix:///x\n    probe-interval: 99\n", FDNS_EINVAL,
+     "4:21: 'probe-interval' must be between 100 and 60000 (got 99)"},
+    {"engines:\n  - name: n1\n    url: unix:///x\n    probe-timeout: 60001\n", FDNS_EINVAL,
+     "4:20: 'probe-timeout' must be between 100 and 60000 (got 60001)"},
     {"engines:\n  - name: n1\n    url: unix:///x\n    timeout: 600001\n", FDNS_EINVAL,
      "4:14: 'timeout' must be between 200 and 600000 (got 600001)"},
     {"fleet: [1]\n", FDNS_EINVAL, "1:8: 'fleet' must be a mapping (got a list)"},
