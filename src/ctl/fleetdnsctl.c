@@ -141,8 +141,12 @@ static int print_services(json_object *st, const char *name)
 			const char *addr = json_get_str(r, "ipv4") ? json_get_str(r, "ipv4")
 			                                           : json_get_str(r, "ipv6");
 			char state[64];
+			/* stale: kept by its engine's grace while its port answers (fleet.md). */
 			if (json_object_get_boolean(json_object_object_get(r, "served")))
-				snprintf(state, sizeof(state), "served");
+				snprintf(state, sizeof(state), "%s",
+				         json_object_get_boolean(json_object_object_get(r, "stale"))
+				             ? "served (stale)"
+				             : "served");
 			else
 				snprintf(state, sizeof(state), "withheld (%s)",
 				         json_get_str(r, "reason") ?: "?");

@@ -105,6 +105,8 @@ struct fleet {
 	bool status_dirty;          /* something /status shows changed since it was rendered */
 	uint64_t counters_seen;     /* counters_sum() at the last rendering */
 	status_counters_t counters; /* publications, for /metrics */
+	uint64_t counted_seen;      /* counted_sum() at the last post of /metrics */
+	char *metrics_state;        /* status_metrics_state() of the last rendering */
 	uint64_t change_ns;         /* uv_hrtime() of the oldest event not yet published; 0: none */
 	time_t started;
 	void (*on_closed)(void *);
@@ -173,20 +175,18 @@ static uint64_t counters_sum(const fleet_t *f)
 	return sum + n.sent + n.acked + n.rejected + n.send_errors;
 }
 
-/* Render the status for the board. Rendering costs time in proportion to the fleet, so it
- * happens at most once a second, and only when something changed and someone looked at the
- * board since the last time: nobody watching, no cost. Readiness goes up at once. */
-static void on_status_timer(uv_timer_t *t)
+/* The counters /metrics shows from the control loop (status_counters_t), summed. */
+static uint64_t counted_sum(const fleet_t *f)
 {
-	fleet_t *f = t->data;
-	board_ready_set(f->board, fleet_ready(f));
-	fleet_clock(f);
-	if (f->reg && registry_next_due(f->reg) != UINT64_MAX)
-		f->status_dirty = true; /* held_ms, penalty and damped_ms count down */
-	uint64_t counters = counters_sum(f);
-	if ((!f->status_dirty && counters == f->counters_seen) || !board_wanted(f->board))
-		return;
-	f->counters_seen = counters;
+	xfr_notify_stats_t n;
+	xfr_notify_stats(f->xfr, &n);
+	return f->counters.publication.count + f->counters.event_to_answer.count + n.sent +
+	       n.acked + n.rejected + n.send_errors;
+}
+
+/* The status for the board, and the part of /metrics that comes from it. */
+static void status_render(fleet_t *f)
+{
 	json_object *st = status_new(&f->cur.conf, f->started, fleet_ready(f));
 	if (!st)
 		return;
@@ -198,15 +198,44 @@ static void on_status_timer(uv_timer_t *t)
 	status_zones_set(st, &f->cur.conf, server_snapshot(f->srv));
 	board_post(f->board, json_object_to_json_string_ext(st, JSON_C_TO_STRING_PLAIN),
 	           fleet_ready(f));
+	char *state = status_metrics_state(st);
+	if (state) {
+		free(f->metrics_state);
+		f->metrics_state = state;
+	}
+	json_object_put(st);
+	f->status_dirty = false;
+}
+
+/* Render the status for the board. Rendering costs time in proportion to the fleet, so it
+ * happens at most once a second, and only when something changed and someone looked at the
+ * board since the last time: nobody watching, no cost. The counters of /metrics cost nothing
+ * and are posted whenever they moved, looked at or not: a scrape reads what was posted before
+ * it, so a rendering that waited for a read would show each scrape the counts of the one
+ * before (publications went missing under churn). Readiness goes up at once. */
+static void on_status_timer(uv_timer_t *t)
+{
+	fleet_t *f = t->data;
+	board_ready_set(f->board, fleet_ready(f));
+	fleet_clock(f);
+	if (f->reg && registry_next_due(f->reg) != UINT64_MAX)
+		f->status_dirty = true; /* held_ms, penalty and damped_ms count down */
+	uint64_t counters = counters_sum(f), counted = counted_sum(f);
+	bool render = (f->status_dirty || counters != f->counters_seen) && board_wanted(f->board);
+	if (!render && counted == f->counted_seen)
+		return;
+	if (render) {
+		f->counters_seen = counters;
+		status_render(f);
+	}
+	f->counted_seen = counted;
 	xfr_notify_stats(f->xfr, &f->counters.notify);
 	const snapshot_t *snap = server_snapshot(f->srv);
 	f->counters.snapshot_bytes = snap ? snapshot_memory(snap) : 0;
-	char *metrics = status_metrics(st, &f->counters);
+	char *metrics = status_metrics(f->metrics_state, &f->counters);
 	if (metrics)
 		board_metrics_post(f->board, metrics);
 	free(metrics);
-	json_object_put(st);
-	f->status_dirty = false;
 }
 
 static void status_changed(fleet_t *f)
@@ -214,6 +243,12 @@ static void status_changed(fleet_t *f)
 	f->status_dirty = true;
 	if (f->board)
 		board_ready_set(f->board, fleet_ready(f));
+}
+
+/* For the log: "1 replica", "2 replicas". */
+static const char *replicas_word(size_t n)
+{
+	return n == 1 ? "replica" : "replicas";
 }
 
 /* The engine of s has been listed, or has failed, for the first time since it started. */
@@ -237,9 +272,9 @@ static void on_synced(void *ctx, engine_t *e, const engine_container_t *const *l
 	fleet_clock(s->fleet);
 	if (prober_group_running(s->fleet->prober, s->conf->name, &probed)) {
 		prober_group_stop(s->fleet->prober, s->conf->name);
-		log_info("engine %s: up again within its grace; its listing replaces the %zu "
-		         "replicas kept",
-		         s->conf->name, probed);
+		log_info("engine %s: up again within its grace; its listing replaces the %zu %s "
+		         "kept",
+		         s->conf->name, probed, replicas_word(probed));
 	}
 	if (registry_engine_sync(s->fleet->reg, s->conf, list, n) < 0)
 		log_error("engine %s: out of memory", s->conf->name);
@@ -316,12 +351,12 @@ static void on_down(void *ctx, engine_t *e, const char *reason)
 	fleet_clock(f);
 	if (prober_group_running(f->prober, name, &kept)) {
 		/* A restarted session (new settings) failed within the old one's grace. */
-		log_warning("engine %s: down (%s); still within its grace, %zu replicas kept", name,
-		            reason, kept);
+		log_warning("engine %s: down (%s); still within its grace, %zu %s kept", name,
+		            reason, kept, replicas_word(kept));
 	} else if (s->conf->grace_ms && (kept = grace_start(f, s->conf))) {
-		log_warning("engine %s: down (%s); keeping %zu replicas for up to %u ms while they "
+		log_warning("engine %s: down (%s); keeping %zu %s for up to %u ms while they "
 		            "answer",
-		            name, reason, kept, s->conf->grace_ms);
+		            name, reason, kept, replicas_word(kept), s->conf->grace_ms);
 	} else {
 		log_warning("engine %s: down (%s); its replicas are withdrawn", name, reason);
 		registry_engine_down(f->reg, name);
@@ -348,9 +383,10 @@ static void on_grace_over(void *ctx, const char *engine)
 	fleet_clock(f);
 	size_t before = registry_replica_count(f->reg, NULL);
 	registry_engine_down(f->reg, engine);
-	log_warning("engine %s: still down at the end of its grace; the %zu replicas kept are "
+	size_t gone = before - registry_replica_count(f->reg, NULL);
+	log_warning("engine %s: still down at the end of its grace; the %zu %s kept %s "
 	            "withdrawn",
-	            engine, before - registry_replica_count(f->reg, NULL));
+	            engine, gone, replicas_word(gone), gone == 1 ? "is" : "are");
 	schedule(f);
 }
 
@@ -700,6 +736,7 @@ static void engine_closed(void *arg)
 		fleet_zone_clear(&f->zone);
 		free(f->serials);
 		free(f->part_seen);
+		free(f->metrics_state);
 		uv_close((uv_handle_t *)&f->timer, fleet_freed);
 		uv_close((uv_handle_t *)&f->serial_timer, fleet_freed);
 		uv_close((uv_handle_t *)&f->hold_timer, fleet_freed);

@@ -256,7 +256,17 @@ static void services_write(FILE *out, json_object *services)
 	}
 }
 
-char *status_metrics(json_object *st, const status_counters_t *c)
+/* The text of an open_memstream() out, once closed: *text, or NULL when out of memory. */
+static char *text_close(FILE *out, char **text)
+{
+	if (fclose(out) != 0) {
+		free(*text);
+		return NULL;
+	}
+	return *text;
+}
+
+char *status_metrics_state(json_object *st)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -280,6 +290,18 @@ char *status_metrics(json_object *st, const status_counters_t *c)
 		metrics_label(out, json_get_str(z, "name"));
 		fprintf(out, "\"} %lld\n", (long long)json_get_num(z, "serial"));
 	}
+	return text_close(out, &text);
+}
+
+char *status_metrics(const char *state, const status_counters_t *c)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	if (!out)
+		return NULL;
+	if (state)
+		fputs(state, out);
 	metrics_family(out, "fleetdns_publication_failures_total", "counter",
 	               "Publications of new data that failed (the previous data kept serving).");
 	fprintf(out, "fleetdns_publication_failures_total %" PRIu64 "\n", c->failures);
@@ -294,9 +316,5 @@ char *status_metrics(json_object *st, const status_counters_t *c)
 	metrics_family(out, "fleetdns_snapshot_bytes", "gauge",
 	               "Memory held by the compiled answers now served (all zones).");
 	fprintf(out, "fleetdns_snapshot_bytes %zu\n", c->snapshot_bytes);
-	if (fclose(out) != 0) {
-		free(text);
-		return NULL;
-	}
-	return text;
+	return text_close(out, &text);
 }

@@ -34,7 +34,7 @@ void status_zones_set(json_object *st, const conf_t *conf, const snapshot_t *sna
 #define STATUS_BUCKETS 8
 typedef struct status_histogram {
 	uint64_t count;
-	double sum;                   /* seconds */
+	double sum;                  /* seconds */
 	uint64_t le[STATUS_BUCKETS]; /* observations within each bound */
 } status_histogram_t;
 /** The upper bounds of every histogram, in seconds. */
@@ -53,9 +53,16 @@ typedef struct status_counters {
 /** Count one publication that took seconds (failed: it did not publish). */
 void status_publication_count(status_counters_t *c, double seconds, bool failed);
 
-/** The control loop's part of /metrics (Prometheus text) from a status document st and the
- * counters: engines, services by replica state, zone serials, publications. Malloc'ed;
- * NULL when out of memory. */
-char *status_metrics(json_object *st, const status_counters_t *c);
+/** The part of the control loop's /metrics (Prometheus text) that a status document st
+ * holds: readiness, engines, services by replica state, zone serials. It walks the whole
+ * fleet, so it is rendered when the board is read. Malloc'ed; NULL when out of memory. */
+char *status_metrics_state(json_object *st);
+
+/** The whole of the control loop's /metrics: state (from status_metrics_state(); NULL: none
+ * yet) followed by the counters c: publications, event to answer, NOTIFY, snapshot size.
+ * These cost nothing to render, so they are rendered whenever they move, read or not: a
+ * scrape never shows them as they were at the scrape before. Malloc'ed; NULL when out of
+ * memory. */
+char *status_metrics(const char *state, const status_counters_t *c);
 
 #endif

@@ -108,7 +108,12 @@ static void services(FILE *out, json_object *st)
 			json_object *r = item(s, "replicas", k), *v;
 			bool served = json_object_object_get_ex(r, "served", &v) &&
 			              json_object_get_boolean(v);
-			fprintf(out, "<tr class=\"%s\"><td>", served ? "served" : "withheld");
+			bool stale =
+			    json_object_object_get_ex(r, "stale", &v) && json_object_get_boolean(v);
+			fprintf(out, "<tr class=\"%s\"><td>",
+			        !served ? "withheld"
+			        : stale ? "served stale"
+			                : "served");
 			esc(out, json_get_str(r, "name"));
 			fputs("</td><td>", out);
 			esc(out, json_get_str(r, "engine"));
@@ -119,7 +124,8 @@ static void services(FILE *out, json_object *st)
 			esc(out, json_get_str(r, "health"));
 			fputs("</td><td>", out);
 			if (served) {
-				fputs("served", out);
+				/* kept by its engine's grace while its port answers (fleet.md) */
+				fputs(stale ? "served (stale: engine down)" : "served", out);
 			} else {
 				fputs("withheld: ", out);
 				esc(out, json_get_str(r, "reason"));

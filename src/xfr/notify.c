@@ -5,11 +5,12 @@
  *
  * NOTIFY follows the serial: when a publication changes a zone's serial, each target of that
  * zone is sent one NOTIFY for the new serial at once; until it answers, it is sent again
- * after 1, 2, 4 ... seconds (at most 60). A newer serial replaces a pending one (changes are
- * already coalesced to one publication per second). The start sends NOTIFY for every zone
- * once; a reload only for the zones whose serial it changed. Messages are signed with the target's
- * key, or else with the key of the first allow-transfer entry of the zone that matches the target's
- * address.
+ * after 1, 2, 4, 8 and 16 seconds, and given up 32 seconds after the last (NOTIFY_RETRANSMITS).
+ * A newer serial replaces a pending or given-up one (changes are already coalesced to one
+ * publication per second). The start sends NOTIFY for every zone once; a reload only for the
+ * zones whose serial it changed, and to the targets that did not answer the last one.
+ * Messages are signed with the target's key, or else with the key of the first allow-transfer
+ * entry of the zone that matches the target's address.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -20,8 +21,14 @@
 #include "wire/name.h"
 #include "xfr/xfr_internal.h"
 
+/* The wait after the first NOTIFY; it doubles after each retransmission (1, 2, 4, 8, 16, 32 s). */
 #define NOTIFY_RETRY_FIRST_MS 1000
-#define NOTIFY_RETRY_MAX_MS   60000
+/* RFC 1996 3.6 suggests "a maximum of 5 retransmissions (for UDP)", as Knot 2's notify-retries
+ * default did: a secondary that answers none of 6 NOTIFYs in 63 s is down or not listening.
+ * It still learns of the change at its SOA refresh (RFC 1034 4.3.5), and the next serial
+ * change or reload tells it again; retrying forever only sends packets nobody reads. A
+ * constant, not a setting (yet). */
+#define NOTIFY_RETRANSMITS 5
 
 typedef struct notify_target {
 	xfr_t *x;
@@ -34,6 +41,7 @@ typedef struct notify_target {
 	char *text;
 	xfr_key_t *key;
 	bool has_serial, pending;
+	bool gave_up; /* no answer to any of the 1 + NOTIFY_RETRANSMITS tries for serial */
 	uint32_t serial;
 	uint16_t id;
 	unsigned attempts;
@@ -167,11 +175,22 @@ fail:
 
 static void notify_send(notify_target_t *t);
 
+/* The wait after each try has ended without an answer: try again, or give up. */
 static void on_retry(uv_timer_t *timer)
 {
 	notify_target_t *t = timer->data;
-	if (t->pending)
+	if (!t->pending)
+		return;
+	if (t->attempts <= NOTIFY_RETRANSMITS) {
 		notify_send(t);
+		return;
+	}
+	t->pending = false;
+	t->gave_up = true;
+	log_warning("notify: %s serial %u to %s: no answer to %u tries in %llu s; giving up until "
+	            "the serial changes or a reload",
+	            t->zone, t->serial, t->text, t->attempts,
+	            (unsigned long long)((uv_now(t->x->loop) - t->first_sent_ms) / 1000));
 }
 
 static void notify_send(notify_target_t *t)
@@ -201,9 +220,9 @@ static void notify_send(notify_target_t *t)
 			         t->serial, t->text, t->attempts);
 	}
 	free(wire);
-	uint64_t delay = (uint64_t)NOTIFY_RETRY_FIRST_MS << (t->attempts < 7 ? t->attempts - 1 : 6);
-	uv_timer_start(&t->timer, on_retry,
-	               delay < NOTIFY_RETRY_MAX_MS ? delay : NOTIFY_RETRY_MAX_MS, 0);
+	/* attempts is 1 .. 1 + NOTIFY_RETRANSMITS here (on_retry gives up after that) */
+	uv_timer_start(&t->timer, on_retry, (uint64_t)NOTIFY_RETRY_FIRST_MS << (t->attempts - 1),
+	               0);
 }
 
 static int udp_open(xfr_t *x, uv_udp_t *u, int family, bool *open)
@@ -307,13 +326,14 @@ void xfr_apply(xfr_t *x, xfr_set_t *base, const conf_t *conf)
 			target_add(x, &conf->zones[i], &conf->zones[i].notify[j], keys);
 	free((void *)keys);
 	/* A secondary that answered the NOTIFY for its zone's serial is not told it again: NOTIFY
-	 * follows the serial (RFC 1996), not the reload. One still unanswered is told anew. */
+	 * follows the serial (RFC 1996), not the reload. One still unanswered, or given up, is
+	 * told anew. */
 	for (size_t i = 0; i < x->ntargets; i++)
 		/* Targets come in configuration order: the same position first (linear when the
 		 * configuration kept them), the others only when it did not. */
 		for (size_t j = 0; j < nold; j++) {
 			size_t k = i < nold ? (i + j) % nold : j;
-			if (old[k]->has_serial && !old[k]->pending &&
+			if (old[k]->has_serial && !old[k]->pending && !old[k]->gave_up &&
 			    target_same(x->targets[i], old[k])) {
 				x->targets[i]->has_serial = true;
 				x->targets[i]->serial = old[k]->serial;
@@ -442,6 +462,7 @@ void xfr_published(xfr_t *x, const snapshot_t *snap)
 		t->has_serial = true;
 		t->serial = z->serial;
 		t->pending = true;
+		t->gave_up = false;
 		t->attempts = 0;
 		notify_send(t);
 	}

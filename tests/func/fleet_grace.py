@@ -7,12 +7,14 @@
 # (b) gr1's "host dies": dockerd killed, one container's process killed (its port then
 #     refuses connections) and another's network cut (eth0 down: connections time out):
 #     both leave within PROBE_BOUND of the kill; the one still answering stays (stale in
-#     /status and /metrics) until the grace is over.
+#     /status, /metrics, fleetdnsctl and the status page) until the grace is over.
 # (c) gr4 (grace 0) killed: its replica leaves at once, as without a grace.
 # SPDX-License-Identifier: MIT
 import json
 import os
+import re
 import signal
+import subprocess
 import sys
 import time
 import urllib.request
@@ -41,10 +43,13 @@ b1 = fleet.run_replica(e1, "bare", name="b1")
 z1 = fleet.run_replica(e2, "zero", "--label", "fleetdns.port=http:8080", name="z1")
 
 H = fleet.free_port()
+SOCK = os.path.join(fleet.TMP, "control.sock")
+CTL = os.path.join(os.environ.get("TOP_BUILDDIR", "."), "fleetdnsctl")
 cfg = os.path.join(fleet.TMP, "grace.yaml")
 with open(cfg, "w") as f:
     f.write(f"""http:
   listen: ["127.0.0.1:{H}"]
+  control-socket: {SOCK}
 zones:
   - name: {Z}
 engines:
@@ -79,6 +84,12 @@ def log_wait(text, timeout):
 def get(path):
     with urllib.request.urlopen(f"http://127.0.0.1:{H}{path}", timeout=5) as r:
         return r.read().decode()
+
+
+def ctl(*args):
+    p = subprocess.run([CTL, "-s", SOCK] + list(args), capture_output=True, text=True,
+                       timeout=20)
+    return p.returncode, p.stdout, p.stderr
 
 
 def web_replicas():
@@ -166,6 +177,16 @@ ok(r2.get("served") is True and r2.get("stale") is True and r2.get("reason") is 
 ok(STALE in metrics and FRESH in metrics,
    "(b) /metrics: web has 1 stale and 0 (fresh) served replicas",
    "\n".join(ln for ln in metrics.splitlines() if 'service="web"' in ln))
+# What people read: fleetdnsctl and the status page say stale too.
+code, out, err = ctl("services", "web")
+ok(code == 0 and re.search(rf"^  {re.escape(g2.dns_name)} +gr1 +{re.escape(g2.ip)} +\S+ +"
+                           r"served \(stale\)$", out, re.M),
+   f"(b) fleetdnsctl services web: {g2.dns_name} ... served (stale)", out + err)
+page = get("/")
+ok(re.search(rf'<tr class="served stale"><td>{re.escape(g2.dns_name)}</td>.*'
+             r"served \(stale: engine down\)</td></tr>", page),
+   "(b) status page: g2's row is 'served stale', 'served (stale: engine down)'",
+   "\n".join(ln for ln in page.splitlines() if g2.dns_name in ln))
 good, lat, a = fleet.poll(P, WEB, nodata, GRACE_MS / 1000 + 2, since=t_kill)
 sampler.stop()
 ok(good and GRACE_MS - 100 <= lat <= GRACE_MS + TIMEOUT_MS,
@@ -175,7 +196,7 @@ mid = [v for t, v in sampler.between(t_kill + PROBE_BOUND, t_kill + GRACE_MS / 1
 lost = sum(1 for v in mid if v is None or v.addrs != frozenset({g2.ip}))
 ok(len(mid) > 50, f"(b) {len(mid)} answers sampled during the grace")
 is_(lost, 0, "(b) answers during the grace without g2 (still answering its port)")
-ok(log_wait("engine gr1: still down at the end of its grace; the 1 replicas kept are "
+ok(log_wait("engine gr1: still down at the end of its grace; the 1 replica kept is "
             "withdrawn", 1), "(b) log: the grace is over, 1 replica withdrawn")
 fleet._run(["nsenter", "-t", str(pid3), "-n", "ip", "link", "set", "eth0", "up"])
 e1.launch()

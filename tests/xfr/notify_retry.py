@@ -6,9 +6,13 @@
 # NOTIFY, answered at once, is sent once. Then a reload with the zones unchanged sends
 # nothing (NOTIFY follows the serial), and a reload that bumps one zone's serial sends one
 # NOTIFY for it, answered at once and not repeated, and none for the other zone.
-# First tier: no root, no peer server; about 25 s.
+# Meanwhile a second fleetdns notifies a secondary that never answers: exactly 1 + 5 NOTIFYs
+# (RFC 1996 3.6: "a maximum of 5 retransmissions"), 1, 2, 4, 8 and 16 s apart, then one log
+# line giving up 32 s after the last, and nothing more; a serial change later notifies again.
+# First tier: no root, no peer server; about 75 s (the silent secondary's 63 s).
 # SPDX-License-Identifier: MIT
 import os
+import re
 import socket
 import sys
 import threading
@@ -26,6 +30,9 @@ import dns.rdatatype  # noqa: E402
 IGNORED = 3           # NOTIFYs left unanswered before the secondary answers
 SCHEDULE = [1, 2, 4]  # src/xfr/notify.c: retries after 1, 2, 4 ... s (at most 60)
 QUIET = 10.0          # seconds watched after the answer: the next retry was due 8 s after
+RETRANSMITS = 5       # src/xfr/notify.c NOTIFY_RETRANSMITS: then it gives up
+SILENT_SCHEDULE = [1, 2, 4, 8, 16]  # the intervals before each retransmission, in s
+GIVE_UP = 32          # s after the last try without an answer: given up
 
 
 class FakeSecondary:
@@ -121,6 +128,20 @@ zones:
     notify: ["127.0.0.1:{sec.port}"]
 """, wait_zone="notify.test", port=P)
 
+# A second fleetdns whose one secondary answers none of the first 1 + RETRANSMITS NOTIFYs
+# (a secondary that is down); its first NOTIFY goes out now, its last 31 s later.
+S = "silent.test."
+silent = FakeSecondary({S: 1 + RETRANSMITS})
+P2 = X.free_port()
+SILENT_ZONE = X.write(os.path.join(X.TMP, "silent.test.zone"), BODY.format(SOA.format(1)))
+srv2 = X.fleetdns(f"""server:
+  listen: ["127.0.0.1:{P2}"]
+zones:
+  - name: silent.test
+    file: {SILENT_ZONE}
+    notify: ["127.0.0.1:{silent.port}"]
+""", name="silent", wait_zone="silent.test", port=P2)
+
 # --- the NOTIFY at start, unanswered IGNORED times, then answered -------------------------
 # notify.test's first IGNORED NOTIFYs go unanswered; other.test's is answered at once.
 want = IGNORED + 1
@@ -182,6 +203,52 @@ ok(X.log_has(srv, r"notify: notify\.test\. serial 2 to \S+ answered after 1 trie
 is_(len(sec.messages(OTHER)) - before_other, 0,
     f"no NOTIFY for {OTHER}, whose serial that reload left at 7 (RFC 1996 3.1)")
 
+# --- the silent secondary: 1 + RETRANSMITS NOTIFYs, then given up ---------------------------
+GIVE_UP_LOG = (rf"notify: silent\.test\. serial 1 to \S+: no answer to {1 + RETRANSMITS} "
+               r"tries in \d+ s; giving up")
+gave_up, _ = X.wait_for(lambda: X.log_has(srv2, GIVE_UP_LOG),
+                        sum(SILENT_SCHEDULE) + GIVE_UP + 15, step=0.2)
+t_gave_up = time.monotonic()
+msgs = silent.messages(S)
+ok(gave_up, f"the silent secondary: the log says it is given up after {1 + RETRANSMITS} tries",
+   f"{len(msgs)} NOTIFYs arrived")
+time.sleep(3)  # a seventh NOTIFY would have been due at once (the 32 s had run out)
+msgs = silent.messages(S)
+is_(len(msgs), 1 + RETRANSMITS,
+    f"exactly {1 + RETRANSMITS} NOTIFYs to a secondary that never answers, none more in 3 s "
+    f"after giving up (RFC 1996 3.6: at most {RETRANSMITS} retransmissions)")
+bad = [notify_shape(m, S, 1) for _, _, m, _ in msgs]
+ok(msgs and all(b is None for b in bad), f"each a NOTIFY for {S} with serial 1", bad)
+times = [t for t, _, _, _ in msgs]
+gaps = [round(b - a, 3) for a, b in zip(times, times[1:])]
+diag(f"intervals between NOTIFYs to the silent secondary: {gaps} s")
+ok(len(gaps) == len(SILENT_SCHEDULE) and
+   all(0.8 * s <= g <= s + 1.5 for g, s in zip(gaps, SILENT_SCHEDULE)),
+   f"sent again after {', '.join(str(s) for s in SILENT_SCHEDULE)} s (within 0.8x and +1.5 s)",
+   f"intervals {gaps}")
+waited = round(t_gave_up - times[-1], 1) if times else None
+ok(waited is not None and 0.8 * GIVE_UP <= waited <= GIVE_UP + 1.5,
+   f"given up {GIVE_UP} s after the last NOTIFY (within 0.8x and +1.5 s)", f"{waited} s")
+is_(len(re.findall("giving up", srv2.text())), 1, "the giving up is logged once")
+
+# --- a later serial change notifies it again ------------------------------------------------
+X.write(SILENT_ZONE, BODY.format(SOA.format(2)))
+srv2.proc.send_signal(X.signal.SIGHUP)
+served, _ = X.wait_for(lambda: X.soa_serial(P2, "silent.test") == 2, 10)
+ok(served, "SIGHUP with serial 2 in silent.test's file: served")
+got, _ = X.wait_for(lambda: len(silent.messages(S)) > 1 + RETRANSMITS, 5)
+new = silent.messages(S)[1 + RETRANSMITS:]
+ok(new and notify_shape(new[0][2], S, 2) is None,
+   f"after giving up on serial 1, serial 2 is notified again: a NOTIFY for {S} serial 2 "
+   "(RFC 1996 3.7)", new and notify_shape(new[0][2], S, 2))
+time.sleep(3)
+is_(len(silent.messages(S)) - (1 + RETRANSMITS), 1,
+    "that one answered (the secondary is back): no other NOTIFY in 3 s")
+ok(X.log_has(srv2, r"notify: silent\.test\. serial 2 to \S+ answered after 1 tries"),
+   "the log says: serial 2 answered after 1 tries")
+
+silent.stop()
 sec.stop()
 ok(srv.alive(), "fleetdns is still running")
+ok(srv2.alive(), "the second fleetdns is still running")
 X.fdnstest.done_testing()
