@@ -5,14 +5,15 @@
 set -euo pipefail
 
 build=(build-essential autoconf automake libtool pkg-config
-       libldns-dev libuv1-dev libcurl4-openssl-dev libjson-c-dev libyaml-dev liburcu-dev
+       libldns-dev libssl-dev libuv1-dev libcurl4-openssl-dev libjson-c-dev libyaml-dev liburcu-dev
        libsodium-dev libmicrohttpd-dev libsystemd-dev)
 # Test peers and tools: real dig/kdig/mdig, Knot/NSD/BIND/Unbound, dnspython, clang for
 # the libFuzzer harness, dnsperf for benchmarks, Docker Engine for fleet tests; systemd for
-# systemd-analyze, debootstrap and the Debian packaging tools for the image and .deb tests.
+# systemd-analyze, debootstrap and the Debian packaging tools for the image and .deb tests;
+# faketime (with libfaketime) for clients and servers whose clocks are off (TSIG BADTIME).
 test=(bind9-dnsutils knot-dnsutils ldnsutils knot nsd python3-dnspython python3-yaml clang dnsperf
       iproute2 procps openssl curl bind9 unbound dnsmasq docker.io busybox-static valgrind
-      prometheus chromium systemd debootstrap debhelper dpkg-dev fakeroot podman)
+      prometheus chromium systemd debootstrap debhelper dpkg-dev fakeroot podman faketime)
 
 want=("${build[@]}")
 [ "${1:-}" = "--test" ] && want+=("${test[@]}")

@@ -52,7 +52,9 @@ static const char *type_name(uint16_t t)
 	return t == TYPE_AXFR ? "AXFR" : "IXFR";
 }
 
-/* A response of one message (no records, or the SOA) built with ldns, signed when key. */
+/* A response of one message (no records, or the SOA) built with ldns, signed when key. With
+ * tsig_error, a TSIG error response: unsigned for BADKEY and BADSIG, signed with key for
+ * BADTIME (RFC 8945 5.3.2, xfr__tsig_error_wire). */
 static size_t single_response(ldns_pkt *req, uint8_t rcode, bool aa, const xfr_zone_t *soa_of,
                               const xfr_key_t *key, uint16_t tsig_error, uint8_t *out, size_t cap)
 {
@@ -86,7 +88,7 @@ static size_t single_response(ldns_pkt *req, uint8_t rcode, bool aa, const xfr_z
 		}
 	}
 	if (tsig_error) {
-		len = xfr__tsig_error_wire(p, req, tsig_error, out, cap);
+		len = xfr__tsig_error_wire(p, req, tsig_error, key, out, cap);
 	} else {
 		uint8_t *w = NULL;
 		if (ldns_pkt2wire(&w, p, &len) != LDNS_STATUS_OK || len > cap)
@@ -121,7 +123,8 @@ static size_t bare_response(const uint8_t *msg, size_t len, uint8_t rcode, const
 }
 
 /* Access to z for this request: 0 when allowed, else the RCODE; *tsig_error is set for TSIG
- * failures, *key to the key that signed the request. Refusals are logged. */
+ * failures, *key to the key that signed the request (also for BADTIME: the MAC verified, and
+ * the error response is signed with it, RFC 8945 5.2.3). Refusals are logged. */
 static uint8_t access_check(const xfr_zone_t *z, ldns_pkt *req, const uint8_t *msg, size_t len,
                             const struct sockaddr *peer, uint16_t qtype, const xfr_key_t **key,
                             uint16_t *tsig_error)
@@ -139,7 +142,8 @@ static uint8_t access_check(const xfr_zone_t *z, ldns_pkt *req, const uint8_t *m
 	}
 	if (t == TSIG_BADKEY || t == TSIG_BADSIG || t == TSIG_BADTIME) {
 		*tsig_error = (uint16_t)t;
-		*key = NULL;
+		if (t != TSIG_BADTIME)
+			*key = NULL;
 		log_warning("xfr: %s of %s from %s refused: TSIG %s", type_name(qtype), z->name,
 		            who,
 		            t == TSIG_BADKEY   ? "key unknown (BADKEY)"
@@ -488,11 +492,12 @@ size_t xfr_answer_signed(const snapshot_t *snap, const query_t *q, const struct 
 		                                : "BADKEY");
 		if (t == TSIG_FORMERR) /* RFC 8945 5.2: FORMERR, no TSIG in the response */
 			n = single_response(req, RCODE_FORMERR, false, NULL, NULL, 0, out, max);
-		else
+		else if (t == TSIG_BADTIME) /* RFC 8945 5.2.3: signed with the request's key */
+			n = single_response(req, RCODE_NOTAUTH, false, NULL, key, TSIG_BADTIME, out,
+			                    max);
+		else /* RFC 8945 5.3.2: errors of the key or the MAC are unsigned */
 			n = single_response(req, RCODE_NOTAUTH, false, NULL, NULL,
-			                    t == TSIG_BADSIG || t == TSIG_BADTIME ? (uint16_t)t
-			                                                          : TSIG_BADKEY,
-			                    out, max);
+			                    t == TSIG_BADSIG ? TSIG_BADSIG : TSIG_BADKEY, out, max);
 		ldns_pkt_free(req);
 		return n;
 	}

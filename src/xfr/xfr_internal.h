@@ -117,7 +117,8 @@ enum xfr_tsig_result {
 	TSIG_FORMERR = 0x1001, /* not a TSIG error code: the TSIG record cannot be read */
 };
 /** Check the TSIG of request (its wire form: wire, len) against z's keys (z NULL: no keys,
- * so a readable TSIG is BADKEY). *key is the key used (for TSIG_OK). */
+ * so a readable TSIG is BADKEY). *key is the key used: for TSIG_OK, and for TSIG_BADTIME
+ * (the MAC verified; the error response is signed with it), else NULL. */
 enum xfr_tsig_result xfr__tsig_verify(const xfr_zone_t *z, ldns_pkt *request, const uint8_t *wire,
                                       size_t len, const xfr_key_t **key);
 /** Sign msg (wire, *len bytes, capacity cap) in place. prev_mac: the request's MAC for the
@@ -125,9 +126,18 @@ enum xfr_tsig_result xfr__tsig_verify(const xfr_zone_t *z, ldns_pkt *request, co
  * FDNS_E*. */
 int xfr__tsig_sign(const xfr_key_t *key, uint8_t *msg, size_t *len, size_t cap, ldns_rdf **prev_mac,
                    bool timers_only);
-/** pkt's wire form into out (cap bytes), with an unsigned TSIG record carrying error
- * when request had one (BADKEY, BADSIG, BADTIME responses). Returns the length or 0. */
-size_t xfr__tsig_error_wire(ldns_pkt *pkt, const ldns_pkt *request, uint16_t error, uint8_t *out,
-                            size_t cap);
+/** pkt's wire form into out (cap bytes), with a TSIG record carrying error when request had
+ * one, and RCODE as set in pkt (NOTAUTH). The record keeps the request's algorithm, Time
+ * Signed, Fudge and Original ID. RFC 8945 5.3.2: for an error of the key or the MAC (BADKEY,
+ * BADSIG) it is unsigned (MAC size 0) and key is ignored; for BADTIME with key (the key the
+ * request was signed with, whose MAC verified) it is signed like a first response, over the
+ * request's MAC, with the server's time in Other Data (5.2.3). Returns the length or 0. */
+size_t xfr__tsig_error_wire(ldns_pkt *pkt, const ldns_pkt *request, uint16_t error,
+                            const xfr_key_t *key, uint8_t *out, size_t cap);
+/** HMAC (RFC 2104) of data (len bytes) with secret, for algorithm ("hmac-sha256.": ldns form,
+ * any case; hmac-sha1, -sha256, -sha384, -sha512), into mac (room for EVP_MAX_MD_SIZE). Returns the
+ * length of the MAC, FDNS_EINVAL for another algorithm or FDNS_ENOMEM. */
+int xfr__hmac(const char *algorithm, const uint8_t *secret, size_t secret_len, const uint8_t *data,
+              size_t len, uint8_t *mac);
 
 #endif
