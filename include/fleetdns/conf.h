@@ -34,6 +34,7 @@
 #define CONF_DEFAULT_PROBE_TIMEOUT_MS   500
 #define CONF_PROBE_MIN_MS               100
 #define CONF_PROBE_MAX_MS               60000
+#define CONF_HOLD_DOWN_CHECKS_MAX       5 /* Docker and Podman keep five health results */
 #define CONF_DEFAULT_FLEET_TTL          5
 #define CONF_DEFAULT_RESYNC_MS          60000
 
@@ -150,6 +151,9 @@ typedef struct conf_engine {
 	/* During the grace each kept replica is probed every probe_interval_ms, each connection
 	 * given probe_timeout_ms (both CONF_PROBE_MIN_MS to CONF_PROBE_MAX_MS). */
 	unsigned probe_interval_ms, probe_timeout_ms;
+	/* Not from the file: set by the daemon when fleet.hold_down_checks is on, so that the
+	 * engine also follows each health check's end (exec_die) to read the results again. */
+	bool follow_checks;
 	/* Where url and tls' ca, cert and key (in that order) are in the config file, 1-based,
 	 * for messages about them; 0: not in the file (--engine, or the default engine). */
 	size_t url_line, url_column;
@@ -174,6 +178,10 @@ typedef struct conf_fleet {
 	/* Hold-down: a replica that becomes servable again (or starts while its engine is
 	 * watched) is served once it has stayed servable this long; 0: at once (default). */
 	unsigned hold_down_ms;
+	/* Hold-down by checks: such a replica with a health check is served once its last
+	 * hold_down_checks results passed in a row (besides hold_down_ms); 0: off (default),
+	 * at most CONF_HOLD_DOWN_CHECKS_MAX (the results an engine keeps). */
+	unsigned hold_down_checks;
 	/* Flap damping (RFC 2439's model, docs/fleet.md "Flap damping"): each time a replica
 	 * stops being servable adds 1 to its penalty, which halves every half_life_ms; at
 	 * suppress it is withheld until the penalty has decayed to reuse. half_life_ms 0: off

@@ -62,6 +62,9 @@ typedef struct engine_container {
 	const char *name; /* without the leading '/' */
 	bool running, paused;
 	enum engine_health health;
+	/* Of its health check's last results (the engine keeps five), how many passed in a row,
+	 * the newest first; 0 from a listing, which does not show them. */
+	unsigned health_passes;
 	const engine_label_t *labels;
 	size_t nlabels;
 	const engine_network_t *networks;
@@ -110,6 +113,10 @@ typedef struct engine_callbacks {
 	/** The engine stopped answering or its stream broke and could not be re-established:
 	 * withdraw everything it reported. reason is for the log. */
 	void (*down)(void *ctx, engine_t *e, const char *reason);
+	/** Optional (NULL: none is). With conf.follow_checks: whether container id's health
+	 * results are wanted after each of its checks (its replica waits for enough passing
+	 * ones); it is then inspected again, and updated() follows. Must not close e. */
+	bool (*check_wanted)(void *ctx, engine_t *e, const char *id);
 } engine_callbacks_t;
 
 /** Create (not started). conf is copied. Returns NULL on allocation failure. */

@@ -37,6 +37,9 @@ void registry_set_damping(registry_t *r, const conf_fleet_t *fleet);
  * registry_next_due(). now_ms never goes back (an earlier one is taken as the last).
  */
 uint64_t registry_advance(registry_t *r, uint64_t now_ms);
+/** Whether the replica of container id on engine waits for passing health checks
+ * (fleet.hold_down_checks): its results are then wanted after each check. */
+bool registry_checks_wanted(const registry_t *r, const char *engine, const char *id);
 /** When registry_advance() next has something to do (a hold-down or a suppression ends, or
  * a penalty is forgotten); UINT64_MAX: nothing until the next report. It may be early: an
  * advance then finds nothing to do. */

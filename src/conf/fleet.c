@@ -137,6 +137,7 @@ static const struct conf_uint_key fleet_uint_keys[] = {
     {"max-answers", offsetof(conf_fleet_t, max_answers), 0, 1000},
     {"resync", offsetof(conf_fleet_t, resync_ms), 1000, 86400000},
     {"hold-down", offsetof(conf_fleet_t, hold_down_ms), 0, 3600000},
+    {"hold-down-checks", offsetof(conf_fleet_t, hold_down_checks), 0, CONF_HOLD_DOWN_CHECKS_MAX},
 };
 
 static const struct fleet_bool_key {

@@ -312,6 +312,15 @@ static void on_removed(void *ctx, engine_t *e, const char *id)
 	schedule(s->fleet);
 }
 
+/* A container's health results are wanted after each check while its replica waits for
+ * enough passing ones (fleet.hold_down_checks). */
+static bool on_check_wanted(void *ctx, engine_t *e, const char *id)
+{
+	(void)e;
+	engine_slot_t *s = ctx;
+	return registry_checks_wanted(s->fleet->reg, s->conf->name, id);
+}
+
 typedef struct stale_add {
 	fleet_t *f;
 	const char *engine;
@@ -392,7 +401,8 @@ static void on_grace_over(void *ctx, const char *engine)
 
 static const prober_callbacks_t probe_callbacks = {on_probe_dead, on_grace_over};
 
-static const engine_callbacks_t callbacks = {on_synced, on_updated, on_removed, on_down};
+static const engine_callbacks_t callbacks = {on_synced, on_updated, on_removed, on_down,
+                                             on_check_wanted};
 
 static void state_load(fleet_t *f)
 {
@@ -793,7 +803,7 @@ static bool engine_same(const conf_engine_t *a, const conf_engine_t *b)
 	       text_same(a->tls_ca, b->tls_ca) && text_same(a->tls_cert, b->tls_cert) &&
 	       text_same(a->tls_key, b->tls_key) && a->address == b->address &&
 	       text_same(a->host_address, b->host_address) && text_same(a->network, b->network) &&
-	       engine_timeout_ms(a) == engine_timeout_ms(b);
+	       engine_timeout_ms(a) == engine_timeout_ms(b) && a->follow_checks == b->follow_checks;
 }
 
 /* The fleet settings that decide what a container becomes when it is read (its service
@@ -814,7 +824,7 @@ static bool registry_settings_same(const conf_fleet_t *a, const conf_fleet_t *b)
 
 static bool damping_same(const conf_fleet_t *a, const conf_fleet_t *b)
 {
-	return a->hold_down_ms == b->hold_down_ms &&
+	return a->hold_down_ms == b->hold_down_ms && a->hold_down_checks == b->hold_down_checks &&
 	       a->damping.half_life_ms == b->damping.half_life_ms &&
 	       a->damping.suppress == b->damping.suppress && a->damping.reuse == b->damping.reuse;
 }
@@ -1025,6 +1035,16 @@ static void serials_carry(fleet_t *f, const loaded_t *old)
 		state_load(f);
 }
 
+/* Engines follow the end of every health check (to read its result) only when the
+ * hold-down counts checks: those events cost a parse each, for every container. */
+static void follow_checks_set(loaded_t *l)
+{
+	bool follow = l->conf.fleet.hold_down_checks > 0;
+	for (size_t i = 0; i < l->conf.nengines; i++)
+		l->conf.engines[i].follow_checks = follow;
+	l->default_engine.follow_checks = follow;
+}
+
 void fleet_apply(fleet_t *f, loaded_t *l)
 {
 	bool first = !f->applied;
@@ -1041,6 +1061,7 @@ void fleet_apply(fleet_t *f, loaded_t *l)
 	f->cur = *l;
 	memset(l, 0, sizeof(*l));
 	f->applied = true;
+	follow_checks_set(&f->cur);
 	if (zones_same) {
 		/* The served version shares its zones with the old compile of the same files:
 		 * keep that one, and let the new copy go with old (it doubled the memory of

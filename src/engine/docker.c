@@ -34,7 +34,13 @@
  * filter matches Podman's own event names ("died", "remove"), so it gets a filter of its own,
  * and it stores a health check's result only after the check's "exec_died" event (its
  * "health_status" event comes when the check starts), so an exec_died is inspected at once
- * and again PODMAN_RECHECK_MS later.
+ * and again RECHECK_MS later.
+ *
+ * With conf.follow_checks (the hold-down counts health checks), Docker's "exec_die" events,
+ * which end every health check (and every `docker exec`), are followed too, for the
+ * containers the callbacks' check_wanted() names: each is inspected at once and again
+ * RECHECK_MS later (Docker stores the result after the exec ends), so that the results in
+ * State.Health.Log are read after each check.
  *
  * Memory: user callbacks may call engine_close(); after each one the code checks
  * e->closing and returns. engine_close() only cancels; memory goes in the last close
@@ -70,8 +76,8 @@
 #define CREDIT_MAX_NS    INT64_C(100000000) /* ... in bursts of up to 100 ms */
 #define STATS_WINDOW_MS  10000              /* how often a busy stream is logged */
 
-#define PODMAN_RECHECKS   64  /* containers waiting for a second inspect after exec_died */
-#define PODMAN_RECHECK_MS 250 /* ... this long after it */
+#define RECHECKS   64  /* containers waiting for a second inspect after a check's end */
+#define RECHECK_MS 250 /* ... this long after it */
 
 /* {"status":["running","paused"]} and the container event filter, URL-encoded. */
 #define LIST_QUERY "?filters=%7B%22status%22%3A%5B%22running%22%2C%22paused%22%5D%7D"
@@ -79,6 +85,11 @@
 	"%7B%22type%22%3A%5B%22container%22%5D%2C%22event%22%3A%5B%22start%22%2C%22unpause%22%2C"  \
 	"%22pause%22%2C%22die%22%2C%22stop%22%2C%22kill%22%2C%22restart%22%2C%22oom%22%2C"         \
 	"%22destroy%22%2C%22health_status%22%5D%7D"
+/* The same and "exec_die", the end of each health check (conf.follow_checks). */
+#define EVENTS_FILTER_CHECKS                                                                       \
+	"%7B%22type%22%3A%5B%22container%22%5D%2C%22event%22%3A%5B%22start%22%2C%22unpause%22%2C"  \
+	"%22pause%22%2C%22die%22%2C%22stop%22%2C%22kill%22%2C%22restart%22%2C%22oom%22%2C"         \
+	"%22destroy%22%2C%22health_status%22%2C%22exec_die%22%5D%7D"
 /* Podman filters by its own names: "died" (sent as "die"), "remove" (Docker's "destroy"), and
  * "exec_died" for health results (see the file comment). Tested with Podman 4.3.1. */
 #define PODMAN_EVENTS_FILTER                                                                       \
@@ -150,7 +161,7 @@ struct engine {
 	struct pending_id *pending;
 	size_t npending, pending_cap;
 	bool relist_again; /* the queue overflowed during a sync: list once more after it */
-	struct recheck rechecks[PODMAN_RECHECKS]; /* in order of due_ms */
+	struct recheck rechecks[RECHECKS]; /* in order of due_ms */
 	size_t nrechecks;
 
 	/* Event stream bytes not parsed yet: evbuf[evoff..evlen). */
@@ -778,10 +789,11 @@ static void on_recheck(uv_timer_t *t)
 
 /* Podman writes a health check's result right after the check's exec_died event, so the
  * inspect that event queues may still see the status before it: inspect once more a little
- * later. When PODMAN_RECHECKS wait already, the resync is the safety net for this one. */
+ * later (Docker's exec_die, followed for the hold-down by checks, likewise). When RECHECKS
+ * wait already, the resync is the safety net for this one. */
 static void recheck_add(engine_t *e, const char *id)
 {
-	uint64_t due = uv_now(e->loop) + PODMAN_RECHECK_MS;
+	uint64_t due = uv_now(e->loop) + RECHECK_MS;
 
 	for (size_t i = 0; i < e->nrechecks; i++)
 		if (strcmp(e->rechecks[i].id, id) == 0) {
@@ -790,24 +802,35 @@ static void recheck_add(engine_t *e, const char *id)
 			e->nrechecks--;
 			break;
 		}
-	if (e->nrechecks == PODMAN_RECHECKS) {
+	if (e->nrechecks == RECHECKS) {
 		log_debug("engine %s: %d containers wait for a second inspect; %.12s does not",
-		          e->conf.name, PODMAN_RECHECKS, id);
+		          e->conf.name, RECHECKS, id);
 		return;
 	}
 	struct recheck *r = &e->rechecks[e->nrechecks++];
 	snprintf(r->id, sizeof(r->id), "%s", id);
 	r->due_ms = due;
 	if (e->nrechecks == 1)
-		uv_timer_start(&e->recheck_timer, on_recheck, PODMAN_RECHECK_MS, 0);
+		uv_timer_start(&e->recheck_timer, on_recheck, RECHECK_MS, 0);
+}
+
+/* Docker's exec_die, followed for the hold-down by checks: wanted only for the containers
+ * the callbacks name (the others' checks are many and change nothing). */
+static bool check_end_wanted(engine_t *e, const engine_event_t *ev)
+{
+	return !e->podman && e->conf.follow_checks && strcmp(ev->action, "exec_die") == 0 &&
+	       strcmp(ev->type, "container") == 0 && e->cb.check_wanted &&
+	       e->cb.check_wanted(e->ctx, e, ev->id);
 }
 
 /* Runs from on_batch (outside libcurl). Nonzero stops the batch: the session ended. */
 static int on_event(void *arg, const engine_event_t *ev)
 {
 	engine_t *e = arg;
+	bool check_end = check_end_wanted(e, ev);
 
-	if (!(e->podman ? engine_event_relevant_podman(ev) : engine_event_relevant(ev)))
+	if (!check_end &&
+	    !(e->podman ? engine_event_relevant_podman(ev) : engine_event_relevant(ev)))
 		return 0;
 	if (!engine_id_valid(ev->id)) {
 		log_debug("engine %s: event '%s' without a valid id ignored", e->conf.name,
@@ -819,7 +842,7 @@ static int on_event(void *arg, const engine_event_t *ev)
 		pending_overflow(e);
 		return e->closing || e->state != ST_RUNNING;
 	}
-	if (e->podman && !strcmp(ev->action, "exec_died"))
+	if (check_end || (e->podman && !strcmp(ev->action, "exec_died")))
 		recheck_add(e, ev->id);
 	/* die, pause and destroy settle it: withdraw the replica now instead of after the
 	 * inspect round trip; the inspect queued above confirms (and "start" or "unpause"
@@ -1072,7 +1095,9 @@ static void on_version(void *arg, const http_result_t *res)
 	e->state = ST_RUNNING;
 	stream_reset(e);
 	snprintf(path, sizeof(path), "%s/events?since=%lld&filters=%s", e->api, since,
-	         e->podman ? PODMAN_EVENTS_FILTER : EVENTS_FILTER);
+	         e->podman               ? PODMAN_EVENTS_FILTER
+	         : e->conf.follow_checks ? EVENTS_FILTER_CHECKS
+	                                 : EVENTS_FILTER);
 	if (start_get(e, path, true, on_events_data, on_events_done, e, &e->req_events))
 		return;
 	unsigned every = e->timeout_ms / 4 ? e->timeout_ms / 4 : 1;

@@ -484,6 +484,25 @@ static int walk_ports(struct walk *w, json_object *ports)
 	return 0;
 }
 
+/* How many of the health check's last results passed in a row, the newest first: State.Health.
+ * Log holds the last five (Docker and Podman), oldest first, each with its ExitCode (0: passed).
+ * A missing or malformed log counts none; the hold-down by checks then waits for the next. */
+static unsigned health_passes_in(json_object *health)
+{
+	json_object *log = member(health, "Log");
+	if (!log || !json_object_is_type(log, json_type_array))
+		return 0;
+	unsigned n = 0;
+	for (size_t i = json_object_array_length(log); i > 0; i--) {
+		json_object *code = member(json_object_array_get_idx(log, i - 1), "ExitCode");
+		if (!code || !json_object_is_type(code, json_type_int) ||
+		    json_object_get_int64(code))
+			break;
+		n++;
+	}
+	return n;
+}
+
 static int walk_inspect(struct walk *w, json_object *root)
 {
 	const char *id, *name, *health;
@@ -525,6 +544,7 @@ static int walk_inspect(struct walk *w, json_object *root)
 		c->running = running;
 		c->paused = paused;
 		c->health = health_from(health);
+		c->health_passes = health_passes_in(member(state, "Health"));
 		c->labels = w->labels;
 		c->nlabels = w->nlabels;
 		c->networks = w->networks;

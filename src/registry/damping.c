@@ -22,8 +22,10 @@ struct history {
 	double penalty; /* at penalty_at */
 	uint64_t penalty_at;
 	uint64_t servable_since;
-	bool servable; /* by its own state, since servable_since */
-	bool held;     /* servable and waiting out hold-down from servable_since */
+	bool servable;    /* by its own state, since servable_since */
+	bool held;        /* servable and waiting out hold-down from servable_since */
+	bool held_checks; /* servable and waiting for hold_checks passing health checks */
+	unsigned passes;  /* its health check's passing results in a row, as last told */
 	bool damped;
 	enum damping_verdict verdict; /* as last told */
 	uint64_t due;                 /* when held, damped or the history itself ends */
@@ -31,6 +33,7 @@ struct history {
 
 struct damping {
 	unsigned hold_ms, half_life_ms; /* half_life_ms 0: damping off */
+	unsigned hold_checks;           /* 0: no hold-down by checks */
 	double suppress, reuse;
 	uint64_t now;
 	uint64_t next_due; /* earliest due of all histories, UINT64_MAX: none */
@@ -151,7 +154,9 @@ static uint64_t decays_to(const damping_t *d, const history_t *h, double level)
 
 static enum damping_verdict verdict_of(const history_t *h)
 {
-	return h->damped ? DAMPING_DAMPED : h->servable && h->held ? DAMPING_HELD : DAMPING_SERVE;
+	return h->damped                                    ? DAMPING_DAMPED
+	       : h->servable && (h->held || h->held_checks) ? DAMPING_HELD
+	                                                    : DAMPING_SERVE;
 }
 
 /* Whether the history still matters at the current time; when it is next due if so. */
@@ -163,6 +168,10 @@ static bool history_due(const damping_t *d, const history_t *h, uint64_t *due)
 	}
 	if (h->servable && h->held) {
 		*due = h->servable_since + d->hold_ms;
+		return true;
+	}
+	if (h->servable && h->held_checks) {
+		*due = UINT64_MAX; /* only the replica's next results end it (damping_note) */
 		return true;
 	}
 	/* Forgotten at half of reuse; the same sum decides whether and when, so a due time is
@@ -203,6 +212,7 @@ static void history_settle(damping_t *d, history_t **slot)
 void damping_configure(damping_t *d, const conf_fleet_t *fleet)
 {
 	d->hold_ms = fleet->hold_down_ms;
+	d->hold_checks = fleet->hold_down_checks;
 	d->half_life_ms = fleet->damping.half_life_ms;
 	d->suppress = fleet->damping.suppress;
 	d->reuse = fleet->damping.reuse;
@@ -213,6 +223,7 @@ void damping_configure(damping_t *d, const conf_fleet_t *fleet)
 				h->damped = false;
 			}
 			h->held = h->held && d->hold_ms;
+			h->held_checks = h->held_checks && h->passes < d->hold_checks;
 			h->due = d->now; /* the next advance looks again at every verdict */
 		}
 	if (d->n)
@@ -231,24 +242,31 @@ static void flap(damping_t *d, history_t *h, bool *damped_now)
 }
 
 enum damping_verdict damping_note(damping_t *d, const char *engine, const char *id, bool was,
-                                  bool is, bool counts, bool exempt, bool *damped_now)
+                                  bool is, unsigned checks, bool counts, bool exempt,
+                                  bool *damped_now)
 {
 	*damped_now = false;
 	bool lost = was && !is, gained = !was && is;
-	bool needed = (lost && counts && d->half_life_ms) || (gained && d->hold_ms && !exempt);
+	bool too_few = d->hold_checks && checks != DAMPING_NO_CHECKS && checks < d->hold_checks;
+	bool needed =
+	    (lost && counts && d->half_life_ms) || (gained && !exempt && (d->hold_ms || too_few));
 	history_t **slot = slot_of(d, engine, id);
 	if (!*slot && (!needed || !(slot = history_add(d, engine, id))))
 		return DAMPING_SERVE;
 	history_t *h = *slot;
 	history_update(d, h);
+	h->passes = checks;
 	if (lost) {
-		h->servable = h->held = false;
+		h->servable = h->held = h->held_checks = false;
 		if (counts && d->half_life_ms)
 			flap(d, h, damped_now);
 	} else if (gained) {
 		h->servable = true;
 		h->servable_since = d->now;
 		h->held = d->hold_ms && !exempt;
+		h->held_checks = too_few && !exempt;
+	} else if (is && !too_few) {
+		h->held_checks = false; /* enough results passed in a row */
 	}
 	enum damping_verdict v = verdict_of(h);
 	history_settle(d, slot);
@@ -301,8 +319,12 @@ bool damping_state(const damping_t *d, const char *engine, const char *id, dampi
 		return false;
 	*out = (damping_state_t){
 	    .verdict = h->verdict, .penalty = penalty_at(d, h, d->now), .damped = h->damped};
-	if (h->verdict == DAMPING_HELD && h->servable_since + d->hold_ms > d->now)
+	if (h->verdict == DAMPING_HELD && h->held && h->servable_since + d->hold_ms > d->now)
 		out->held_ms = h->servable_since + d->hold_ms - d->now;
+	if (h->verdict == DAMPING_HELD && h->held_checks) {
+		out->held_checks = true;
+		out->checks_passed = h->passes;
+	}
 	uint64_t reuse_at = h->damped ? decays_to(d, h, d->reuse) : 0;
 	if (reuse_at > d->now)
 		out->damped_ms = reuse_at - d->now;

@@ -4,7 +4,9 @@
  *
  * Withdrawal is always immediate; only the return waits. Hold-down: a replica that becomes
  * servable by its own state (running, healthy enough, on its network) is served once it has
- * stayed so for hold_down_ms. Damping, on RFC 2439's model: every time a replica stops being
+ * stayed so for hold_down_ms, and, with hold_down_checks, once its health check's last
+ * results passed that many times in a row (told by damping_note(), as the engine reports
+ * them). Damping, on RFC 2439's model: every time a replica stops being
  * servable adds 1 to its penalty, which halves every half-life; a replica whose penalty
  * reaches suppress is withheld ("damped") until the penalty has decayed to reuse. Losses
  * keep counting while it is damped, so a replica that keeps flapping stays damped.
@@ -18,6 +20,7 @@
 #ifndef FDNS_REGISTRY_DAMPING_H
 #define FDNS_REGISTRY_DAMPING_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -25,6 +28,9 @@
 #include "fleetdns/registry.h"
 
 typedef struct damping damping_t;
+
+/* damping_note()'s checks for a replica without a health check: never held by checks. */
+#define DAMPING_NO_CHECKS UINT_MAX
 
 enum damping_verdict {
 	DAMPING_SERVE = 0, /* nothing of damping stands in the way */
@@ -43,13 +49,15 @@ void damping_configure(damping_t *d, const conf_fleet_t *fleet);
 
 /**
  * Record what a replica's own state did now: was and is say whether it was and is
- * servable. flap: a loss is the replica's own (unhealthy, stopped, paused, gone), not its
- * engine's failure; only those add to the penalty. exempt: a replica becoming servable is
- * served at once (a replica of an engine's first listing). Returns its verdict now;
- * *damped_now is set when this loss damped it. engine and id are copied when kept.
+ * servable; checks, how many of its health check's last results passed in a row
+ * (DAMPING_NO_CHECKS: it has no health check). flap: a loss is the replica's own (unhealthy,
+ * stopped, paused, gone), not its engine's failure; only those add to the penalty. exempt: a
+ * replica becoming servable is served at once (a replica of an engine's first listing). Returns its
+ * verdict now; *damped_now is set when this loss damped it. engine and id are copied when kept.
  */
 enum damping_verdict damping_note(damping_t *d, const char *engine, const char *id, bool was,
-                                  bool is, bool flap, bool exempt, bool *damped_now);
+                                  bool is, unsigned checks, bool flap, bool exempt,
+                                  bool *damped_now);
 /** The verdict for a replica now (DAMPING_SERVE when it has no history). */
 enum damping_verdict damping_verdict(const damping_t *d, const char *engine, const char *id);
 
@@ -68,10 +76,12 @@ uint64_t damping_next_due(const damping_t *d);
 /** A replica's history as it stands at the current time, for /status. */
 typedef struct damping_state {
 	enum damping_verdict verdict;
-	double penalty;     /* decayed to now; 0 with damping off */
-	uint64_t held_ms;   /* left of its hold-down (DAMPING_HELD) */
-	bool damped;        /* even when not servable (then the verdict matters later) */
-	uint64_t damped_ms; /* until the penalty has decayed to reuse, without more flaps */
+	double penalty;         /* decayed to now; 0 with damping off */
+	uint64_t held_ms;       /* left of its hold-down (DAMPING_HELD) */
+	bool held_checks;       /* DAMPING_HELD until enough health checks have passed in a row */
+	unsigned checks_passed; /* ... of which this many have */
+	bool damped;            /* even when not servable (then the verdict matters later) */
+	uint64_t damped_ms;     /* until the penalty has decayed to reuse, without more flaps */
 } damping_state_t;
 /** false when the replica has no history (nothing to show). */
 bool damping_state(const damping_t *d, const char *engine, const char *id, damping_state_t *out);

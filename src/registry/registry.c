@@ -281,10 +281,20 @@ static void withdrawn_logged(const replica_t *rep, const char *why)
 	log_info("%s: -%s (%s)", rep->service, rep->label, why);
 }
 
-/* "web: web-1-e1 held down for 10000 ms (healthy)": servable, not served yet. */
+/* "web: web-1-e1 held down for 10000 ms (healthy)", "... held down until 3 health checks
+ * pass in a row (1 so far) (healthy)": servable, not served yet. */
 static void held_logged(const registry_t *r, const replica_t *rep)
 {
-	log_info("%s: %s held down for %u ms (%s)", rep->service, rep->label, r->fleet.hold_down_ms,
+	damping_state_t st = {0};
+	damping_state(registry__damping(r), rep->engine, rep->id, &st);
+	char time_part[32] = "", checks_part[64] = "";
+	if (st.held_ms)
+		snprintf(time_part, sizeof(time_part), " for %u ms", r->fleet.hold_down_ms);
+	if (st.held_checks)
+		snprintf(checks_part, sizeof(checks_part),
+		         "%s until %u health checks pass in a row (%u so far)",
+		         st.held_ms ? " and" : "", r->fleet.hold_down_checks, st.checks_passed);
+	log_info("%s: %s held down%s%s (%s)", rep->service, rep->label, time_part, checks_part,
 	         rep->health == HEALTH_NONE ? "running" : engine_health_name(rep->health));
 }
 
@@ -352,8 +362,8 @@ static void remove_node(registry_t *r, rep_node_t **slot, const char *why, bool 
 	rep_node_t *n = *slot;
 	bool damped_now = false;
 	if (n->rep.eligible)
-		damping_note(registry__damping(r), n->rep.engine, n->rep.id, true, false, flap,
-		             false, &damped_now);
+		damping_note(registry__damping(r), n->rep.engine, n->rep.id, true, false,
+		             DAMPING_NO_CHECKS, flap, false, &damped_now);
 	if (n->rep.served)
 		withdrawn_logged(&n->rep, why);
 	if (damped_now)
@@ -426,9 +436,10 @@ static rep_node_t *insert(registry_t *r, rep_node_t **slot, replica_t *rep, size
 	return n;
 }
 
-/* Insert or replace; takes ownership of rep's strings. exempt: a replica that is new and
- * servable is served at once (its engine's first listing), not held down. */
-static int put(registry_t *r, replica_t *rep, unsigned stamp, bool exempt)
+/* Insert or replace; takes ownership of rep's strings. checks: its health check's passing
+ * results in a row (damping_note()). exempt: a replica that is new and servable is served at
+ * once (its engine's first listing), not held down. */
+static int put(registry_t *r, replica_t *rep, unsigned checks, unsigned stamp, bool exempt)
 {
 	size_t service;
 	int ret = know_service(r, rep->service, &service);
@@ -439,7 +450,7 @@ static int put(registry_t *r, replica_t *rep, unsigned stamp, bool exempt)
 	rep_node_t **slot = find_slot(r, rep->engine, rep->id);
 	bool was = *slot && (*slot)->rep.eligible, damped_now;
 	enum damping_verdict v = damping_note(registry__damping(r), rep->engine, rep->id, was,
-	                                      rep->eligible, true, exempt, &damped_now);
+	                                      rep->eligible, checks, true, exempt, &damped_now);
 	const reg_engine_t *eng = engine_get(r, rep->engine, false);
 	rep->withheld = withheld_reason(rep, eng && eng->drained, v);
 	rep->served = !rep->withheld;
@@ -472,7 +483,8 @@ static int update(registry_t *r, const conf_engine_t *engine, const engine_conta
 		container_remove(r, engine->name, c->id, "removed", false);
 		return FDNS_OK;
 	}
-	return put(r, &rep, stamp, exempt);
+	unsigned checks = c->health == HEALTH_NONE ? DAMPING_NO_CHECKS : c->health_passes;
+	return put(r, &rep, checks, stamp, exempt);
 }
 
 int registry_container_update(registry_t *r, const conf_engine_t *engine,
@@ -598,9 +610,16 @@ static void damping_settings_apply(registry_t *r, const conf_fleet_t *fleet)
 {
 	damping_t *d = registry__damping(r);
 	r->fleet.hold_down_ms = fleet->hold_down_ms;
+	r->fleet.hold_down_checks = fleet->hold_down_checks;
 	r->fleet.damping = fleet->damping;
 	damping_configure(d, fleet);
 	damping_advance(d, 0, verdict_changed, r); /* at the current time */
+}
+
+bool registry_checks_wanted(const registry_t *r, const char *engine, const char *id)
+{
+	damping_state_t st;
+	return damping_state(registry__damping(r), engine, id, &st) && st.held_checks;
 }
 
 void registry_set_damping(registry_t *r, const conf_fleet_t *fleet)

@@ -8,15 +8,21 @@
 #include "registry/damping.h"
 #include "registry/registry_internal.h"
 
-/* held_ms, penalty and damped_ms, for a replica with a history of flaps only: the status of
- * the others stays as it was before damping existed. */
-static void damping_json(json_object *o, const damping_t *d, const replica_t *rep)
+/* held_ms (checks_passed and checks_needed), penalty and damped_ms, for a replica with a history of
+ * flaps only: the status of the others stays as it was before damping existed. */
+static void damping_json(json_object *o, const registry_t *r, const replica_t *rep)
 {
 	damping_state_t st;
-	if (!damping_state(d, rep->engine, rep->id, &st))
+	if (!damping_state(registry__damping(r), rep->engine, rep->id, &st))
 		return;
-	if (st.verdict == DAMPING_HELD)
+	if (st.verdict == DAMPING_HELD && (st.held_ms || !st.held_checks))
 		json_object_object_add(o, "held_ms", json_object_new_int64((int64_t)st.held_ms));
+	if (st.held_checks) {
+		json_object_object_add(o, "checks_passed",
+		                       json_object_new_int64((int64_t)st.checks_passed));
+		json_object_object_add(o, "checks_needed",
+		                       json_object_new_int64((int64_t)r->fleet.hold_down_checks));
+	}
 	if (st.penalty > 0) {
 		char text[32];
 		snprintf(text, sizeof(text), "%.2f", st.penalty);
@@ -45,7 +51,7 @@ static json_object *replica_json(const registry_t *r, const replica_t *rep)
 	                       rep->withheld ? json_object_new_string(rep->withheld) : NULL);
 	if (rep->stale)
 		json_object_object_add(o, "stale", json_object_new_boolean(true));
-	damping_json(o, registry__damping(r), rep);
+	damping_json(o, r, rep);
 	return o;
 }
 

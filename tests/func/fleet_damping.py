@@ -10,6 +10,10 @@
 #     return the replica, the third damps it (reason "damped", one log line); three more
 #     flaps while damped change neither the answers nor the SOA serial; it comes back once
 #     its penalty has decayed (when /status said it would), with one log line.
+# (c) hold-down-checks 3: a replica healthy again is answered only once its last three health
+#     results passed in a row (State.Health.Log, read after each check's exec_die): about two
+#     check intervals after the engine's healthy event; held-down in /status with
+#     checks_passed and checks_needed meanwhile.
 # SPDX-License-Identifier: MIT
 import json
 import os
@@ -25,6 +29,9 @@ from fleet import ok, is_, diag, now, ms, addrs_are, ev_container  # noqa: E402
 
 fleet.require_fleet_server()
 HOLD_MS = 4000
+# How much later than the hold-down a return may come: the poll, the publication and a loaded
+# machine (621 ms seen once while a benchmark ran beside the test).
+SLACK_MS = 1000
 HALF_LIFE_MS, SUPPRESS, REUSE = 20000, 2.5, 1.5
 e, = fleet.engines_start(fleet.Engine("dmp1"))
 Z = fleet.ZONE
@@ -148,8 +155,8 @@ good, lat, a = fleet.poll(PA, HOLD, addrs_are({h0.ip, h1.ip}), HOLD_MS / 1000 + 
 back = lat - ms(t_ev - t0) if t_ev is not None else None
 diag(f"(a) h1 answered {back} ms after its health_status: healthy event")
 print(f"# hold-down-return {back}")
-ok(good and back is not None and HOLD_MS <= back <= HOLD_MS + 600,
-   f"(a) healthy again: answered {HOLD_MS} to {HOLD_MS + 600} ms after the engine's event",
+ok(good and back is not None and HOLD_MS <= back <= HOLD_MS + SLACK_MS,
+   f"(a) healthy again: answered {HOLD_MS} to {HOLD_MS + SLACK_MS} ms after the engine's event",
    f"{back} ms; {a.summary() if a else None}")
 is_(log_count(srv_a, f"hold: {h1.dns_name} held down for {HOLD_MS} ms (healthy)"), 1,
     "(a) log: one 'held down' line for h1")
@@ -162,8 +169,8 @@ good, lat, a = fleet.poll(PA, HOLD, addrs_are({h0.ip, h1.ip, h2.ip}), HOLD_MS / 
                           since=t0)
 back = lat - ms(t_ev - t0) if t_ev is not None else None
 diag(f"(a) new h2 answered {back} ms after its health_status: healthy event")
-ok(good and back is not None and HOLD_MS <= back <= HOLD_MS + 600,
-   f"(a) a new container: answered {HOLD_MS} to {HOLD_MS + 600} ms after it is healthy",
+ok(good and back is not None and HOLD_MS <= back <= HOLD_MS + SLACK_MS,
+   f"(a) a new container: answered {HOLD_MS} to {HOLD_MS + SLACK_MS} ms after it is healthy",
    f"{back} ms; {a.summary() if a else None}")
 
 # A reload that turns hold-down off serves what is held at once.
@@ -278,7 +285,54 @@ if left is not None:
     ok(s1 is not None and s1 > s0, f"(b) its return raised the serial ({s0} -> {s1})")
 
 ok(srv_b.alive(), "fleetdns still running")
+srv_b.stop()
+
+# ---------------------------------------------------------------- (c) hold-down-checks
+CHECKS = 3
+CHECK = f"checks.{Z}"
+c0, c1 = replica("checks", "dmp-c0"), replica("checks", "dmp-c1")
+srv_c, hc, t_start = start("checks", f"  hold-down-checks: {CHECKS}\n")
+PC = srv_c.port
+good, _, a = fleet.poll(PC, CHECK, addrs_are({c0.ip, c1.ip}), 3, since=t_start)
+ok(good, "(c) running before fleetdns started: both answered at once", a.summary() if a else None)
+sick(c1)
+good, _, a = fleet.poll(PC, CHECK, addrs_are({c0.ip}), 3)
+ok(good, "(c) c1 unhealthy: withdrawn at once", a.summary() if a else None)
+t0 = now()
+well(c1)
+t_ev = health_event(c1, "healthy", t0)
+ok(t_ev is not None, "(c) the engine reported c1 healthy")
+good, rep = status_poll(hc, "checks", c1.dns_name, lambda r: r["reason"] == "held-down", 2)
+ok(good and not rep["served"] and rep.get("checks_needed") == CHECKS and
+   1 <= rep.get("checks_passed", 0) < CHECKS and "held_ms" not in rep,
+   f"(c) /status: c1 held-down, checks_passed in [1, {CHECKS}), checks_needed {CHECKS}", rep)
+good, lat, a = fleet.poll(PC, CHECK, addrs_are({c0.ip, c1.ip}), 5, since=t0, interval=0.05)
+passes = e.api_json(f"/containers/{c1.id}/json")["State"]["Health"]["Log"] if good else []
+in_a_row = 0
+for result in reversed(passes):
+    if result["ExitCode"] != 0:
+        break
+    in_a_row += 1
+back = lat - ms(t_ev - t0) if t_ev is not None else None
+diag(f"(c) c1 answered {back} ms after its health_status: healthy event; its Health.Log then: "
+     f"{[r['ExitCode'] for r in passes]}")
+print(f"# hold-down-checks-return {back}")
+# The event comes with the first pass; two more checks every 500 ms follow (each read after
+# its exec_die, and again 250 ms later).
+ok(good and back is not None and 2 * 500 - 200 <= back <= 2 * 500 + 1500,
+   f"(c) answered after two more checks (800 to 2500 ms after the event): {back} ms",
+   a.summary() if a else None)
+ok(in_a_row >= CHECKS, f"(c) when answered, its last {CHECKS} results passed ({in_a_row} in a "
+   "row in State.Health.Log)")
+is_(log_count(srv_c, f"checks: {c1.dns_name} held down until {CHECKS} health checks pass in a "
+                     "row (1 so far) (healthy)"), 1,
+    "(c) log: one 'held down until 3 health checks pass' line, at the first pass")
+is_(log_count(srv_c, f"checks: +{c1.dns_name} {c1.ip} (healthy)"), 2,
+    "(c) log: +c1 at the start and once more after the checks")
+ok(srv_c.alive(), "(c) fleetdns still running")
+srv_c.stop()
 if fleet.fdnstest._failed:
     fleet.fleetdns_log(srv_a, 60)
     fleet.fleetdns_log(srv_b, 60)
+    fleet.fleetdns_log(srv_c, 60)
 fleet.done_testing()

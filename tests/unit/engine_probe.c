@@ -117,7 +117,7 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	conf_engine_t conf = {.name = "probe", .timeout_ms = 3000};
-	engine_callbacks_t cb = {on_synced, on_updated, on_removed, on_down};
+	engine_callbacks_t cb = {on_synced, on_updated, on_removed, on_down, NULL};
 	struct probe p = {.loop = uv_default_loop()};
 	unsigned resync = 0;
 

@@ -59,6 +59,13 @@ static void health(registry_t *r, fake_t *f, enum engine_health h)
 		ok(false, "%s updated", f->c.id);
 }
 
+/* f's health check result: health h, its last results passing passes in a row. */
+static void checks(registry_t *r, fake_t *f, enum engine_health h, unsigned passes)
+{
+	f->c.health_passes = passes;
+	health(r, f, h);
+}
+
 /* One flap: unhealthy, then healthy again, both now. */
 static void flap(registry_t *r, fake_t *f)
 {
@@ -98,8 +105,9 @@ static const char *state(registry_t *r, const char *label)
 	size_t len = (size_t)snprintf(out, sizeof(out), "%s", served ? "served" : reason);
 	if (served && strcmp(reason, "null") != 0)
 		len += (size_t)snprintf(out + len, sizeof(out) - len, " (reason %s!)", reason);
-	static const char *const extra[] = {"held_ms", "penalty", "damped_ms"};
-	for (size_t i = 0; i < 3; i++)
+	static const char *const extra[] = {"held_ms", "checks_passed", "checks_needed", "penalty",
+	                                    "damped_ms"};
+	for (size_t i = 0; i < sizeof(extra) / sizeof(*extra); i++)
 		if (json_object_object_get_ex(o, extra[i], &v))
 			len += (size_t)snprintf(out + len, sizeof(out) - len, " %s=%s", extra[i],
 			                        json_object_to_json_string(v));
@@ -278,6 +286,95 @@ static void test_hold_down(void)
 
 /* The penalty: 1 per flap, halved every half-life; damped when it reaches suppress, served
  * again when it has decayed to reuse; forgotten at half of reuse. */
+/* hold-down-checks: a replica that becomes healthy again (or a new one) is served once its
+ * last N results passed in a row, as the engine reads them from State.Health.Log after each
+ * check; a failed result starts the count again; no clock is involved. */
+static void test_hold_down_checks(void)
+{
+	conf_fleet_t fleet = fleet_with(0, 0, 0, 0);
+	fleet.hold_down_checks = 3;
+	registry_t *r = registry_new(&fleet);
+	fake_t f[2], n;
+	fake_init(&f[0], "a1", "172.17.0.2", HEALTH_HEALTHY);
+	fake_init(&f[1], "a2", "172.17.0.3", HEALTH_STARTING);
+	registry_advance(r, 1000);
+	sync_list(r, &e1, f, 2);
+	is_str(state(r, "a1-e1"), "served", "checks: the first listing is served at once");
+	ok(!registry_checks_wanted(r, "e1", "a1"), "checks: a1's results are not wanted");
+
+	uint64_t gen = registry_generation(r);
+	log_capture();
+	checks(r, &f[1], HEALTH_HEALTHY, 1);
+	is_int(log_count("web: a2-e1 held down until 3 health checks pass in a row (1 so far) "
+	                 "(healthy)"),
+	       1, "checks: one line says a2 waits for 3 checks");
+	is_str(state(r, "a2-e1"), "held-down checks_passed=1 checks_needed=3",
+	       "checks: healthy after 1 pass: held, 1 of 3");
+	ok(registry_checks_wanted(r, "e1", "a2"), "checks: a2's results are wanted");
+	ok(registry_next_due(r) == UINT64_MAX, "checks: nothing due: only results end it");
+	checks(r, &f[1], HEALTH_HEALTHY, 2);
+	is_str(state(r, "a2-e1"), "held-down checks_passed=2 checks_needed=3", "checks: 2 of 3");
+	checks(r, &f[1], HEALTH_HEALTHY, 0);
+	is_str(state(r, "a2-e1"), "held-down checks_passed=0 checks_needed=3",
+	       "checks: a failed check (still healthy): the count starts again");
+	registry_advance(r, 100000);
+	is_str(state(r, "a2-e1"), "held-down checks_passed=0 checks_needed=3",
+	       "checks: time alone releases nothing");
+	checks(r, &f[1], HEALTH_HEALTHY, 1);
+	checks(r, &f[1], HEALTH_HEALTHY, 2);
+	is_int((long long)registry_generation(r), (long long)gen,
+	       "checks: a held replica is no change to publish");
+	log_capture();
+	checks(r, &f[1], HEALTH_HEALTHY, 3);
+	is_int(log_count("web: +a2-e1 172.17.0.3 (healthy)"), 1, "checks: +a2-e1 at the third");
+	is_str(state(r, "a2-e1"), "served", "checks: 3 in a row: served");
+	ok(registry_generation(r) != gen, "checks: its return is a change");
+	ok(!registry_checks_wanted(r, "e1", "a2"), "checks: a2's results no longer wanted");
+	checks(r, &f[1], HEALTH_HEALTHY, 0);
+	is_str(state(r, "a2-e1"), "served", "checks: a failed check while served changes nothing");
+
+	/* No health check: never held by checks. */
+	fake_init(&n, "a3", "172.17.0.4", HEALTH_NONE);
+	if (registry_container_update(r, &e1, &n.c) != 0)
+		ok(false, "a3 updated");
+	is_str(state(r, "a3-e1"), "served", "checks: a container without a health check is served");
+
+	/* Unhealthy, healthy again: held anew; the setting switched off releases it. */
+	checks(r, &f[0], HEALTH_UNHEALTHY, 0);
+	checks(r, &f[0], HEALTH_HEALTHY, 1);
+	is_str(state(r, "a1-e1"), "held-down checks_passed=1 checks_needed=3",
+	       "checks: a1 healthy again: held");
+	fleet.hold_down_checks = 0;
+	registry_set_damping(r, &fleet);
+	registry_advance(r, 100001);
+	is_str(state(r, "a1-e1"), "served", "checks: hold-down-checks 0 by a reload releases a1");
+
+	/* With a hold-down time too: both must be over. */
+	fleet.hold_down_ms = 2000;
+	fleet.hold_down_checks = 2;
+	registry_set_damping(r, &fleet);
+	registry_advance(r, 200000);
+	log_capture();
+	checks(r, &f[0], HEALTH_UNHEALTHY, 0);
+	checks(r, &f[0], HEALTH_HEALTHY, 1);
+	is_int(log_count("web: a1-e1 held down for 2000 ms and until 2 health checks pass in a "
+	                 "row (1 so far) (healthy)"),
+	       1, "both: one line names the time and the checks");
+	checks(r, &f[0], HEALTH_HEALTHY, 2);
+	is_str(state(r, "a1-e1"), "held-down held_ms=2000",
+	       "both: 2 passes at once: held for time");
+	registry_advance(r, 202000);
+	is_str(state(r, "a1-e1"), "served", "both: served when the time is over");
+	checks(r, &f[0], HEALTH_UNHEALTHY, 0);
+	checks(r, &f[0], HEALTH_HEALTHY, 1);
+	registry_advance(r, 205000);
+	is_str(state(r, "a1-e1"), "held-down checks_passed=1 checks_needed=2",
+	       "both: time over, 1 of 2 checks: held");
+	checks(r, &f[0], HEALTH_HEALTHY, 2);
+	is_str(state(r, "a1-e1"), "served", "both: the second pass serves it");
+	registry_free(r);
+}
+
 static void test_penalty(void)
 {
 	conf_fleet_t fleet = fleet_with(0, 10000, 2.5, 0.75);
@@ -466,15 +563,17 @@ static void test_conf(void)
 	conf_t c;
 	char err[512];
 	is_int(build("zones:\n  - name: a.test\n", &c, err, sizeof(err)), 0, "conf: no fleet:");
-	ok(c.fleet.hold_down_ms == 0 && c.fleet.damping.half_life_ms == 0,
-	   "conf: hold-down 0 and damping off by default");
+	ok(c.fleet.hold_down_ms == 0 && c.fleet.hold_down_checks == 0 &&
+	       c.fleet.damping.half_life_ms == 0,
+	   "conf: hold-down 0, hold-down-checks 0 and damping off by default");
 	conf_free(&c);
-	is_int(build("zones:\n  - name: a.test\nfleet:\n  hold-down: 10000\n  damping: {half-life: "
-	             "60000, suppress: 2.5, reuse: 0.75}\n",
+	is_int(build("zones:\n  - name: a.test\nfleet:\n  hold-down: 10000\n  hold-down-checks: 5\n"
+	             "  damping: {half-life: 60000, suppress: 2.5, reuse: 0.75}\n",
 	             &c, err, sizeof(err)),
-	       0, "conf: hold-down and damping");
-	ok(c.fleet.hold_down_ms == 10000 && c.fleet.damping.half_life_ms == 60000 &&
-	       c.fleet.damping.suppress == 2.5 && c.fleet.damping.reuse == 0.75,
+	       0, "conf: hold-down, hold-down-checks and damping");
+	ok(c.fleet.hold_down_ms == 10000 && c.fleet.hold_down_checks == 5 &&
+	       c.fleet.damping.half_life_ms == 60000 && c.fleet.damping.suppress == 2.5 &&
+	       c.fleet.damping.reuse == 0.75,
 	   "conf: read as 10000, 60000, 2.5, 0.75");
 	conf_free(&c);
 	is_int(build("zones:\n  - name: a.test\nfleet:\n  damping: ~\n", &c, err, sizeof(err)), 0,
@@ -485,6 +584,8 @@ static void test_conf(void)
 	                              "'hold-down'?)");
 	conf_fails("  hold-down: 3600001\n",
 	           "4:14: 'hold-down' must be between 0 and 3600000 (got 3600001)");
+	conf_fails("  hold-down-checks: 6\n",
+	           "4:21: 'hold-down-checks' must be between 0 and 5 (got 6)");
 	conf_fails("  dampng: {}\n", "4:3: unknown key 'dampng' in 'fleet' (did you mean "
 	                             "'damping'?)");
 	conf_fails("  damping: 3\n", "4:12: 'damping' must be a mapping (got '3')");
@@ -515,6 +616,7 @@ int main(void)
 		return 2;
 	test_defaults();
 	test_hold_down();
+	test_hold_down_checks();
 	test_penalty();
 	test_flapping();
 	test_both();

@@ -647,8 +647,51 @@ static void test_podman(void)
 	free(body);
 }
 
+/* State.Health.Log: how many of the last results passed in a row, newest first (the
+ * hold-down by checks, docs/fleet.md "Flap damping"). */
+static void test_health_passes(void)
+{
+	static const struct {
+		const char *file;
+		unsigned passes;
+	} files[] = {{"engine_inspect_web1.json", 5},    /* 0 0 0 0 0 */
+	             {"podman_inspect_healthy.json", 2}, /* 0 1 0 0 */
+	             {"podman_inspect_unhealthy.json", 0},
+	             {"engine_inspect_nohc.json", 0}};
+	for (size_t i = 0; i < sizeof(files) / sizeof(*files); i++) {
+		engine_container_t *c = inspect_file(files[i].file);
+		is_int(c ? (long long)c->health_passes : -1, files[i].passes,
+		       "%s: %u passing checks in a row", files[i].file, files[i].passes);
+		free(c);
+	}
+	static const struct {
+		const char *log;
+		unsigned passes;
+	} logs[] = {
+	    {"[]", 0},
+	    {"[{\"ExitCode\":1},{\"ExitCode\":0},{\"ExitCode\":0},{\"ExitCode\":0}]", 3},
+	    {"[{\"ExitCode\":0},{\"ExitCode\":\"0\"},{\"ExitCode\":0}]", 1},
+	    {"[{\"ExitCode\":0},{},{\"ExitCode\":0}]", 1},
+	    {"[{\"ExitCode\":0},{\"ExitCode\":-1}]", 0},
+	    {"{\"ExitCode\":0}", 0},
+	};
+	for (size_t i = 0; i < sizeof(logs) / sizeof(*logs); i++) {
+		char body[512], err[256];
+		snprintf(body, sizeof(body),
+		         "{\"Id\":\"" E1_ID "\",\"State\":{\"Running\":true,\"Health\":{"
+		         "\"Status\":\"healthy\",\"Log\":%s}}}",
+		         logs[i].log);
+		engine_container_t *c = NULL;
+		int rc = engine_parse_inspect(body, strlen(body), &c, err, sizeof(err));
+		ok(rc == 0 && c && c->health_passes == logs[i].passes, "Log %s: %u in a row",
+		   logs[i].log, logs[i].passes);
+		free(c);
+	}
+}
+
 int main(void)
 {
+	test_health_passes();
 	test_summaries();
 	test_ids();
 	test_version();
