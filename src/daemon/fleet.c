@@ -48,6 +48,8 @@
 /* Probe connections at once over every engine in its grace (docs/fleet.md): a partitioned
  * fleet of thousands of replicas costs this many sockets, its probes come round slower. */
 #define PROBE_MAX_CONNECTING 256
+/* Renderings of the status for readers waiting (fleet_status_fresh), at most one this often. */
+#define FRESH_MIN_MS 250
 
 /* Which TLS file an engine read: a file replaced or rewritten in place (a new certificate
  * under the same name) is a change of settings. */
@@ -107,6 +109,7 @@ struct fleet {
 	status_counters_t counters; /* publications, for /metrics */
 	uint64_t counted_seen;      /* counted_sum() at the last post of /metrics */
 	char *metrics_state;        /* status_metrics_state() of the last rendering */
+	uint64_t rendered_at;       /* uv_now() of the last rendering */
 	uint64_t change_ns;         /* uv_hrtime() of the oldest event not yet published; 0: none */
 	time_t started;
 	void (*on_closed)(void *);
@@ -208,24 +211,29 @@ static void status_render(fleet_t *f)
 }
 
 /* Render the status for the board. Rendering costs time in proportion to the fleet, so it
- * happens at most once a second, and only when something changed and someone looked at the
- * board since the last time: nobody watching, no cost. The counters of /metrics cost nothing
- * and are posted whenever they moved, looked at or not: a scrape reads what was posted before
- * it, so a rendering that waited for a read would show each scrape the counts of the one
- * before (publications went missing under churn). Readiness goes up at once. */
-static void on_status_timer(uv_timer_t *t)
+ * happens only when something changed and someone reads: read_now, a reader waits for it
+ * (fleet_status_fresh, so a scrape shows the state at the scrape); else once a second, when
+ * the board was read since the last rendering. Nobody reading, no cost. The counters of
+ * /metrics cost nothing and are posted whenever they moved, read or not. Readiness goes up
+ * at once. */
+static void status_update(fleet_t *f, bool read_now)
 {
-	fleet_t *f = t->data;
 	board_ready_set(f->board, fleet_ready(f));
 	fleet_clock(f);
 	if (f->reg && registry_next_due(f->reg) != UINT64_MAX)
 		f->status_dirty = true; /* held_ms, penalty and damped_ms count down */
 	uint64_t counters = counters_sum(f), counted = counted_sum(f);
-	bool render = (f->status_dirty || counters != f->counters_seen) && board_wanted(f->board);
+	/* A reader waiting is served at once, but a client reading in a loop gets at most one
+	 * rendering per FRESH_MIN_MS of the control loop's time. */
+	uint64_t now = uv_now(f->loop);
+	read_now = read_now && now - f->rendered_at >= FRESH_MIN_MS;
+	bool render = (f->status_dirty || counters != f->counters_seen) &&
+	              (read_now || board_wanted(f->board));
 	if (!render && counted == f->counted_seen)
 		return;
 	if (render) {
 		f->counters_seen = counters;
+		f->rendered_at = now;
 		status_render(f);
 	}
 	f->counted_seen = counted;
@@ -236,6 +244,17 @@ static void on_status_timer(uv_timer_t *t)
 	if (metrics)
 		board_metrics_post(f->board, metrics);
 	free(metrics);
+}
+
+static void on_status_timer(uv_timer_t *t)
+{
+	status_update(t->data, false);
+}
+
+void fleet_status_fresh(fleet_t *f)
+{
+	if (f->board)
+		status_update(f, true);
 }
 
 static void status_changed(fleet_t *f)

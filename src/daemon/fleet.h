@@ -30,6 +30,9 @@ void fleet_apply(fleet_t *f, loaded_t *l);
  * them again (fleetdnsctl drain/undrain); until the process stops. Returns 0, FDNS_ENOENT
  * (no such engine) or FDNS_ENOMEM. */
 int fleet_drain(fleet_t *f, const char *engine, bool drained);
+/** A reader of /metrics, /status or the page waits (board_refresh()): render what changed
+ * since the last rendering now, at most once every 250 ms, and post it to the board. */
+void fleet_status_fresh(fleet_t *f);
 /** Stop the engines; on_closed runs when everything is freed. */
 void fleet_close(fleet_t *f, void (*on_closed)(void *arg), void *arg);
 

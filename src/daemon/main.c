@@ -145,6 +145,11 @@ static void on_command(uv_async_t *a)
 		}
 		board_command_done(d->board, ret, reply);
 	}
+	/* Readers of /metrics, /status and the page asked for what is true now. */
+	unsigned long asked = board_refresh_asked(d->board);
+	if (d->fleet)
+		fleet_status_fresh(d->fleet);
+	board_refresh_done(d->board, asked);
 }
 
 /* Called on the HTTP listener's thread: only wake the loop. */

@@ -15,6 +15,9 @@ struct board {
 	char *metrics; /* the control loop's part of /metrics */
 	bool ready;
 	bool wanted; /* read since the last post */
+	/* Fresh renderings asked for by readers (tickets) and done by the loop (up to). */
+	unsigned long refresh_asked, refresh_done;
+	pthread_cond_t refreshed;
 	/* The command mailbox: cmd_lock makes callers take turns, lock guards the fields. */
 	pthread_mutex_t cmd_lock;
 	pthread_cond_t cmd_done;
@@ -33,6 +36,7 @@ board_t *board_new(void)
 		pthread_condattr_init(&ca);
 		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 		pthread_cond_init(&b->cmd_done, &ca);
+		pthread_cond_init(&b->refreshed, &ca);
 		pthread_condattr_destroy(&ca);
 	}
 	return b;
@@ -45,6 +49,7 @@ void board_free(board_t *b)
 	pthread_mutex_destroy(&b->lock);
 	pthread_mutex_destroy(&b->cmd_lock);
 	pthread_cond_destroy(&b->cmd_done);
+	pthread_cond_destroy(&b->refreshed);
 	free(b->status);
 	free(b->metrics);
 	free(b);
@@ -110,6 +115,51 @@ char *board_read(board_t *b, bool *ready)
 	return copy;
 }
 
+/* timeout_ms from now on CLOCK_MONOTONIC (the conditions' clock). */
+static struct timespec deadline_after(unsigned timeout_ms)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += timeout_ms / 1000;
+	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000;
+	}
+	return until;
+}
+
+void board_refresh(board_t *b, void (*wake)(void *), void *wake_arg, unsigned timeout_ms)
+{
+	pthread_mutex_lock(&b->lock);
+	unsigned long ticket = ++b->refresh_asked;
+	pthread_mutex_unlock(&b->lock);
+	wake(wake_arg);
+	struct timespec until = deadline_after(timeout_ms);
+	pthread_mutex_lock(&b->lock);
+	while (b->refresh_done < ticket &&
+	       pthread_cond_timedwait(&b->refreshed, &b->lock, &until) == 0)
+		;
+	pthread_mutex_unlock(&b->lock);
+}
+
+unsigned long board_refresh_asked(board_t *b)
+{
+	pthread_mutex_lock(&b->lock);
+	unsigned long asked = b->refresh_asked;
+	pthread_mutex_unlock(&b->lock);
+	return asked;
+}
+
+void board_refresh_done(board_t *b, unsigned long upto)
+{
+	pthread_mutex_lock(&b->lock);
+	if (upto > b->refresh_done)
+		b->refresh_done = upto;
+	pthread_cond_broadcast(&b->refreshed);
+	pthread_mutex_unlock(&b->lock);
+}
+
 int board_command(board_t *b, const char *op, const char *arg, void (*wake)(void *), void *wake_arg,
                   unsigned timeout_ms, char *reply, size_t replylen)
 {
@@ -121,14 +171,7 @@ int board_command(board_t *b, const char *op, const char *arg, void (*wake)(void
 	b->cmd_taken = b->cmd_finished = false;
 	pthread_mutex_unlock(&b->lock);
 	wake(wake_arg);
-	struct timespec until;
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += timeout_ms / 1000;
-	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
-	if (until.tv_nsec >= 1000000000) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000;
-	}
+	struct timespec until = deadline_after(timeout_ms);
 	pthread_mutex_lock(&b->lock);
 	while (!b->cmd_finished && pthread_cond_timedwait(&b->cmd_done, &b->lock, &until) == 0)
 		;

@@ -34,6 +34,20 @@ bool board_wanted(board_t *b);
  * out of memory), and readiness. */
 char *board_read(board_t *b, bool *ready);
 
+/* Fresh renderings: a reader of /metrics, /status or the page asks the control loop to
+ * render what changed since the last posting, so that a scrape shows the state at the scrape
+ * (not at the one before). Readers share renderings; they never wait for commands. */
+
+/** Ask for a fresh rendering and wait for it at most timeout_ms (the loop is woken by
+ * wake(wake_arg), safe from any thread); afterwards the board holds what the loop posted. */
+void board_refresh(board_t *b, void (*wake)(void *), void *wake_arg, unsigned timeout_ms);
+/** On the control loop: the renderings asked for so far (a count); render, then
+ * board_refresh_done() with it. */
+unsigned long board_refresh_asked(board_t *b);
+/** On the control loop: the renderings asked for up to upto are done (posted, or nothing
+ * changed); their readers go on. */
+void board_refresh_done(board_t *b, unsigned long upto);
+
 /* Commands from the control socket to the control loop, one at a time: the listener's thread
  * posts one and waits for its result; the loop takes it, does it, and says how it went. */
 

@@ -69,6 +69,16 @@ static enum MHD_Result reply_text(struct MHD_Connection *conn, unsigned status, 
 	return body ? reply(conn, status, "text/plain; charset=utf-8", body, strlen(body)) : MHD_NO;
 }
 
+/* What the control loop renders is brought up to now before it is read; a loop too busy to
+ * do it within this long gets the last rendering served. */
+#define REFRESH_WAIT_MS 1000
+
+static void refresh(const http_t *h)
+{
+	if (h->deps.wake)
+		board_refresh(h->deps.board, h->deps.wake, h->deps.arg, REFRESH_WAIT_MS);
+}
+
 static enum MHD_Result metrics_page(struct MHD_Connection *conn, const http_t *h)
 {
 	server_stats_t st;
@@ -79,6 +89,7 @@ static enum MHD_Result metrics_page(struct MHD_Connection *conn, const http_t *h
 	if (!out)
 		return MHD_NO;
 	metrics_write(out, &st, h->started);
+	refresh(h);
 	char *fleet = board_metrics_read(h->deps.board);
 	if (fleet)
 		fputs(fleet, out);
@@ -93,6 +104,7 @@ static enum MHD_Result metrics_page(struct MHD_Connection *conn, const http_t *h
 static enum MHD_Result status_page(struct MHD_Connection *conn, const http_t *h)
 {
 	bool ready;
+	refresh(h);
 	char *body = board_read(h->deps.board, &ready);
 	if (!body)
 		return reply_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "starting\n");
@@ -102,6 +114,7 @@ static enum MHD_Result status_page(struct MHD_Connection *conn, const http_t *h)
 static enum MHD_Result front_page(struct MHD_Connection *conn, const http_t *h)
 {
 	bool ready;
+	refresh(h);
 	char *status = board_read(h->deps.board, &ready);
 	size_t len = 0;
 	char *page = page_render(status ? status : "", &len);

@@ -4,9 +4,10 @@
 # are started one at a time, more than the serials' second apart (so each is exactly one
 # publication, logged "published:"), and only then is /metrics scraped again:
 # fleetdns_publication_duration_seconds_count and fleetdns_event_to_answer_seconds_count must
-# have moved by exactly N. (They once lagged a whole scrape behind: the control loop's part of
-# /metrics was rendered only after a read, so each scrape served what the one before had asked
-# for.)
+# have moved by exactly N, and the served-replicas gauge must be N + 1; one more change,
+# scraped as soon as it is answered, shows at once in /metrics and /status. (They once lagged a
+# whole scrape behind: the control loop's part was rendered only after a read, so each scrape
+# served what the one before had asked for.)
 # First tier: no root, no Docker; about 15 s.
 # SPDX-License-Identifier: MIT
 import atexit
@@ -253,6 +254,19 @@ is_(d, {PUB + "_count": N, PUB + '_bucket{le="+Inf"}': N, E2A + "_count": N,
 ok(after.get(PUB + "_sum", 0) > before.get(PUB + "_sum", 0),
    f"{PUB}_sum grew with them")
 diag(f"publications counted: {before.get(PUB + '_count')} -> {after.get(PUB + '_count')}")
+SERVED = 'fleetdns_service_replicas{service="web",state="served"}'
+is_(after.get(SERVED), N + 1.0, f"{SERVED} is {N + 1} at that scrape (the state at the scrape, "
+    "not at the one before)")
+# One more change, scraped as soon as it is answered: the gauge, the /status JSON and the
+# page hold it at once (each read renders what changed, board_refresh()).
+ips.append(f"10.9.0.{11 + N}")
+engine.start(Container(f"web-{N + 1}", ips[-1]))
+ok(wait_for(lambda: addresses() == sorted(ips), 5), f"web-{N + 1} started, served")
+is_(metrics().get(SERVED), N + 2.0, f"{SERVED} is {N + 2} at the first scrape after it")
+with urllib.request.urlopen(f"http://127.0.0.1:{H}/status", timeout=5) as r:
+    st = json.loads(r.read().decode())
+web = [x for x in st["services"] if x["name"] == "web"]
+is_(web[0]["replicas_served"] if web else None, N + 2, "/status read at once holds it too")
 if shutil.which("promtool"):
     p = subprocess.run(["promtool", "check", "metrics"], input=scrape(), capture_output=True,
                        text=True)
