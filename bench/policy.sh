@@ -137,7 +137,7 @@ run_sh_functions() {
 		on { print }
 		on && /^}/ { on = 0 }' "$script_dir/run.sh"
 }
-run_sh_fns=(tree alive stop_server pick_port cpu_ticks settle measure start_knot start_nsd start_floor
+run_sh_fns=(tree alive stop_server pick_port cpu_ticks settle measure start_knot start_nsd start_floor build_floor
 	unavailable version_of)
 fns="$(run_sh_functions "${run_sh_fns[@]}" |
 	sed -e "s/^\( *\(- \)\{0,1\}\(domain\|name\)\): svc\.test\$/\1: $ZONE/" \
@@ -366,14 +366,7 @@ check_answers() { # PORT
 # nothing in the authority section, and neither do they here: checked, bytes compared).
 # The floor echoes the query with QR set: the kernel's UDP path and nothing else.
 if [[ " ${peer_list[*]} " == *" floor "* ]]; then
-	cc="$(command -v gcc || command -v cc || true)"
-	if [ -n "$cc" ] && "$cc" -O2 -pthread -o "$work/floor" "$script_dir/floor.c" 2>"$work/floor-cc.log"; then
-		# shellcheck disable=SC2034 # read by start_floor and unavailable
-		floor_bin="$work/floor"
-	else
-		log "could not compile floor.c"
-		cat "$work/floor-cc.log" >&2 2>/dev/null || true
-	fi
+	build_floor
 fi
 mkdir -p "$work/zone"
 { # shellcheck disable=SC2016 # $ORIGIN and $TTL are the zone file's

@@ -398,6 +398,17 @@ tcp1_bin=""
 tcp1_conns="${BENCH_TCP1_CONNS:-16}"
 # The UDP floor, and the TCP one (bench/floor_tcp.c) beside it on the same port when tcp1
 # is measured; both children of one subshell, whose tree is counted and stopped.
+build_floor() { # bench/floor.c into $work/floor: floor_bin, or unset when it cannot be built
+	local cc
+	cc="$(command -v gcc || command -v cc || true)"
+	if [ -n "$cc" ] && "$cc" -O2 -pthread -o "$work/floor" "$script_dir/floor.c" 2>"$work/floor-cc.log"; then
+		floor_bin="$work/floor"
+	else
+		log "could not compile floor.c"
+		cat "$work/floor-cc.log" >&2 2>/dev/null || true
+	fi
+}
+
 start_floor() {
 	local dir=$1 port=$3
 	if [ -n "$floor_tcp_bin" ]; then
@@ -432,13 +443,7 @@ version_of() {
 
 # ---------------------------------------------------------------- main
 if [[ ",$servers," == *,floor,* ]]; then
-	cc="$(command -v gcc || command -v cc || true)"
-	if [ -n "$cc" ] && "$cc" -O2 -pthread -o "$work/floor" "$script_dir/floor.c" 2>"$work/floor-cc.log"; then
-		floor_bin="$work/floor"
-	else
-		log "could not compile floor.c"
-		cat "$work/floor-cc.log" >&2 2>/dev/null || true
-	fi
+	build_floor
 fi
 
 if [[ ",$protos," == *,tcp1,* ]]; then

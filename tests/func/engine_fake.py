@@ -9,7 +9,6 @@
 # callback: "synced N" + N "item ..." lines, "updated ID STATE HEALTH ...", "removed ID",
 # "down REASON", "closed".
 import copy
-import hashlib
 import http.server
 import json
 import os
@@ -29,71 +28,16 @@ TOP_SRCDIR = os.environ.get("TOP_SRCDIR", ".")
 TOP_BUILDDIR = os.environ.get("TOP_BUILDDIR", ".")
 sys.path.insert(0, os.path.join(TOP_SRCDIR, "tests", "lib"))
 from fdnstest import bail, done_testing, is_, ok  # noqa: E402
+import fake_engine  # noqa: E402
+from fake_engine import VERSION_TEMPLATE, Container, cid  # noqa: E402
 
 PROBE = os.path.join(TOP_BUILDDIR, "tests", "unit", "engine_probe")
-DATA = os.path.join(TOP_SRCDIR, "tests", "unit", "data")
 TIMEOUT_MS = 1000
 TMP = tempfile.mkdtemp(prefix="fdns-enginefake.")
 
-with open(os.path.join(DATA, "engine_inspect_web1.json")) as f:
-    INSPECT_TEMPLATE = json.load(f)
-with open(os.path.join(DATA, "engine_version.json")) as f:
-    VERSION_TEMPLATE = json.load(f)
-
-
-def cid(name):
-    return hashlib.sha256(name.encode()).hexdigest()
-
-
-class Container:
-    def __init__(self, name, ip, running=True, paused=False, health="healthy", labels=None,
-                 ports=None):
-        self.name, self.ip, self.running, self.paused = name, ip, running, paused
-        self.health = health
-        self.labels = labels if labels is not None else {"fleetdns.service": "web"}
-        self.ports = ports or {}
-        self.id = cid(name)
-
-    def inspect(self):
-        d = copy.deepcopy(INSPECT_TEMPLATE)
-        d["Id"] = self.id
-        d["Name"] = "/" + self.name
-        st = d["State"]
-        st["Running"], st["Paused"] = self.running, self.paused
-        st["Status"] = "paused" if self.paused else ("running" if self.running else "exited")
-        if self.health is None:
-            st.pop("Health", None)
-        else:
-            st["Health"]["Status"] = self.health
-        d["Config"]["Labels"] = self.labels
-        net = copy.deepcopy(d["NetworkSettings"]["Networks"]["bridge"])
-        net["IPAddress"], net["GlobalIPv6Address"] = self.ip, ""
-        d["NetworkSettings"]["Networks"] = {"bridge": net}
-        d["NetworkSettings"]["Ports"] = self.ports
-        return d
-
-    def listed(self):
-        """As GET /containers/json shows it (tests/unit/data/engine_list_h7.json)."""
-        if self.paused:
-            status = "Up 9 seconds (Paused)"
-        elif self.health in ("healthy", "unhealthy"):
-            status = f"Up 9 seconds ({self.health})"
-        elif self.health == "starting":
-            status = "Up 1 second (health: starting)"
-        else:
-            status = "Up 9 seconds"
-        return {"Id": self.id, "Names": ["/" + self.name], "Image": "fleet-test",
-                "State": "paused" if self.paused else "running", "Status": status,
-                "Labels": self.labels,
-                "NetworkSettings": {"Networks": {"bridge": {"IPAddress": self.ip,
-                                                            "GlobalIPv6Address": ""}}}}
-
 
 def event(c, action):
-    t = time.time()
-    return {"status": action, "id": c.id, "from": "fleet-test", "Type": "container",
-            "Action": action, "Actor": {"ID": c.id, "Attributes": {"name": c.name}},
-            "scope": "local", "time": int(t), "timeNano": int(t * 1e9)}
+    return fake_engine.event(c.id, action, c.name)
 
 
 class Fake:

@@ -15,8 +15,6 @@
 # the flood stays under CPU_SHARE_MAX); the bound on queued ids makes the fake re-list
 # instead of going down; the fake's own service is still answered right afterwards.
 # SPDX-License-Identifier: MIT
-import copy
-import hashlib
 import http.server
 import json
 import os
@@ -32,8 +30,8 @@ TOP_SRCDIR = os.environ.get("TOP_SRCDIR", ".")
 sys.path.insert(0, os.path.join(TOP_SRCDIR, "tests", "lib"))
 import fleet  # noqa: E402
 from fleet import ok, is_, diag, now, ms, ev_container  # noqa: E402
+from fake_engine import VERSION_TEMPLATE, Container, cid, event_bytes  # noqa: E402
 
-DATA = os.path.join(TOP_SRCDIR, "tests", "unit", "data")
 Z = fleet.ZONE
 WEB = f"web.{Z}"
 FLOOD = f"flood.{Z}"
@@ -43,47 +41,7 @@ CHANGE_BOUND_MS = 1000  # engine event -> changed answer during the flood (46-14
 CPU_SHARE_MAX = 0.50  # of one core, fleetdns' control thread, during the flood
 BATCH_MAX = 256       # events per loop turn and engine (src/engine/docker.c)
 
-with open(os.path.join(DATA, "engine_inspect_web1.json")) as f:
-    INSPECT_TEMPLATE = json.load(f)
-with open(os.path.join(DATA, "engine_version.json")) as f:
-    VERSION_TEMPLATE = json.load(f)
-
-
-def cid(name):
-    return hashlib.sha256(name.encode()).hexdigest()
-
-
 # ---------------------------------------------------------------- the fake engine
-
-class FakeContainer:
-    def __init__(self, name, ip):
-        self.name, self.ip, self.id = name, ip, cid(name)
-        self.labels = {"fleetdns.service": "flood"}
-
-    def inspect(self):
-        d = copy.deepcopy(INSPECT_TEMPLATE)
-        d["Id"], d["Name"] = self.id, "/" + self.name
-        d["State"]["Health"]["Status"] = "healthy"
-        d["Config"]["Labels"] = self.labels
-        net = copy.deepcopy(d["NetworkSettings"]["Networks"]["bridge"])
-        net["IPAddress"], net["GlobalIPv6Address"] = self.ip, ""
-        d["NetworkSettings"]["Networks"] = {"bridge": net}
-        d["NetworkSettings"]["Ports"] = {}
-        return d
-
-    def listed(self):
-        return {"Id": self.id, "Names": ["/" + self.name], "Image": "fleet-test",
-                "State": "running", "Status": "Up 9 seconds (healthy)", "Labels": self.labels,
-                "NetworkSettings": {"Networks": {"bridge": {"IPAddress": self.ip,
-                                                            "GlobalIPv6Address": ""}}}}
-
-
-def event_bytes(id_, action, name="x"):
-    t = time.time()
-    return json.dumps({"status": action, "id": id_, "from": "fleet-test", "Type": "container",
-                       "Action": action, "Actor": {"ID": id_, "Attributes": {"name": name}},
-                       "scope": "local", "time": int(t), "timeNano": int(t * 1e9)},
-                      separators=(",", ":")).encode() + b"\n"
 
 
 def chunked(events, size=64 * 1024):
@@ -102,7 +60,7 @@ def chunked(events, size=64 * 1024):
 class Fake:
     def __init__(self):
         self.lock = threading.Lock()
-        self.containers = {c.id: c for c in (FakeContainer(f"flood-{i}", f"10.250.0.{i + 1}")
+        self.containers = {c.id: c for c in (Container(f"flood-{i}", f"10.250.0.{i + 1}", labels={"fleetdns.service": "flood"})
                                                for i in (1, 2, 3))}
         self.mode = "quiet"       # quiet | flood | trickle
         self.burst = []           # frames sent once, before the next flood frame

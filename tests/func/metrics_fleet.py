@@ -11,8 +11,6 @@
 # First tier: no root, no Docker; about 15 s.
 # SPDX-License-Identifier: MIT
 import atexit
-import copy
-import hashlib
 import http.server
 import json
 import os
@@ -31,46 +29,13 @@ import urllib.request
 TOP_SRCDIR = os.environ.get("TOP_SRCDIR", ".")
 sys.path.insert(0, os.path.join(TOP_SRCDIR, "tests", "lib"))
 from fdnstest import Server, done_testing, free_port, is_, ok  # noqa: E402
+from fake_engine import VERSION_TEMPLATE, Container, event_bytes  # noqa: E402
 import dns.message  # noqa: E402
 import dns.query  # noqa: E402
 
-DATA = os.path.join(TOP_SRCDIR, "tests", "unit", "data")
 N = 5            # containers started one at a time after the first scrape
 SPACING = 1.3    # s between changes: the serials go up at most once a second (fleet.c)
 SETTLE = 2.5     # s of quiet before a scrape: the control loop renders at most once a second
-with open(os.path.join(DATA, "engine_inspect_web1.json")) as f:
-    INSPECT = json.load(f)
-with open(os.path.join(DATA, "engine_version.json")) as f:
-    VERSION = json.load(f)
-
-
-class Container:
-    def __init__(self, name, ip):
-        self.name, self.ip = name, ip
-        self.id = hashlib.sha256(name.encode()).hexdigest()
-
-    def inspect(self):
-        d = copy.deepcopy(INSPECT)
-        d["Id"], d["Name"] = self.id, "/" + self.name
-        d["Config"]["Labels"] = {"fleetdns.service": "web"}
-        net = copy.deepcopy(d["NetworkSettings"]["Networks"]["bridge"])
-        net["IPAddress"], net["GlobalIPv6Address"] = self.ip, ""
-        d["NetworkSettings"]["Networks"] = {"bridge": net}
-        d["NetworkSettings"]["Ports"] = {}
-        return d
-
-    def listed(self):
-        return {"Id": self.id, "Names": ["/" + self.name], "Image": "fleet-test",
-                "State": "running", "Status": "Up 9 seconds (healthy)",
-                "Labels": {"fleetdns.service": "web"},
-                "NetworkSettings": {"Networks": {"bridge": {"IPAddress": self.ip,
-                                                            "GlobalIPv6Address": ""}}}}
-
-    def event(self, action):
-        t = time.time()
-        return {"status": action, "id": self.id, "from": "fleet-test", "Type": "container",
-                "Action": action, "Actor": {"ID": self.id, "Attributes": {"name": self.name}},
-                "scope": "local", "time": int(t), "timeNano": int(t * 1e9)}
 
 
 class Engine:
@@ -86,7 +51,7 @@ class Engine:
         with self.lock:
             self.containers[c.id] = c
             for q in self.streams:
-                q.put(json.dumps(c.event("start")).encode() + b"\n")
+                q.put(event_bytes(c.id, "start", c.name))
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -111,7 +76,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if url.path == "/_ping":
             return self.reply(200, b"OK", "text/plain")
         if url.path == "/version":
-            return self.reply(200, VERSION)
+            return self.reply(200, VERSION_TEMPLATE)
         m = re.fullmatch(r"/v\d+\.\d+(/.*)", url.path)
         rest = m.group(1) if m else ""
         if rest == "/containers/json":
