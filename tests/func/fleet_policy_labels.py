@@ -1,7 +1,10 @@
 # fleet_policy_labels.py -- per-service policy by label (issue 13 part 5) on one real engine:
 # fleet expose: labelled hides a Compose-labelled service and fleetdns.expose=true shows it;
 # fleetdns.expose=false hides a fleetdns.service container; fleetdns.unhealthy=all keeps an
-# unhealthy replica answered while a service without the label answers NODATA;
+# unhealthy replica answered while a service without the label answers NODATA, and under a
+# second fleetdns with fleet unhealthy: all, fleetdns.unhealthy=nodata answers NODATA while
+# the unlabelled one answers its unhealthy replica; a Swarm-labelled service is hidden under
+# expose: labelled and published under the default expose: all;
 # fleetdns.network picks a second network's address, and a network the container is not on
 # withholds it with the reason "network" in /status and /metrics, logged once although the
 # engine is re-listed every second.
@@ -41,6 +44,8 @@ hid = fleet.run_replica(e, "hid", "--label", "fleetdns.expose=false", name="hid-
 # Unhealthy policy: "ua" answers its unhealthy replica, "un" (no label) NODATA.
 ua = fleet.run_replica(e, "ua", "--label", "fleetdns.unhealthy=all", name="ua-1")
 un = fleet.run_replica(e, "un", name="un-1")
+uz = fleet.run_replica(e, "uz", "--label", "fleetdns.unhealthy=nodata", name="uz-1")
+swm = fleet.run_replica(e, None, "--label", "com.docker.swarm.service.name=swm", name="swm-1")
 # Networks: created on bridge, connected to NET2 before it starts ("bridge" < NET2 by name,
 # so without the label the bridge address would be published).
 
@@ -113,6 +118,8 @@ answer(f"cmph.{Z}", nxdomain, f"cmph.{Z}: Compose label alone is hidden under ex
        timeout=1.0)
 answer(f"hid.{Z}", nxdomain, f"hid.{Z}: fleetdns.expose=false hides a fleetdns.service "
        "container", timeout=1.0)
+answer(f"swm.{Z}", nxdomain, f"swm.{Z}: Swarm label alone is hidden under expose: labelled",
+       timeout=1.0)
 answer(f"{cmps.dns_name}.cmps.{Z}", addrs_are({cmps.ip}), "cmps replica name answered",
        timeout=1.0)
 
@@ -126,8 +133,8 @@ answer(f"netx.{Z}", nodata, f"netx.{Z}: fleetdns.network=nosuch withholds it: NO
 NETX = f"netx-1-{e.name}"
 reps = replicas(lambda r: r.get(NETX, {}).get("reason") == "network")
 is_(sorted(reps), sorted([f"{n}-{e.name}" for n in
-                          ("cmps-1", "ua-1", "un-1", "netp-1", "netx-1")]),
-    "/status lists the published replicas only (not cmph-1, hid-1)")
+                          ("cmps-1", "ua-1", "un-1", "uz-1", "netp-1", "netx-1")]),
+    "/status lists the published replicas only (not cmph-1, hid-1, swm-1)")
 x = reps.get(f"netx-1-{e.name}", {})
 ok(x.get("served") is False and x.get("reason") == "network",
    "/status: netx-1 withheld, reason \"network\"", json.dumps(x))
@@ -143,11 +150,30 @@ for line in want_lines:
     ok(line in metrics.splitlines(), f"/metrics: {line}",
        "\n".join(ln for ln in metrics.splitlines() if 'service="net' in ln))
 
+# A second fleetdns on the same engine: fleet unhealthy: all, expose: all (the default).
+cfg2 = fleet.write_config(os.path.join(fleet.TMP, "policy-all.yaml"),
+                          engines=[{"name": e.name, "url": e.url}],
+                          fleet={"zone": Z, "unhealthy": "all"}, server=None)
+srv2 = fleet.start_fleetdns(config=cfg2)
+
+
+def answer2(name, pred, desc, timeout=10.0):
+    good, _, a = fleet.poll(srv2.port, name, pred, timeout)
+    ok(good, f"(unhealthy: all) {desc}", a.summary() if a else "no answer")
+
+
+answer2(f"swm.{Z}", addrs_are({swm.ip}), f"swm.{Z}: Swarm label published under expose: all")
+answer2(f"uz.{Z}", addrs_are({uz.ip}), f"uz.{Z}: healthy replica answered")
+
 # fleetdns.unhealthy=all: both replicas turn unhealthy; un answers NODATA, ua its replica.
 fleet.make_unhealthy(un)
 fleet.make_unhealthy(ua)
+fleet.make_unhealthy(uz)
 fleet.wait_health(un, "unhealthy")
 fleet.wait_health(ua, "unhealthy")
+fleet.wait_health(uz, "unhealthy")
+answer2(f"un.{Z}", addrs_are({un.ip}), f"un.{Z} (no label): its unhealthy replica answered")
+answer2(f"uz.{Z}", nodata, f"uz.{Z}: fleetdns.unhealthy=nodata overrides the fleet: NODATA")
 answer(f"un.{Z}", nodata, f"un.{Z}: its only replica unhealthy: NODATA (fleet unhealthy: nodata)")
 a = answer(f"ua.{Z}", addrs_are({ua.ip}),
            f"ua.{Z}: fleetdns.unhealthy=all still answers its unhealthy replica", timeout=1.0)
@@ -165,7 +191,8 @@ with open(srv.log) as f:
     log = f.read()
 warn = f"engine {e.name}: container netx-1: fleetdns.network=nosuch is not one of its networks"
 is_(log.count(warn), 1, "the missing network is logged once, across re-listings")
-ok(srv.alive(), "fleetdns still running")
+ok(srv.alive() and srv2.alive(), "both fleetdns still running")
 if fleet.fdnstest._failed:
     fleet.fleetdns_log(srv)
+    fleet.fleetdns_log(srv2)
 fleet.done_testing()
