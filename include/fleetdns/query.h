@@ -96,5 +96,10 @@ typedef struct query {
 
 /** Read msg[0..len) into *q. Returns a query_verdict; q is filled as far as it was read. */
 enum query_verdict query_parse(query_t *q, const uint8_t *msg, size_t len);
+/** After a FORMERR verdict without an OPT: look for one among the records query_parse() did
+ * not reach (it stops at a misplaced TSIG), so that the FORMERR carries an OPT whenever the
+ * request has one (RFC 6891 7). Sets has_opt, udp_size and do_bit when found; stops at the
+ * first record that cannot be read. For the error path only. */
+void query_opt_skim(query_t *q);
 
 #endif

@@ -402,6 +402,34 @@ size_t answer_respond(const snapshot_t *s, const query_t *q, enum query_verdict 
 	return answer_respond_zone(s, q, v, out, maxsize, &meta);
 }
 
+/* What a request that cannot be answered gets (query_parse()'s verdict): nothing, FORMERR or
+ * NOTIMP. Cold and apart, so that answered queries pay one comparison for all of it. */
+static size_t __attribute__((cold, noinline))
+respond_verdict(const snapshot_t *s, const query_t *q, enum query_verdict v, uint8_t *out)
+{
+	switch (v) {
+	case QUERY_DROP:
+	case QUERY_OK:
+		return 0;
+	case QUERY_FORMERR: {
+		/* With an OPT whenever the request has one, also after the fault that stopped the
+		 * reader (RFC 6891 7). */
+		query_t found = *q;
+		query_opt_skim(&found);
+		return respond_error(s, &found, out, RCODE_FORMERR, false);
+	}
+	case QUERY_NOTIMP: {
+		/* CD is a flag of DNSSEC queries (RFC 4035 3.2.2) with no meaning for an opcode we
+		 * do not implement: not echoed there, as Knot does and ISC's genreport expects.
+		 * RD is echoed, as Knot does. */
+		size_t len = respond_error(s, q, out, RCODE_NOTIMP, false);
+		out[3] &= (uint8_t)~0x10;
+		return len;
+	}
+	}
+	return 0;
+}
+
 /* The name q asks for, in zone z. */
 static size_t respond_name(const snapshot_t *s, const query_t *q, const ans_zone_t *z, uint8_t *out,
                            size_t maxsize, answer_meta_t *meta)
@@ -421,22 +449,8 @@ size_t answer_respond_zone(const snapshot_t *s, const query_t *q, enum query_ver
                            uint8_t *out, size_t maxsize, answer_meta_t *meta)
 {
 	*meta = (answer_meta_t){0};
-	switch (v) {
-	case QUERY_DROP:
-		return 0;
-	case QUERY_FORMERR:
-		return respond_error(s, q, out, RCODE_FORMERR, false);
-	case QUERY_NOTIMP: {
-		/* CD is a flag of DNSSEC queries (RFC 4035 3.2.2) with no meaning for an opcode we
-		 * do not implement: not echoed there, as Knot does and ISC's genreport expects.
-		 * RD is echoed, as Knot does. */
-		size_t len = respond_error(s, q, out, RCODE_NOTIMP, false);
-		out[3] &= (uint8_t)~0x10;
-		return len;
-	}
-	case QUERY_OK:
-		break;
-	}
+	if (v != QUERY_OK)
+		return respond_verdict(s, q, v, out);
 	if (q->has_opt && q->edns_version > 0)
 		return respond_error(s, q, out, RCODE_BADVERS, false); /* RFC 6891 6.1.3 */
 	if (q->qclass != CLASS_IN)

@@ -167,6 +167,28 @@ static enum query_verdict read_records(query_t *q, size_t pos)
 	return QUERY_OK;
 }
 
+void query_opt_skim(query_t *q)
+{
+	const uint8_t *m = q->msg;
+	if (q->has_opt || !q->has_question || q->len < DNS_HEADER_LEN)
+		return; /* several questions or none: query_parse() read every record it could */
+	size_t pos = q->question_end;
+	unsigned left = wire_rd16(m + 6) + wire_rd16(m + 8) + wire_rd16(m + 10);
+	for (; left > 0; left--) {
+		bool root;
+		if (skip_name(m, q->len, &pos, &root) < 0 || pos + 10 > q->len)
+			return;
+		if (wire_rd16(m + pos) == TYPE_OPT) {
+			uint16_t size = wire_rd16(m + pos + 2);
+			q->has_opt = true;
+			q->udp_size = size < 512 ? 512 : size;
+			q->do_bit = (m[pos + 6] & 0x80) != 0;
+			return;
+		}
+		pos += 10 + (size_t)wire_rd16(m + pos + 8);
+	}
+}
+
 enum query_verdict query_parse(query_t *q, const uint8_t *msg, size_t len)
 {
 	q->msg = msg;
