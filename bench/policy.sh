@@ -137,7 +137,7 @@ run_sh_functions() {
 		on { print }
 		on && /^}/ { on = 0 }' "$script_dir/run.sh"
 }
-run_sh_fns=(tree alive stop_server pick_port cpu_ticks settle measure start_knot start_nsd start_floor build_floor
+run_sh_fns=(tree alive stop_server pick_port cpu_ticks settle measure start_knot start_nsd start_floor build_c
 	unavailable version_of)
 fns="$(run_sh_functions "${run_sh_fns[@]}" |
 	sed -e "s/^\( *\(- \)\{0,1\}\(domain\|name\)\): svc\.test\$/\1: $ZONE/" \
@@ -366,7 +366,8 @@ check_answers() { # PORT
 # nothing in the authority section, and neither do they here: checked, bytes compared).
 # The floor echoes the query with QR set: the kernel's UDP path and nothing else.
 if [[ " ${peer_list[*]} " == *" floor "* ]]; then
-	build_floor
+	# shellcheck disable=SC2034 # read by start_floor and unavailable
+	floor_bin="$(build_c floor)"
 fi
 mkdir -p "$work/zone"
 { # shellcheck disable=SC2016 # $ORIGIN and $TTL are the zone file's

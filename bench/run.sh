@@ -392,23 +392,23 @@ EOF
 	server_pid=$!
 }
 
+build_c() { # NAME: bench/NAME.c into $work/NAME; prints its path, or nothing when it cannot be built
+	local cc
+	cc="$(command -v gcc || command -v cc || true)"
+	if [ -n "$cc" ] && "$cc" -O2 -pthread -o "$work/$1" "$script_dir/$1.c" 2>"$work/$1-cc.log"; then
+		echo "$work/$1"
+	else
+		log "could not compile $1.c"
+		cat "$work/$1-cc.log" >&2 2>/dev/null || true
+	fi
+}
+
 floor_bin=""
 floor_tcp_bin=""
 tcp1_bin=""
 tcp1_conns="${BENCH_TCP1_CONNS:-16}"
 # The UDP floor, and the TCP one (bench/floor_tcp.c) beside it on the same port when tcp1
 # is measured; both children of one subshell, whose tree is counted and stopped.
-build_floor() { # bench/floor.c into $work/floor: floor_bin, or unset when it cannot be built
-	local cc
-	cc="$(command -v gcc || command -v cc || true)"
-	if [ -n "$cc" ] && "$cc" -O2 -pthread -o "$work/floor" "$script_dir/floor.c" 2>"$work/floor-cc.log"; then
-		floor_bin="$work/floor"
-	else
-		log "could not compile floor.c"
-		cat "$work/floor-cc.log" >&2 2>/dev/null || true
-	fi
-}
-
 start_floor() {
 	local dir=$1 port=$3
 	if [ -n "$floor_tcp_bin" ]; then
@@ -443,24 +443,13 @@ version_of() {
 
 # ---------------------------------------------------------------- main
 if [[ ",$servers," == *,floor,* ]]; then
-	build_floor
+	floor_bin="$(build_c floor)"
 fi
 
 if [[ ",$protos," == *,tcp1,* ]]; then
-	cc="$(command -v gcc || command -v cc || true)"
-	if [ -n "$cc" ] && "$cc" -O2 -pthread -o "$work/tcp1" "$script_dir/tcp1.c" 2>"$work/tcp1-cc.log"; then
-		tcp1_bin="$work/tcp1"
-	else
-		log "could not compile tcp1.c: no tcp1 measurements"
-		cat "$work/tcp1-cc.log" >&2 2>/dev/null || true
-	fi
+	tcp1_bin="$(build_c tcp1)" # empty: no tcp1 measurements
 	if [ -n "$tcp1_bin" ] && [ -n "$floor_bin" ]; then
-		if "$cc" -O2 -pthread -o "$work/floor_tcp" "$script_dir/floor_tcp.c" 2>"$work/floor_tcp-cc.log"; then
-			floor_tcp_bin="$work/floor_tcp"
-		else
-			log "could not compile floor_tcp.c"
-			cat "$work/floor_tcp-cc.log" >&2 2>/dev/null || true
-		fi
+		floor_tcp_bin="$(build_c floor_tcp)"
 	fi
 	[[ "$tcp1_conns" =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: bad BENCH_TCP1_CONNS '$tcp1_conns'" >&2; exit 2; }
 fi
