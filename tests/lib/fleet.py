@@ -51,12 +51,15 @@ TMP = tempfile.mkdtemp(prefix="fdt.")
 ZONE = "fleet.test"
 _T0 = time.monotonic()
 
+# The test image's health check: every second, failing at once when /tmp/healthy is gone
+# (make_unhealthy). Its 3 s timeout only tolerates a check that is slow to start on a loaded
+# machine (the ASan build): with 1 s, such a check made a running replica unhealthy.
 DOCKERFILE = """\
 FROM scratch
 COPY busybox /bin/busybox
 RUN ["/bin/busybox","--install","-s","/bin"]
 RUN ["/bin/sh","-c","mkdir -p /www /tmp && echo ok > /www/index.html"]
-HEALTHCHECK --interval=1s --timeout=1s --retries=1 CMD ["/bin/test","-f","/tmp/healthy"]
+HEALTHCHECK --interval=1s --timeout=3s --retries=1 CMD ["/bin/test","-f","/tmp/healthy"]
 CMD ["/bin/sh","-c","touch /tmp/healthy; exec httpd -f -p 8080 -h /www"]
 """
 
