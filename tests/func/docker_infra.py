@@ -18,7 +18,11 @@ if len(sys.argv) > 1 and sys.argv[1] == "--child":
     e, = fleet.engines_start(fleet.Engine("inf3"))
     fleet.run_replica(e, "web", name="web-1", wait="running")
     print("READY", e.proc.pid, flush=True)
-    time.sleep(120)
+    # Short sleeps: a SIGTERM the kernel hands to another thread of this process runs its
+    # Python handler only once the main thread wakes (one 120 s sleep once outlasted the
+    # parent's 60 s wait in CI).
+    for _ in range(1200):
+        time.sleep(0.1)
     sys.exit(0)
 
 tcp_port = fleet.free_port()
