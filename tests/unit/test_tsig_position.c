@@ -184,8 +184,7 @@ int main(void)
 	check_formerr("OPT, then two TSIG records", 0, 0, opt_tsig_tsig, true);
 	check_formerr("TSIG alone in the answer section", 1, 0, tsig_only, false);
 	check_formerr("TSIG alone in the authority section", 0, 1, tsig_only, false);
-	check_formerr("TSIG in the authority section, OPT in additional", 0, 1, tsig_then_ar,
-	              true);
+	check_formerr("TSIG in the authority section, OPT in additional", 0, 1, tsig_then_ar, true);
 
 	/* The client keeps talking: a plain query afterwards is answered. */
 	msgbuf_t m;
