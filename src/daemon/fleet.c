@@ -159,11 +159,21 @@ static bool fleet_ready(const fleet_t *f)
 	return f->published_once && !f->holding;
 }
 
-/* Counters that move without anything served changing (engine events and failures,
- * NOTIFY), summed: when the sum moved, the status is rendered again though not dirty. */
+/* The counters /metrics shows from the control loop (status_counters_t: publications,
+ * NOTIFY), summed: cheap, posted whenever the sum moved. */
+static uint64_t counted_sum(const fleet_t *f)
+{
+	xfr_notify_stats_t n;
+	xfr_notify_stats(f->xfr, &n);
+	return f->counters.publication.count + f->counters.event_to_answer.count + n.sent +
+	       n.acked + n.rejected + n.send_errors;
+}
+
+/* Those and the engines' counters (events, failures), which move without anything served
+ * changing: when the sum moved, the status is rendered again though not dirty. */
 static uint64_t counters_sum(const fleet_t *f)
 {
-	uint64_t sum = 0;
+	uint64_t sum = counted_sum(f);
 	for (size_t i = 0; i < f->nslots; i++) {
 		engine_info_t info;
 		if (!f->slots[i]->engine)
@@ -173,18 +183,7 @@ static uint64_t counters_sum(const fleet_t *f)
 		for (int k = 0; k < ENGINE_ERRORS; k++)
 			sum += info.errors[k];
 	}
-	xfr_notify_stats_t n;
-	xfr_notify_stats(f->xfr, &n);
-	return sum + n.sent + n.acked + n.rejected + n.send_errors;
-}
-
-/* The counters /metrics shows from the control loop (status_counters_t), summed. */
-static uint64_t counted_sum(const fleet_t *f)
-{
-	xfr_notify_stats_t n;
-	xfr_notify_stats(f->xfr, &n);
-	return f->counters.publication.count + f->counters.event_to_answer.count + n.sent +
-	       n.acked + n.rejected + n.send_errors;
+	return sum;
 }
 
 /* The status for the board, and the part of /metrics that comes from it. */
