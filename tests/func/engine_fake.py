@@ -215,36 +215,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         return self.reply(404, {"message": "page not found"})
 
     def events(self):
-        fk = self.fake
-        q = queue.Queue()
-        with fk.lock:
-            fk.streams.append(q)
-        try:
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Transfer-Encoding", "chunked")
-            self.end_headers()
-            self.wfile.flush()
-            while not fk.stopping.is_set():
-                try:
-                    data = q.get(timeout=0.1)
-                except queue.Empty:
-                    continue
-                if data is None:
-                    self.wfile.write(b"0\r\n\r\n")
-                    break
-                if isinstance(data, list):  # pieces with a pause between them
-                    for piece in data:
-                        self.chunk(piece)
-                        time.sleep(0.01)
-                else:
-                    self.chunk(data)
-        except OSError:
-            pass
-        finally:
-            with fk.lock:
-                fk.streams.remove(q)
-            self.close_connection = True
+        fake_engine.stream_events(self, self.fake)
 
 
 class TCPServer(socketserver.ThreadingMixIn, http.server.HTTPServer):

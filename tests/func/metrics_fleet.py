@@ -14,7 +14,6 @@ import atexit
 import http.server
 import json
 import os
-import queue
 import re
 import shutil
 import socketserver
@@ -29,7 +28,7 @@ import urllib.request
 TOP_SRCDIR = os.environ.get("TOP_SRCDIR", ".")
 sys.path.insert(0, os.path.join(TOP_SRCDIR, "tests", "lib"))
 from fdnstest import Server, done_testing, free_port, is_, ok  # noqa: E402
-from fake_engine import VERSION_TEMPLATE, Container, event_bytes  # noqa: E402
+from fake_engine import VERSION_TEMPLATE, Container, event_bytes, stream_events  # noqa: E402
 import dns.message  # noqa: E402
 import dns.query  # noqa: E402
 
@@ -95,28 +94,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         return self.reply(404, {"message": "page not found"})
 
     def events(self):
-        e, q = self.engine, queue.Queue()
-        with e.lock:
-            e.streams.append(q)
-        try:
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Transfer-Encoding", "chunked")
-            self.end_headers()
-            self.wfile.flush()
-            while not e.stopping.is_set():
-                try:
-                    data = q.get(timeout=0.1)
-                except queue.Empty:
-                    continue
-                self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
-                self.wfile.flush()
-        except OSError:
-            pass
-        finally:
-            with e.lock:
-                e.streams.remove(q)
-            self.close_connection = True
+        stream_events(self, self.engine)
 
 
 class TCPServer(socketserver.ThreadingMixIn, http.server.HTTPServer):

@@ -2,12 +2,14 @@
 # a real one cannot be made to do (answer garbage, flood, hang) or must be there without root:
 # each container as GET /containers/json lists it and GET /containers/ID/json inspects it, in
 # the Docker API v1.41 shapes captured in tests/unit/data, and its events as /events streams
-# them. The HTTP side stays in each test: what the engine does wrong is what the test is about.
+# them (stream_events). The rest of the HTTP side stays in each test: what the engine does
+# wrong is what the test is about.
 # SPDX-License-Identifier: MIT
 import copy
 import hashlib
 import json
 import os
+import queue
 import time
 
 DATA = os.path.join(os.environ.get("TOP_SRCDIR", "."), "tests", "unit", "data")
@@ -79,3 +81,42 @@ def event(id_, action, name="x"):
 def event_bytes(id_, action, name="x"):
     """The same as one line of the stream."""
     return json.dumps(event(id_, action, name), separators=(",", ":")).encode() + b"\n"
+
+
+def stream_events(handler, engine):
+    """Serve GET /events on handler (an http.server handler) from a queue of its own, added
+    to engine.streams (under engine.lock) until engine.stopping is set: each item is bytes
+    (one chunk), a list of bytes (chunks 10 ms apart, events cut at odd places) or None (the
+    engine ends the stream)."""
+    q = queue.Queue()
+    with engine.lock:
+        engine.streams.append(q)
+
+    def chunk(data):
+        handler.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+        handler.wfile.flush()
+
+    try:
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Transfer-Encoding", "chunked")
+        handler.end_headers()
+        handler.wfile.flush()
+        while not engine.stopping.is_set():
+            try:
+                data = q.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            if data is None:
+                handler.wfile.write(b"0\r\n\r\n")
+                break
+            for piece in data if isinstance(data, list) else [data]:
+                chunk(piece)
+                if isinstance(data, list):
+                    time.sleep(0.01)
+    except OSError:
+        pass
+    finally:
+        with engine.lock:
+            engine.streams.remove(q)
+        handler.close_connection = True
